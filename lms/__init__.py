@@ -1,0 +1,83 @@
+"""The Higher Party School LMS: application factory."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from lms.config import Config, TestingConfig
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, CLI. No I/O beyond reading config."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(Path(__file__).resolve().parent.parent / "templates"),
+        static_folder=str(Path(__file__).resolve().parent.parent / "static"),
+    )
+    testing = bool(config and config.get("TESTING"))
+    app.config.from_object(TestingConfig if testing else Config)
+    if not testing:
+        app.config.from_pyfile("config.py", silent=True)
+    if config:
+        app.config.update(config)
+    _default_database(app)
+    _default_secret_key(app)
+
+    from lms import extensions
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, render_as_batch=True)
+    extensions.csrf.init_app(app)
+
+    from lms.core import i18n, sqlite, web
+
+    i18n.init_app(app)
+    sqlite.init_app(app)
+    web.init_app(app)
+
+    from lms.accounts import auth
+
+    auth.init_app(app)
+
+    from lms.accounts.views import bp as accounts_bp
+    from lms.content.views import bp as content_bp
+    from lms.progress.views import bp as progress_bp
+
+    for blueprint in (accounts_bp, content_bp, progress_bp):
+        app.register_blueprint(blueprint)
+
+    from lms import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _default_database(app: Flask) -> None:
+    """SQLite under instance/ unless DATABASE_URL (or test config) names another database."""
+    if app.config.get("SQLALCHEMY_DATABASE_URI"):
+        uri = app.config["SQLALCHEMY_DATABASE_URI"]
+        if uri.startswith("postgres://"):
+            uri = "postgresql+psycopg://" + uri.removeprefix("postgres://")
+        elif uri.startswith("postgresql://"):
+            uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
+        app.config["SQLALCHEMY_DATABASE_URI"] = uri
+        return
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "lms.sqlite3")
+
+
+def _default_secret_key(app: Flask) -> None:
+    """Keep a random key in instance/secret_key so sessions survive restarts without a key in git."""
+    if app.config.get("SECRET_KEY"):
+        return
+    os.makedirs(app.instance_path, exist_ok=True)
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()

@@ -1,0 +1,1 @@
+"""Users, roles, regions, sessions, login and bulk import."""

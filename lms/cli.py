@@ -1,0 +1,139 @@
+"""`flask lms ...` and `flask users ...`: thin wrappers over services, one commit each."""
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from lms.extensions import db
+
+lms_cli = AppGroup("lms", help="Content and demo data.")
+users_cli = AppGroup("users", help="User accounts.")
+
+DEMO_ACCOUNTS = (
+    ("candidate", "candidate", "77", "Анна Кандидатова"),
+    ("instructor", "instructor", None, "Игорь Преподавателев"),
+    ("coordinator", "coordinator", None, "Ольга Координаторова"),
+    ("coordinator77", "coordinator", "77", "Павел Московский"),
+    ("admin", "admin", None, "Администратор"),
+)
+
+
+def _courses_root() -> Path:
+    return Path(current_app.config["COURSES_DIR"])
+
+
+def _display_prefix(root: Path) -> str:
+    try:
+        return str(root.resolve().relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(root)
+
+
+@lms_cli.command("check")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.argument("root", required=False, type=click.Path(file_okay=False, path_type=Path))
+def check_command(strict: bool, root: Path | None) -> None:
+    """Check every course file; print `path:line:col: CODE message` for each problem."""
+    from lms.content.loader import check_tree
+
+    root = root or _courses_root()
+    problems = check_tree(root, display_prefix=_display_prefix(root))
+    for problem in problems:
+        click.echo(str(problem))
+    errors = sum(1 for problem in problems if problem.severity == "error")
+    warnings = len(problems) - errors
+    click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+    if errors or (strict and warnings):
+        sys.exit(1)
+
+
+@lms_cli.command("import")
+def import_command() -> None:
+    """Import courses/ into the database: all or nothing, unchanged files skipped."""
+    from lms.content.problems import ContentError
+    from lms.content.sync import sync_tree
+
+    root = _courses_root()
+    try:
+        report = sync_tree(root, display_prefix=_display_prefix(root))
+    except ContentError as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"import refused: {len(error.problems)} error(s), nothing imported", err=True)
+        sys.exit(1)
+    db.session.commit()
+    for line in report.warnings:
+        click.echo(line, err=True)
+    for line in report.lines():
+        click.echo(line)
+
+
+@lms_cli.command("render")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def render_command(file: Path) -> None:
+    """Print the sanitised HTML of one Markdown file, through the import pipeline."""
+    from lms.content.loader import render_file
+
+    click.echo(render_file(file))
+
+
+@lms_cli.command("demo")
+def demo_command() -> None:
+    """Create demo accounts once, printing their generated passwords; later runs change nothing."""
+    from lms.accounts.models import User
+    from lms.accounts.services import create_user
+    from lms.progress.services import enrol, live_courses
+
+    created = []
+    for username, role, region, full_name in DEMO_ACCOUNTS:
+        if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+            continue
+        password = secrets.token_urlsafe(9)
+        user = create_user(username, password, role, region_code=region, full_name=full_name)
+        if role == "candidate":
+            for course in live_courses():
+                enrol(user, course)
+        created.append((username, role, password))
+    db.session.commit()
+    if not created:
+        click.echo("Demo accounts already exist (their passwords were printed when created).")
+        return
+    click.echo("Demo accounts (shown once, not stored anywhere in clear):")
+    for username, role, password in created:
+        click.echo(f"  {role:<12} {username:<14} {password}")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["candidate", "instructor", "coordinator", "admin"]))
+@click.option("--region", "region_code", default=None, help="Region code, e.g. 77.")
+@click.option("--name", "full_name", default="", help="Full name.")
+@click.option("--password", default=None, help="Prompted for when not given.")
+def create_user_command(
+    username: str, role: str, region_code: str | None, full_name: str, password: str | None
+) -> None:
+    """Create a user account."""
+    from lms.accounts.services import create_user
+    from lms.core.errors import ValidationError
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(username, password, role, region_code=region_code, full_name=full_name)
+    except ValidationError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"created {user.role} {user.username}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(lms_cli)
+    app.cli.add_command(users_cli)

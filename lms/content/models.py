@@ -1,0 +1,90 @@
+"""Imported course content. Rows are keyed by the stable ids authors write in front matter."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.models import UTCDateTime
+from lms.core.time import utcnow
+from lms.extensions import db
+
+
+class ContentMixin:
+    """Columns every imported document has: its stable key, source hash and rendered body."""
+
+    key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    source_path: Mapped[str] = mapped_column(sa.String(500))
+    source_hash: Mapped[str] = mapped_column(sa.String(64))
+    render_key: Mapped[str] = mapped_column(sa.String(64))
+    html: Mapped[str] = mapped_column(sa.Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+    toc: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Outgoing links and images as found in the source, so unchanged files can be re-checked.
+    links: Mapped[list] = mapped_column(sa.JSON, default=list)
+    images: Mapped[list] = mapped_column(sa.JSON, default=list)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class Course(ContentMixin, db.Model):
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    folder: Mapped[str] = mapped_column(sa.String(200))
+    audience: Mapped[str] = mapped_column(sa.String(300), default="")
+    estimated_hours: Mapped[float | None] = mapped_column(sa.Float)
+    completion_kind: Mapped[str] = mapped_column(sa.String(20), default="all")
+    completion_percent: Mapped[int] = mapped_column(default=100)
+    lesson_completion: Mapped[str] = mapped_column(sa.String(20), default="button")
+    # Count of live lessons, kept by the importer so progress bars need no COUNT per request.
+    lesson_count: Mapped[int] = mapped_column(default=0)
+
+    modules: Mapped[list[Module]] = relationship(
+        back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def lessons_required(self) -> int:
+        """How many lessons make the course complete under its rule."""
+        if self.completion_kind == "percent":
+            return max(1, -(-self.lesson_count * self.completion_percent // 100))
+        return self.lesson_count
+
+
+class Module(ContentMixin, db.Model):
+    __tablename__ = "modules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    folder: Mapped[str] = mapped_column(sa.String(200))
+
+    course: Mapped[Course] = relationship(back_populates="modules")
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="module", order_by="Lesson.position", cascade="all, delete-orphan"
+    )
+
+
+class Lesson(ContentMixin, db.Model):
+    __tablename__ = "lessons"
+    __table_args__ = (sa.Index("ix_lessons_course_path", "course_id", "path_in_course"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    # Denormalised so course-wide queries (outline, progress) skip the modules join.
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), default="lesson")
+    minutes: Mapped[int | None] = mapped_column()
+    complete_mode: Mapped[str] = mapped_column(sa.String(20), default="button")
+    path_in_course: Mapped[str] = mapped_column(sa.String(500))
+
+    module: Mapped[Module] = relationship(back_populates="lessons")
+    course: Mapped[Course] = relationship()

@@ -1,0 +1,330 @@
+"""Markdown → HTML → bleach: the one pipeline for lessons, module/course bodies and feedback.
+
+Everything an author writes reaches a browser only through `render_markdown` or
+`sanitize_html`, so the allowlist below is the whole security boundary for content.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from html.parser import HTMLParser
+from typing import Any, Protocol
+from urllib.parse import quote, unquote, urlsplit
+
+import markdown
+from bleach.html5lib_shim import BleachHTMLParser, Filter, namespaces
+from bleach.sanitizer import Cleaner
+from markdown.extensions.toc import slugify_unicode
+
+from lms.content.scan import LineIndex, target_offsets
+
+RENDERER_VERSION = "1"
+
+MARKDOWN_EXTENSIONS = [
+    "markdown.extensions.tables",
+    "markdown.extensions.fenced_code",
+    "markdown.extensions.toc",
+    "markdown.extensions.admonition",
+    "markdown.extensions.sane_lists",
+    "markdown.extensions.def_list",
+    "markdown.extensions.abbr",
+    "markdown.extensions.footnotes",
+]
+MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
+    "markdown.extensions.tables": {"use_align_attribute": True},
+    # Every heading gets an id; only h2/h3 make it into the returned toc.
+    "markdown.extensions.toc": {"slugify": slugify_unicode, "toc_depth": "2-3"},
+}
+
+CALLOUT_KINDS = frozenset({"note", "tip", "warning", "danger", "example", "info", "important"})
+ALLOWED_TAGS = frozenset(
+    "p h1 h2 h3 h4 h5 h6 a img ul ol li strong em b i code pre blockquote table thead tbody tr"
+    " th td hr br div span sup sub dl dt dd abbr del ins kbd s mark figure figcaption details"
+    " summary".split()
+)
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+_HEADING_ATTRS = frozenset({"id"})
+ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "a": frozenset({"href", "title", "id", "class", "rel", "target"}),
+    "img": frozenset({"src", "alt", "title", "width", "height"}),
+    **{f"h{level}": _HEADING_ATTRS for level in range(1, 7)},
+    "th": frozenset({"align", "colspan", "rowspan"}),
+    "td": frozenset({"align", "colspan", "rowspan"}),
+    "div": frozenset({"class"}),
+    "p": frozenset({"class"}),
+    "abbr": frozenset({"title"}),
+    "li": frozenset({"id"}),
+    "sup": frozenset({"id"}),
+    "ol": frozenset({"start"}),
+}
+ALLOWED_CLASSES: dict[str, frozenset[str]] = {
+    "a": frozenset({"footnote-ref", "footnote-backref"}),
+    "div": CALLOUT_KINDS | {"admonition", "footnote", "toc"},
+    "p": frozenset({"admonition-title"}),
+}
+_NUMERIC_ATTRS = frozenset({"width", "height", "colspan", "rowspan", "start"})
+# Dropped together with everything inside them: stripping only the tags (bleach's
+# strip=True) would turn script and style bodies into visible text.
+DROPPED_WITH_CONTENT = frozenset(
+    "script style iframe frame frameset object embed applet template noscript noembed"
+    " noframes svg math xmp textarea title".split()
+)
+_FOREIGN_NAMESPACES = frozenset({namespaces["svg"], namespaces["mathml"]})
+
+
+@dataclass
+class LinkRef:
+    """A link or image target as written, with its 1-based position in the Markdown text."""
+
+    target: str
+    line: int
+    col: int
+    alt: str = ""
+
+
+@dataclass
+class Rendered:
+    """Sanitised HTML plus what the linter needs, cacheable by render key."""
+
+    html: str
+    toc: list[dict] = field(default_factory=list)
+    links: list[LinkRef] = field(default_factory=list)
+    images: list[LinkRef] = field(default_factory=list)
+    # Relative links to non-Markdown files (PDFs...), checked like images.
+    files: list[LinkRef] = field(default_factory=list)
+    # Every id in the output (headings, footnotes), for checking #anchors.
+    anchors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data, so callers can persist a render cache."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Rendered:
+        """Inverse of `to_dict`."""
+        refs = {key: [LinkRef(**ref) for ref in data.get(key, [])] for key in ("links", "images", "files")}
+        return cls(html=data["html"], toc=list(data.get("toc", [])), anchors=list(data.get("anchors", [])), **refs)
+
+
+class UrlPolicy(Protocol):
+    """Turns course-relative paths into URLs; lets the web app own its URL scheme."""
+
+    def lesson_link(self, target_path_from_course_root: str, anchor: str) -> str: ...
+
+    def asset(self, path_from_course_root: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class CourseUrlPolicy:
+    """Default URLs: `/courses/<id>/go/<path>#anchor` and `/courses/<id>/assets/<path>`."""
+
+    course_id: str
+
+    def lesson_link(self, target_path_from_course_root: str, anchor: str) -> str:
+        url = f"/courses/{quote(self.course_id, safe='')}/go/{quote(target_path_from_course_root)}"
+        return f"{url}#{quote(anchor, safe='')}" if anchor else url
+
+    def asset(self, path_from_course_root: str) -> str:
+        return f"/courses/{quote(self.course_id, safe='')}/assets/{quote(path_from_course_root)}"
+
+
+def path_in_course(doc_dir: str, path: str) -> str | None:
+    """Resolve a relative URL path against `doc_dir`; None when it leaves the course folder."""
+    resolved = posixpath.normpath(posixpath.join(doc_dir, unquote(path)))
+    if resolved in (".", "..") or resolved.startswith(("../", "/")):
+        return None
+    return resolved
+
+
+def is_relative(url: str) -> bool:
+    """True for a path-only URL such as `x.md` or `../img/a.png` (not `/x`, `#x`, `//host`)."""
+    parts = urlsplit(url)
+    return not (parts.scheme or parts.netloc) and bool(parts.path) and not url.startswith("/")
+
+
+def _is_external(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") or (not parts.scheme and bool(parts.netloc))
+
+
+def _allow_attribute(tag: str, name: str, value: str) -> bool:
+    """Bleach attribute callable: the allowlist plus value checks for class and numbers."""
+    if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
+        return False
+    if name == "class":
+        classes = value.split()
+        return bool(classes) and all(c in ALLOWED_CLASSES.get(tag, ()) for c in classes)
+    if name in _NUMERIC_ATTRS:
+        return value.strip().isdigit()
+    if name == "align":
+        return value in ("left", "center", "right")
+    return True
+
+
+def _is_dropped(token: dict[str, Any]) -> bool:
+    return token.get("namespace") in _FOREIGN_NAMESPACES or token["name"].lower() in DROPPED_WITH_CONTENT
+
+
+class _DropDangerousElements(Filter):
+    """Remove script/style/svg/... elements with all their content before sanitising."""
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        depth = 0
+        for token in Filter.__iter__(self):
+            kind = token["type"]
+            if depth:
+                depth += {"StartTag": 1, "EndTag": -1}.get(kind, 0)
+                continue
+            if kind in ("StartTag", "EmptyTag", "EndTag") and _is_dropped(token):
+                depth = 1 if kind == "StartTag" else 0
+                continue
+            yield token
+
+
+class _Cleaner(Cleaner):
+    """Bleach cleaner whose parser still sees dropped elements, so their content goes too."""
+
+    def __init__(self, filters: list[Callable[..., Filter]]) -> None:
+        super().__init__(
+            tags=ALLOWED_TAGS,
+            attributes=_allow_attribute,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=True,
+            strip_comments=True,
+            filters=filters,
+        )
+        # Bleach's tokenizer turns disallowed tags into empty text *before* tree building,
+        # which would leave `<script>` bodies behind as text. Letting the parser build those
+        # elements (as browsers do) means the walker below can drop them whole.
+        self.parser = BleachHTMLParser(
+            tags=ALLOWED_TAGS | DROPPED_WITH_CONTENT,
+            strip=True,
+            consume_entities=False,
+            namespaceHTMLElements=False,
+        )
+        base_walker = self.walker
+        self.walker = lambda dom: _DropDangerousElements(base_walker(dom))
+
+
+class _UrlFilter(Filter):
+    """After sanitising: rewrite relative URLs, mark external links, collect ids."""
+
+    def __init__(self, source: Any, *, doc_dir: str, policy: UrlPolicy | None, anchors: list[str]) -> None:
+        super().__init__(source)
+        self.doc_dir = doc_dir
+        self.policy = policy
+        self.anchors = anchors
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for token in Filter.__iter__(self):
+            if token["type"] in ("StartTag", "EmptyTag"):
+                attrs = token["data"]
+                if (None, "id") in attrs:
+                    self.anchors.append(html.unescape(attrs[(None, "id")]))
+                if token["name"] == "a":
+                    self._fix_link(attrs)
+                elif token["name"] == "img" and (None, "src") in attrs:
+                    self._rewrite(attrs, (None, "src"), is_link=False)
+            yield token
+
+    def _fix_link(self, attrs: dict[tuple[str | None, str], str]) -> None:
+        attrs.pop((None, "target"), None)
+        attrs.pop((None, "rel"), None)
+        if (None, "href") not in attrs:
+            return
+        if _is_external(html.unescape(attrs[(None, "href")]).strip()):
+            attrs[(None, "target")] = "_blank"
+            attrs[(None, "rel")] = "noopener noreferrer"
+        else:
+            self._rewrite(attrs, (None, "href"), is_link=True)
+
+    def _rewrite(self, attrs: dict[tuple[str | None, str], str], key: tuple[None, str], *, is_link: bool) -> None:
+        url = html.unescape(attrs[key]).strip()
+        if self.policy is None or not is_relative(url):
+            return
+        parts = urlsplit(url)
+        resolved = path_in_course(self.doc_dir, parts.path)
+        if resolved is None:
+            del attrs[key]  # outside the course folder: never guess, the linter reports it
+        elif is_link and resolved.endswith(".md"):
+            attrs[key] = self.policy.lesson_link(resolved, unquote(parts.fragment))
+        else:
+            attrs[key] = self.policy.asset(resolved)
+
+
+def _clean(raw_html: str, doc_dir: str, policy: UrlPolicy | None, anchors: list[str]) -> str:
+    url_filter = partial(_UrlFilter, doc_dir=doc_dir, policy=policy, anchors=anchors)
+    return _Cleaner(filters=[url_filter]).clean(raw_html)
+
+
+def sanitize_html(html_text: str) -> str:
+    """Clean HTML from any source with the content allowlist (no URL rewriting)."""
+    return _clean(html_text, "", None, [])
+
+
+class _RefCollector(HTMLParser):
+    """Collect a[href] and img[src] from the unsanitised Markdown output, in order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.refs: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "a" and "href" in values:
+            self.refs.append(("a", values["href"].strip(), ""))
+        elif tag == "img" and "src" in values:
+            self.refs.append(("img", values["src"].strip(), values.get("alt", "")))
+
+
+def _flatten_toc(tokens: list[dict[str, Any]]) -> list[dict]:
+    flat: list[dict] = []
+    for token in tokens:
+        flat.append({"level": token["level"], "id": token["id"], "title": html.unescape(token["name"])})
+        flat.extend(_flatten_toc(token.get("children", [])))
+    return flat
+
+
+def _locate(text: str, raw_html: str) -> tuple[list[LinkRef], list[LinkRef], list[LinkRef]]:
+    """Pair every link/image Markdown produced with where it was written in `text`."""
+    collector = _RefCollector()
+    collector.feed(raw_html)
+    collector.close()
+    offsets = target_offsets(text)
+    last: dict[str, int] = {}
+    index = LineIndex(text)
+    links: list[LinkRef] = []
+    images: list[LinkRef] = []
+    files: list[LinkRef] = []
+    for tag, target, alt in collector.refs:
+        queue = offsets.get(target)
+        if queue:
+            last[target] = queue.pop(0)
+        elif target not in last:
+            found = text.find(target) if target else -1
+            last[target] = max(found, 0)
+        ref = LinkRef(target, *index.line_col(last[target]), alt=alt)
+        if tag == "img":
+            bucket = images
+        elif is_relative(target):
+            bucket = links if urlsplit(target).path.endswith(".md") else files
+        else:
+            continue
+        if ref not in bucket:
+            bucket.append(ref)
+    return links, images, files
+
+
+def render_markdown(text: str, *, doc_dir: str = "", policy: UrlPolicy | None = None) -> Rendered:
+    """Render author Markdown to sanitised HTML; relative URLs resolve against `doc_dir`."""
+    md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG)
+    raw_html = md.convert(text)
+    links, images, files = _locate(text, raw_html)
+    anchors: list[str] = []
+    clean = _clean(raw_html, doc_dir, policy, anchors)
+    toc = _flatten_toc(getattr(md, "toc_tokens", []))
+    return Rendered(html=clean, toc=toc, links=links, images=images, files=files, anchors=anchors)

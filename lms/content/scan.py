@@ -1,0 +1,119 @@
+"""Find where link and image targets are written in Markdown source.
+
+Markdown keeps no line numbers, so the renderer takes *which* links exist from its own
+output and asks this module *where* each one was written. Code is masked out first so
+examples inside fences and code spans are never mistaken for real links.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import re
+
+_FENCE_OPEN = re.compile(r"(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_INLINE_START = re.compile(r"\]\(")
+_REFERENCE_DEF = re.compile(r"^[ \t]*\[(?!\^)[^\]\n]+\]:[ \t]*(<[^>\n]*>|\S+)", re.MULTILINE)
+_HTML_TAG = re.compile(r"<(?:a|img)\b[^>]*>", re.IGNORECASE)
+_HTML_URL_ATTR = re.compile(
+    r"""[\s/](?:href|src)[ \t\n]*=[ \t\n]*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE
+)
+_BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_CALLOUT = re.compile(r"^[ \t]*!!![ \t]*([A-Za-z0-9_-]+)", re.MULTILINE)
+
+
+def _blank(text: str) -> str:
+    """Replace text by spaces of the same length, keeping newlines so offsets survive."""
+    return re.sub(r"[^\n]", " ", text)
+
+
+def mask_code(text: str) -> str:
+    """Blank out fenced code blocks, code spans and HTML comments, keeping every offset."""
+    lines = text.split("\n")
+    fence = ""
+    for index, line in enumerate(lines):
+        if fence:
+            if line.rstrip() == fence:
+                fence = ""
+            lines[index] = _blank(line)
+            continue
+        opener = _FENCE_OPEN.match(line)
+        if opener:
+            fence = opener.group(1)
+            lines[index] = _blank(line)
+    masked = "\n".join(lines)
+    masked = _CODE_SPAN.sub(lambda m: _blank(m.group(0)), masked)
+    return _COMMENT.sub(lambda m: _blank(m.group(0)), masked)
+
+
+def _inline_destination(text: str, start: int) -> tuple[str, int] | None:
+    """Read a link destination starting right after `](`; return it and its offset."""
+    pos = start
+    while pos < len(text) and text[pos] in " \t":
+        pos += 1
+    if pos < len(text) and text[pos] == "<":
+        end = text.find(">", pos + 1)
+        newline = text.find("\n", pos + 1)
+        if end == -1 or (newline != -1 and newline < end):
+            return None
+        return text[pos + 1 : end], pos + 1
+    depth = 0
+    end = pos
+    while end < len(text):
+        char = text[end]
+        if char == "\\":
+            end += 2
+            continue
+        if char.isspace():
+            break
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        end += 1
+    end = min(end, len(text))
+    return _BACKSLASH_ESCAPE.sub(r"\1", text[pos:end]), pos
+
+
+def target_offsets(text: str) -> dict[str, list[int]]:
+    """Map each link/image target written in `text` to the offsets where it appears, in order."""
+    masked = mask_code(text)
+    found: list[tuple[int, str]] = []
+    for match in _INLINE_START.finditer(masked):
+        destination = _inline_destination(masked, match.end())
+        if destination is not None:
+            found.append((destination[1], destination[0]))
+    for match in _REFERENCE_DEF.finditer(masked):
+        target, offset = match.group(1), match.start(1)
+        if target.startswith("<") and target.endswith(">"):
+            target, offset = target[1:-1], offset + 1
+        found.append((offset, _BACKSLASH_ESCAPE.sub(r"\1", target)))
+    for tag in _HTML_TAG.finditer(masked):
+        for attr in _HTML_URL_ATTR.finditer(tag.group(0)):
+            group = next(g for g in (1, 2, 3) if attr.group(g) is not None)
+            found.append((tag.start() + attr.start(group), html.unescape(attr.group(group))))
+    offsets: dict[str, list[int]] = {}
+    for offset, target in sorted(found):
+        offsets.setdefault(html.unescape(target).strip(), []).append(offset)
+    return offsets
+
+
+def callout_kinds(text: str) -> list[tuple[str, int]]:
+    """Return each `!!! kind` callout outside code with the offset of its kind."""
+    return [(m.group(1), m.start(1)) for m in _CALLOUT.finditer(mask_code(text))]
+
+
+class LineIndex:
+    """Turn string offsets into 1-based line and column numbers quickly."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """Return (line, col), both 1-based, for a 0-based offset."""
+        line = bisect.bisect_right(self._starts, offset) - 1
+        return line + 1, offset - self._starts[line] + 1

@@ -1,0 +1,61 @@
+"""Look-ups of imported content by the stable keys used in URLs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import abort
+
+from lms.content.models import Course, Lesson
+from lms.extensions import db
+
+# Files a course folder may serve to the browser; anything else (the Markdown itself) is refused.
+ASSET_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+}
+
+
+def live_course_or_404(course_key: str) -> Course:
+    course = db.session.scalar(
+        sa.select(Course).where(Course.key == course_key, Course.archived_at.is_(None))
+    )
+    if course is None:
+        abort(404)
+    return course
+
+
+def live_lesson_or_404(course: Course, lesson_key: str) -> Lesson:
+    lesson = db.session.scalar(
+        sa.select(Lesson).where(
+            Lesson.key == lesson_key, Lesson.course_id == course.id, Lesson.archived_at.is_(None)
+        )
+    )
+    if lesson is None or lesson.module.archived_at is not None:
+        abort(404)
+    return lesson
+
+
+def lesson_by_path(course: Course, path_in_course: str) -> Lesson | None:
+    return db.session.scalar(
+        sa.select(Lesson).where(
+            Lesson.course_id == course.id,
+            Lesson.path_in_course == path_in_course,
+            Lesson.archived_at.is_(None),
+        )
+    )
+
+
+def asset_path(courses_root: Path, course: Course, path_in_course: str) -> Path | None:
+    """The file to serve for an asset URL, or None if it is missing, not an image or outside the course."""
+    course_dir = (courses_root / course.folder).resolve()
+    candidate = (course_dir / path_in_course).resolve()
+    if not candidate.is_relative_to(course_dir) or not candidate.is_file():
+        return None
+    if candidate.suffix.lower() not in ASSET_TYPES:
+        return None
+    return candidate

@@ -1,0 +1,251 @@
+"""Import the course tree into SQL: incremental, all-or-nothing, keeping progress on edits."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from lms.content.loader import CourseSource, LessonSource, ModuleSource, load_tree
+from lms.content.models import ContentMixin, Course, Lesson, Module
+from lms.content.problems import ContentError
+from lms.content.render import LinkRef, Rendered
+from lms.core.time import utcnow
+from lms.extensions import db
+from lms.progress.models import Enrolment, LessonProgress
+from lms.progress.services import refresh_course_rollups
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    renamed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = []
+        for label in ("added", "changed", "renamed", "restored", "archived", "deleted"):
+            items = getattr(self, label)
+            if items:
+                out.append(f"{label} ({len(items)}): " + ", ".join(items))
+        out.append(f"unchanged: {self.unchanged}")
+        return out
+
+    @property
+    def touched(self) -> bool:
+        return any((self.added, self.changed, self.archived, self.deleted, self.restored, self.renamed))
+
+
+def _as_rendered(row: ContentMixin) -> Rendered:
+    return Rendered(
+        html=row.html,
+        toc=list(row.toc or []),
+        links=[LinkRef(**ref) for ref in row.links or []],
+        images=[LinkRef(**ref) for ref in row.images or []],
+    )
+
+
+def _refs(refs: list[LinkRef]) -> list[dict]:
+    return [{"target": ref.target, "line": ref.line, "col": ref.col} for ref in refs]
+
+
+class _Index:
+    """Existing rows of one model by key, resolving `renamed_from` to the row to carry over."""
+
+    def __init__(self, rows: list[ContentMixin]) -> None:
+        self.by_key = {row.key: row for row in rows}
+        self.seen: set[int] = set()
+
+    def find(self, key: str, renamed_from: list[str]) -> tuple[ContentMixin | None, str | None]:
+        row = self.by_key.get(key)
+        if row is not None:
+            return row, None
+        for old_key in renamed_from:
+            row = self.by_key.get(old_key)
+            if row is not None and id(row) not in self.seen:
+                return row, old_key
+        return None, None
+
+
+def sync_tree(root: Path, *, display_prefix: str | None = None) -> SyncReport:
+    """Load, check and import every course under root; raise ContentError and write nothing on errors."""
+    courses = list(db.session.scalars(sa.select(Course)))
+    modules = list(db.session.scalars(sa.select(Module)))
+    lessons = list(db.session.scalars(sa.select(Lesson)))
+    cache = {row.render_key: _as_rendered(row) for row in (*courses, *modules, *lessons)}
+    result = load_tree(root, display_prefix=display_prefix, cache=cache)
+    if result.errors:
+        raise ContentError(result.errors)
+    report = SyncReport(warnings=[str(problem) for problem in result.warnings])
+    syncer = _Syncer(report, _Index(courses), _Index(modules), _Index(lessons))
+    for course_source in result.courses:
+        syncer.course(course_source)
+    syncer.retire_missing()
+    db.session.flush()
+    for course in syncer.courses_to_refresh:
+        _refresh_counts(course)
+    db.session.flush()
+    return report
+
+
+def _refresh_counts(course: Course) -> None:
+    course.lesson_count = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Lesson)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None))
+    )
+    refresh_course_rollups(course)
+
+
+class _Syncer:
+    def __init__(self, report: SyncReport, courses: _Index, modules: _Index, lessons: _Index) -> None:
+        self.report = report
+        self.courses = courses
+        self.modules = modules
+        self.lessons = lessons
+        self.courses_to_refresh: set[Course] = set()
+        self.now = utcnow()
+
+    def _apply(self, index: _Index, model: type, source, label: str, fields: dict) -> ContentMixin:
+        """Create or update one row from its source, recording what happened in the report."""
+        row, old_key = index.find(source.id, source.renamed_from)
+        name = f"{label} {source.id}"
+        if row is None:
+            row = model(key=source.id)
+            db.session.add(row)
+            self.report.added.append(name)
+        else:
+            index.seen.add(id(row))
+            if old_key is not None:
+                self.report.renamed.append(f"{label} {old_key} → {source.id}")
+                row.key = source.id
+            if row.archived_at is not None:
+                row.archived_at = None
+                self.report.restored.append(name)
+            elif row.source_hash != source.source_hash and old_key is None:
+                self.report.changed.append(name)
+            elif old_key is None:
+                self.report.unchanged += 1
+        index.seen.add(id(row))
+        if row.source_hash is not None and row.source_hash != source.source_hash:
+            row.version = (row.version or 1) + 1
+        common = {
+            "title": source.title,
+            "summary": source.summary or "",
+            "position": source.position,
+            "source_path": source.rel_path,
+            "source_hash": source.source_hash,
+            "render_key": source.render_key,
+            "html": source.html,
+            "toc": source.toc,
+            "links": _refs(source.links),
+            "images": _refs(source.images),
+        }
+        for key, value in {**common, **fields}.items():
+            if getattr(row, key) != value:
+                setattr(row, key, value)
+                if key not in ("html", "toc", "links", "images", "render_key", "source_hash"):
+                    row.updated_at = self.now
+        return row
+
+    def course(self, source: CourseSource) -> None:
+        course = self._apply(
+            self.courses,
+            Course,
+            source,
+            "course",
+            {
+                "folder": source.folder,
+                "audience": source.audience or "",
+                "estimated_hours": source.estimated_hours,
+                "completion_kind": source.completion.kind,
+                "completion_percent": source.completion.percent,
+                "lesson_completion": source.lesson_completion,
+            },
+        )
+        self.courses_to_refresh.add(course)  # cheap: one grouped query per course
+        for module_source in source.modules:
+            self.module(course, module_source)
+
+    def module(self, course: Course, source: ModuleSource) -> None:
+        previous_course = getattr(self.modules.by_key.get(source.id), "course", None)
+        module = self._apply(
+            self.modules, Module, source, "module", {"course": course, "folder": source.folder}
+        )
+        if previous_course is not None and previous_course is not course:
+            self.courses_to_refresh.add(previous_course)
+        for lesson_source in source.lessons:
+            self.lesson(course, module, lesson_source)
+
+    def lesson(self, course: Course, module: Module, source: LessonSource) -> None:
+        existing = self.lessons.by_key.get(source.id)
+        if existing is not None and existing.course is not course:
+            self.courses_to_refresh.add(existing.course)
+        self._apply(
+            self.lessons,
+            Lesson,
+            source,
+            "lesson",
+            {
+                "module": module,
+                "course": course,
+                "kind": source.kind,
+                "minutes": source.minutes,
+                "complete_mode": source.complete,
+                "path_in_course": source.path_in_course,
+            },
+        )
+
+    def retire_missing(self) -> None:
+        """Rows whose files are gone: archived when someone has progress on them, else deleted."""
+        gone_lessons = [row for row in self.lessons.by_key.values() if id(row) not in self.lessons.seen]
+        gone_modules = [row for row in self.modules.by_key.values() if id(row) not in self.modules.seen]
+        gone_courses = [row for row in self.courses.by_key.values() if id(row) not in self.courses.seen]
+        lesson_ids = [row.id for row in gone_lessons]
+        with_progress = set(
+            db.session.scalars(
+                sa.select(LessonProgress.lesson_id).where(LessonProgress.lesson_id.in_(lesson_ids)).distinct()
+            )
+        ) if lesson_ids else set()
+        kept_modules: set[int] = set()
+        for lesson in gone_lessons:
+            self.courses_to_refresh.add(lesson.course)
+            if lesson.id in with_progress:
+                kept_modules.add(lesson.module_id)
+                if lesson.archived_at is None:
+                    lesson.archived_at = self.now
+                    self.report.archived.append(f"lesson {lesson.key}")
+            else:
+                self._delete(lesson, "lesson")
+        for module in gone_modules:
+            still_has_rows = module.id in kept_modules or any(
+                id(lesson) in self.lessons.seen for lesson in module.lessons
+            )
+            if still_has_rows:
+                if module.archived_at is None:
+                    module.archived_at = self.now
+                    self.report.archived.append(f"module {module.key}")
+            else:
+                self._delete(module, "module")
+        enrolled = set(
+            db.session.scalars(sa.select(Enrolment.course_id).distinct())
+        ) if gone_courses else set()
+        for course in gone_courses:
+            self.courses_to_refresh.discard(course)
+            if course.id in enrolled:
+                if course.archived_at is None:
+                    course.archived_at = self.now
+                    self.report.archived.append(f"course {course.key}")
+            else:
+                self._delete(course, "course")
+
+    def _delete(self, row: ContentMixin, label: str) -> None:
+        if row.archived_at is None:
+            self.report.deleted.append(f"{label} {row.key}")
+        db.session.delete(row)

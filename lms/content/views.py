@@ -1,0 +1,79 @@
+"""Course outline, lesson pages and course assets. Pages serve HTML rendered at import."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, redirect, render_template, send_file, url_for
+from flask_login import current_user
+
+from lms.content import services
+from lms.content.services import ASSET_TYPES
+from lms.core.roles import Role, login_required
+from lms.extensions import db
+from lms.progress import services as progress
+
+bp = Blueprint("content", __name__, url_prefix="/courses")
+
+
+@bp.route("/<course_key>")
+@login_required
+def course(course_key: str):
+    course = services.live_course_or_404(course_key)
+    outline = progress.course_outline(current_user, course)
+    enrolment = progress.get_enrolment(current_user, course)
+    next_lesson = progress.first_unfinished_lesson(current_user, course) if enrolment else None
+    return render_template(
+        "content/course.html",
+        course=course,
+        outline=outline,
+        enrolment=enrolment,
+        next_lesson=next_lesson,
+    )
+
+
+@bp.route("/<course_key>/lessons/<lesson_key>")
+@login_required
+def lesson(course_key: str, lesson_key: str):
+    course = services.live_course_or_404(course_key)
+    lesson = services.live_lesson_or_404(course, lesson_key)
+    tracked = current_user.role == Role.CANDIDATE
+    status = None
+    if tracked:
+        status = progress.record_view(current_user, lesson)
+        db.session.commit()
+    previous_lesson, next_lesson = progress.neighbours(course, lesson)
+    enrolment = progress.get_enrolment(current_user, course) if tracked else None
+    return render_template(
+        "content/lesson.html",
+        course=course,
+        lesson=lesson,
+        status=status,
+        tracked=tracked,
+        enrolment=enrolment,
+        previous_lesson=previous_lesson,
+        next_lesson=next_lesson,
+    )
+
+
+@bp.route("/<course_key>/go/<path:path_in_course>")
+@login_required
+def go(course_key: str, path_in_course: str):
+    """Links between lessons are written as file paths; resolve them to the lesson's page."""
+    course = services.live_course_or_404(course_key)
+    lesson = services.lesson_by_path(course, path_in_course)
+    if lesson is None:
+        abort(404)
+    return redirect(url_for("content.lesson", course_key=course.key, lesson_key=lesson.key))
+
+
+@bp.route("/<course_key>/assets/<path:path_in_course>")
+@login_required
+def asset(course_key: str, path_in_course: str):
+    course = services.live_course_or_404(course_key)
+    file = services.asset_path(Path(current_app.config["COURSES_DIR"]), course, path_in_course)
+    if file is None:
+        abort(404)
+    response = send_file(file, mimetype=ASSET_TYPES[file.suffix.lower()], max_age=3600)
+    # An SVG opened on its own must not run anything, even if an author slipped a script in.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response

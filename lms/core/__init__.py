@@ -1,0 +1,1 @@
+"""Shared pieces only: time, errors, role checks, web plumbing."""

@@ -1,0 +1,16 @@
+"""Small database helpers that must behave the same on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lms.extensions import db
+
+
+def insert_or_ignore(model: type, values: dict[str, Any], conflict_columns: list[str]) -> None:
+    """INSERT unless a row with the same unique columns exists: safe against double submits."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+    db.session.execute(statement)

@@ -1,0 +1,1 @@
+"""Enrolments, lesson progress, completion rules and per-course rollups."""

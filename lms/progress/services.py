@@ -1,0 +1,249 @@
+"""Progress operations: idempotent, race-safe, and keeping the enrolment rollup current."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.content.models import Course, Lesson, Module
+from lms.core.db import insert_or_ignore
+from lms.core.time import utcnow
+from lms.extensions import db
+from lms.progress.models import Enrolment, LessonProgress
+
+
+def live_courses() -> list[Course]:
+    return list(
+        db.session.scalars(
+            sa.select(Course).where(Course.archived_at.is_(None)).order_by(Course.position, Course.title)
+        )
+    )
+
+
+def get_enrolment(user: User, course: Course) -> Enrolment | None:
+    return db.session.scalar(
+        sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    )
+
+
+def enrol(user: User, course: Course) -> Enrolment:
+    """Enrol once; a second call (or a concurrent one) returns the same row."""
+    insert_or_ignore(
+        Enrolment,
+        {"user_id": user.id, "course_id": course.id, "enrolled_at": utcnow()},
+        ["user_id", "course_id"],
+    )
+    enrolment = get_enrolment(user, course)
+    assert enrolment is not None
+    return enrolment
+
+
+def user_enrolments(user: User) -> list[Enrolment]:
+    return list(
+        db.session.scalars(
+            sa.select(Enrolment)
+            .join(Course, Course.id == Enrolment.course_id)
+            .where(Enrolment.user_id == user.id, Course.archived_at.is_(None))
+            .options(sa.orm.contains_eager(Enrolment.course))
+            .order_by(Enrolment.last_activity_at.desc().nulls_last(), Course.position)
+        )
+    )
+
+
+def record_view(user: User, lesson: Lesson) -> LessonProgress:
+    """Note that the user opened a lesson; lessons set to complete on view complete here."""
+    enrolment = enrol(user, lesson.course)
+    now = utcnow()
+    insert_or_ignore(
+        LessonProgress,
+        {"user_id": user.id, "lesson_id": lesson.id, "first_viewed_at": now},
+        ["user_id", "lesson_id"],
+    )
+    enrolment.last_lesson_id = lesson.id
+    enrolment.last_activity_at = now
+    if lesson.complete_mode == "view":
+        complete_lesson(user, lesson)
+    return _progress_row(user, lesson)
+
+
+def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
+    row = db.session.scalar(
+        sa.select(LessonProgress).where(
+            LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
+        )
+    )
+    assert row is not None
+    return row
+
+
+def complete_lesson(user: User, lesson: Lesson) -> bool:
+    """Mark a lesson done. Returns True only for the call that actually completed it.
+
+    The conditional UPDATE makes a double click or two tabs count once: only one statement
+    can move completed_at from NULL, and only that one bumps the rollup.
+    """
+    now = utcnow()
+    enrolment = enrol(user, lesson.course)
+    insert_or_ignore(
+        LessonProgress,
+        {"user_id": user.id, "lesson_id": lesson.id, "first_viewed_at": now},
+        ["user_id", "lesson_id"],
+    )
+    result = db.session.execute(
+        sa.update(LessonProgress)
+        .where(
+            LessonProgress.user_id == user.id,
+            LessonProgress.lesson_id == lesson.id,
+            LessonProgress.completed_at.is_(None),
+        )
+        .values(completed_at=now, completed_version=lesson.version)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.id == enrolment.id)
+        .values(lessons_done=Enrolment.lessons_done + 1, last_activity_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(enrolment)
+    _update_course_completion(enrolment, now)
+    return True
+
+
+def _update_course_completion(enrolment: Enrolment, now) -> None:
+    course = enrolment.course
+    done = course.lesson_count > 0 and enrolment.lessons_done >= course.lessons_required
+    if done and enrolment.completed_at is None:
+        enrolment.completed_at = now
+    elif not done and enrolment.completed_at is not None:
+        enrolment.completed_at = None
+    db.session.flush()
+
+
+def count_completed_live(user_id: int, course_id: int) -> int:
+    """From raw rows: completed lessons of a course that are still live. Used by refresh and tests."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(LessonProgress)
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(
+            LessonProgress.user_id == user_id,
+            LessonProgress.completed_at.is_not(None),
+            Lesson.course_id == course_id,
+            Lesson.archived_at.is_(None),
+        )
+    )
+
+
+def refresh_course_rollups(course: Course) -> int:
+    """Recompute every enrolment's rollup of a course after its content changed; returns count."""
+    done_by_user = dict(
+        db.session.execute(
+            sa.select(LessonProgress.user_id, sa.func.count())
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(
+                Lesson.course_id == course.id,
+                Lesson.archived_at.is_(None),
+                LessonProgress.completed_at.is_not(None),
+            )
+            .group_by(LessonProgress.user_id)
+        ).all()
+    )
+    enrolments = db.session.scalars(sa.select(Enrolment).where(Enrolment.course_id == course.id))
+    now = utcnow()
+    count = 0
+    for enrolment in enrolments:
+        enrolment.lessons_done = done_by_user.get(enrolment.user_id, 0)
+        _update_course_completion(enrolment, now)
+        count += 1
+    return count
+
+
+@dataclass
+class LessonStatus:
+    lesson: Lesson
+    started: bool
+    completed: bool
+
+
+@dataclass
+class ModuleOutline:
+    module: Module
+    lessons: list[LessonStatus]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for item in self.lessons if item.completed)
+
+
+def course_outline(user: User, course: Course) -> list[ModuleOutline]:
+    """Live modules and lessons of a course, in order, with this user's status for each."""
+    modules = db.session.scalars(
+        sa.select(Module)
+        .where(Module.course_id == course.id, Module.archived_at.is_(None))
+        .order_by(Module.position)
+    ).all()
+    lessons = db.session.scalars(
+        sa.select(Lesson)
+        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
+        .order_by(Lesson.position)
+    ).all()
+    progress = {
+        row.lesson_id: row
+        for row in db.session.scalars(
+            sa.select(LessonProgress)
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(LessonProgress.user_id == user.id, Lesson.course_id == course.id)
+        )
+    }
+    by_module: dict[int, list[LessonStatus]] = {module.id: [] for module in modules}
+    for lesson in lessons:
+        row = progress.get(lesson.id)
+        if lesson.module_id in by_module:
+            by_module[lesson.module_id].append(
+                LessonStatus(lesson, row is not None, row is not None and row.is_completed)
+            )
+    return [ModuleOutline(module, by_module[module.id]) for module in modules]
+
+
+def neighbours(course: Course, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+    """Previous and next live lessons across module boundaries, in course order."""
+    ordered = db.session.execute(
+        sa.select(Lesson.id)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None))
+        .order_by(Module.position, Lesson.position)
+    ).scalars().all()
+    try:
+        index = ordered.index(lesson.id)
+    except ValueError:
+        return None, None
+    previous_id = ordered[index - 1] if index > 0 else None
+    next_id = ordered[index + 1] if index + 1 < len(ordered) else None
+    return (
+        db.session.get(Lesson, previous_id) if previous_id else None,
+        db.session.get(Lesson, next_id) if next_id else None,
+    )
+
+
+def first_unfinished_lesson(user: User, course: Course) -> Lesson | None:
+    for module in course_outline(user, course):
+        for item in module.lessons:
+            if not item.completed:
+                return item.lesson
+    return None
+
+
+def resume_lesson(user: User) -> Lesson | None:
+    """The lesson the user last opened, on the course they touched most recently."""
+    enrolment = db.session.scalar(
+        sa.select(Enrolment)
+        .join(Lesson, Lesson.id == Enrolment.last_lesson_id)
+        .where(Enrolment.user_id == user.id, Lesson.archived_at.is_(None))
+        .order_by(Enrolment.last_activity_at.desc())
+        .limit(1)
+    )
+    return enrolment.last_lesson if enrolment else None

@@ -1,0 +1,65 @@
+"""The candidate's home ("My courses"), resume, enrol and mark-as-done."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.content import services as content
+from lms.core.roles import Role, login_required, role_required
+from lms.extensions import db
+from lms.progress import services
+
+bp = Blueprint("progress", __name__)
+
+
+@bp.route("/")
+@login_required
+def home():
+    enrolments = services.user_enrolments(current_user)
+    enrolled_ids = {enrolment.course_id for enrolment in enrolments}
+    other_courses = [course for course in services.live_courses() if course.id not in enrolled_ids]
+    resume = services.resume_lesson(current_user) if current_user.role == Role.CANDIDATE else None
+    return render_template(
+        "progress/home.html", enrolments=enrolments, other_courses=other_courses, resume=resume
+    )
+
+
+@bp.route("/resume")
+@login_required
+def resume():
+    """Where a candidate lands after signing in: the lesson they were reading last."""
+    lesson = services.resume_lesson(current_user) if current_user.role == Role.CANDIDATE else None
+    if lesson is None:
+        return redirect(url_for("progress.home"))
+    return redirect(url_for("content.lesson", course_key=lesson.course.key, lesson_key=lesson.key))
+
+
+@bp.route("/courses/<course_key>/start", methods=["POST"])
+@role_required(Role.CANDIDATE)
+def start(course_key: str):
+    course = content.live_course_or_404(course_key)
+    services.enrol(current_user, course)
+    db.session.commit()
+    lesson = services.first_unfinished_lesson(current_user, course)
+    if lesson is None:
+        return redirect(url_for("content.course", course_key=course.key))
+    return redirect(url_for("content.lesson", course_key=course.key, lesson_key=lesson.key))
+
+
+@bp.route("/courses/<course_key>/lessons/<lesson_key>/complete", methods=["POST"])
+@role_required(Role.CANDIDATE)
+def complete(course_key: str, lesson_key: str):
+    course = content.live_course_or_404(course_key)
+    lesson = content.live_lesson_or_404(course, lesson_key)
+    services.complete_lesson(current_user, lesson)
+    db.session.commit()
+    enrolment = services.get_enrolment(current_user, course)
+    if enrolment is not None and enrolment.completed_at is not None:
+        flash(_("Course complete. Well done!"), "success")
+    else:
+        flash(_("Lesson marked as done."), "success")
+    _, next_lesson = services.neighbours(course, lesson)
+    if next_lesson is None:
+        return redirect(url_for("content.course", course_key=course.key))
+    return redirect(url_for("content.lesson", course_key=course.key, lesson_key=next_lesson.key))
