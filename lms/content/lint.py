@@ -1,0 +1,181 @@
+"""Checks that need more than one file: ids, links between lessons, images on disk.
+
+They run on every load, also for files whose HTML came from the cache, because a
+change elsewhere in the tree (a renamed lesson, a deleted image) can break them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+from lms.content.frontmatter import FRONT_MATTER_LINE, SourceFile
+from lms.content.render import CALLOUT_KINDS, LinkRef, Rendered, path_in_course
+from lms.content.scan import LineIndex, callout_kinds
+
+IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "svg"})
+
+
+@dataclass
+class Doc:
+    """One parsed file of a course together with its rendering."""
+
+    source: SourceFile
+    rendered: Rendered | None
+    doc_dir: str  # folder of the file relative to the course folder, "" for course.md
+    is_item: bool = False
+
+
+@dataclass
+class CourseDocs:
+    """Everything the link and image checks need to know about one course."""
+
+    folder: Path
+    docs: list[Doc] = field(default_factory=list)
+    # path in course of every listed item -> its doc (None when it could not be read)
+    items: dict[str, Doc | None] = field(default_factory=dict)
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + FRONT_MATTER_LINE
+
+
+def check_ids(docs: list[Doc]) -> None:
+    """Ids share one namespace across the tree; renamed_from must not take a live id."""
+    live: dict[str, str] = {}
+    for doc in docs:
+        source = doc.source
+        pair = source.nodes.get("id")
+        value = source.front_matter.get("id")
+        if pair is None or not isinstance(value, str):
+            continue
+        where = f"{source.display}:{_line(pair[1])}"
+        if value in live:
+            source.add_at(pair[1], "E201", f"duplicate id '{value}' (already used at {live[value]})")
+        else:
+            live[value] = where
+    claimed: dict[str, str] = {}
+    for doc in docs:
+        source = doc.source
+        old_ids = source.front_matter.get("renamed_from")
+        if not isinstance(old_ids, list):
+            continue
+        for old_id, node in zip(old_ids, source.value_nodes("renamed_from")):
+            if not isinstance(old_id, str):
+                continue
+            where = f"{source.display}:{_line(node)}"
+            if old_id in live:
+                source.add_at(node, "E202", f"renamed_from '{old_id}' is the live id at {live[old_id]}")
+            elif old_id in claimed:
+                source.add_at(node, "E203", f"renamed_from '{old_id}' is also claimed at {claimed[old_id]}")
+            else:
+                claimed[old_id] = where
+
+
+def check_body(doc: Doc) -> None:
+    """Body checks that need only the source text: empty lessons, unknown callout kinds."""
+    source = doc.source
+    if doc.is_item and not source.body.strip():
+        source.add("W101", "lesson body is empty", max(source.body_line - 1, 1), 1, warning=True)
+    kinds = callout_kinds(source.body)
+    if not kinds:
+        return
+    index = LineIndex(source.body)
+    for kind, offset in kinds:
+        if kind not in CALLOUT_KINDS:
+            line, col = index.line_col(offset)
+            known = ", ".join(sorted(CALLOUT_KINDS))
+            source.add_in_body(line, col, "W102", f"unknown callout kind '{kind}' (use one of: {known})", warning=True)
+
+
+class _Files:
+    """Exact-case file lookup, so a link that only works on a case-insensitive disk is caught."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._listings: dict[str, set[str]] = {}
+
+    def exists(self, path: str) -> bool:
+        parent, name = posixpath.split(path)
+        if parent not in self._listings:
+            try:
+                directory = self.folder / parent
+                self._listings[parent] = {e.name for e in os.scandir(directory) if e.is_file()}
+            except OSError:
+                self._listings[parent] = set()
+        return name in self._listings[parent]
+
+
+def check_course_refs(course: CourseDocs) -> None:
+    """Check every link and image of a course against the current tree."""
+    files = _Files(course.folder)
+    for doc in course.docs:
+        if doc.rendered is None:
+            continue
+        for ref in doc.rendered.links:
+            _check_link(doc, course, ref)
+        for ref in doc.rendered.files:
+            resolved = path_in_course(doc.doc_dir, urlsplit(ref.target).path)
+            if resolved is None:
+                _add(doc, ref, "E302", f"link '{ref.target}' points outside the course folder")
+            elif not files.exists(resolved):
+                _add(doc, ref, "E303", f"linked file not found: {resolved}")
+        for ref in doc.rendered.images:
+            _check_image(doc, files, ref)
+
+
+def _add(doc: Doc, ref: LinkRef, code: str, message: str, *, warning: bool = False) -> None:
+    doc.source.add_in_body(ref.line, ref.col, code, message, warning=warning)
+
+
+def _check_link(doc: Doc, course: CourseDocs, ref: LinkRef) -> None:
+    parts = urlsplit(ref.target)
+    resolved = path_in_course(doc.doc_dir, parts.path)
+    if resolved is None:
+        _add(doc, ref, "E302", f"link '{ref.target}' points outside the course folder")
+        return
+    if resolved not in course.items:
+        exists = (course.folder / resolved).is_file()
+        reason = "is not listed in any module's items" if exists else "does not exist"
+        _add(doc, ref, "E301", f"broken link '{ref.target}': {resolved} {reason}")
+        return
+    target = course.items[resolved]
+    anchor = unquote(parts.fragment)
+    if not anchor or target is None or target.rendered is None:
+        return
+    anchors = target.rendered.anchors
+    if anchor not in anchors:
+        close = difflib.get_close_matches(anchor, anchors, n=1)
+        hint = f" (did you mean '#{close[0]}'?)" if close else ""
+        _add(doc, ref, "W301", f"anchor '#{anchor}' not found in {resolved}{hint}", warning=True)
+
+
+def _check_image(doc: Doc, files: _Files, ref: LinkRef) -> None:
+    url = ref.target
+    parts = urlsplit(url)
+    if not url:
+        _add(doc, ref, "E304", "image has no file name")
+    elif parts.scheme == "data":
+        _add(doc, ref, "E307", "data: images are not allowed; save the image as a file in the course folder")
+    elif parts.scheme or parts.netloc:
+        _add(doc, ref, "E307", f"remote image '{url}' is not allowed; save it as a file in the course folder")
+    elif url.startswith("/"):
+        _add(doc, ref, "E305", f"image '{url}' must be a path relative to this file")
+    else:
+        resolved = path_in_course(doc.doc_dir, parts.path)
+        extension = posixpath.splitext(parts.path)[1].lower().lstrip(".")
+        if resolved is None:
+            _add(doc, ref, "E305", f"image '{url}' points outside the course folder")
+        elif extension not in IMAGE_EXTENSIONS:
+            allowed = ", ".join(sorted(IMAGE_EXTENSIONS))
+            _add(doc, ref, "E306", f"image type '.{extension}' is not allowed (use {allowed})")
+        elif not files.exists(resolved):
+            _add(doc, ref, "E304", f"image not found: {resolved}")
+    if not ref.alt.strip():
+        _add(doc, ref, "W302", "image has no alt text: describe it in ![...]", warning=True)
