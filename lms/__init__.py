@@ -1,4 +1,5 @@
 """The Higher Party School LMS: application factory."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """`flask lms ...` and `flask users ...`: thin wrappers over services, one commit each."""
+
 from __future__ import annotations
 
 import secrets

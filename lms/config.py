@@ -1,4 +1,5 @@
 """Configuration: defaults here, environment variables on top, `instance/config.py` last."""
+
 from __future__ import annotations
 
 import os

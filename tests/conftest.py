@@ -1,4 +1,5 @@
 """Shared fixtures: one migrated database per backend, a fresh app per test, users, auth."""
+
 from __future__ import annotations
 
 import contextvars
@@ -63,7 +64,9 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
 def courses_dir(tmp_path) -> Path:
     """A writable copy of the tiny fixture course, so tests may edit it."""
     target = tmp_path / "courses"
-    shutil.copytree(FIXTURE_COURSES / "good", target) if (FIXTURE_COURSES / "good").exists() else target.mkdir()
+    shutil.copytree(FIXTURE_COURSES / "good", target) if (
+        FIXTURE_COURSES / "good"
+    ).exists() else target.mkdir()
     return target
 
 
@@ -129,8 +132,14 @@ def make_user(app) -> Callable:
 
     counter = iter(range(1, 1_000_000))
 
-    def make(username: str | None = None, *, role: str = "candidate", region: str | None = "77",
-             password: str = DEFAULT_PASSWORD, **extra):
+    def make(
+        username: str | None = None,
+        *,
+        role: str = "candidate",
+        region: str | None = "77",
+        password: str = DEFAULT_PASSWORD,
+        **extra,
+    ):
         username = username or f"user{next(counter)}"
         if role != "candidate" and "region" not in extra and region == "77":
             region = None

@@ -1,4 +1,5 @@
 """Flask-Login wiring: the cookie carries a server-side session token, checked every request."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -1,4 +1,5 @@
 """Account forms."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

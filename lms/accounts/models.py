@@ -1,4 +1,5 @@
 """Accounts: regions, users, server-side login sessions and login failures."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Account operations. They flush, never commit: the caller owns the transaction."""
+
 from __future__ import annotations
 
 import csv
@@ -64,9 +65,7 @@ def create_user(
     except ValueError:
         raise ValidationError("role", f"Unknown role {role!r}.") from None
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(
-            "password", f"Password must be at least {MIN_PASSWORD_LENGTH} characters."
-        )
+        raise ValidationError("password", f"Password must be at least {MIN_PASSWORD_LENGTH} characters.")
     if region_code:
         if db.session.get(Region, region_code) is None:
             raise ValidationError("region", f"Unknown region code {region_code!r}.")
@@ -131,9 +130,7 @@ def _dummy_hash() -> str:
 def start_login_session(user: User, user_agent: str = "") -> str:
     """Create a fresh server-side session; the returned token goes into the cookie."""
     token = secrets.token_urlsafe(32)
-    db.session.add(
-        LoginSession(token_hash=_hash_token(token), user_id=user.id, user_agent=user_agent[:200])
-    )
+    db.session.add(LoginSession(token_hash=_hash_token(token), user_id=user.id, user_agent=user_agent[:200]))
     db.session.query(LoginFailure).filter(LoginFailure.username == user.username).delete()
     user.last_seen_at = utcnow()
     user.current_session_token = token

@@ -1,4 +1,5 @@
 """Login, logout and language choice."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

@@ -73,8 +73,8 @@ def decode(raw: bytes) -> tuple[str | None, tuple[int, int, str] | None]:
         before = raw[: exc.start]
         line_start = before.rfind(b"\n") + 1
         col = len(before[line_start:].decode("utf-8", "replace").lstrip("\ufeff")) + 1
-        byte = raw[exc.start]
-        return None, (before.count(b"\n") + 1, col, f"file is not valid UTF-8 (byte 0x{byte:02x}); save it as UTF-8")
+        message = f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
+        return None, (before.count(b"\n") + 1, col, message)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     return text, None
 

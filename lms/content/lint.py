@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from lms.content.frontmatter import FRONT_MATTER_LINE, SourceFile
-from lms.content.render import CALLOUT_KINDS, LinkRef, Rendered, path_in_course
+from lms.content.render import CALLOUT_KINDS, LinkRef, Rendered, html_ids, path_in_course
 from lms.content.scan import LineIndex, callout_kinds
 
 IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "svg"})
@@ -30,6 +30,13 @@ class Doc:
     rendered: Rendered | None
     doc_dir: str  # folder of the file relative to the course folder, "" for course.md
     is_item: bool = False
+    _anchors: set[str] | None = field(default=None, init=False, repr=False)
+
+    def anchors(self) -> set[str]:
+        """Ids in the rendered HTML, computed once and only for documents linked with #anchor."""
+        if self._anchors is None:
+            self._anchors = set(html_ids(self.rendered.html)) if self.rendered else set()
+        return self._anchors
 
 
 @dataclass
@@ -66,7 +73,7 @@ def check_ids(docs: list[Doc]) -> None:
         old_ids = source.front_matter.get("renamed_from")
         if not isinstance(old_ids, list):
             continue
-        for old_id, node in zip(old_ids, source.value_nodes("renamed_from")):
+        for old_id, node in zip(old_ids, source.value_nodes("renamed_from"), strict=False):
             if not isinstance(old_id, str):
                 continue
             where = f"{source.display}:{_line(node)}"
@@ -91,7 +98,8 @@ def check_body(doc: Doc) -> None:
         if kind not in CALLOUT_KINDS:
             line, col = index.line_col(offset)
             known = ", ".join(sorted(CALLOUT_KINDS))
-            source.add_in_body(line, col, "W102", f"unknown callout kind '{kind}' (use one of: {known})", warning=True)
+            message = f"unknown callout kind '{kind}' (use one of: {known})"
+            source.add_in_body(line, col, "W102", message, warning=True)
 
 
 class _Files:
@@ -147,11 +155,11 @@ def _check_link(doc: Doc, course: CourseDocs, ref: LinkRef) -> None:
         return
     target = course.items[resolved]
     anchor = unquote(parts.fragment)
-    if not anchor or target is None or target.rendered is None:
+    if not anchor or target is None or target.rendered is None or not target.source.parsed:
         return
-    anchors = target.rendered.anchors
+    anchors = target.anchors()
     if anchor not in anchors:
-        close = difflib.get_close_matches(anchor, anchors, n=1)
+        close = difflib.get_close_matches(anchor, sorted(anchors), n=1)
         hint = f" (did you mean '#{close[0]}'?)" if close else ""
         _add(doc, ref, "W301", f"anchor '#{anchor}' not found in {resolved}{hint}", warning=True)
 
@@ -177,5 +185,5 @@ def _check_image(doc: Doc, files: _Files, ref: LinkRef) -> None:
             _add(doc, ref, "E306", f"image type '.{extension}' is not allowed (use {allowed})")
         elif not files.exists(resolved):
             _add(doc, ref, "E304", f"image not found: {resolved}")
-    if not ref.alt.strip():
+    if ref.alt is not None and not ref.alt.strip():
         _add(doc, ref, "W302", "image has no alt text: describe it in ![...]", warning=True)

@@ -1,4 +1,5 @@
 """Imported course content. Rows are keyed by the stable ids authors write in front matter."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,9 +25,9 @@ class ContentMixin:
     html: Mapped[str] = mapped_column(sa.Text, default="")
     version: Mapped[int] = mapped_column(default=1)
     toc: Mapped[list] = mapped_column(sa.JSON, default=list)
-    # Outgoing links and images as found in the source, so unchanged files can be re-checked.
-    links: Mapped[list] = mapped_column(sa.JSON, default=list)
-    images: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Links, images and anchors found at render time, so unchanged files are re-checked
+    # against the current tree without rendering them again.
+    render_meta: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

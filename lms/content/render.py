@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import posixpath
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -41,11 +42,12 @@ MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
 }
 
 CALLOUT_KINDS = frozenset({"note", "tip", "warning", "danger", "example", "info", "important"})
-ALLOWED_TAGS = frozenset(
-    "p h1 h2 h3 h4 h5 h6 a img ul ol li strong em b i code pre blockquote table thead tbody tr"
-    " th td hr br div span sup sub dl dt dd abbr del ins kbd s mark figure figcaption details"
-    " summary".split()
-)
+ALLOWED_TAGS = frozenset({
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "img", "ul", "ol", "li", "strong", "em", "b", "i",
+    "code", "pre", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "div",
+    "span", "sup", "sub", "dl", "dt", "dd", "abbr", "del", "ins", "kbd", "s", "mark", "figure",
+    "figcaption", "details", "summary",
+})
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 _HEADING_ATTRS = frozenset({"id"})
 ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
@@ -69,10 +71,10 @@ ALLOWED_CLASSES: dict[str, frozenset[str]] = {
 _NUMERIC_ATTRS = frozenset({"width", "height", "colspan", "rowspan", "start"})
 # Dropped together with everything inside them: stripping only the tags (bleach's
 # strip=True) would turn script and style bodies into visible text.
-DROPPED_WITH_CONTENT = frozenset(
-    "script style iframe frame frameset object embed applet template noscript noembed"
-    " noframes svg math xmp textarea title".split()
-)
+DROPPED_WITH_CONTENT = frozenset({
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "template",
+    "noscript", "noembed", "noframes", "svg", "math", "xmp", "textarea", "title",
+})
 _FOREIGN_NAMESPACES = frozenset({namespaces["svg"], namespaces["mathml"]})
 
 
@@ -83,7 +85,7 @@ class LinkRef:
     target: str
     line: int
     col: int
-    alt: str = ""
+    alt: str | None = None  # images only; None when unknown (e.g. rebuilt from a stored cache)
 
 
 @dataclass
@@ -96,8 +98,6 @@ class Rendered:
     images: list[LinkRef] = field(default_factory=list)
     # Relative links to non-Markdown files (PDFs...), checked like images.
     files: list[LinkRef] = field(default_factory=list)
-    # Every id in the output (headings, footnotes), for checking #anchors.
-    anchors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data, so callers can persist a render cache."""
@@ -107,7 +107,7 @@ class Rendered:
     def from_dict(cls, data: dict[str, Any]) -> Rendered:
         """Inverse of `to_dict`."""
         refs = {key: [LinkRef(**ref) for ref in data.get(key, [])] for key in ("links", "images", "files")}
-        return cls(html=data["html"], toc=list(data.get("toc", [])), anchors=list(data.get("anchors", [])), **refs)
+        return cls(html=data["html"], toc=list(data.get("toc", [])), **refs)
 
 
 class UrlPolicy(Protocol):
@@ -210,28 +210,27 @@ class _Cleaner(Cleaner):
         self.walker = lambda dom: _DropDangerousElements(base_walker(dom))
 
 
-class _UrlFilter(Filter):
-    """After sanitising: rewrite relative URLs, mark external links, collect ids."""
+_Attrs = dict[tuple[str | None, str], str]
 
-    def __init__(self, source: Any, *, doc_dir: str, policy: UrlPolicy | None, anchors: list[str]) -> None:
+
+class _UrlFilter(Filter):
+    """After sanitising: rewrite relative URLs and mark external links."""
+
+    def __init__(self, source: Any, *, doc_dir: str, policy: UrlPolicy | None) -> None:
         super().__init__(source)
         self.doc_dir = doc_dir
         self.policy = policy
-        self.anchors = anchors
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for token in Filter.__iter__(self):
             if token["type"] in ("StartTag", "EmptyTag"):
-                attrs = token["data"]
-                if (None, "id") in attrs:
-                    self.anchors.append(html.unescape(attrs[(None, "id")]))
                 if token["name"] == "a":
-                    self._fix_link(attrs)
-                elif token["name"] == "img" and (None, "src") in attrs:
-                    self._rewrite(attrs, (None, "src"), is_link=False)
+                    self._fix_link(token["data"])
+                elif token["name"] == "img" and (None, "src") in token["data"]:
+                    self._rewrite(token["data"], (None, "src"), is_link=False)
             yield token
 
-    def _fix_link(self, attrs: dict[tuple[str | None, str], str]) -> None:
+    def _fix_link(self, attrs: _Attrs) -> None:
         attrs.pop((None, "target"), None)
         attrs.pop((None, "rel"), None)
         if (None, "href") not in attrs:
@@ -242,7 +241,7 @@ class _UrlFilter(Filter):
         else:
             self._rewrite(attrs, (None, "href"), is_link=True)
 
-    def _rewrite(self, attrs: dict[tuple[str | None, str], str], key: tuple[None, str], *, is_link: bool) -> None:
+    def _rewrite(self, attrs: _Attrs, key: tuple[None, str], *, is_link: bool) -> None:
         url = html.unescape(attrs[key]).strip()
         if self.policy is None or not is_relative(url):
             return
@@ -256,14 +255,25 @@ class _UrlFilter(Filter):
             attrs[key] = self.policy.asset(resolved)
 
 
-def _clean(raw_html: str, doc_dir: str, policy: UrlPolicy | None, anchors: list[str]) -> str:
-    url_filter = partial(_UrlFilter, doc_dir=doc_dir, policy=policy, anchors=anchors)
+def _clean(raw_html: str, doc_dir: str, policy: UrlPolicy | None) -> str:
+    url_filter = partial(_UrlFilter, doc_dir=doc_dir, policy=policy)
     return _Cleaner(filters=[url_filter]).clean(raw_html)
 
 
 def sanitize_html(html_text: str) -> str:
     """Clean HTML from any source with the content allowlist (no URL rewriting)."""
-    return _clean(html_text, "", None, [])
+    return _clean(html_text, "", None)
+
+
+_ID_ATTR = re.compile(r'\sid="([^"]*)"')
+
+
+def html_ids(clean_html: str) -> list[str]:
+    """Every id in HTML this module produced (headings, footnotes), for checking #anchors.
+
+    A regex is enough here because the serializer always writes `id="..."` and escapes `"`.
+    """
+    return [html.unescape(value) for value in _ID_ATTR.findall(clean_html)]
 
 
 class _RefCollector(HTMLParser):
@@ -324,7 +334,6 @@ def render_markdown(text: str, *, doc_dir: str = "", policy: UrlPolicy | None = 
     md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG)
     raw_html = md.convert(text)
     links, images, files = _locate(text, raw_html)
-    anchors: list[str] = []
-    clean = _clean(raw_html, doc_dir, policy, anchors)
+    clean = _clean(raw_html, doc_dir, policy)
     toc = _flatten_toc(getattr(md, "toc_tokens", []))
-    return Rendered(html=clean, toc=toc, links=links, images=images, files=files, anchors=anchors)
+    return Rendered(html=clean, toc=toc, links=links, images=images, files=files)

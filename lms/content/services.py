@@ -1,4 +1,5 @@
 """Look-ups of imported content by the stable keys used in URLs."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Import the course tree into SQL: incremental, all-or-nothing, keeping progress on edits."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from lms.content.loader import CourseSource, LessonSource, ModuleSource, load_tree
 from lms.content.models import ContentMixin, Course, Lesson, Module
 from lms.content.problems import ContentError
-from lms.content.render import LinkRef, Rendered
+from lms.content.render import Rendered
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress.models import Enrolment, LessonProgress
@@ -42,16 +43,13 @@ class SyncReport:
 
 
 def _as_rendered(row: ContentMixin) -> Rendered:
-    return Rendered(
-        html=row.html,
-        toc=list(row.toc or []),
-        links=[LinkRef(**ref) for ref in row.links or []],
-        images=[LinkRef(**ref) for ref in row.images or []],
-    )
+    return Rendered.from_dict({**(row.render_meta or {}), "html": row.html, "toc": row.toc or []})
 
 
-def _refs(refs: list[LinkRef]) -> list[dict]:
-    return [{"target": ref.target, "line": ref.line, "col": ref.col} for ref in refs]
+def _meta(rendered: Rendered) -> dict:
+    data = rendered.to_dict()
+    del data["html"], data["toc"]
+    return data
 
 
 class _Index:
@@ -82,7 +80,7 @@ def sync_tree(root: Path, *, display_prefix: str | None = None) -> SyncReport:
     if result.errors:
         raise ContentError(result.errors)
     report = SyncReport(warnings=[str(problem) for problem in result.warnings])
-    syncer = _Syncer(report, _Index(courses), _Index(modules), _Index(lessons))
+    syncer = _Syncer(report, _Index(courses), _Index(modules), _Index(lessons), result.rendered)
     for course_source in result.courses:
         syncer.course(course_source)
     syncer.retire_missing()
@@ -104,8 +102,16 @@ def _refresh_counts(course: Course) -> None:
 
 
 class _Syncer:
-    def __init__(self, report: SyncReport, courses: _Index, modules: _Index, lessons: _Index) -> None:
+    def __init__(
+        self,
+        report: SyncReport,
+        courses: _Index,
+        modules: _Index,
+        lessons: _Index,
+        rendered: dict[str, Rendered],
+    ) -> None:
         self.report = report
+        self.rendered = rendered
         self.courses = courses
         self.modules = modules
         self.lessons = lessons
@@ -135,6 +141,7 @@ class _Syncer:
         index.seen.add(id(row))
         if row.source_hash is not None and row.source_hash != source.source_hash:
             row.version = (row.version or 1) + 1
+        rendered = self.rendered.get(source.render_key) or Rendered(source.html)
         common = {
             "title": source.title,
             "summary": source.summary or "",
@@ -142,15 +149,14 @@ class _Syncer:
             "source_path": source.rel_path,
             "source_hash": source.source_hash,
             "render_key": source.render_key,
-            "html": source.html,
-            "toc": source.toc,
-            "links": _refs(source.links),
-            "images": _refs(source.images),
+            "html": rendered.html,
+            "toc": rendered.toc,
+            "render_meta": _meta(rendered),
         }
         for key, value in {**common, **fields}.items():
             if getattr(row, key) != value:
                 setattr(row, key, value)
-                if key not in ("html", "toc", "links", "images", "render_key", "source_hash"):
+                if key not in ("html", "toc", "render_meta", "render_key", "source_hash"):
                     row.updated_at = self.now
         return row
 
@@ -208,11 +214,17 @@ class _Syncer:
         gone_modules = [row for row in self.modules.by_key.values() if id(row) not in self.modules.seen]
         gone_courses = [row for row in self.courses.by_key.values() if id(row) not in self.courses.seen]
         lesson_ids = [row.id for row in gone_lessons]
-        with_progress = set(
-            db.session.scalars(
-                sa.select(LessonProgress.lesson_id).where(LessonProgress.lesson_id.in_(lesson_ids)).distinct()
+        with_progress = (
+            set(
+                db.session.scalars(
+                    sa.select(LessonProgress.lesson_id)
+                    .where(LessonProgress.lesson_id.in_(lesson_ids))
+                    .distinct()
+                )
             )
-        ) if lesson_ids else set()
+            if lesson_ids
+            else set()
+        )
         kept_modules: set[int] = set()
         for lesson in gone_lessons:
             self.courses_to_refresh.add(lesson.course)
@@ -233,9 +245,9 @@ class _Syncer:
                     self.report.archived.append(f"module {module.key}")
             else:
                 self._delete(module, "module")
-        enrolled = set(
-            db.session.scalars(sa.select(Enrolment.course_id).distinct())
-        ) if gone_courses else set()
+        enrolled = (
+            set(db.session.scalars(sa.select(Enrolment.course_id).distinct())) if gone_courses else set()
+        )
         for course in gone_courses:
             self.courses_to_refresh.discard(course)
             if course.id in enrolled:

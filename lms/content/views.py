@@ -1,4 +1,5 @@
 """Course outline, lesson pages and course assets. Pages serve HTML rendered at import."""
+
 from __future__ import annotations
 
 from pathlib import Path

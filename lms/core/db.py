@@ -1,4 +1,5 @@
 """Small database helpers that must behave the same on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from typing import Any

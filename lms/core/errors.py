@@ -1,4 +1,5 @@
 """Domain errors raised by services and mapped onto forms by views."""
+
 from __future__ import annotations
 
 

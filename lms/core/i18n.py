@@ -1,4 +1,5 @@
 """Russian first, English on request: the choice lives in the session."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app, request, session

@@ -1,4 +1,5 @@
 """Roles and the decorator that declares which of them may call a view."""
+
 from __future__ import annotations
 
 import enum

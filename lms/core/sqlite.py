@@ -1,4 +1,5 @@
 """SQLite pragmas: WAL for concurrent readers, foreign keys enforced, a busy timeout."""
+
 from __future__ import annotations
 
 import sqlite3

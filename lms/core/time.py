@@ -1,4 +1,5 @@
 """UTC-aware timestamps everywhere; the database stores them as UTC."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

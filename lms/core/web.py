@@ -1,4 +1,5 @@
 """Error pages, security headers and template helpers shared by every blueprint."""
+
 from __future__ import annotations
 
 from flask import Flask, render_template, request

@@ -1,4 +1,5 @@
 """Progress rows reference content by database id, and content rows are keyed by stable ids."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -44,9 +45,7 @@ class Enrolment(db.Model):
 
 class LessonProgress(db.Model):
     __tablename__ = "lesson_progress"
-    __table_args__ = (
-        sa.UniqueConstraint("user_id", "lesson_id", name="uq_lesson_progress_user_lesson"),
-    )
+    __table_args__ = (sa.UniqueConstraint("user_id", "lesson_id", name="uq_lesson_progress_user_lesson"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))

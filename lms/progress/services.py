@@ -1,4 +1,5 @@
 """Progress operations: idempotent, race-safe, and keeping the enrolment rollup current."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -211,12 +212,16 @@ def course_outline(user: User, course: Course) -> list[ModuleOutline]:
 
 def neighbours(course: Course, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
     """Previous and next live lessons across module boundaries, in course order."""
-    ordered = db.session.execute(
-        sa.select(Lesson.id)
-        .join(Module, Module.id == Lesson.module_id)
-        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None))
-        .order_by(Module.position, Lesson.position)
-    ).scalars().all()
+    ordered = (
+        db.session.execute(
+            sa.select(Lesson.id)
+            .join(Module, Module.id == Lesson.module_id)
+            .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None))
+            .order_by(Module.position, Lesson.position)
+        )
+        .scalars()
+        .all()
+    )
     try:
         index = ordered.index(lesson.id)
     except ValueError:

@@ -1,4 +1,5 @@
 """The candidate's home ("My courses"), resume, enrol and mark-as-done."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -52,14 +53,14 @@ def start(course_key: str):
 def complete(course_key: str, lesson_key: str):
     course = content.live_course_or_404(course_key)
     lesson = content.live_lesson_or_404(course, lesson_key)
-    services.complete_lesson(current_user, lesson)
+    newly_completed = services.complete_lesson(current_user, lesson)
     db.session.commit()
     enrolment = services.get_enrolment(current_user, course)
-    if enrolment is not None and enrolment.completed_at is not None:
+    if newly_completed and enrolment is not None and enrolment.completed_at is not None:
         flash(_("Course complete. Well done!"), "success")
     else:
         flash(_("Lesson marked as done."), "success")
-    _, next_lesson = services.neighbours(course, lesson)
+    next_lesson = services.neighbours(course, lesson)[1]
     if next_lesson is None:
         return redirect(url_for("content.course", course_key=course.key))
     return redirect(url_for("content.lesson", course_key=course.key, lesson_key=next_lesson.key))

@@ -2,7 +2,7 @@
 
 Revision ID: 3a908123184b
 Revises:
-Create Date: 2026-11-25 18:25:16.333702
+Create Date: 2026-11-25 18:28:40.173883
 
 """
 import sqlalchemy as sa
@@ -36,8 +36,7 @@ def upgrade():
     sa.Column('html', sa.Text(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('toc', sa.JSON(), nullable=False),
-    sa.Column('links', sa.JSON(), nullable=False),
-    sa.Column('images', sa.JSON(), nullable=False),
+    sa.Column('render_meta', sa.JSON(), nullable=False),
     sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_courses')),
@@ -75,8 +74,7 @@ def upgrade():
     sa.Column('html', sa.Text(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('toc', sa.JSON(), nullable=False),
-    sa.Column('links', sa.JSON(), nullable=False),
-    sa.Column('images', sa.JSON(), nullable=False),
+    sa.Column('render_meta', sa.JSON(), nullable=False),
     sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_modules_course_id_courses'), ondelete='CASCADE'),
@@ -122,8 +120,7 @@ def upgrade():
     sa.Column('html', sa.Text(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('toc', sa.JSON(), nullable=False),
-    sa.Column('links', sa.JSON(), nullable=False),
-    sa.Column('images', sa.JSON(), nullable=False),
+    sa.Column('render_meta', sa.JSON(), nullable=False),
     sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_lessons_course_id_courses'), ondelete='CASCADE'),

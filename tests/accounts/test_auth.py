@@ -1,4 +1,5 @@
 """Login, logout, sessions revoked on the server, throttling, safe next, roles."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -113,7 +114,9 @@ def test_wrong_role_gets_403(client, auth, make_user):
     # Only candidates record progress; a coordinator posting to it is refused.
     response = auth.post("/courses/any/lessons/any/complete")
     assert response.status_code == 403
-    assert "Доступ запрещён" in response.get_data(as_text=True) or "Access denied" in response.get_data(as_text=True)
+    assert "Доступ запрещён" in response.get_data(as_text=True) or "Access denied" in response.get_data(
+        as_text=True
+    )
 
 
 def test_language_switch(client, auth, make_user):

@@ -1,0 +1,369 @@
+"""Read the whole courses tree, check everything, render, and return plain data.
+
+No Flask, no database: the sync code imports a `LoadResult` only when it has no errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lms.content.frontmatter import (
+    FRONT_MATTER_LINE,
+    SourceFile,
+    check_fields,
+    decode,
+    read_source,
+    split_front_matter,
+)
+from lms.content.lint import CourseDocs, Doc, check_body, check_course_refs, check_ids
+from lms.content.problems import ContentError, Problem
+from lms.content.render import RENDERER_VERSION, CourseUrlPolicy, LinkRef, Rendered, render_markdown
+from lms.content.schema import COURSE_FIELDS, ID_PATTERN, ITEM_FIELDS, ITEM_KINDS, MODULE_FIELDS
+
+COURSE_FILE = "course.md"
+MODULE_FILE = "module.md"
+
+
+@dataclass
+class LessonSource:
+    """One module item (a lesson for now), ready to be synced."""
+
+    id: str
+    title: str
+    kind: str
+    minutes: int | None
+    complete: str  # "button" | "view": the lesson's own setting, else the course default
+    summary: str
+    renamed_from: list[str]
+    rel_path: str  # posix, relative to the courses root
+    path_in_course: str
+    source_hash: str
+    render_key: str
+    position: int
+    html: str
+    toc: list[dict]
+    links: list[LinkRef]
+    images: list[LinkRef]
+    front_matter: dict
+
+
+@dataclass
+class ModuleSource:
+    """One module folder with its items in listed order."""
+
+    id: str
+    title: str
+    summary: str
+    renamed_from: list[str]
+    folder: str  # path in course
+    rel_path: str  # of module.md
+    source_hash: str
+    render_key: str
+    position: int
+    html: str
+    toc: list[dict] = field(default_factory=list)
+    links: list[LinkRef] = field(default_factory=list)
+    images: list[LinkRef] = field(default_factory=list)
+    lessons: list[LessonSource] = field(default_factory=list)
+
+
+@dataclass
+class CompletionRule:
+    """When a course counts as completed."""
+
+    kind: str  # "all" | "percent"
+    percent: int = 100
+
+
+@dataclass
+class CourseSource:
+    """One course folder with its modules in listed order."""
+
+    id: str
+    title: str
+    summary: str
+    audience: str
+    estimated_hours: float | None
+    completion: CompletionRule
+    lesson_completion: str
+    renamed_from: list[str]
+    folder: str  # folder name under the courses root
+    rel_path: str  # of course.md
+    source_hash: str
+    render_key: str
+    position: int
+    html: str
+    toc: list[dict] = field(default_factory=list)
+    links: list[LinkRef] = field(default_factory=list)
+    images: list[LinkRef] = field(default_factory=list)
+    modules: list[ModuleSource] = field(default_factory=list)
+
+
+@dataclass
+class LoadResult:
+    """Courses without errors, every problem found, and renderings to cache by render key."""
+
+    courses: list[CourseSource]
+    problems: list[Problem]
+    rendered: dict[str, Rendered] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    def raise_for_errors(self) -> None:
+        """Raise ContentError listing every error, so nothing half-valid gets imported."""
+        if self.errors:
+            raise ContentError(self.errors)
+
+
+def render_key(course_id: str, rel_path: str, source_hash: str) -> str:
+    """Cache key of a rendering: changes with the renderer, the course URL prefix or the file."""
+    parts = (RENDERER_VERSION, course_id, rel_path, source_hash)
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _rendered_fields(doc: Doc) -> dict[str, Any]:
+    rendered = doc.rendered or Rendered(html="")
+    return {"html": rendered.html, "toc": rendered.toc, "links": rendered.links, "images": rendered.images}
+
+
+def _is_module_folder(path: Path) -> bool:
+    return path.is_dir() and (path / MODULE_FILE).is_file()
+
+
+def _is_item_file(path: Path) -> bool:
+    return path.suffix == ".md" and path.name != MODULE_FILE and path.is_file()
+
+
+def _is_plain_name(name: str) -> bool:
+    return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")
+
+
+class _TreeLoader:
+    """One load: keeps the cache, the renderings made and every parsed document."""
+
+    def __init__(self, root: Path, prefix: str, cache: Mapping[str, Rendered]) -> None:
+        self.root = root
+        self.prefix = prefix
+        self.cache = cache
+        self.rendered: dict[str, Rendered] = {}
+        self.docs: list[Doc] = []
+        self.problems: list[Problem] = []
+
+    def display(self, rel_path: str) -> str:
+        return f"{self.prefix}/{rel_path}" if self.prefix else rel_path
+
+    def read(self, rel_path: str, doc_dir: str, *, is_item: bool = False) -> Doc:
+        """Parse one file; documents are kept in tree order for the id checks."""
+        source = read_source(self.root / rel_path, rel_path, self.display(rel_path))
+        doc = Doc(source, None, doc_dir, is_item=is_item)
+        self.docs.append(doc)
+        return doc
+
+    def render(self, doc: Doc, course_id: str) -> str:
+        """Render a parsed body, from the cache when unchanged; return its render key."""
+        source = doc.source
+        key = render_key(course_id, source.rel_path, source.source_hash)
+        if source.parsed:
+            rendered = self.cache.get(key)
+            if rendered is None:
+                policy = CourseUrlPolicy(course_id)
+                rendered = render_markdown(source.body, doc_dir=doc.doc_dir, policy=policy)
+            doc.rendered = self.rendered[key] = rendered
+            check_body(doc)
+        return key
+
+    def load_course(self, folder: Path, position: int) -> CourseSource | None:
+        rel_path = f"{folder.name}/{COURSE_FILE}"
+        doc = self.read(rel_path, "")
+        source = doc.source
+        values = check_fields(source, COURSE_FIELDS) if source.parsed else {}
+        # Without a valid id the course is dropped anyway; the folder name keeps its links checkable.
+        course_id = values.get("id") or folder.name
+        key = self.render(doc, course_id)
+        if not source.parsed:
+            return None
+        completion_kind, percent = values.get("completion", ("all", 100))
+        course = CourseSource(
+            id=course_id, title=values.get("title", ""), summary=values.get("summary", ""),
+            audience=values.get("audience", ""), estimated_hours=values.get("estimated_hours"),
+            completion=CompletionRule(completion_kind, percent),
+            lesson_completion=values.get("lesson_completion", "button"),
+            renamed_from=values.get("renamed_from", []), folder=folder.name, rel_path=rel_path,
+            source_hash=source.source_hash, render_key=key, position=position, **_rendered_fields(doc),
+        )
+        docs = CourseDocs(folder=folder)
+        docs.docs.append(doc)
+        listed = self._listed_names(source, "modules", values, is_dir=True, folder=folder)
+        for name in listed:
+            module = self.load_module(course, docs, name, len(course.modules))
+            if module is not None:
+                course.modules.append(module)
+        self._warn_unlisted(source, "modules", folder, listed, _is_module_folder)
+        check_course_refs(docs)
+        return course
+
+    def load_module(
+        self, course: CourseSource, docs: CourseDocs, name: str, position: int
+    ) -> ModuleSource | None:
+        rel_path = f"{course.folder}/{name}/{MODULE_FILE}"
+        doc = self.read(rel_path, name)
+        key = self.render(doc, course.id)
+        docs.docs.append(doc)
+        source = doc.source
+        if not source.parsed:
+            return None
+        values = check_fields(source, MODULE_FIELDS)
+        module = ModuleSource(
+            id=values.get("id", ""), title=values.get("title", ""), summary=values.get("summary", ""),
+            renamed_from=values.get("renamed_from", []), folder=name, rel_path=rel_path,
+            source_hash=source.source_hash, render_key=key, position=position, **_rendered_fields(doc),
+        )
+        folder = docs.folder / name
+        listed = self._listed_names(source, "items", values, is_dir=False, folder=folder)
+        for file_name in listed:
+            path_in_course = f"{name}/{file_name}"
+            lesson = self.load_item(course, docs, path_in_course, len(module.lessons))
+            if lesson is not None:
+                module.lessons.append(lesson)
+        self._warn_unlisted(source, "items", folder, listed, _is_item_file)
+        return module
+
+    def load_item(
+        self, course: CourseSource, docs: CourseDocs, path_in_course: str, position: int
+    ) -> LessonSource | None:
+        rel_path = f"{course.folder}/{path_in_course}"
+        doc = self.read(rel_path, path_in_course.rsplit("/", 1)[0], is_item=True)
+        key = self.render(doc, course.id)
+        docs.docs.append(doc)
+        docs.items[path_in_course] = doc
+        source = doc.source
+        if not source.parsed or doc.rendered is None:
+            return None
+        kind_name = source.front_matter.get("type", "lesson")
+        kind = ITEM_KINDS.get(kind_name) if isinstance(kind_name, str) else None
+        if kind is None:
+            known = ", ".join(sorted(ITEM_KINDS))
+            message = f"unknown item type {kind_name!r} (known: {known})"
+            source.add_at(source.nodes["type"][1], "E209", message)
+        values = check_fields(source, kind.all_fields() if kind else ITEM_FIELDS)
+        rendered = doc.rendered
+        return LessonSource(
+            id=values.get("id", ""), title=values.get("title", ""), kind=kind.name if kind else "",
+            minutes=values.get("minutes"), complete=values.get("complete", course.lesson_completion),
+            summary=values.get("summary", ""), renamed_from=values.get("renamed_from", []),
+            rel_path=rel_path, path_in_course=path_in_course, source_hash=source.source_hash,
+            render_key=key, position=position, html=rendered.html, toc=rendered.toc,
+            links=rendered.links, images=rendered.images, front_matter=source.front_matter,
+        )
+
+    def _listed_names(
+        self, source: SourceFile, key: str, values: dict[str, Any], *, is_dir: bool, folder: Path
+    ) -> list[str]:
+        """Check a `modules`/`items` list entry by entry; return the usable names in order."""
+        names = values.get(key)
+        if names is None:
+            return []
+        if not names:
+            what = "module folder" if is_dir else "item file"
+            source.add_at(source.nodes[key][1], "E208", f"'{key}' is empty: list at least one {what}")
+        seen: dict[str, int] = {}
+        usable: list[str] = []
+        for name, node in zip(names, source.value_nodes(key), strict=False):
+            line = node.start_mark.line + FRONT_MATTER_LINE
+            if not _is_plain_name(name) or (not is_dir and (not name.endswith(".md") or name == MODULE_FILE)):
+                rule = "a folder name in the course folder" if is_dir else "a .md file name in this folder"
+                source.add_at(node, "E210", f"'{name}' in {key} must be {rule}")
+            elif name in seen:
+                source.add_at(node, "E207", f"'{name}' is listed twice in {key} (first on line {seen[name]})")
+            elif is_dir and not (folder / name).is_dir():
+                source.add_at(node, "E204", f"module folder '{name}' not found")
+            elif is_dir and not (folder / name / MODULE_FILE).is_file():
+                source.add_at(node, "E205", f"module folder '{name}' has no {MODULE_FILE}")
+            elif not is_dir and not (folder / name).is_file():
+                source.add_at(node, "E206", f"item file '{name}' not found")
+            else:
+                usable.append(name)
+            seen.setdefault(name, line)
+        return usable
+
+    def _warn_unlisted(
+        self, source: SourceFile, key: str, folder: Path, listed: list[str], wanted: Callable[[Path], bool]
+    ) -> None:
+        """Warn about modules/lessons on disk that the listing forgot."""
+        listed_set = set(listed) | set(source.front_matter.get(key) or [])
+        node = source.key_node(key)
+        for path in sorted(folder.iterdir()):
+            if path.name not in listed_set and not path.name.startswith(".") and wanted(path):
+                what = "module folder" if key == "modules" else "file"
+                message = f"{what} '{path.name}' is not listed in {key}"
+                if node is not None:
+                    source.add_at(node, "W201" if key == "items" else "W202", message, warning=True)
+                else:
+                    source.add("W201" if key == "items" else "W202", message, warning=True)
+
+
+def load_tree(
+    root: Path, *, display_prefix: str | None = None, cache: Mapping[str, Rendered] | None = None
+) -> LoadResult:
+    """Load every course under `root`, collecting all problems in one pass."""
+    root = Path(root)
+    loader = _TreeLoader(root, root.as_posix() if display_prefix is None else display_prefix, cache or {})
+    if not root.is_dir():
+        loader.problems.append(Problem(loader.prefix or ".", 1, 1, "E200", "courses folder not found"))
+        return LoadResult([], loader.problems)
+    courses: list[CourseSource] = []
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for folder in folders:
+        if not (folder / COURSE_FILE).is_file():
+            message = f"folder has no {COURSE_FILE}; ignored"
+            loader.problems.append(Problem(loader.display(folder.name), 1, 1, "W203", message, "warning"))
+            continue
+        course = loader.load_course(folder, len(courses))
+        if course is not None:
+            courses.append(course)
+    check_ids(loader.docs)
+    for doc in loader.docs:
+        loader.problems.extend(doc.source.problems)
+    problems = sorted(set(loader.problems))
+    error_paths = [p.path for p in problems if p.is_error]
+    valid = [c for c in courses if not any(p.startswith(loader.display(c.folder) + "/") for p in error_paths)]
+    return LoadResult(valid, problems, loader.rendered)
+
+
+def check_tree(root: Path, display_prefix: str | None = None) -> list[Problem]:
+    """All problems of a tree, for `flask lms check` and editors."""
+    return load_tree(root, display_prefix=display_prefix).problems
+
+
+def render_file(path: Path) -> str:
+    """Sanitised HTML of one Markdown file through the same pipeline the importer uses."""
+    path = Path(path)
+    text, failure = decode(path.read_bytes())
+    if text is None:
+        assert failure is not None
+        raise ContentError([Problem(path.as_posix(), failure[0], failure[1], "E104", failure[2])])
+    parts = split_front_matter(text)
+    if parts is None and text.split("\n", 1)[0].rstrip() == "---":
+        message = "front matter is not closed: add a '---' line after it"
+        raise ContentError([Problem(path.as_posix(), 1, 1, "E102", message)])
+    body = parts[1] if parts else text
+    absolute = path.resolve()
+    course_dir = next((p for p in absolute.parents if (p / COURSE_FILE).is_file()), None)
+    if course_dir is None:
+        return render_markdown(body).html
+    course = read_source(course_dir / COURSE_FILE, COURSE_FILE, COURSE_FILE)
+    course_id = course.front_matter.get("id")
+    usable = isinstance(course_id, str) and ID_PATTERN.match(course_id)
+    policy = CourseUrlPolicy(course_id) if usable else None
+    doc_dir = absolute.parent.relative_to(course_dir).as_posix()
+    return render_markdown(body, doc_dir="" if doc_dir == "." else doc_dir, policy=policy).html
