@@ -121,7 +121,10 @@ def _parse_yaml(source: SourceFile, yaml_text: str) -> None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + FRONT_MATTER_LINE, mark.column + 1) if mark else (FRONT_MATTER_LINE, 1)
-        source.add("E100", f"invalid YAML: {exc.problem or exc.context}", line, col)
+        message = f"invalid YAML: {exc.problem or exc.context}"
+        if exc.problem and exc.context and exc.context_mark:
+            message += f" ({exc.context} on line {exc.context_mark.line + FRONT_MATTER_LINE})"
+        source.add("E100", message, line, col)
         return
     except yaml.YAMLError as exc:
         source.add("E100", f"invalid YAML: {exc}", FRONT_MATTER_LINE, 1)

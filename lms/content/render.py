@@ -281,12 +281,12 @@ class _RefCollector(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.refs: list[tuple[str, str, str]] = []
+        self.refs: list[tuple[str, str, str | None]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
         if tag == "a" and "href" in values:
-            self.refs.append(("a", values["href"].strip(), ""))
+            self.refs.append(("a", values["href"].strip(), None))
         elif tag == "img" and "src" in values:
             self.refs.append(("img", values["src"].strip(), values.get("alt", "")))
 
