@@ -47,6 +47,9 @@ class CourseDocs:
     docs: list[Doc] = field(default_factory=list)
     # path in course of every listed item -> its doc (None when it could not be read)
     items: dict[str, Doc | None] = field(default_factory=dict)
+    # module folders whose module.md could not be read: their items are unknown, so links
+    # into them are not reported (the module.md error already is)
+    unknown_folders: set[str] = field(default_factory=set)
 
 
 def _line(node: yaml.Node) -> int:
@@ -149,6 +152,8 @@ def _check_link(doc: Doc, course: CourseDocs, ref: LinkRef) -> None:
         _add(doc, ref, "E302", f"link '{ref.target}' points outside the course folder")
         return
     if resolved not in course.items:
+        if posixpath.dirname(resolved) in course.unknown_folders:
+            return
         exists = (course.folder / resolved).is_file()
         reason = "is not listed in any module's items" if exists else "does not exist"
         _add(doc, ref, "E301", f"broken link '{ref.target}': {resolved} {reason}")

@@ -221,6 +221,7 @@ class _TreeLoader:
         docs.docs.append(doc)
         source = doc.source
         if not source.parsed:
+            docs.unknown_folders.add(name)
             return None
         values = check_fields(source, MODULE_FIELDS)
         module = ModuleSource(

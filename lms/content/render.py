@@ -9,15 +9,16 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from html.parser import HTMLParser
 from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
 import markdown
-from bleach.html5lib_shim import BleachHTMLParser, Filter, namespaces
+from bleach.html5lib_shim import BleachHTMLParser, Filter, convert_entities, namespaces
 from bleach.sanitizer import Cleaner
 from markdown.extensions.toc import slugify_unicode
 
@@ -132,6 +133,7 @@ class CourseUrlPolicy:
         return f"/courses/{quote(self.course_id, safe='')}/assets/{quote(path_from_course_root)}"
 
 
+@lru_cache(maxsize=4096)
 def path_in_course(doc_dir: str, path: str) -> str | None:
     """Resolve a relative URL path against `doc_dir`; None when it leaves the course folder."""
     resolved = posixpath.normpath(posixpath.join(doc_dir, unquote(path)))
@@ -235,14 +237,15 @@ class _UrlFilter(Filter):
         attrs.pop((None, "rel"), None)
         if (None, "href") not in attrs:
             return
-        if _is_external(html.unescape(attrs[(None, "href")]).strip()):
+        if _is_external(convert_entities(attrs[(None, "href")]).strip()):
             attrs[(None, "target")] = "_blank"
             attrs[(None, "rel")] = "noopener noreferrer"
         else:
             self._rewrite(attrs, (None, "href"), is_link=True)
 
     def _rewrite(self, attrs: _Attrs, key: tuple[None, str], *, is_link: bool) -> None:
-        url = html.unescape(attrs[key]).strip()
+        # Decode entities exactly as bleach did when it approved the value.
+        url = convert_entities(attrs[key]).strip()
         if self.policy is None or not is_relative(url):
             return
         parts = urlsplit(url)
@@ -304,28 +307,30 @@ def _locate(text: str, raw_html: str) -> tuple[list[LinkRef], list[LinkRef], lis
     collector = _RefCollector()
     collector.feed(raw_html)
     collector.close()
-    offsets = target_offsets(text)
+    offsets = {target: deque(found) for target, found in target_offsets(text).items()}
     last: dict[str, int] = {}
     index = LineIndex(text)
     links: list[LinkRef] = []
     images: list[LinkRef] = []
     files: list[LinkRef] = []
+    seen: set[tuple[int, str, int]] = set()
     for tag, target, alt in collector.refs:
-        queue = offsets.get(target)
-        if queue:
-            last[target] = queue.pop(0)
-        elif target not in last:
-            found = text.find(target) if target else -1
-            last[target] = max(found, 0)
-        ref = LinkRef(target, *index.line_col(last[target]), alt=alt)
         if tag == "img":
             bucket = images
         elif is_relative(target):
             bucket = links if urlsplit(target).path.endswith(".md") else files
         else:
-            continue
-        if ref not in bucket:
-            bucket.append(ref)
+            continue  # external links and #anchors need no checks
+        queue = offsets.get(target)
+        if queue:
+            last[target] = queue.popleft()
+        elif target not in last:
+            # Written in a way the scanner does not know: point at its first mention.
+            last[target] = max(text.find(target), 0) if target else 0
+        key = (id(bucket), target, last[target])
+        if key not in seen:  # a reference definition used twice is one problem, not two
+            seen.add(key)
+            bucket.append(LinkRef(target, *index.line_col(last[target]), alt=alt))
     return links, images, files
 
 

@@ -1,0 +1,342 @@
+"""Loading course trees: structure, every check with its exact position, the render cache."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import markdown
+import pytest
+
+from lms.content import render as render_module
+from lms.content.loader import LoadResult, check_tree, load_tree, render_file
+from lms.content.problems import ContentError, Problem
+from lms.content.render import LinkRef, Rendered
+from lms.content.schema import ITEM_KINDS, Field, ItemKind, whole_number
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "courses"
+GOOD = FIXTURES / "good"
+BROKEN = FIXTURES / "broken"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A writable copy of the good tree."""
+    return Path(shutil.copytree(GOOD, tmp_path / "courses"))
+
+
+def lines(problems: list[Problem]) -> list[str]:
+    return [f"{p.path}:{p.line}:{p.col}: {p.code}" for p in problems]
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def test_good_tree_loads_without_problems() -> None:
+    result = load_tree(GOOD)
+    assert result.problems == []
+    [course] = result.courses
+    assert (course.id, course.title, course.folder, course.position) == (
+        "tiny-course", "Крошечный курс", "tiny-course", 0
+    )
+    assert (course.audience, course.estimated_hours, course.lesson_completion) == ("Разработчики", 1.5, "button")
+    assert (course.completion.kind, course.completion.percent) == ("all", 100)
+    assert course.rel_path == "tiny-course/course.md"
+    assert course.html == "<p>Введение в <strong>крошечный</strong> курс.</p>"
+    assert [(m.id, m.folder, m.position) for m in course.modules] == [("m-one", "01-one", 0), ("m-two", "02-two", 1)]
+    lessons = [lesson for module in course.modules for lesson in module.lessons]
+    assert [(x.id, x.position, x.path_in_course) for x in lessons] == [
+        ("l-one", 0, "01-one/01-first.md"),
+        ("l-two", 1, "01-one/02-second.md"),
+        ("l-three", 0, "02-two/01-third.md"),
+    ]
+    first, second, third = lessons
+    assert (first.kind, first.minutes, first.complete, first.summary) == ("lesson", 10, "button", "Зачем всё это")
+    assert (second.complete, second.minutes) == ("view", None)
+    assert first.rel_path == "tiny-course/01-one/01-first.md"
+    assert first.front_matter == {"id": "l-one", "title": "Первый урок", "minutes": 10, "summary": "Зачем всё это"}
+    assert first.toc == [{"level": 2, "id": "зачем-анализ", "title": "Зачем анализ"}]
+    assert first.links == [LinkRef("../02-two/01-third.md#итоги", 3, 50)]
+    assert first.images == [LinkRef("img/dot.png", 5, 19, alt="Точка на карте")]
+    assert 'src="/courses/tiny-course/assets/01-one/img/dot.png"' in first.html
+    assert 'href="/courses/tiny-course/go/02-two/01-third.md#%D0%B8%D1%82%D0%BE%D0%B3%D0%B8"' in first.html
+    assert '<div class="admonition note">' in first.html
+    assert '<th align="left">Шаг</th>' in second.html
+    assert len(first.source_hash) == 64 and len(first.render_key) == 64
+    assert len({x.render_key for x in lessons}) == 3
+
+
+def test_display_prefix_defaults_to_the_root_as_given(tree: Path) -> None:
+    write(tree / "tiny-course" / "01-one" / "02-second.md", "no front matter\n")
+    assert lines(load_tree(tree).problems) == [f"{tree.as_posix()}/tiny-course/01-one/02-second.md:1:1: E101"]
+    assert lines(load_tree(tree, display_prefix="courses").problems) == [
+        "courses/tiny-course/01-one/02-second.md:1:1: E101"
+    ]
+    assert lines(check_tree(tree, display_prefix="")) == ["tiny-course/01-one/02-second.md:1:1: E101"]
+
+
+BROKEN_EXPECTED = [
+    "broken/alpha/01-first/01-lesson.md:7:14: E301",
+    "broken/alpha/01-first/01-lesson.md:7:43: W301",
+    "broken/alpha/01-first/01-lesson.md:8:5: E304",
+    "broken/alpha/01-first/01-lesson.md:8:5: W302",
+    "broken/alpha/01-first/01-lesson.md:9:11: E307",
+    "broken/alpha/01-first/01-lesson.md:9:46: E307",
+    "broken/alpha/01-first/01-lesson.md:10:12: E305",
+    "broken/alpha/01-first/01-lesson.md:10:46: E306",
+    "broken/alpha/01-first/01-lesson.md:11:21: E303",
+    "broken/alpha/01-first/01-lesson.md:13:5: W102",
+    "broken/alpha/01-first/01-lesson.md:21:6: E301",
+    "broken/alpha/01-first/03-bad-yaml.md:4:8: E100",
+    "broken/alpha/01-first/04-no-fm.md:1:1: E101",
+    "broken/alpha/01-first/05-types.md:2:5: E109",
+    "broken/alpha/01-first/05-types.md:3:8: E110",
+    "broken/alpha/01-first/05-types.md:4:7: E209",
+    "broken/alpha/01-first/05-types.md:5:10: E108",
+    "broken/alpha/01-first/05-types.md:6:11: E108",
+    "broken/alpha/01-first/05-types.md:7:10: E108",
+    "broken/alpha/01-first/05-types.md:8:1: E106",
+    "broken/alpha/01-first/05-types.md:9:1: E106",
+    "broken/alpha/01-first/05-types.md:10:1: E107",
+    "broken/alpha/01-first/06-dup.md:2:5: E201",
+    "broken/alpha/01-first/07-empty.md:1:1: E105",
+    "broken/alpha/01-first/07-empty.md:3:1: W101",
+    "broken/alpha/01-first/08-nomap.md:2:1: E103",
+    "broken/alpha/01-first/09-latin1.md:3:11: E104",
+    "broken/alpha/01-first/10-unclosed.md:1:1: E102",
+    "broken/alpha/01-first/module.md:4:1: W201",
+    "broken/alpha/01-first/module.md:6:5: E206",
+    "broken/alpha/01-first/module.md:7:5: E207",
+    "broken/alpha/01-first/module.md:8:5: E210",
+    "broken/alpha/02-second/module.md:4:8: E208",
+    "broken/alpha/course.md:5:1: E106",
+    "broken/alpha/course.md:6:20: E108",
+    "broken/alpha/course.md:7:18: E108",
+    "broken/alpha/course.md:8:23: E108",
+    "broken/alpha/course.md:9:1: W202",
+    "broken/alpha/course.md:11:5: E207",
+    "broken/alpha/course.md:12:5: E204",
+    "broken/alpha/course.md:13:5: E205",
+    "broken/alpha/course.md:14:5: E210",
+    "broken/alpha/course.md:16:27: E202",
+    "broken/alpha/course.md:16:36: E109",
+    "broken/alpha/course.md:18:17: E302",
+    "broken/beta/01-m/01-l.md:5:25: E302",
+    "broken/beta/course.md:1:1: E105",
+    "broken/beta/course.md:2:5: E201",
+    "broken/beta/course.md:6:16: E203",
+    "broken/epsilon/course.md:1:1: E101",
+    "broken/gamma:1:1: W203",
+]
+
+
+def test_broken_tree_reports_every_problem_at_its_exact_place() -> None:
+    result = load_tree(BROKEN, display_prefix="broken")
+    assert lines(result.problems) == BROKEN_EXPECTED
+
+
+def test_broken_tree_messages_explain_the_fix() -> None:
+    messages = {str(p) for p in load_tree(BROKEN, display_prefix="broken").problems}
+    for expected in [
+        "broken/alpha/course.md:5:1: E106 unknown key 'titel' (did you mean 'title'?)",
+        "broken/alpha/01-first/05-types.md:9:1: E106 unknown key 'sumary' (did you mean 'summary'?)",
+        "broken/alpha/01-first/06-dup.md:2:5: E201 duplicate id 'l-one'"
+        " (already used at broken/alpha/01-first/01-lesson.md:2)",
+        "broken/alpha/course.md:16:27: E202 renamed_from 'm-first' is the live id at"
+        " broken/alpha/01-first/module.md:2",
+        "broken/alpha/01-first/03-bad-yaml.md:4:8: E100 invalid YAML: did not find expected ',' or ']'"
+        " (while parsing a flow sequence on line 3)",
+        "broken/alpha/01-first/09-latin1.md:3:11: E104 file is not valid UTF-8 (byte 0xe9); save it as UTF-8",
+        "broken/alpha/01-first/01-lesson.md:21:6: E301 broken link '../02-second/01-x.md#missing':"
+        " 02-second/01-x.md does not exist",
+    ]:
+        assert expected in messages
+
+
+def test_nothing_is_importable_when_errors_exist() -> None:
+    result = load_tree(BROKEN, display_prefix="broken")
+    assert result.errors and result.warnings
+    assert all(p.severity == "error" for p in result.errors)
+    assert result.courses == []
+    with pytest.raises(ContentError) as caught:
+        result.raise_for_errors()
+    assert caught.value.problems == result.errors
+    assert str(caught.value).splitlines()[0].startswith("broken/alpha/01-first/01-lesson.md:7:14: E301 ")
+
+
+def test_a_broken_course_does_not_hide_a_valid_one(tree: Path) -> None:
+    shutil.copytree(BROKEN / "beta", tree / "zz-beta")
+    result = load_tree(tree, display_prefix="c")
+    assert result.errors
+    assert [course.id for course in result.courses] == ["tiny-course"]
+
+
+def test_warnings_alone_keep_the_course(tree: Path) -> None:
+    write(tree / "tiny-course" / "01-one" / "03-extra.md", "---\nid: extra\ntitle: Extra\n---\nx\n")
+    result = load_tree(tree, display_prefix="c")
+    assert [str(p) for p in result.problems] == [
+        "c/tiny-course/01-one/module.md:5:1: W201 file '03-extra.md' is not listed in items"
+    ]
+    assert result.errors == [] and len(result.courses) == 1
+    result.raise_for_errors()
+
+
+def test_bom_and_crlf_files_load_and_keep_positions(tree: Path) -> None:
+    lesson = tree / "tiny-course" / "01-one" / "02-second.md"
+    text = lesson.read_text(encoding="utf-8")
+    clean = load_tree(tree).courses[0].modules[0].lessons[1]
+    lesson.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    result = load_tree(tree, display_prefix="c")
+    assert result.problems == []
+    converted = result.courses[0].modules[0].lessons[1]
+    assert converted.html == clean.html and converted.title == "Второй урок"
+    lesson.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").replace("complete: view", "complete: x").encode())
+    assert lines(load_tree(tree, display_prefix="c").problems) == ["c/tiny-course/01-one/02-second.md:4:11: E108"]
+    lesson.write_bytes(b"\xef\xbb\xbf" + (text + "\n![](nope.png)\n").replace("\n", "\r\n").encode())
+    assert lines(load_tree(tree, display_prefix="c").problems) == [
+        "c/tiny-course/01-one/02-second.md:13:5: E304",
+        "c/tiny-course/01-one/02-second.md:13:5: W302",
+    ]
+
+
+def test_non_utf8_file_is_an_error_with_its_line(tree: Path) -> None:
+    lesson = tree / "tiny-course" / "02-two" / "01-third.md"
+    lesson.write_bytes(lesson.read_bytes().replace("Итоги".encode(), b"\xc8\xf2\xee\xe3\xe8"))
+    assert lines(load_tree(tree, display_prefix="c").problems) == ["c/tiny-course/02-two/01-third.md:5:4: E104"]
+
+
+def test_empty_file_and_unclosed_front_matter(tree: Path) -> None:
+    write(tree / "tiny-course" / "02-two" / "01-third.md", "")
+    write(tree / "tiny-course" / "02-two" / "module.md", "---\nid: m-two\n")
+    assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
+        "c/tiny-course/02-two/module.md:1:1: E102 front matter is not closed: add a '---' line after it",
+    ]
+    write(tree / "tiny-course" / "02-two" / "module.md", "---\nid: m-two\ntitle: T\nitems: [01-third.md]\n---\n")
+    assert lines(load_tree(tree, display_prefix="c").problems) == ["c/tiny-course/02-two/01-third.md:1:1: E101"]
+
+
+def test_links_and_anchors_are_checked_against_the_current_tree(tree: Path) -> None:
+    third = tree / "tiny-course" / "02-two" / "01-third.md"
+    write(third, third.read_text(encoding="utf-8").replace("## Итоги", "## Выводы"))
+    assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
+        "c/tiny-course/01-one/01-first.md:9:50: W301 anchor '#итоги' not found in 02-two/01-third.md",
+    ]
+    write(tree / "tiny-course" / "02-two" / "module.md", "---\nid: m-two\ntitle: T\nitems: [02-new.md]\n---\n")
+    third.rename(tree / "tiny-course" / "02-two" / "02-new.md")
+    assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
+        "c/tiny-course/01-one/01-first.md:9:50: E301 broken link '../02-two/01-third.md#итоги':"
+        " 02-two/01-third.md does not exist",
+    ]
+    write(tree / "tiny-course" / "02-two" / "01-third.md", "---\nid: x\ntitle: X\n---\nUnlisted.\n")
+    assert [p.message for p in load_tree(tree, display_prefix="c").problems] == [
+        "broken link '../02-two/01-third.md#итоги': 02-two/01-third.md is not listed in any module's items",
+        "file '01-third.md' is not listed in items",
+    ]
+
+
+def test_cache_hit_skips_markdown_and_bleach(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = load_tree(tree)
+    cache = dict(first.rendered)
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise AssertionError("rendered although cached")
+
+    monkeypatch.setattr(markdown, "Markdown", boom)
+    monkeypatch.setattr(render_module, "_clean", boom)
+    second = load_tree(tree, cache=cache)
+    assert second.problems == []
+    assert second.courses == first.courses
+    assert second.rendered == first.rendered
+    with pytest.raises(AssertionError, match="rendered although cached"):
+        load_tree(tree)
+
+
+def test_cache_rebuilt_from_stored_columns_still_checks_links(tree: Path) -> None:
+    """A cache rebuilt from html/toc/links/images only (as the SQL sync stores it) is enough."""
+    first = load_tree(tree)
+    cache = {
+        key: Rendered(
+            html=r.html, toc=r.toc, links=[LinkRef(x.target, x.line, x.col) for x in r.links],
+            images=[LinkRef(x.target, x.line, x.col) for x in r.images],
+        )
+        for key, r in first.rendered.items()
+    }
+    assert load_tree(tree, cache=cache).problems == []
+    third = tree / "tiny-course" / "02-two" / "01-third.md"
+    (tree / "tiny-course" / "01-one" / "img" / "dot.png").unlink()
+    write(third, third.read_text(encoding="utf-8").replace("## Итоги", "## Выводы"))
+    assert lines(load_tree(tree, cache=cache, display_prefix="c").problems) == [
+        "c/tiny-course/01-one/01-first.md:9:50: W301",
+        "c/tiny-course/01-one/01-first.md:11:19: E304",
+    ]
+
+
+def test_cache_key_changes_with_the_file(tree: Path) -> None:
+    first = load_tree(tree)
+    lesson = tree / "tiny-course" / "02-two" / "01-third.md"
+    write(lesson, lesson.read_text(encoding="utf-8") + "\nНовый абзац.\n")
+    second = load_tree(tree, cache=first.rendered)
+    old, new = first.courses[0].modules[1].lessons[0], second.courses[0].modules[1].lessons[0]
+    assert old.render_key != new.render_key and "Новый абзац." in new.html
+
+
+def test_reimporting_500_unchanged_lessons_is_fast(tmp_path: Path) -> None:
+    course = tmp_path / "big"
+    course.mkdir()
+    modules = [f"m{m:02d}" for m in range(10)]
+    write(course / "course.md", "---\nid: big\ntitle: Big\nsummary: S\nmodules: [" + ", ".join(modules) + "]\n---\n")
+    body = "## Раздел\n\n" + "Текст урока [ссылка](l00.md#раздел). " * 40 + "\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    for m, name in enumerate(modules):
+        (course / name).mkdir()
+        items = [f"l{i:02d}.md" for i in range(50)]
+        write(course / name / "module.md", f"---\nid: {name}\ntitle: M\nitems: [{', '.join(items)}]\n---\n")
+        for i, item in enumerate(items):
+            write(course / name / item, f"---\nid: l-{m}-{i}\ntitle: Урок {i}\nminutes: 5\n---\n{body}")
+    first = load_tree(tmp_path)
+    assert first.problems == [] and sum(len(m.lessons) for m in first.courses[0].modules) == 500
+    started = time.perf_counter()
+    second = load_tree(tmp_path, cache=first.rendered)
+    elapsed = time.perf_counter() - started
+    assert second.problems == []
+    assert elapsed < 1.0, f"re-import took {elapsed:.2f}s"
+
+
+def test_item_kinds_registry_validates_extra_keys(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(ITEM_KINDS, "quiz", ItemKind("quiz", {"pass_percent": Field(whole_number)}))
+    lesson = tree / "tiny-course" / "02-two" / "01-third.md"
+    text = lesson.read_text(encoding="utf-8")
+    write(lesson, text.replace("title: Третий урок", "title: Т\ntype: quiz\npass_percent: 80"))
+    result = load_tree(tree)
+    assert result.problems == []
+    quiz = result.courses[0].modules[1].lessons[0]
+    assert quiz.kind == "quiz" and quiz.front_matter["pass_percent"] == 80
+    write(lesson, text.replace("title: Третий урок", "title: Т\npass_percent: 80"))
+    assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
+        "c/tiny-course/02-two/01-third.md:4:1: E106 unknown key 'pass_percent'"
+    ]
+
+
+def test_render_file_matches_the_import(tree: Path) -> None:
+    lesson = load_tree(tree).courses[0].modules[0].lessons[0]
+    assert render_file(tree / "tiny-course" / "01-one" / "01-first.md") == lesson.html
+    assert render_file(GOOD / "tiny-course" / "course.md") == "<p>Введение в <strong>крошечный</strong> курс.</p>"
+
+
+def test_render_file_outside_a_course_and_without_front_matter(tmp_path: Path) -> None:
+    loose = tmp_path / "note.md"
+    write(loose, "# Заметка\n\n[a](b.md) <script>alert(1)</script>\n")
+    assert render_file(loose) == '<h1 id="заметка">Заметка</h1>\n<p><a href="b.md">a</a> </p>'
+    loose.write_bytes(b"---\ntitle: x\n---\n\xff")
+    with pytest.raises(ContentError, match=r"note.md:4:1: E104"):
+        render_file(loose)
+
+
+def test_load_result_properties() -> None:
+    warning = Problem("p", 1, 1, "W101", "w", "warning")
+    error = Problem("p", 2, 1, "E101", "e", "error")
+    result = LoadResult(courses=[], problems=[warning, error])
+    assert result.errors == [error] and result.warnings == [warning]
+    assert str(error) == "p:2:1: E101 e"
+    assert str(ContentError([warning, error])) == "p:1:1: W101 w\np:2:1: E101 e"
