@@ -39,24 +39,44 @@ def test_good_tree_loads_without_problems() -> None:
     assert result.problems == []
     [course] = result.courses
     assert (course.id, course.title, course.folder, course.position) == (
-        "tiny-course", "Крошечный курс", "tiny-course", 0
+        "tiny-course",
+        "Крошечный курс",
+        "tiny-course",
+        0,
     )
-    assert (course.audience, course.estimated_hours, course.lesson_completion) == ("Разработчики", 1.5, "button")
+    assert (course.audience, course.estimated_hours, course.lesson_completion) == (
+        "Разработчики",
+        1.5,
+        "button",
+    )
     assert (course.completion.kind, course.completion.percent) == ("all", 100)
     assert course.rel_path == "tiny-course/course.md"
     assert course.html == "<p>Введение в <strong>крошечный</strong> курс.</p>"
-    assert [(m.id, m.folder, m.position) for m in course.modules] == [("m-one", "01-one", 0), ("m-two", "02-two", 1)]
+    assert [(m.id, m.folder, m.position) for m in course.modules] == [
+        ("m-one", "01-one", 0),
+        ("m-two", "02-two", 1),
+    ]
     lessons = [lesson for module in course.modules for lesson in module.lessons]
     assert [(x.id, x.position, x.path_in_course) for x in lessons] == [
         ("l-one", 0, "01-one/01-first.md"),
         ("l-two", 1, "01-one/02-second.md"),
         ("l-three", 0, "02-two/01-third.md"),
     ]
-    first, second, third = lessons
-    assert (first.kind, first.minutes, first.complete, first.summary) == ("lesson", 10, "button", "Зачем всё это")
+    first, second, _third = lessons
+    assert (first.kind, first.minutes, first.complete, first.summary) == (
+        "lesson",
+        10,
+        "button",
+        "Зачем всё это",
+    )
     assert (second.complete, second.minutes) == ("view", None)
     assert first.rel_path == "tiny-course/01-one/01-first.md"
-    assert first.front_matter == {"id": "l-one", "title": "Первый урок", "minutes": 10, "summary": "Зачем всё это"}
+    assert first.front_matter == {
+        "id": "l-one",
+        "title": "Первый урок",
+        "minutes": 10,
+        "summary": "Зачем всё это",
+    }
     assert first.toc == [{"level": 2, "id": "зачем-анализ", "title": "Зачем анализ"}]
     assert first.links == [LinkRef("../02-two/01-third.md#итоги", 3, 50)]
     assert first.images == [LinkRef("img/dot.png", 5, 19, alt="Точка на карте")]
@@ -192,8 +212,12 @@ def test_bom_and_crlf_files_load_and_keep_positions(tree: Path) -> None:
     assert result.problems == []
     converted = result.courses[0].modules[0].lessons[1]
     assert converted.html == clean.html and converted.title == "Второй урок"
-    lesson.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").replace("complete: view", "complete: x").encode())
-    assert lines(load_tree(tree, display_prefix="c").problems) == ["c/tiny-course/01-one/02-second.md:4:11: E108"]
+    lesson.write_bytes(
+        b"\xef\xbb\xbf" + text.replace("\n", "\r\n").replace("complete: view", "complete: x").encode()
+    )
+    assert lines(load_tree(tree, display_prefix="c").problems) == [
+        "c/tiny-course/01-one/02-second.md:4:11: E108"
+    ]
     lesson.write_bytes(b"\xef\xbb\xbf" + (text + "\n![](nope.png)\n").replace("\n", "\r\n").encode())
     assert lines(load_tree(tree, display_prefix="c").problems) == [
         "c/tiny-course/01-one/02-second.md:13:5: E304",
@@ -204,7 +228,9 @@ def test_bom_and_crlf_files_load_and_keep_positions(tree: Path) -> None:
 def test_non_utf8_file_is_an_error_with_its_line(tree: Path) -> None:
     lesson = tree / "tiny-course" / "02-two" / "01-third.md"
     lesson.write_bytes(lesson.read_bytes().replace("Итоги".encode(), b"\xc8\xf2\xee\xe3\xe8"))
-    assert lines(load_tree(tree, display_prefix="c").problems) == ["c/tiny-course/02-two/01-third.md:5:4: E104"]
+    assert lines(load_tree(tree, display_prefix="c").problems) == [
+        "c/tiny-course/02-two/01-third.md:5:4: E104"
+    ]
 
 
 def test_empty_file_and_unclosed_front_matter(tree: Path) -> None:
@@ -213,8 +239,12 @@ def test_empty_file_and_unclosed_front_matter(tree: Path) -> None:
     assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
         "c/tiny-course/02-two/module.md:1:1: E102 front matter is not closed: add a '---' line after it",
     ]
-    write(tree / "tiny-course" / "02-two" / "module.md", "---\nid: m-two\ntitle: T\nitems: [01-third.md]\n---\n")
-    assert lines(load_tree(tree, display_prefix="c").problems) == ["c/tiny-course/02-two/01-third.md:1:1: E101"]
+    write(
+        tree / "tiny-course" / "02-two" / "module.md", "---\nid: m-two\ntitle: T\nitems: [01-third.md]\n---\n"
+    )
+    assert lines(load_tree(tree, display_prefix="c").problems) == [
+        "c/tiny-course/02-two/01-third.md:1:1: E101"
+    ]
 
 
 def test_links_and_anchors_are_checked_against_the_current_tree(tree: Path) -> None:
@@ -223,7 +253,9 @@ def test_links_and_anchors_are_checked_against_the_current_tree(tree: Path) -> N
     assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
         "c/tiny-course/01-one/01-first.md:9:50: W301 anchor '#итоги' not found in 02-two/01-third.md",
     ]
-    write(tree / "tiny-course" / "02-two" / "module.md", "---\nid: m-two\ntitle: T\nitems: [02-new.md]\n---\n")
+    write(
+        tree / "tiny-course" / "02-two" / "module.md", "---\nid: m-two\ntitle: T\nitems: [02-new.md]\n---\n"
+    )
     third.rename(tree / "tiny-course" / "02-two" / "02-new.md")
     assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
         "c/tiny-course/01-one/01-first.md:9:50: E301 broken link '../02-two/01-third.md#итоги':"
@@ -258,7 +290,9 @@ def test_cache_rebuilt_from_stored_columns_still_checks_links(tree: Path) -> Non
     first = load_tree(tree)
     cache = {
         key: Rendered(
-            html=r.html, toc=r.toc, links=[LinkRef(x.target, x.line, x.col) for x in r.links],
+            html=r.html,
+            toc=r.toc,
+            links=[LinkRef(x.target, x.line, x.col) for x in r.links],
             images=[LinkRef(x.target, x.line, x.col) for x in r.images],
         )
         for key, r in first.rendered.items()
@@ -286,8 +320,15 @@ def test_reimporting_500_unchanged_lessons_is_fast(tmp_path: Path) -> None:
     course = tmp_path / "big"
     course.mkdir()
     modules = [f"m{m:02d}" for m in range(10)]
-    write(course / "course.md", "---\nid: big\ntitle: Big\nsummary: S\nmodules: [" + ", ".join(modules) + "]\n---\n")
-    body = "## Раздел\n\n" + "Текст урока [ссылка](l00.md#раздел). " * 40 + "\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    write(
+        course / "course.md",
+        "---\nid: big\ntitle: Big\nsummary: S\nmodules: [" + ", ".join(modules) + "]\n---\n",
+    )
+    body = (
+        "## Раздел\n\n"
+        + "Текст урока [ссылка](l00.md#раздел). " * 40
+        + "\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    )
     for m, name in enumerate(modules):
         (course / name).mkdir()
         items = [f"l{i:02d}.md" for i in range(50)]
@@ -321,7 +362,10 @@ def test_item_kinds_registry_validates_extra_keys(tree: Path, monkeypatch: pytes
 def test_render_file_matches_the_import(tree: Path) -> None:
     lesson = load_tree(tree).courses[0].modules[0].lessons[0]
     assert render_file(tree / "tiny-course" / "01-one" / "01-first.md") == lesson.html
-    assert render_file(GOOD / "tiny-course" / "course.md") == "<p>Введение в <strong>крошечный</strong> курс.</p>"
+    assert (
+        render_file(GOOD / "tiny-course" / "course.md")
+        == "<p>Введение в <strong>крошечный</strong> курс.</p>"
+    )
 
 
 def test_render_file_outside_a_course_and_without_front_matter(tmp_path: Path) -> None:

@@ -25,9 +25,32 @@ PAYLOADS = [
     line.replace("\\n", "\n") for line in PAYLOADS_FILE.read_text(encoding="utf-8").splitlines() if line
 ]
 FORBIDDEN_TAGS = {
-    "script", "style", "iframe", "object", "embed", "form", "input", "button", "base", "meta",
-    "link", "svg", "math", "template", "noscript", "textarea", "title", "body", "select", "video",
-    "audio", "source", "marquee", "frame", "applet", "xmp",
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "form",
+    "input",
+    "button",
+    "base",
+    "meta",
+    "link",
+    "svg",
+    "math",
+    "template",
+    "noscript",
+    "textarea",
+    "title",
+    "body",
+    "select",
+    "video",
+    "audio",
+    "source",
+    "marquee",
+    "frame",
+    "applet",
+    "xmp",
 }
 SAFE_SCHEMES = {"http", "https", "mailto"}
 
@@ -140,7 +163,10 @@ def test_toc_title_is_plain_text() -> None:
 
 
 def test_footnotes_definition_lists_and_abbreviations() -> None:
-    text = "Текст[^1] про ЦИК.\n\n[^1]: Сноска.\n\nТермин\n:   Определение\n\n*[ЦИК]: Центральная избирательная комиссия\n"
+    text = (
+        "Текст[^1] про ЦИК.\n\n[^1]: Сноска.\n\nТермин\n:   Определение\n\n"
+        "*[ЦИК]: Центральная избирательная комиссия\n"
+    )
     result = render_markdown(text).html
     assert '<sup id="fnref:1"><a class="footnote-ref" href="#fn:1">1</a></sup>' in result
     assert '<div class="footnote">' in result and '<li id="fn:1">' in result
@@ -188,8 +214,9 @@ def test_without_a_policy_relative_urls_stay_as_written() -> None:
 
 def test_external_links_open_in_a_new_tab_internal_ones_do_not() -> None:
     text = (
-        '[ext](https://example.com/a?b=1&c=2) [mail](mailto:a@example.com) [in](b.md)'
-        ' <a href="http://example.org" target="_self" rel="opener">raw</a> <a href="b.md" target="_blank">t</a>'
+        "[ext](https://example.com/a?b=1&c=2) [mail](mailto:a@example.com) [in](b.md)"
+        ' <a href="http://example.org" target="_self" rel="opener">raw</a>'
+        ' <a href="b.md" target="_blank">t</a>'
     )
     result = render_markdown(text, policy=CourseUrlPolicy("c")).html
     assert (
@@ -246,7 +273,11 @@ def test_links_and_images_carry_their_source_positions() -> None:
 
 def test_links_inside_admonitions_and_lists_are_found() -> None:
     text = "!!! note\n    See [a](a.md).\n\n- item [b](b.md)\n    continued [c](c.md)\n"
-    assert render_markdown(text).links == [LinkRef("a.md", 2, 13), LinkRef("b.md", 4, 12), LinkRef("c.md", 5, 19)]
+    assert render_markdown(text).links == [
+        LinkRef("a.md", 2, 13),
+        LinkRef("b.md", 4, 12),
+        LinkRef("c.md", 5, 19),
+    ]
 
 
 def test_output_is_stable() -> None:
@@ -262,11 +293,57 @@ def test_rendered_round_trips_through_plain_data() -> None:
 
 
 FRAGMENTS = [
-    "<script>", "</script>", "<img", " src=", " onerror=", "alert(1)", "javascript:", "jav&#x09;ascript:",
-    "&colon;", "<svg", "<math>", "<style>", "<a href=", "data:text/html,", "\"", "'", ">", "<", "/", "](",
-    "[", "]", "!", "(", ")", "\n", "    ", "```", "!!! note ", "<!--", "-->", "`", "|", "---", "<iframe",
-    " style=", "vbscript:", "<noscript>", "<template>", "<textarea>", "&#106;", "\t", "[^1]", ": ",
-    "<details open ontoggle=", "<base href=", "<form>", "x", " ", "=", "&",
+    "<script>",
+    "</script>",
+    "<img",
+    " src=",
+    " onerror=",
+    "alert(1)",
+    "javascript:",
+    "jav&#x09;ascript:",
+    "&colon;",
+    "<svg",
+    "<math>",
+    "<style>",
+    "<a href=",
+    "data:text/html,",
+    '"',
+    "'",
+    ">",
+    "<",
+    "/",
+    "](",
+    "[",
+    "]",
+    "!",
+    "(",
+    ")",
+    "\n",
+    "    ",
+    "```",
+    "!!! note ",
+    "<!--",
+    "-->",
+    "`",
+    "|",
+    "---",
+    "<iframe",
+    " style=",
+    "vbscript:",
+    "<noscript>",
+    "<template>",
+    "<textarea>",
+    "&#106;",
+    "\t",
+    "[^1]",
+    ": ",
+    "<details open ontoggle=",
+    "<base href=",
+    "<form>",
+    "x",
+    " ",
+    "=",
+    "&",
 ]
 
 
