@@ -48,8 +48,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from lms.accounts.views import bp as accounts_bp
     from lms.content.views import bp as content_bp
     from lms.progress.views import bp as progress_bp
+    from lms.quizzes.views import bp as quizzes_bp
 
-    for blueprint in (accounts_bp, content_bp, progress_bp):
+    for blueprint in (accounts_bp, content_bp, progress_bp, quizzes_bp):
         app.register_blueprint(blueprint)
 
     from lms import cli

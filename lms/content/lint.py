@@ -47,9 +47,6 @@ class CourseDocs:
     docs: list[Doc] = field(default_factory=list)
     # path in course of every listed item -> its doc (None when it could not be read)
     items: dict[str, Doc | None] = field(default_factory=dict)
-    # module folders whose module.md could not be read: their items are unknown, so links
-    # into them are not reported (the module.md error already is)
-    unknown_folders: set[str] = field(default_factory=set)
 
 
 def _line(node: yaml.Node) -> int:
@@ -88,10 +85,13 @@ def check_ids(docs: list[Doc]) -> None:
                 claimed[old_id] = where
 
 
-def check_body(doc: Doc) -> None:
-    """Body checks that need only the source text: empty lessons, unknown callout kinds."""
+def check_body(doc: Doc, *, empty_ok: bool = False) -> None:
+    """Body checks that need only the source text: empty lessons, unknown callout kinds.
+
+    `empty_ok` is for kinds that check their own body (an empty quiz is an error of its own).
+    """
     source = doc.source
-    if doc.is_item and not source.body.strip():
+    if doc.is_item and not empty_ok and not source.body.strip():
         source.add("W101", "lesson body is empty", max(source.body_line - 1, 1), 1, warning=True)
     kinds = callout_kinds(source.body)
     if not kinds:
@@ -152,8 +152,6 @@ def _check_link(doc: Doc, course: CourseDocs, ref: LinkRef) -> None:
         _add(doc, ref, "E302", f"link '{ref.target}' points outside the course folder")
         return
     if resolved not in course.items:
-        if posixpath.dirname(resolved) in course.unknown_folders:
-            return
         exists = (course.folder / resolved).is_file()
         reason = "is not listed in any module's items" if exists else "does not exist"
         _add(doc, ref, "E301", f"broken link '{ref.target}': {resolved} {reason}")

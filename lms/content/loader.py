@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,9 @@ from lms.content.frontmatter import (
     split_front_matter,
 )
 from lms.content.lint import CourseDocs, Doc, check_body, check_course_refs, check_ids
-from lms.content.problems import ContentError, Problem
+from lms.content.problems import WARNING, ContentError, Problem
 from lms.content.render import RENDERER_VERSION, CourseUrlPolicy, LinkRef, Rendered, render_markdown
-from lms.content.schema import COURSE_FIELDS, ID_PATTERN, ITEM_FIELDS, ITEM_KINDS, MODULE_FIELDS
+from lms.content.schema import COURSE_FIELDS, ID_PATTERN, ITEM_FIELDS, ITEM_KINDS, MODULE_FIELDS, ItemKind
 
 COURSE_FILE = "course.md"
 MODULE_FILE = "module.md"
@@ -49,6 +50,7 @@ class LessonSource:
     links: list[LinkRef]
     images: list[LinkRef]
     front_matter: dict
+    payload: dict = field(default_factory=dict)  # a quiz's policy and questions; empty for lessons
 
 
 @dataclass
@@ -169,17 +171,33 @@ class _TreeLoader:
         self.docs.append(doc)
         return doc
 
-    def render(self, doc: Doc, course_id: str) -> str:
-        """Render a parsed body, from the cache when unchanged; return its render key."""
+    def render(
+        self, doc: Doc, course_id: str, kind: ItemKind | None = None, values: dict[str, Any] | None = None
+    ) -> str:
+        """Render a parsed body, from the cache when unchanged; return its render key.
+
+        A kind with a body hook (a quiz) parses and renders its own body. Its rendering is
+        kept for the cache only when the hook found no error: an unchanged broken file must
+        report its errors again on the next load.
+        """
         source = doc.source
         key = render_key(course_id, source.rel_path, source.source_hash)
+        hook = kind.body if kind is not None else None
         if source.parsed:
             rendered = self.cache.get(key)
+            cacheable = True
             if rendered is None:
-                policy = CourseUrlPolicy(course_id)
-                rendered = render_markdown(source.body, doc_dir=doc.doc_dir, policy=policy)
-            doc.rendered = self.rendered[key] = rendered
-            check_body(doc)
+                render = partial(render_markdown, doc_dir=doc.doc_dir, policy=CourseUrlPolicy(course_id))
+                if hook is None:
+                    rendered = render(source.body)
+                else:
+                    errors = sum(p.is_error for p in source.problems)
+                    rendered = hook(source, values or {}, render)
+                    cacheable = sum(p.is_error for p in source.problems) == errors
+            doc.rendered = rendered
+            if cacheable:
+                self.rendered[key] = rendered
+            check_body(doc, empty_ok=hook is not None)
         return key
 
     def load_course(self, folder: Path, position: int) -> CourseSource | None:
@@ -190,8 +208,6 @@ class _TreeLoader:
         # Without a valid id the course is dropped anyway; the folder name keeps its links checkable.
         course_id = values.get("id") or folder.name
         key = self.render(doc, course_id)
-        if not source.parsed:
-            return None
         completion_kind, percent = values.get("completion", ("all", 100))
         course = CourseSource(
             id=course_id, title=values.get("title", ""), summary=values.get("summary", ""),
@@ -203,14 +219,17 @@ class _TreeLoader:
         )
         docs = CourseDocs(folder=folder)
         docs.docs.append(doc)
-        listed = self._listed_names(source, "modules", values, is_dir=True, folder=folder)
+        if "modules" in values:
+            listed = self._listed_names(source, "modules", values, is_dir=True, folder=folder)
+            self._warn_unlisted(source, "modules", folder, values["modules"], _is_module_folder)
+        else:  # course.md is broken: still check every module on disk, to report all at once
+            listed = [path.name for path in sorted(folder.iterdir()) if _is_module_folder(path)]
         for name in listed:
             module = self.load_module(course, docs, name, len(course.modules))
             if module is not None:
                 course.modules.append(module)
-        self._warn_unlisted(source, "modules", folder, listed, _is_module_folder)
         check_course_refs(docs)
-        return course
+        return course if source.parsed else None
 
     def load_module(
         self, course: CourseSource, docs: CourseDocs, name: str, position: int
@@ -220,43 +239,46 @@ class _TreeLoader:
         key = self.render(doc, course.id)
         docs.docs.append(doc)
         source = doc.source
-        if not source.parsed:
-            docs.unknown_folders.add(name)
-            return None
-        values = check_fields(source, MODULE_FIELDS)
+        values = check_fields(source, MODULE_FIELDS) if source.parsed else {}
         module = ModuleSource(
             id=values.get("id", ""), title=values.get("title", ""), summary=values.get("summary", ""),
             renamed_from=values.get("renamed_from", []), folder=name, rel_path=rel_path,
             source_hash=source.source_hash, render_key=key, position=position, **_rendered_fields(doc),
         )
         folder = docs.folder / name
-        listed = self._listed_names(source, "items", values, is_dir=False, folder=folder)
+        if "items" in values:
+            listed = self._listed_names(source, "items", values, is_dir=False, folder=folder)
+            self._warn_unlisted(source, "items", folder, values["items"], _is_item_file)
+        else:  # module.md is broken: still check every Markdown file in the folder
+            listed = [path.name for path in sorted(folder.iterdir()) if _is_item_file(path)]
         for file_name in listed:
             path_in_course = f"{name}/{file_name}"
             lesson = self.load_item(course, docs, path_in_course, len(module.lessons))
             if lesson is not None:
                 module.lessons.append(lesson)
-        self._warn_unlisted(source, "items", folder, listed, _is_item_file)
-        return module
+        return module if source.parsed else None
 
     def load_item(
         self, course: CourseSource, docs: CourseDocs, path_in_course: str, position: int
     ) -> LessonSource | None:
         rel_path = f"{course.folder}/{path_in_course}"
         doc = self.read(rel_path, path_in_course.rsplit("/", 1)[0], is_item=True)
-        key = self.render(doc, course.id)
+        source = doc.source
+        kind: ItemKind | None = None
+        values: dict[str, Any] = {}
+        if source.parsed:
+            kind_name = source.front_matter.get("type", "lesson")
+            kind = ITEM_KINDS.get(kind_name) if isinstance(kind_name, str) else None
+            if kind is None:
+                known = ", ".join(sorted(ITEM_KINDS))
+                message = f"unknown item type {kind_name!r} (known: {known})"
+                source.add_at(source.nodes["type"][1], "E209", message)
+            values = check_fields(source, kind.all_fields() if kind else ITEM_FIELDS)
+        key = self.render(doc, course.id, kind, values)
         docs.docs.append(doc)
         docs.items[path_in_course] = doc
-        source = doc.source
         if not source.parsed or doc.rendered is None:
             return None
-        kind_name = source.front_matter.get("type", "lesson")
-        kind = ITEM_KINDS.get(kind_name) if isinstance(kind_name, str) else None
-        if kind is None:
-            known = ", ".join(sorted(ITEM_KINDS))
-            message = f"unknown item type {kind_name!r} (known: {known})"
-            source.add_at(source.nodes["type"][1], "E209", message)
-        values = check_fields(source, kind.all_fields() if kind else ITEM_FIELDS)
         rendered = doc.rendered
         return LessonSource(
             id=values.get("id", ""), title=values.get("title", ""), kind=kind.name if kind else "",
@@ -265,6 +287,7 @@ class _TreeLoader:
             rel_path=rel_path, path_in_course=path_in_course, source_hash=source.source_hash,
             render_key=key, position=position, html=rendered.html, toc=rendered.toc,
             links=rendered.links, images=rendered.images, front_matter=source.front_matter,
+            payload=rendered.payload,
         )
 
     def _listed_names(
@@ -298,13 +321,13 @@ class _TreeLoader:
         return usable
 
     def _warn_unlisted(
-        self, source: SourceFile, key: str, folder: Path, listed: list[str], wanted: Callable[[Path], bool]
+        self, source: SourceFile, key: str, folder: Path, names: list[str], wanted: Callable[[Path], bool]
     ) -> None:
         """Warn about modules/lessons on disk that the listing forgot."""
-        listed_set = set(listed) | set(source.front_matter.get(key) or [])
+        listed = set(names)
         node = source.key_node(key)
         for path in sorted(folder.iterdir()):
-            if path.name not in listed_set and not path.name.startswith(".") and wanted(path):
+            if path.name not in listed and not path.name.startswith(".") and wanted(path):
                 what = "module folder" if key == "modules" else "file"
                 message = f"{what} '{path.name}' is not listed in {key}"
                 if node is not None:
@@ -327,7 +350,7 @@ def load_tree(
     for folder in folders:
         if not (folder / COURSE_FILE).is_file():
             message = f"folder has no {COURSE_FILE}; ignored"
-            loader.problems.append(Problem(loader.display(folder.name), 1, 1, "W203", message, "warning"))
+            loader.problems.append(Problem(loader.display(folder.name), 1, 1, "W203", message, WARNING))
             continue
         course = loader.load_course(folder, len(courses))
         if course is not None:

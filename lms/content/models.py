@@ -86,6 +86,8 @@ class Lesson(ContentMixin, db.Model):
     minutes: Mapped[int | None] = mapped_column()
     complete_mode: Mapped[str] = mapped_column(sa.String(20), default="button")
     path_in_course: Mapped[str] = mapped_column(sa.String(500))
+    # Kind-specific data made at import (a quiz's policy and questions with rendered HTML).
+    payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
     course: Mapped[Course] = relationship()

@@ -24,7 +24,7 @@ from markdown.extensions.toc import slugify_unicode
 
 from lms.content.scan import LineIndex, target_offsets
 
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 MARKDOWN_EXTENSIONS = [
     "markdown.extensions.tables",
@@ -99,6 +99,8 @@ class Rendered:
     images: list[LinkRef] = field(default_factory=list)
     # Relative links to non-Markdown files (PDFs...), checked like images.
     files: list[LinkRef] = field(default_factory=list)
+    # What a kind with its own body keeps besides HTML (a quiz's policy and questions); plain JSON.
+    payload: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data, so callers can persist a render cache."""
@@ -108,7 +110,8 @@ class Rendered:
     def from_dict(cls, data: dict[str, Any]) -> Rendered:
         """Inverse of `to_dict`."""
         refs = {key: [LinkRef(**ref) for ref in data.get(key, [])] for key in ("links", "images", "files")}
-        return cls(html=data["html"], toc=list(data.get("toc", [])), **refs)
+        payload = dict(data.get("payload") or {})
+        return cls(html=data["html"], toc=list(data.get("toc", [])), payload=payload, **refs)
 
 
 class UrlPolicy(Protocol):

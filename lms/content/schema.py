@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from lms.content.frontmatter import SourceFile
+    from lms.content.render import Rendered
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _NULL_TAG = "tag:yaml.org,2002:null"
@@ -98,6 +102,26 @@ def number(key: str, node: yaml.Node, value: Any) -> float:
     return float(value)
 
 
+def integer(minimum: int, maximum: int | None = None) -> Check:
+    """A whole number within bounds, e.g. a pass mark from 0 to 100."""
+    bounds = f"from {minimum} to {maximum}" if maximum is not None else f"of {minimum} or more"
+
+    def check(key: str, node: yaml.Node, value: Any) -> int:
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if not whole or value < minimum or (maximum is not None and value > maximum):
+            raise Invalid("E108", f"'{key}' must be a whole number {bounds}", node)
+        return value
+
+    return check
+
+
+def boolean(key: str, node: yaml.Node, value: Any) -> bool:
+    """`true` or `false` (YAML also reads yes/no/on/off as booleans)."""
+    if not isinstance(value, bool):
+        raise Invalid("E108", f"'{key}' must be true or false", node)
+    return value
+
+
 def choice(*options: str) -> Check:
     """One of a fixed set of words."""
 
@@ -155,20 +179,64 @@ ITEM_FIELDS: dict[str, Field] = {
 }
 
 
+QUIZ_FIELDS: dict[str, Field] = {
+    "pass_mark": Field(integer(0, 100)),
+    "attempts": Field(integer(0)),
+    "time_limit": Field(integer(1)),
+    "shuffle_questions": Field(boolean),
+    "shuffle_options": Field(boolean),
+    "draw": Field(integer(1)),
+    "show_answers": Field(choice("always", "after_pass", "never")),
+    "required": Field(boolean),
+    "feedback": Field(choice("optional", "required")),
+}
+# The policy a quiz gets for every key its front matter leaves out.
+QUIZ_DEFAULTS: dict[str, Any] = {
+    "pass_mark": 70,
+    "attempts": 0,
+    "time_limit": None,
+    "shuffle_questions": False,
+    "shuffle_options": False,
+    "draw": None,
+    "show_answers": "always",
+    "required": True,
+    "feedback": "optional",
+}
+
+BodyHook = Callable[["SourceFile", dict[str, Any], Callable[[str], "Rendered"]], "Rendered"]
+"""Parse and render an item body: (source, checked front matter, Markdown renderer) -> Rendered.
+
+Problems go onto the source (`add_in_body`, `add_at`); the renderer is `render_markdown`
+bound to the item's folder and course URL policy.
+"""
+
+
 @dataclass(frozen=True)
 class ItemKind:
     """A kind of module item (`type:`): the extra front matter keys it accepts.
 
-    Later kinds (quiz, scenario, assignment) add an entry to ITEM_KINDS with their own
-    fields; the loader validates them exactly like the common ones.
+    Later kinds (scenario, assignment) add an entry to ITEM_KINDS with their own fields; the
+    loader validates them exactly like the common ones. A kind with a `body` hook parses and
+    renders its own body (a quiz's questions) instead of rendering it as one Markdown text.
     """
 
     name: str
     fields: Mapping[str, Field] = field(default_factory=dict)
+    body: BodyHook | None = None
 
     def all_fields(self) -> dict[str, Field]:
         """Common item fields plus this kind's own."""
         return {**ITEM_FIELDS, **self.fields}
 
 
-ITEM_KINDS: dict[str, ItemKind] = {"lesson": ItemKind("lesson")}
+def _quiz_body(source: SourceFile, values: dict[str, Any], render: Callable[[str], Rendered]) -> Rendered:
+    # Imported on use: the quiz format builds on this module and the renderer.
+    from lms.quizzes.format import parse_quiz
+
+    return parse_quiz(source, values, render)
+
+
+ITEM_KINDS: dict[str, ItemKind] = {
+    "lesson": ItemKind("lesson"),
+    "quiz": ItemKind("quiz", QUIZ_FIELDS, body=_quiz_body),
+}

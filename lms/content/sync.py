@@ -15,6 +15,7 @@ from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress.models import Enrolment, LessonProgress
 from lms.progress.services import refresh_course_rollups
+from lms.quizzes.services import record_question_versions
 
 
 @dataclass
@@ -43,12 +44,16 @@ class SyncReport:
 
 
 def _as_rendered(row: ContentMixin) -> Rendered:
-    return Rendered.from_dict({**(row.render_meta or {}), "html": row.html, "toc": row.toc or []})
+    data = {**(row.render_meta or {}), "html": row.html, "toc": row.toc or []}
+    if isinstance(row, Lesson):
+        data["payload"] = row.payload or {}
+    return Rendered.from_dict(data)
 
 
 def _meta(rendered: Rendered) -> dict:
     data = rendered.to_dict()
-    del data["html"], data["toc"]
+    for stored_elsewhere in ("html", "toc", "payload"):
+        data.pop(stored_elsewhere, None)
     return data
 
 
@@ -85,6 +90,7 @@ def sync_tree(root: Path, *, display_prefix: str | None = None) -> SyncReport:
         syncer.course(course_source)
     syncer.retire_missing()
     db.session.flush()
+    record_question_versions([row for row in syncer.touched_lessons if row.kind == "quiz"])
     for course in syncer.courses_to_refresh:
         _refresh_counts(course)
     db.session.flush()
@@ -116,6 +122,7 @@ class _Syncer:
         self.modules = modules
         self.lessons = lessons
         self.courses_to_refresh: set[Course] = set()
+        self.touched_lessons: list[Lesson] = []
         self.now = utcnow()
 
     def _apply(self, index: _Index, model: type, source, label: str, fields: dict) -> ContentMixin:
@@ -153,10 +160,12 @@ class _Syncer:
             "toc": rendered.toc,
             "render_meta": _meta(rendered),
         }
+        if model is Lesson:
+            common["payload"] = getattr(rendered, "payload", None) or {}
         for key, value in {**common, **fields}.items():
             if getattr(row, key) != value:
                 setattr(row, key, value)
-                if key not in ("html", "toc", "render_meta", "render_key", "source_hash"):
+                if key not in ("html", "toc", "render_meta", "render_key", "source_hash", "payload"):
                     row.updated_at = self.now
         return row
 
@@ -193,7 +202,7 @@ class _Syncer:
         existing = self.lessons.by_key.get(source.id)
         if existing is not None and existing.course is not course:
             self.courses_to_refresh.add(existing.course)
-        self._apply(
+        row = self._apply(
             self.lessons,
             Lesson,
             source,
@@ -207,6 +216,7 @@ class _Syncer:
                 "path_in_course": source.path_in_course,
             },
         )
+        self.touched_lessons.append(row)
 
     def retire_missing(self) -> None:
         """Rows whose files are gone: archived when someone has progress on them, else deleted."""

@@ -15,6 +15,16 @@ from lms.progress import services as progress
 
 bp = Blueprint("content", __name__, url_prefix="/courses")
 
+# Module items other than lessons have their own pages; everything links through item_url.
+ITEM_ENDPOINTS = {"quiz": ("quizzes.overview", "quiz_key")}
+
+
+@bp.app_template_global()
+def item_url(course, item) -> str:
+    """URL of a module item (lesson, quiz, ...) for links in outlines and pagers."""
+    endpoint, key_name = ITEM_ENDPOINTS.get(item.kind, ("content.lesson", "lesson_key"))
+    return url_for(endpoint, course_key=course.key, **{key_name: item.key})
+
 
 @bp.route("/<course_key>")
 @login_required
@@ -37,6 +47,8 @@ def course(course_key: str):
 def lesson(course_key: str, lesson_key: str):
     course = services.live_course_or_404(course_key)
     lesson = services.live_lesson_or_404(course, lesson_key)
+    if lesson.kind in ITEM_ENDPOINTS:
+        return redirect(item_url(course, lesson))
     tracked = current_user.role == Role.CANDIDATE
     status = None
     if tracked:
@@ -64,7 +76,7 @@ def go(course_key: str, path_in_course: str):
     lesson = services.lesson_by_path(course, path_in_course)
     if lesson is None:
         abort(404)
-    return redirect(url_for("content.lesson", course_key=course.key, lesson_key=lesson.key))
+    return redirect(item_url(course, lesson))
 
 
 @bp.route("/<course_key>/assets/<path:path_in_course>")

@@ -1,11 +1,19 @@
-"""SQLite pragmas: WAL for concurrent readers, foreign keys enforced, a busy timeout."""
+"""SQLite pragmas and transaction start, so concurrent requests behave as on PostgreSQL.
 
+WAL lets readers run beside a writer. A deferred transaction that reads and then writes can
+fail at once with "database is locked" when another writer committed in between (busy_timeout
+does not help there), so requests that may write (POST and friends) start with BEGIN IMMEDIATE
+and queue for the write lock instead. Pages (GET) start a plain deferred transaction.
+"""
 from __future__ import annotations
 
 import sqlite3
 
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 @event.listens_for(Engine, "connect")
@@ -13,13 +21,23 @@ def _on_connect(dbapi_connection, _record) -> None:
     """Every SQLite connection, whichever engine opened it, gets the same pragmas."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
+    # Let SQLAlchemy's begin hook below issue BEGIN itself (the pysqlite recipe).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
+@event.listens_for(Engine, "begin")
+def _on_begin(connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    writes = has_request_context() and request.method not in READ_ONLY_METHODS
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
 def init_app(_app) -> None:
-    """Importing this module registers the hook; kept for an explicit line in the factory."""
+    """Importing this module registers the hooks; kept for an explicit line in the factory."""

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.content import services as content
+from lms.content.views import item_url
 from lms.core.roles import Role, login_required, role_required
 from lms.extensions import db
 from lms.progress import services
@@ -33,7 +34,7 @@ def resume():
     lesson = services.resume_lesson(current_user) if current_user.role == Role.CANDIDATE else None
     if lesson is None:
         return redirect(url_for("progress.home"))
-    return redirect(url_for("content.lesson", course_key=lesson.course.key, lesson_key=lesson.key))
+    return redirect(item_url(lesson.course, lesson))
 
 
 @bp.route("/courses/<course_key>/start", methods=["POST"])
@@ -45,7 +46,7 @@ def start(course_key: str):
     lesson = services.first_unfinished_lesson(current_user, course)
     if lesson is None:
         return redirect(url_for("content.course", course_key=course.key))
-    return redirect(url_for("content.lesson", course_key=course.key, lesson_key=lesson.key))
+    return redirect(item_url(course, lesson))
 
 
 @bp.route("/courses/<course_key>/lessons/<lesson_key>/complete", methods=["POST"])
@@ -63,4 +64,4 @@ def complete(course_key: str, lesson_key: str):
     next_lesson = services.neighbours(course, lesson)[1]
     if next_lesson is None:
         return redirect(url_for("content.course", course_key=course.key))
-    return redirect(url_for("content.lesson", course_key=course.key, lesson_key=next_lesson.key))
+    return redirect(item_url(course, next_lesson))

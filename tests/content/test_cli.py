@@ -43,7 +43,7 @@ def test_import_refuses_a_broken_tree_and_keeps_the_database(app, runner, course
     assert result.exit_code == 1
     assert "nothing imported" in result.output
     assert "01-third.md:4:1: E100 invalid YAML" in result.output, result.output
-    db.session.expire_all()
+    db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Lesson)) == count
     assert db.session.scalar(sa.select(Lesson).where(Lesson.key == "l-new")) is None
 

@@ -236,15 +236,24 @@ def test_non_utf8_file_is_an_error_with_its_line(tree: Path) -> None:
 def test_empty_file_and_unclosed_front_matter(tree: Path) -> None:
     write(tree / "tiny-course" / "02-two" / "01-third.md", "")
     write(tree / "tiny-course" / "02-two" / "module.md", "---\nid: m-two\n")
+    # The module's items are unknown, yet its files are still checked in the same pass.
     assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
+        "c/tiny-course/02-two/01-third.md:1:1: E101 file is empty;"
+        " it must start with a '---' front matter block",
         "c/tiny-course/02-two/module.md:1:1: E102 front matter is not closed: add a '---' line after it",
     ]
-    write(
-        tree / "tiny-course" / "02-two" / "module.md", "---\nid: m-two\ntitle: T\nitems: [01-third.md]\n---\n"
-    )
-    assert lines(load_tree(tree, display_prefix="c").problems) == [
-        "c/tiny-course/02-two/01-third.md:1:1: E101"
+
+
+def test_broken_course_md_still_checks_its_modules(tree: Path) -> None:
+    write(tree / "tiny-course" / "course.md", "---\nid: [tiny\n---\n")
+    third = tree / "tiny-course" / "02-two" / "01-third.md"
+    write(third, "---\nid: l-three\ntitle: T\ntitel: x\n---\n## Итоги\n")
+    result = load_tree(tree, display_prefix="c")
+    assert lines(result.problems) == [
+        "c/tiny-course/02-two/01-third.md:4:1: E106",
+        "c/tiny-course/course.md:3:1: E100",
     ]
+    assert result.courses == []
 
 
 def test_links_and_anchors_are_checked_against_the_current_tree(tree: Path) -> None:
@@ -345,14 +354,14 @@ def test_reimporting_500_unchanged_lessons_is_fast(tmp_path: Path) -> None:
 
 
 def test_item_kinds_registry_validates_extra_keys(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(ITEM_KINDS, "quiz", ItemKind("quiz", {"pass_percent": Field(whole_number)}))
+    monkeypatch.setitem(ITEM_KINDS, "survey", ItemKind("survey", {"pass_percent": Field(whole_number)}))
     lesson = tree / "tiny-course" / "02-two" / "01-third.md"
     text = lesson.read_text(encoding="utf-8")
-    write(lesson, text.replace("title: Третий урок", "title: Т\ntype: quiz\npass_percent: 80"))
+    write(lesson, text.replace("title: Третий урок", "title: Т\ntype: survey\npass_percent: 80"))
     result = load_tree(tree)
     assert result.problems == []
-    quiz = result.courses[0].modules[1].lessons[0]
-    assert quiz.kind == "quiz" and quiz.front_matter["pass_percent"] == 80
+    survey = result.courses[0].modules[1].lessons[0]
+    assert survey.kind == "survey" and survey.front_matter["pass_percent"] == 80
     write(lesson, text.replace("title: Третий урок", "title: Т\npass_percent: 80"))
     assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
         "c/tiny-course/02-two/01-third.md:4:1: E106 unknown key 'pass_percent'"

@@ -1,0 +1,1 @@
+"""Quizzes: question types, grading, attempts, item analysis."""

@@ -1,0 +1,74 @@
+"""Item analysis for instructors: loads submitted attempts and runs the pure statistics."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.content.models import Lesson
+from lms.extensions import db
+from lms.quizzes.analysis import AttemptRecord, QuestionStats, QuizStats, analyse
+from lms.quizzes.models import Attempt, AttemptAnswer, QuestionVersion
+
+
+@dataclass
+class QuestionReport:
+    stats: QuestionStats
+    question: dict  # the current version's data (or the latest served one if removed since)
+    versions: int
+    removed: bool
+
+
+@dataclass
+class ItemAnalysis:
+    quiz: Lesson
+    summary: QuizStats
+    questions: list[QuestionReport]
+
+
+def item_analysis(quiz: Lesson, *, region_code: str | None = None) -> ItemAnalysis:
+    """Statistics over every submitted attempt of a quiz, optionally for one region."""
+    attempt_query = sa.select(Attempt.id, Attempt.percent, Attempt.passed).where(
+        Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_not(None)
+    )
+    if region_code:
+        attempt_query = attempt_query.join(User, User.id == Attempt.user_id).where(User.region_code == region_code)
+    attempts = db.session.execute(attempt_query).all()
+    answers: dict[int, dict[str, tuple[float, object]]] = defaultdict(dict)
+    if attempts:
+        rows = db.session.execute(
+            sa.select(AttemptAnswer.attempt_id, AttemptAnswer.question_key, AttemptAnswer.credit, AttemptAnswer.response)
+            .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
+            .where(Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_not(None))
+        )
+        wanted = {row.id for row in attempts}
+        for row in rows:
+            if row.attempt_id in wanted:
+                answers[row.attempt_id][row.question_key] = (row.credit or 0.0, row.response)
+    records = [AttemptRecord(float(row.percent or 0), answers.get(row.id, {})) for row in attempts]
+
+    current = {q["key"]: q for q in (quiz.payload or {}).get("questions", [])}
+    versions = db.session.scalars(
+        sa.select(QuestionVersion).where(QuestionVersion.quiz_id == quiz.id).order_by(QuestionVersion.id)
+    ).all()
+    latest: dict[str, dict] = {}
+    version_counts: dict[str, int] = defaultdict(int)
+    for version in versions:
+        latest[version.question_key] = version.data
+        version_counts[version.question_key] += 1
+    served_keys = {key for record in records for key in record.answers}
+    keys = list(current) + sorted(served_keys - set(current))
+    types = {key: (current.get(key) or latest.get(key) or {}).get("type", "single") for key in keys}
+    summary = analyse(records, types, passed=[bool(row.passed) for row in attempts])
+    reports = [
+        QuestionReport(
+            stats=stats,
+            question=current.get(stats.key) or latest.get(stats.key) or {"key": stats.key},
+            versions=version_counts.get(stats.key, 0),
+            removed=stats.key not in current,
+        )
+        for stats in summary.questions
+    ]
+    return ItemAnalysis(quiz, summary, reports)

@@ -1,0 +1,308 @@
+"""Quiz attempts: start, autosave, submit. Idempotent and race-safe; the server keeps the time."""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.content.models import Lesson
+from lms.core.db import insert_or_ignore
+from lms.core.errors import ValidationError
+from lms.core.time import utcnow
+from lms.extensions import db
+from lms.quizzes.grading import layout as make_layout
+from lms.quizzes.models import Attempt, AttemptAnswer, QuestionVersion
+from lms.quizzes.types import QUESTION_TYPES
+
+# Autosaves that left the browser just before the deadline may arrive a moment after it.
+DEADLINE_GRACE = timedelta(seconds=3)
+
+
+class AttemptClosed(Exception):
+    """The attempt was already submitted or its time ran out; nothing more can be saved."""
+
+
+def policy_of(quiz: Lesson) -> dict:
+    return dict((quiz.payload or {}).get("policy") or {})
+
+
+def record_question_versions(quizzes: list[Lesson]) -> int:
+    """Pin every question of these quizzes as an immutable version; returns how many were new."""
+    if not quizzes:
+        return 0
+    known = set(
+        db.session.execute(
+            sa.select(QuestionVersion.quiz_id, QuestionVersion.question_key, QuestionVersion.content_hash).where(
+                QuestionVersion.quiz_id.in_([quiz.id for quiz in quizzes])
+            )
+        ).all()
+    )
+    added = 0
+    for quiz in quizzes:
+        for question in (quiz.payload or {}).get("questions", []):
+            if (quiz.id, question["key"], question["hash"]) in known:
+                continue
+            db.session.add(
+                QuestionVersion(
+                    quiz_id=quiz.id,
+                    question_key=question["key"],
+                    content_hash=question["hash"],
+                    kind=question["type"],
+                    data=question,
+                )
+            )
+            added += 1
+    db.session.flush()
+    return added
+
+
+def _current_versions(quiz: Lesson) -> dict[str, QuestionVersion]:
+    """Version rows for the quiz's questions as they are now (created if an import missed them)."""
+    questions = (quiz.payload or {}).get("questions", [])
+    wanted = {(q["key"], q["hash"]) for q in questions}
+    rows = db.session.scalars(sa.select(QuestionVersion).where(QuestionVersion.quiz_id == quiz.id)).all()
+    found = {(row.question_key, row.content_hash): row for row in rows}
+    if not wanted <= set(found):
+        record_question_versions([quiz])
+        return _current_versions(quiz)
+    return {key: found[(key, hash_)] for key, hash_ in wanted}
+
+
+def user_attempts(user: User, quiz: Lesson) -> list[Attempt]:
+    return list(
+        db.session.scalars(
+            sa.select(Attempt)
+            .where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+            .order_by(Attempt.number)
+        )
+    )
+
+
+def attempts_left(user: User, quiz: Lesson) -> int | None:
+    """None means unlimited."""
+    allowed = policy_of(quiz).get("attempts") or 0
+    if not allowed:
+        return None
+    used = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+    )
+    return max(0, allowed - used)
+
+
+def open_attempt(user: User, quiz: Lesson, now: datetime | None = None) -> Attempt | None:
+    """The attempt in progress, after closing it if its time ran out."""
+    attempt = db.session.scalar(
+        sa.select(Attempt).where(
+            Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_(None)
+        )
+    )
+    if attempt is not None and close_if_expired(attempt, now or utcnow()):
+        return None
+    return attempt
+
+
+def start_attempt(user: User, quiz: Lesson, now: datetime | None = None) -> Attempt:
+    """Start (or return the already open) attempt. Two tabs or a double click get the same one."""
+    now = now or utcnow()
+    existing = open_attempt(user, quiz, now)
+    if existing is not None:
+        return existing
+    left = attempts_left(user, quiz)
+    if left == 0:
+        raise ValidationError(None, "no-attempts-left")
+    policy = policy_of(quiz)
+    versions = _current_versions(quiz)
+    questions = [version.data for version in versions.values()]
+    questions.sort(key=lambda q: q.get("line", 0))
+    served = make_layout(questions, policy, secrets.randbits(32))
+    number = 1 + (
+        db.session.scalar(
+            sa.select(sa.func.max(Attempt.number)).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+        )
+        or 0
+    )
+    time_limit = policy.get("time_limit")
+    max_score = sum(float(versions[item["key"]].data.get("points", 1)) for item in served)
+    insert_or_ignore(
+        Attempt,
+        {
+            "user_id": user.id,
+            "quiz_id": quiz.id,
+            "number": number,
+            "quiz_hash": quiz.source_hash,
+            "policy": policy,
+            "layout": [
+                {"key": item["key"], "version_id": versions[item["key"]].id, "options": item["options"]}
+                for item in served
+            ],
+            "started_at": now,
+            "deadline_at": now + timedelta(minutes=time_limit) if time_limit else None,
+            "max_score": max_score,
+            "closed_by_deadline": False,
+        },
+        ["user_id", "quiz_id", "number"],
+    )
+    attempt = db.session.scalar(
+        sa.select(Attempt).where(
+            Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_(None)
+        )
+    )
+    if attempt is None:  # a concurrent request started and already submitted it: extremely unlikely
+        raise ValidationError(None, "try-again")
+    return attempt
+
+
+def attempt_questions(attempt: Attempt) -> list[tuple[dict, dict]]:
+    """(layout item, question data as served) pairs in the attempt's order."""
+    ids = [item["version_id"] for item in attempt.layout]
+    versions = {row.id: row for row in db.session.scalars(sa.select(QuestionVersion).where(QuestionVersion.id.in_(ids)))}
+    return [(item, versions[item["version_id"]].data) for item in attempt.layout]
+
+
+def saved_responses(attempt: Attempt) -> dict[str, object]:
+    return {answer.question_key: answer.response for answer in attempt.answers}
+
+
+def lock_attempt(attempt: Attempt) -> Attempt:
+    """Serialise writers of one attempt (two tabs, a double click) and see its latest state.
+
+    PostgreSQL takes a row lock; SQLite already serialises writing requests (BEGIN IMMEDIATE).
+    """
+    db.session.execute(sa.select(Attempt.id).where(Attempt.id == attempt.id).with_for_update())
+    db.session.refresh(attempt)
+    db.session.expire(attempt, ["answers"])
+    return attempt
+
+
+def _accepting(attempt: Attempt, now: datetime) -> bool:
+    return attempt.deadline_at is None or now <= attempt.deadline_at + DEADLINE_GRACE
+
+
+def save_answers(attempt: Attempt, form: Mapping[str, list[str]], now: datetime | None = None) -> int:
+    """Autosave: store the responses in the form; returns how many questions have an answer."""
+    now = now or utcnow()
+    lock_attempt(attempt)
+    if not attempt.is_open:
+        raise AttemptClosed
+    if not _accepting(attempt, now):
+        close_if_expired(attempt, now)
+        raise AttemptClosed
+    existing = {answer.question_key: answer for answer in attempt.answers}
+    answered = 0
+    for item, question in attempt_questions(attempt):
+        response = QUESTION_TYPES[question["type"]].coerce(question, form)
+        answered += response is not None
+        row = existing.get(item["key"])
+        if row is None:
+            insert_or_ignore(
+                AttemptAnswer,
+                {
+                    "attempt_id": attempt.id,
+                    "question_key": item["key"],
+                    "question_version_id": item["version_id"],
+                    "response": response,
+                    "saved_at": now,
+                },
+                ["attempt_id", "question_key"],
+            )
+        elif row.response != response:
+            row.response = response
+            row.saved_at = now
+    db.session.flush()
+    db.session.expire(attempt, ["answers"])
+    return answered
+
+
+def close_if_expired(attempt: Attempt, now: datetime) -> bool:
+    """Close an attempt whose deadline passed, grading the answers saved by then."""
+    if attempt.is_open and not _accepting(attempt, now):
+        _finalise(attempt, attempt.deadline_at, closed_by_deadline=True)
+        return True
+    return False
+
+
+def submit_attempt(attempt: Attempt, form: Mapping[str, list[str]] | None, now: datetime | None = None) -> Attempt:
+    """Submit once. Repeats (double click, retry, second tab) return the same graded attempt."""
+    now = now or utcnow()
+    lock_attempt(attempt)
+    if not attempt.is_open:
+        return attempt
+    if not _accepting(attempt, now):
+        close_if_expired(attempt, now)
+        return attempt
+    if form is not None:
+        save_answers(attempt, form, now)
+    _finalise(attempt, now, closed_by_deadline=False)
+    return attempt
+
+
+def _finalise(attempt: Attempt, at: datetime, *, closed_by_deadline: bool) -> None:
+    claimed = db.session.execute(
+        sa.update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(submitted_at=at, closed_by_deadline=closed_by_deadline)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(attempt)
+    if claimed != 1:
+        return  # another request submitted it first and grades it
+    responses = saved_responses(attempt)
+    answers = {answer.question_key: answer for answer in attempt.answers}
+    score = 0.0
+    for item, question in attempt_questions(attempt):
+        credit = 0.0
+        response = responses.get(item["key"])
+        if response is not None:
+            credit = QUESTION_TYPES[question["type"]].grade(question, response)
+        score += credit * float(question.get("points", 1))
+        row = answers.get(item["key"])
+        if row is None:
+            row = AttemptAnswer(
+                attempt=attempt, question_key=item["key"], question_version_id=item["version_id"], response=None
+            )
+            db.session.add(row)
+        row.credit = credit
+    attempt.score = round(score, 4)
+    attempt.percent = round(100 * score / attempt.max_score, 2) if attempt.max_score else 0.0
+    attempt.passed = attempt.percent >= float(attempt.policy.get("pass_mark", 70))
+    db.session.flush()
+    _record_completion(attempt)
+
+
+def _record_completion(attempt: Attempt) -> None:
+    """A passed quiz (or any submitted one when passing is not required) completes the item."""
+    from lms.progress.services import complete_lesson
+
+    if attempt.passed or not attempt.policy.get("required", True):
+        complete_lesson(attempt.user, attempt.quiz)
+
+
+@dataclass
+class ResultView:
+    """What the result page may show, per the quiz's `show_answers` policy."""
+
+    attempt: Attempt
+    show_answers: bool
+    items: list[dict]
+
+
+def result_view(attempt: Attempt) -> ResultView:
+    rule = attempt.policy.get("show_answers", "always")
+    show = rule == "always" or (rule == "after_pass" and bool(attempt.passed))
+    responses = {answer.question_key: answer for answer in attempt.answers}
+    items = []
+    for item, question in attempt_questions(attempt):
+        answer = responses.get(item["key"])
+        items.append(
+            {
+                "layout": item,
+                "question": question,
+                "response": answer.response if answer else None,
+                "credit": answer.credit if answer else 0.0,
+            }
+        )
+    return ResultView(attempt, show, items)

@@ -1,0 +1,47 @@
+"""Comparing what candidates type: text normalised for short answers, numbers in Russian notation."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+SHORT_ANSWER_LIMIT = 500
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+# Spaces people put inside numbers: "3 000", "3 000" (no-break), "3 000" (narrow no-break), "3'000".
+_DIGIT_GROUPING = re.compile(r"[\s'’_]")
+
+
+def _normalise_once(text: str) -> str:
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    text = text.replace("ё", "е")
+    # Punctuation counts as a space, so "Санкт-Петербург", "санкт петербург" and "ст.56" vs
+    # "ст. 56" compare equal; category P covers «»—–…“”„ and the ASCII marks.
+    text = "".join(" " if unicodedata.category(char).startswith("P") else char for char in text)
+    return " ".join(text.split())
+
+
+def normalise_text(text: str) -> str:
+    """Casefold, ё→е, NFKC, punctuation as spaces, whitespace collapsed and trimmed."""
+    result = _normalise_once(text)
+    # Dropping punctuation can leave a combining mark next to a letter it now composes with;
+    # repeating until nothing changes makes the function idempotent.
+    for _ in range(4):
+        again = _normalise_once(result)
+        if again == result:
+            break
+        result = again
+    return result
+
+
+def parse_number(text: str) -> float | None:
+    """A finite number as people type it: "42", "-3,5", "3 000,25", "+1.5"; None otherwise."""
+    cleaned = _DIGIT_GROUPING.sub("", unicodedata.normalize("NFKC", text)).replace("\u2212", "-")
+    if "," in cleaned:
+        if "." in cleaned or cleaned.count(",") > 1:
+            return None  # "1,234.5" or "1,2,3": ambiguous, so not a number
+        cleaned = cleaned.replace(",", ".")
+    if not _NUMBER.fullmatch(cleaned):
+        return None
+    value = float(cleaned)
+    return value if math.isfinite(value) else None

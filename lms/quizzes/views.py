@@ -1,0 +1,176 @@
+"""Quiz pages: overview and start, the attempt (autosaved), submission, result, item analysis."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.accounts.models import Region
+from lms.content import services as content
+from lms.content.models import Lesson
+from lms.core.errors import ValidationError
+from lms.core.roles import Role, login_required, role_required
+from lms.core.time import utcnow
+from lms.extensions import db
+from lms.quizzes import reports, services
+from lms.quizzes.display import question_for_display
+from lms.quizzes.models import Attempt
+
+bp = Blueprint("quizzes", __name__)
+
+
+def _quiz_or_404(course_key: str, quiz_key: str) -> tuple:
+    course = content.live_course_or_404(course_key)
+    quiz = content.live_lesson_or_404(course, quiz_key)
+    if quiz.kind != "quiz":
+        abort(404)
+    return course, quiz
+
+
+def _own_attempt_or_404(attempt_id: int) -> Attempt:
+    """Candidates only ever reach their own attempts; any other id is simply not found."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+def _form_lists() -> dict[str, list[str]]:
+    return {key: request.form.getlist(key) for key in request.form}
+
+
+@bp.route("/courses/<course_key>/quizzes/<quiz_key>")
+@login_required
+def overview(course_key: str, quiz_key: str):
+    course, quiz = _quiz_or_404(course_key, quiz_key)
+    tracked = current_user.role == Role.CANDIDATE
+    attempts, open_attempt, left = [], None, None
+    if tracked:
+        open_attempt = services.open_attempt(current_user, quiz)
+        db.session.commit()  # an expired attempt may just have been closed
+        attempts = services.user_attempts(current_user, quiz)
+        left = services.attempts_left(current_user, quiz)
+        from lms.progress import services as progress
+
+        progress.record_view(current_user, quiz)
+        db.session.commit()
+    return render_template(
+        "quizzes/overview.html",
+        course=course,
+        quiz=quiz,
+        policy=services.policy_of(quiz),
+        question_count=len(quiz.payload.get("questions", [])),
+        attempts=attempts,
+        open_attempt=open_attempt,
+        attempts_left=left,
+        tracked=tracked,
+    )
+
+
+@bp.route("/courses/<course_key>/quizzes/<quiz_key>/start", methods=["POST"])
+@role_required(Role.CANDIDATE)
+def start(course_key: str, quiz_key: str):
+    course, quiz = _quiz_or_404(course_key, quiz_key)
+    try:
+        attempt = services.start_attempt(current_user, quiz)
+    except ValidationError:
+        db.session.rollback()
+        flash(_("You have no attempts left for this quiz."), "error")
+        return redirect(url_for("quizzes.overview", course_key=course.key, quiz_key=quiz.key))
+    db.session.commit()
+    return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+
+
+@bp.route("/quiz-attempts/<int:attempt_id>")
+@role_required(Role.CANDIDATE)
+def take(attempt_id: int):
+    attempt = _own_attempt_or_404(attempt_id)
+    services.close_if_expired(attempt, utcnow())
+    db.session.commit()
+    if not attempt.is_open:
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    questions = [question_for_display(item, question) for item, question in services.attempt_questions(attempt)]
+    return render_template(
+        "quizzes/take.html",
+        attempt=attempt,
+        quiz=attempt.quiz,
+        course=attempt.quiz.course,
+        questions=questions,
+        responses=services.saved_responses(attempt),
+        now=utcnow(),
+    )
+
+
+@bp.route("/quiz-attempts/<int:attempt_id>/save", methods=["POST"])
+@role_required(Role.CANDIDATE)
+def save(attempt_id: int):
+    """Autosave (JavaScript, answers JSON) or the "save" button (no JavaScript, redirects back)."""
+    attempt = _own_attempt_or_404(attempt_id)
+    wants_json = request.accept_mimetypes.best == "application/json"
+    try:
+        answered = services.save_answers(attempt, _form_lists())
+    except services.AttemptClosed:
+        db.session.commit()
+        if wants_json:
+            return jsonify(closed=True, result=url_for("quizzes.result", attempt_id=attempt.id)), 409
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    db.session.commit()
+    if wants_json:
+        return jsonify(closed=False, answered=answered, saved_at=utcnow().isoformat())
+    flash(_("Your answers are saved."), "success")
+    return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+
+
+@bp.route("/quiz-attempts/<int:attempt_id>/submit", methods=["POST"])
+@role_required(Role.CANDIDATE)
+def submit(attempt_id: int):
+    attempt = _own_attempt_or_404(attempt_id)
+    services.submit_attempt(attempt, _form_lists())
+    db.session.commit()
+    return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+
+
+@bp.route("/quiz-attempts/<int:attempt_id>/result")
+@role_required(Role.CANDIDATE)
+def result(attempt_id: int):
+    attempt = _own_attempt_or_404(attempt_id)
+    services.close_if_expired(attempt, utcnow())
+    db.session.commit()
+    if attempt.is_open:
+        return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+    quiz = attempt.quiz
+    from lms.progress import services as progress
+
+    return render_template(
+        "quizzes/result.html",
+        view=services.result_view(attempt),
+        attempt=attempt,
+        quiz=quiz,
+        course=quiz.course,
+        attempts_left=services.attempts_left(current_user, quiz),
+        enrolment=progress.get_enrolment(current_user, quiz.course),
+        next_item=progress.neighbours(quiz.course, quiz)[1],
+    )
+
+
+@bp.route("/courses/<course_key>/quizzes/<quiz_key>/analysis")
+@role_required(Role.INSTRUCTOR, Role.ADMIN, Role.COORDINATOR)
+def analysis(course_key: str, quiz_key: str):
+    course, quiz = _quiz_or_404(course_key, quiz_key)
+    region_code = request.args.get("region") or None
+    if current_user.role == Role.COORDINATOR and current_user.region_code:
+        region_code = current_user.region_code  # a regional coordinator sees their region only
+    report = reports.item_analysis(quiz, region_code=region_code)
+    regions = db.session.scalars(sa.select(Region).order_by(Region.name_ru)).all()
+    return render_template(
+        "quizzes/analysis.html", course=course, quiz=quiz, report=report, regions=regions, region_code=region_code
+    )
+
+
+def quiz_items(course_id: int) -> list[Lesson]:
+    return list(
+        db.session.scalars(
+            sa.select(Lesson).where(Lesson.course_id == course_id, Lesson.kind == "quiz", Lesson.archived_at.is_(None))
+        )
+    )

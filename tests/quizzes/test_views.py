@@ -1,0 +1,167 @@
+"""Quiz pages through the Flask test client: secrecy, autosave, idempotent submit, timer, access."""
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from lms.core.time import utcnow
+from lms.extensions import db
+from lms.quizzes.models import Attempt
+from tests.quizzes.conftest import full_form
+
+OVERVIEW = "/courses/quiz-course/quizzes/q-all"
+
+
+def _start(auth, client) -> int:
+    response = auth.post(OVERVIEW + "/start", page=OVERVIEW)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    match = re.search(r"/quiz-attempts/(\d+)$", response.headers["Location"])
+    assert match, response.headers["Location"]
+    return int(match.group(1))
+
+
+def _post(auth, path: str, form: dict[str, list[str]], page: str, **kwargs):
+    data = MultiDict([(key, value) for key, values in form.items() for value in values])
+    data.add("csrf_token", auth.csrf(OVERVIEW))  # any page of the session carries the token
+    return auth.client.post(path, data=data, **kwargs)
+
+
+def test_overview_states_the_policy(client, auth, quiz, make_user):
+    make_user("anna")
+    auth.login("anna")
+    html = client.get(OVERVIEW).get_data(as_text=True)
+    policy = quiz.payload["policy"]
+    assert f"{policy['pass_mark']}%" in html
+    assert str(policy["time_limit"]) in html
+    assert "Осталось попыток: 2" in html or "Attempts left: 2" in html
+
+
+def test_answers_never_reach_the_browser_before_submission(client, auth, quiz, make_user):
+    make_user("anna")
+    auth.login("anna")
+    attempt_id = _start(auth, client)
+    html = client.get(f"/quiz-attempts/{attempt_id}").get_data(as_text=True)
+    for question in quiz.payload["questions"]:
+        assert question["prompt_html"] in html
+        if question.get("explanation_html"):
+            assert question["explanation_html"] not in html
+        for option in question.get("options", []):
+            if option.get("feedback_html"):
+                assert option["feedback_html"] not in html
+        for accepted in question.get("answer", {}).get("accepted", []):
+            assert f'value="{accepted}"' not in html
+    assert "correct" not in html.lower().replace("incorrect", "")
+
+
+def test_autosave_survives_a_reload(client, auth, quiz, make_user):
+    make_user("anna")
+    auth.login("anna")
+    attempt_id = _start(auth, client)
+    page = f"/quiz-attempts/{attempt_id}"
+    form = full_form(quiz, right=True)
+    response = _post(auth, page + "/save", form, page, headers={"Accept": "application/json"})
+    assert response.status_code == 200 and response.json["closed"] is False
+    html = client.get(page).get_data(as_text=True)
+    single = next(q for q in quiz.payload["questions"] if q["type"] == "single")
+    right_key = next(o["key"] for o in single["options"] if o["correct"])
+    assert re.search(rf'name="q-{single["key"]}" value="{right_key}" checked', html)
+
+
+def test_double_submit_makes_one_graded_attempt(client, auth, quiz, make_user):
+    make_user("anna")
+    auth.login("anna")
+    attempt_id = _start(auth, client)
+    page = f"/quiz-attempts/{attempt_id}"
+    first = _post(auth, page + "/submit", full_form(quiz, right=True), page)
+    second = _post(auth, page + "/submit", full_form(quiz, right=False), page)
+    assert first.headers["Location"] == second.headers["Location"] == f"{page}/result"
+    db.session.rollback()  # end the test's own read snapshot to see what the requests wrote
+    attempts = db.session.scalars(sa.select(Attempt)).all()
+    assert len(attempts) == 1 and attempts[0].percent == 100
+
+
+def test_two_clients_submitting_at_once_make_one_attempt(app, client, auth, quiz, make_user):
+    make_user("anna")
+    auth.login("anna")
+    attempt_id = _start(auth, client)
+    page = f"/quiz-attempts/{attempt_id}"
+    forms = [full_form(quiz, right=True), full_form(quiz, right=False)]
+    tokens = [auth.csrf(page), auth.csrf(page)]
+    cookie = client.get_cookie("session").value
+    results = []
+    barrier = threading.Barrier(2)
+
+    def submit(index: int) -> None:
+        other = app.test_client()
+        other.set_cookie("session", cookie)
+        data = MultiDict([(k, v) for k, values in forms[index].items() for v in values])
+        data.add("csrf_token", tokens[index])
+        barrier.wait()
+        results.append(other.post(page + "/submit", data=data).status_code)
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [302, 302]
+    db.session.rollback()
+    attempts = db.session.scalars(sa.select(Attempt)).all()
+    assert len(attempts) == 1
+    assert attempts[0].percent in (0, 100)  # one of the two forms won, whole
+    graded = [a for a in attempts[0].answers if a.credit is not None]
+    assert len(graded) == len(attempts[0].layout)
+
+
+def test_time_limit_is_enforced_by_the_server(client, auth, quiz, make_user):
+    make_user("anna")
+    auth.login("anna")
+    attempt_id = _start(auth, client)
+    page = f"/quiz-attempts/{attempt_id}"
+    attempt = db.session.get(Attempt, attempt_id)
+    attempt.deadline_at = utcnow() - timedelta(seconds=10)
+    db.session.commit()
+    response = _post(auth, page + "/save", full_form(quiz), OVERVIEW, headers={"Accept": "application/json"})
+    assert response.status_code == 409 and response.json["closed"] is True
+    db.session.rollback()
+    attempt = db.session.get(Attempt, attempt_id)
+    assert attempt.closed_by_deadline and attempt.percent == 0
+
+
+def test_result_page_shows_score_and_feedback(client, auth, quiz, make_user):
+    make_user("anna")
+    auth.login("anna")
+    attempt_id = _start(auth, client)
+    page = f"/quiz-attempts/{attempt_id}"
+    response = _post(auth, page + "/submit", full_form(quiz, right=True), page, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "100%" in html
+    explained = [q for q in quiz.payload["questions"] if q.get("explanation_html")]
+    assert explained and explained[0]["explanation_html"] in html
+
+
+def test_attempts_of_others_are_not_found(client, auth, quiz, make_user):
+    make_user("anna")
+    make_user("boris")
+    auth.login("anna")
+    attempt_id = _start(auth, client)
+    auth.logout()
+    auth.login("boris")
+    for path in ("", "/result"):
+        assert client.get(f"/quiz-attempts/{attempt_id}{path}").status_code == 404
+    page = OVERVIEW
+    assert _post(auth, f"/quiz-attempts/{attempt_id}/submit", {}, page).status_code == 404
+
+
+def test_item_analysis_is_for_staff_only(client, auth, quiz, make_user):
+    make_user("anna")
+    auth.login("anna")
+    assert client.get(OVERVIEW + "/analysis").status_code == 403
+    auth.logout()
+    make_user("igor", role="instructor")
+    auth.login("igor")
+    assert client.get(OVERVIEW + "/analysis").status_code == 200
