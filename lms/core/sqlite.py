@@ -5,6 +5,7 @@ fail at once with "database is locked" when another writer committed in between 
 does not help there), so requests that may write (POST and friends) start with BEGIN IMMEDIATE
 and queue for the write lock instead. Pages (GET) start a plain deferred transaction.
 """
+
 from __future__ import annotations
 
 import sqlite3

@@ -1,4 +1,5 @@
 """Item analysis of a quiz: pure statistics over submitted attempts, tested on hand-made sets."""
+
 from __future__ import annotations
 
 import math

@@ -1,5 +1,6 @@
 """Quiz attempts. The quiz itself is a content item (Lesson, kind "quiz") whose payload holds its
 policy and questions; every served question is pinned to an immutable QuestionVersion."""
+
 from __future__ import annotations
 
 from datetime import datetime

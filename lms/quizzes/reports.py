@@ -1,4 +1,5 @@
 """Item analysis for instructors: loads submitted attempts and runs the pure statistics."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -34,12 +35,19 @@ def item_analysis(quiz: Lesson, *, region_code: str | None = None) -> ItemAnalys
         Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_not(None)
     )
     if region_code:
-        attempt_query = attempt_query.join(User, User.id == Attempt.user_id).where(User.region_code == region_code)
+        attempt_query = attempt_query.join(User, User.id == Attempt.user_id).where(
+            User.region_code == region_code
+        )
     attempts = db.session.execute(attempt_query).all()
     answers: dict[int, dict[str, tuple[float, object]]] = defaultdict(dict)
     if attempts:
         rows = db.session.execute(
-            sa.select(AttemptAnswer.attempt_id, AttemptAnswer.question_key, AttemptAnswer.credit, AttemptAnswer.response)
+            sa.select(
+                AttemptAnswer.attempt_id,
+                AttemptAnswer.question_key,
+                AttemptAnswer.credit,
+                AttemptAnswer.response,
+            )
             .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
             .where(Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_not(None))
         )

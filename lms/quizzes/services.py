@@ -1,4 +1,5 @@
 """Quiz attempts: start, autosave, submit. Idempotent and race-safe; the server keeps the time."""
+
 from __future__ import annotations
 
 import secrets
@@ -14,6 +15,7 @@ from lms.core.db import insert_or_ignore
 from lms.core.errors import ValidationError
 from lms.core.time import utcnow
 from lms.extensions import db
+from lms.quizzes.display import decode_matching
 from lms.quizzes.grading import layout as make_layout
 from lms.quizzes.models import Attempt, AttemptAnswer, QuestionVersion
 from lms.quizzes.types import QUESTION_TYPES
@@ -36,9 +38,9 @@ def record_question_versions(quizzes: list[Lesson]) -> int:
         return 0
     known = set(
         db.session.execute(
-            sa.select(QuestionVersion.quiz_id, QuestionVersion.question_key, QuestionVersion.content_hash).where(
-                QuestionVersion.quiz_id.in_([quiz.id for quiz in quizzes])
-            )
+            sa.select(
+                QuestionVersion.quiz_id, QuestionVersion.question_key, QuestionVersion.content_hash
+            ).where(QuestionVersion.quiz_id.in_([quiz.id for quiz in quizzes]))
         ).all()
     )
     added = 0
@@ -88,7 +90,9 @@ def attempts_left(user: User, quiz: Lesson) -> int | None:
     if not allowed:
         return None
     used = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+        sa.select(sa.func.count())
+        .select_from(Attempt)
+        .where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
     )
     return max(0, allowed - used)
 
@@ -121,7 +125,9 @@ def start_attempt(user: User, quiz: Lesson, now: datetime | None = None) -> Atte
     served = make_layout(questions, policy, secrets.randbits(32))
     number = 1 + (
         db.session.scalar(
-            sa.select(sa.func.max(Attempt.number)).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+            sa.select(sa.func.max(Attempt.number)).where(
+                Attempt.user_id == user.id, Attempt.quiz_id == quiz.id
+            )
         )
         or 0
     )
@@ -159,7 +165,10 @@ def start_attempt(user: User, quiz: Lesson, now: datetime | None = None) -> Atte
 def attempt_questions(attempt: Attempt) -> list[tuple[dict, dict]]:
     """(layout item, question data as served) pairs in the attempt's order."""
     ids = [item["version_id"] for item in attempt.layout]
-    versions = {row.id: row for row in db.session.scalars(sa.select(QuestionVersion).where(QuestionVersion.id.in_(ids)))}
+    versions = {
+        row.id: row
+        for row in db.session.scalars(sa.select(QuestionVersion).where(QuestionVersion.id.in_(ids)))
+    }
     return [(item, versions[item["version_id"]].data) for item in attempt.layout]
 
 
@@ -194,7 +203,8 @@ def save_answers(attempt: Attempt, form: Mapping[str, list[str]], now: datetime 
     existing = {answer.question_key: answer for answer in attempt.answers}
     answered = 0
     for item, question in attempt_questions(attempt):
-        response = QUESTION_TYPES[question["type"]].coerce(question, form)
+        fields = decode_matching(item, question, dict(form)) if question["type"] == "matching" else form
+        response = QUESTION_TYPES[question["type"]].coerce(question, fields)
         answered += response is not None
         row = existing.get(item["key"])
         if row is None:
@@ -225,7 +235,9 @@ def close_if_expired(attempt: Attempt, now: datetime) -> bool:
     return False
 
 
-def submit_attempt(attempt: Attempt, form: Mapping[str, list[str]] | None, now: datetime | None = None) -> Attempt:
+def submit_attempt(
+    attempt: Attempt, form: Mapping[str, list[str]] | None, now: datetime | None = None
+) -> Attempt:
     """Submit once. Repeats (double click, retry, second tab) return the same graded attempt."""
     now = now or utcnow()
     lock_attempt(attempt)
@@ -262,7 +274,10 @@ def _finalise(attempt: Attempt, at: datetime, *, closed_by_deadline: bool) -> No
         row = answers.get(item["key"])
         if row is None:
             row = AttemptAnswer(
-                attempt=attempt, question_key=item["key"], question_version_id=item["version_id"], response=None
+                attempt=attempt,
+                question_key=item["key"],
+                question_version_id=item["version_id"],
+                response=None,
             )
             db.session.add(row)
         row.credit = credit

@@ -1,4 +1,5 @@
 """Quiz pages: overview and start, the attempt (autosaved), submission, result, item analysis."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from lms.core.roles import Role, login_required, role_required
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.quizzes import reports, services
-from lms.quizzes.display import question_for_display
+from lms.quizzes.display import encode_matching, question_for_display
 from lms.quizzes.models import Attempt
 
 bp = Blueprint("quizzes", __name__)
@@ -90,14 +91,19 @@ def take(attempt_id: int):
     db.session.commit()
     if not attempt.is_open:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    questions = [question_for_display(item, question) for item, question in services.attempt_questions(attempt)]
+    served = services.attempt_questions(attempt)
+    questions = [question_for_display(item, question) for item, question in served]
+    responses = services.saved_responses(attempt)
+    for item, question in served:
+        if question["type"] == "matching":
+            responses[item["key"]] = encode_matching(item, responses.get(item["key"]))
     return render_template(
         "quizzes/take.html",
         attempt=attempt,
         quiz=attempt.quiz,
         course=attempt.quiz.course,
         questions=questions,
-        responses=services.saved_responses(attempt),
+        responses=responses,
         now=utcnow(),
     )
 
@@ -164,13 +170,20 @@ def analysis(course_key: str, quiz_key: str):
     report = reports.item_analysis(quiz, region_code=region_code)
     regions = db.session.scalars(sa.select(Region).order_by(Region.name_ru)).all()
     return render_template(
-        "quizzes/analysis.html", course=course, quiz=quiz, report=report, regions=regions, region_code=region_code
+        "quizzes/analysis.html",
+        course=course,
+        quiz=quiz,
+        report=report,
+        regions=regions,
+        region_code=region_code,
     )
 
 
 def quiz_items(course_id: int) -> list[Lesson]:
     return list(
         db.session.scalars(
-            sa.select(Lesson).where(Lesson.course_id == course_id, Lesson.kind == "quiz", Lesson.archived_at.is_(None))
+            sa.select(Lesson).where(
+                Lesson.course_id == course_id, Lesson.kind == "quiz", Lesson.archived_at.is_(None)
+            )
         )
     )

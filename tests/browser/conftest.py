@@ -1,4 +1,5 @@
 """Browser journeys: Playwright driving Debian's chromium against a live server on 127.0.0.1."""
+
 from __future__ import annotations
 
 import threading

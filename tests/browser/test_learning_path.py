@@ -1,4 +1,5 @@
 """A candidate's path: sign in, open a course, read, mark done, see progress, come back later."""
+
 from __future__ import annotations
 
 import re

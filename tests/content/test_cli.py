@@ -1,4 +1,5 @@
 """`flask lms check`, `flask lms import` and `flask lms render` as authors use them."""
+
 from __future__ import annotations
 
 import re
@@ -33,12 +34,16 @@ def test_check_reports_every_problem_and_exits_one(runner):
 def test_import_refuses_a_broken_tree_and_keeps_the_database(app, runner, courses_dir):
     assert runner.invoke(args=["lms", "import"]).exit_code == 0
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Lesson))
-    lesson_file = next(path for path in courses_dir.rglob("*.md") if "\nid: l-three\n" in path.read_text("utf-8"))
+    lesson_file = next(
+        path for path in courses_dir.rglob("*.md") if "\nid: l-three\n" in path.read_text("utf-8")
+    )
     lesson_file.write_text("---\nid: l-three\ntitle: [broken\n---\nТекст\n", encoding="utf-8")
     new_file = lesson_file.with_name("02-new.md")
     new_file.write_text("---\nid: l-new\ntitle: Новый\n---\nТекст\n", encoding="utf-8")
     module_file = lesson_file.parent / "module.md"
-    module_file.write_text(module_file.read_text("utf-8").replace("items:\n", "items:\n  - 02-new.md\n"), "utf-8")
+    module_file.write_text(
+        module_file.read_text("utf-8").replace("items:\n", "items:\n  - 02-new.md\n"), "utf-8"
+    )
     result = runner.invoke(args=["lms", "import"])
     assert result.exit_code == 1
     assert "nothing imported" in result.output
@@ -59,8 +64,25 @@ def test_import_twice_changes_nothing(app, runner):
 class _Inspector(HTMLParser):
     """Collects what would be dangerous in a browser: tags, handler attributes, URL schemes."""
 
-    DANGEROUS_TAGS = {"script", "style", "iframe", "object", "embed", "form", "base", "meta", "svg", "math",
-                      "link", "input", "button", "textarea", "frame", "frameset", "applet"}
+    DANGEROUS_TAGS = {
+        "script",
+        "style",
+        "iframe",
+        "object",
+        "embed",
+        "form",
+        "base",
+        "meta",
+        "svg",
+        "math",
+        "link",
+        "input",
+        "button",
+        "textarea",
+        "frame",
+        "frameset",
+        "applet",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -87,7 +109,9 @@ def _payloads() -> list[str]:
 @pytest.mark.parametrize("payload", _payloads())
 def test_render_command_neutralises_xss(runner, tmp_path, payload):
     source = tmp_path / "lesson.md"
-    source.write_text(f"---\nid: x\ntitle: X\n---\nТекст до.\n\n{payload}\n\nТекст после.\n", encoding="utf-8")
+    source.write_text(
+        f"---\nid: x\ntitle: X\n---\nТекст до.\n\n{payload}\n\nТекст после.\n", encoding="utf-8"
+    )
     result = runner.invoke(args=["lms", "render", str(source)])
     assert result.exit_code == 0, result.output
     inspector = _Inspector()

@@ -1,4 +1,5 @@
 """Every user-facing string in code and templates has a Russian translation."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """The candidate's path through the web pages: home, course, lesson, mark done, resume."""
+
 from __future__ import annotations
 
 import re
@@ -126,8 +127,11 @@ def test_links_between_lessons_resolve(client, auth, imported, make_user):
 def test_assets_are_served_only_from_the_course_folder(client, auth, imported, make_user, courses_dir):
     make_user("anna")
     auth.login("anna")
-    html = client.get(lesson_url("l-one")).get_data(as_text=True) + client.get(
-        lesson_url("l-two")).get_data(as_text=True) + client.get(lesson_url("l-three")).get_data(as_text=True)
+    html = (
+        client.get(lesson_url("l-one")).get_data(as_text=True)
+        + client.get(lesson_url("l-two")).get_data(as_text=True)
+        + client.get(lesson_url("l-three")).get_data(as_text=True)
+    )
     images = re.findall(r'src="(/courses/tiny-course/assets/[^"]+)"', html)
     assert images, "the fixture course has an image"
     response = client.get(images[0])

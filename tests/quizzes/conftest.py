@@ -1,4 +1,5 @@
 """Quiz fixtures: the quiz fixture course imported, and forms that answer right or wrong."""
+
 from __future__ import annotations
 
 import shutil
@@ -25,8 +26,13 @@ def quiz(imported) -> Lesson:
     return db.session.scalar(sa.select(Lesson).where(Lesson.key == "q-all"))
 
 
-def answer_form(question: dict, *, right: bool = True) -> dict[str, list[str]]:
-    """Form fields a browser would send for this question, answering it right (or wrong)."""
+def answer_form(
+    question: dict, *, right: bool = True, served: list[str] | None = None
+) -> dict[str, list[str]]:
+    """Form fields a browser would send for this question, answering it right (or wrong).
+
+    `served` is the attempt's order of matching right sides: the page offers them by position.
+    """
     name = f"q-{question['key']}"
     kind = question["type"]
     options = question.get("options", [])
@@ -51,13 +57,21 @@ def answer_form(question: dict, *, right: bool = True) -> dict[str, list[str]]:
     if kind == "matching":
         keys = [o["key"] for o in options]
         targets = keys if right else keys[1:] + keys[:1]
-        return {f"{name}-{left}": [target] for left, target in zip(keys, targets, strict=True)}
+        assert served is not None, "matching answers need the attempt's served order"
+        return {
+            f"{name}-{left}": [str(served.index(target) + 1)]
+            for left, target in zip(keys, targets, strict=True)
+        }
     raise AssertionError(kind)
 
 
-def full_form(quiz: Lesson, *, right: bool = True, only: set[str] | None = None) -> dict[str, list[str]]:
+def full_form(
+    quiz: Lesson, attempt, *, right: bool = True, only: set[str] | None = None
+) -> dict[str, list[str]]:
+    """Answers to every question of an attempt (or only some), as the browser posts them."""
+    served = {item["key"]: item["options"] for item in attempt.layout}
     form: dict[str, list[str]] = {}
     for question in quiz.payload["questions"]:
-        if only is None or question["key"] in only:
-            form.update(answer_form(question, right=right))
+        if (only is None or question["key"] in only) and question["key"] in served:
+            form.update(answer_form(question, right=right, served=served[question["key"]]))
     return form

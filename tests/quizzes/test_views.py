@@ -1,4 +1,5 @@
 """Quiz pages through the Flask test client: secrecy, autosave, idempotent submit, timer, access."""
+
 from __future__ import annotations
 
 import re
@@ -14,6 +15,11 @@ from lms.quizzes.models import Attempt
 from tests.quizzes.conftest import full_form
 
 OVERVIEW = "/courses/quiz-course/quizzes/q-all"
+
+
+def _attempt(attempt_id: int) -> Attempt:
+    db.session.rollback()  # a fresh snapshot: the attempt was created by a request
+    return db.session.get(Attempt, attempt_id)
 
 
 def _start(auth, client) -> int:
@@ -62,7 +68,7 @@ def test_autosave_survives_a_reload(client, auth, quiz, make_user):
     auth.login("anna")
     attempt_id = _start(auth, client)
     page = f"/quiz-attempts/{attempt_id}"
-    form = full_form(quiz, right=True)
+    form = full_form(quiz, _attempt(attempt_id), right=True)
     response = _post(auth, page + "/save", form, page, headers={"Accept": "application/json"})
     assert response.status_code == 200 and response.json["closed"] is False
     html = client.get(page).get_data(as_text=True)
@@ -76,8 +82,8 @@ def test_double_submit_makes_one_graded_attempt(client, auth, quiz, make_user):
     auth.login("anna")
     attempt_id = _start(auth, client)
     page = f"/quiz-attempts/{attempt_id}"
-    first = _post(auth, page + "/submit", full_form(quiz, right=True), page)
-    second = _post(auth, page + "/submit", full_form(quiz, right=False), page)
+    first = _post(auth, page + "/submit", full_form(quiz, _attempt(attempt_id), right=True), page)
+    second = _post(auth, page + "/submit", full_form(quiz, _attempt(attempt_id), right=False), page)
     assert first.headers["Location"] == second.headers["Location"] == f"{page}/result"
     db.session.rollback()  # end the test's own read snapshot to see what the requests wrote
     attempts = db.session.scalars(sa.select(Attempt)).all()
@@ -89,7 +95,10 @@ def test_two_clients_submitting_at_once_make_one_attempt(app, client, auth, quiz
     auth.login("anna")
     attempt_id = _start(auth, client)
     page = f"/quiz-attempts/{attempt_id}"
-    forms = [full_form(quiz, right=True), full_form(quiz, right=False)]
+    forms = [
+        full_form(quiz, _attempt(attempt_id), right=True),
+        full_form(quiz, _attempt(attempt_id), right=False),
+    ]
     tokens = [auth.csrf(page), auth.csrf(page)]
     cookie = client.get_cookie("session").value
     results = []
@@ -125,7 +134,13 @@ def test_time_limit_is_enforced_by_the_server(client, auth, quiz, make_user):
     attempt = db.session.get(Attempt, attempt_id)
     attempt.deadline_at = utcnow() - timedelta(seconds=10)
     db.session.commit()
-    response = _post(auth, page + "/save", full_form(quiz), OVERVIEW, headers={"Accept": "application/json"})
+    response = _post(
+        auth,
+        page + "/save",
+        full_form(quiz, _attempt(attempt_id)),
+        OVERVIEW,
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 409 and response.json["closed"] is True
     db.session.rollback()
     attempt = db.session.get(Attempt, attempt_id)
@@ -137,7 +152,9 @@ def test_result_page_shows_score_and_feedback(client, auth, quiz, make_user):
     auth.login("anna")
     attempt_id = _start(auth, client)
     page = f"/quiz-attempts/{attempt_id}"
-    response = _post(auth, page + "/submit", full_form(quiz, right=True), page, follow_redirects=True)
+    response = _post(
+        auth, page + "/submit", full_form(quiz, _attempt(attempt_id), right=True), page, follow_redirects=True
+    )
     html = response.get_data(as_text=True)
     assert "100%" in html
     explained = [q for q in quiz.payload["questions"] if q.get("explanation_html")]

@@ -1,0 +1,93 @@
+"""Quiz journeys: fail, retake, pass, module complete; the instructor's item analysis agrees."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+
+from lms.content.models import Lesson
+from lms.extensions import db
+from lms.quizzes.models import Attempt
+from tests.quizzes.conftest import full_form
+
+PASSWORD = "correct-horse-battery"
+QUIZ_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "courses" / "quiz"
+
+
+@pytest.fixture
+def courses_dir(tmp_path) -> Path:
+    target = tmp_path / "courses"
+    shutil.copytree(QUIZ_FIXTURE, target)
+    return target
+
+
+def fill(page: Page, form: dict[str, list[str]]) -> None:
+    """Answer in the browser the way a person would: click radios/boxes, type, pick from lists."""
+    for name, values in form.items():
+        field = page.locator(f'[name="{name}"]').first
+        tag, kind = field.evaluate("el => [el.tagName.toLowerCase(), (el.type || '').toLowerCase()]")
+        if tag == "select":
+            field.select_option(values[0])
+        elif kind in ("radio", "checkbox"):
+            for value in values:
+                page.locator(f'[name="{name}"][value="{value}"]').check()
+        else:
+            field.fill(values[0])
+
+
+def current_attempt(page: Page) -> Attempt:
+    attempt_id = int(re.search(r"/quiz-attempts/(\d+)", page.url).group(1))
+    db.session.rollback()  # see what the server committed
+    return db.session.get(Attempt, attempt_id)
+
+
+def test_fail_retake_pass_and_complete(page, live_server, login, imported, make_user):
+    quiz = db.session.scalar(sa.select(Lesson).where(Lesson.key == "q-all"))
+    db.session.expunge(quiz)  # keep using it across the rollbacks below
+    make_user("anna")
+    make_user("igor", role="instructor")
+    login("anna", PASSWORD)
+    page.goto(f"{live_server}/courses/quiz-course")
+    page.get_by_role("link", name=quiz.title).click()
+    expect(page.get_by_text("Осталось попыток: 2")).to_be_visible()
+
+    page.get_by_role("button", name="Начать тест").click()
+    expect(page.locator("#quiz-timer")).to_be_visible()
+    fill(page, full_form(quiz, current_attempt(page), right=False))
+    expect(page.locator("#autosave-status")).to_have_text(re.compile("сохранены|saved", re.I))
+    page.reload()  # a crash or reload loses nothing: the wrong answers are still there
+    first_single = next(q for q in quiz.payload["questions"] if q["type"] == "single")
+    wrong = next(o["key"] for o in first_single["options"] if not o["correct"])
+    expect(page.locator(f'[name="q-{first_single["key"]}"][value="{wrong}"]')).to_be_checked()
+    page.get_by_role("button", name="Отправить ответы").click()
+    expect(page.get_by_role("heading", name="Тест не пройден")).to_be_visible()
+    expect(page.get_by_text("Осталось попыток: 1")).to_be_visible()
+
+    page.get_by_role("link", name="Пройти ещё раз").click()
+    page.get_by_role("button", name="Пройти ещё раз").click()
+    fill(page, full_form(quiz, current_attempt(page), right=True))
+    page.get_by_role("button", name="Отправить ответы").click()
+    expect(page.get_by_role("heading", name="Тест пройден")).to_be_visible()
+
+    page.get_by_role("link", name="Вернуться к курсу").click()
+    lesson_row = page.locator(".lesson-row").first
+    lesson_row.get_by_role("link").click()
+    page.get_by_role("button", name="Отметить как пройденный").click()
+    page.goto(f"{live_server}/courses/quiz-course")
+    expect(page.locator(".module")).to_contain_text("2 из 2")
+    expect(page.locator("header progress")).to_have_attribute("value", "100")
+
+    page.get_by_role("button", name="Выйти").click()
+    login("igor", PASSWORD)
+    page.goto(f"{live_server}/courses/quiz-course/quizzes/q-all/analysis")
+    expect(page.locator("#stat-attempts")).to_have_text("2")
+    expect(page.locator("#stat-mean")).to_have_text("50.0%")
+    expect(page.locator("#stat-pass-rate")).to_have_text("50.0%")
+    single = page.locator(f"#analysis-{first_single['key']}")
+    expect(single.locator('[data-stat="correct"]')).to_have_text("50.0%")
+    expect(single.locator(f'[data-option="{wrong}"]')).to_have_text("1")
