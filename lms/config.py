@@ -24,6 +24,9 @@ class Config:
     # Failed logins allowed per username and per address inside the window before a lockout.
     LOGIN_MAX_FAILURES = 5
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    # Attachments live outside static/ and are served only through an access check.
+    UPLOAD_DIR: str | None = os.environ.get("UPLOAD_DIR")
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
 
 

@@ -24,7 +24,7 @@ from markdown.extensions.toc import slugify_unicode
 
 from lms.content.scan import LineIndex, target_offsets
 
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 
 MARKDOWN_EXTENSIONS = [
     "markdown.extensions.tables",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
 if TYPE_CHECKING:
     from lms.content.frontmatter import SourceFile
@@ -203,6 +205,124 @@ QUIZ_DEFAULTS: dict[str, Any] = {
     "feedback": "optional",
 }
 
+# Ids inside an exercise: scenario nodes and competencies, rubric criteria.
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,79}$")
+KEY_RULE = "use a lowercase latin letter, then letters, digits, '_' or '-' (at most 80)"
+
+
+def _constructed(node: yaml.Node) -> Any:
+    return SafeConstructor().construct_document(node)
+
+
+_Entry = tuple[str, yaml.Node, yaml.Node]
+
+
+def _entries(key: str, node: yaml.Node, *, allow_null: bool = False) -> list[_Entry]:
+    """The (name, key node, value node) entries of a mapping value, checking names and repeats."""
+    if allow_null and isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG:
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        raise Invalid("E108", f"'{key}' must be a mapping of `name: value` lines", node)
+    found: list[_Entry] = []
+    seen: set[str] = set()
+    for key_node, value_node in node.value:
+        name = key_node.value if isinstance(key_node, yaml.ScalarNode) else ""
+        if name in seen:
+            raise Invalid("E107", f"duplicate key '{name}' in '{key}'", key_node)
+        seen.add(name)
+        found.append((name, key_node, value_node))
+    return found
+
+
+def _known_keys(key: str, entries: list[_Entry], known: tuple[str, ...]) -> None:
+    for name, key_node, _value in entries:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
+            raise Invalid("E106", f"unknown key '{name}' in '{key}'{hint}", key_node)
+
+
+def competencies(key: str, node: yaml.Node, value: Any) -> dict[str, str]:
+    """`id: label` lines in written order; at least one."""
+    entries = _entries(key, node)
+    if not entries:
+        raise Invalid("E108", f"'{key}' must name at least one competency (`id: label`)", node)
+    result: dict[str, str] = {}
+    for name, key_node, value_node in entries:
+        if not KEY_PATTERN.match(name):
+            raise Invalid("E501", f"invalid competency id {name!r}: {KEY_RULE}", key_node)
+        result[name] = required_text(f"{key}.{name}", value_node, None)
+    return result
+
+
+PASS_ENDINGS = ("any", "good")
+
+
+def scenario_pass(key: str, node: yaml.Node, value: Any) -> dict[str, Any]:
+    """`{ending: any|good, min: {competency: N}}`, both optional; competencies are checked later."""
+    entries = _entries(key, node, allow_null=True)
+    _known_keys(key, entries, ("ending", "min"))
+    rule: dict[str, Any] = {"ending": "any", "min": {}}
+    for name, _key_node, value_node in entries:
+        if name == "ending":
+            rule["ending"] = choice(*PASS_ENDINGS)(f"{key}.ending", value_node, None)
+            continue
+        for competency, _node, number_node in _entries(f"{key}.min", value_node, allow_null=True):
+            minimum = _constructed(number_node)
+            if isinstance(minimum, bool) or not isinstance(minimum, int):
+                raise Invalid("E108", f"'{key}.min.{competency}' must be a whole number", number_node)
+            rule["min"][competency] = minimum
+    return rule
+
+
+ATTACHMENT_TYPES = ("pdf", "docx", "xlsx", "png", "jpg", "jpeg", "webp")
+_JPEG = ("jpg", "jpeg")  # one kind of file: allowing either name allows both
+
+
+def attachments(key: str, node: yaml.Node, value: Any) -> dict[str, Any]:
+    """`{max_files: 1-10, max_mb: 1-50, types: [...]}`; every part has a default."""
+    entries = _entries(key, node, allow_null=True)
+    _known_keys(key, entries, ("max_files", "max_mb", "types"))
+    policy: dict[str, Any] = {"max_files": 3, "max_mb": 10, "types": list(ATTACHMENT_TYPES)}
+    bounds = {"max_files": (1, 10), "max_mb": (1, 50)}
+    for name, _key_node, value_node in entries:
+        if name in bounds:
+            policy[name] = integer(*bounds[name])(f"{key}.{name}", value_node, _constructed(value_node))
+            continue
+        types: list[str] = []
+        for item in _sequence(f"{key}.types", value_node):
+            written = required_text(f"{key}.types", item, None)
+            kind = written.lower().lstrip(".")
+            if kind not in ATTACHMENT_TYPES:
+                close = difflib.get_close_matches(kind, ATTACHMENT_TYPES, n=1, cutoff=0.6)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                allowed = ", ".join(ATTACHMENT_TYPES)
+                message = f"attachment type '{written}' is not allowed{hint} (use {allowed})"
+                raise Invalid("E611", message, item)
+            types.extend(_JPEG if kind in _JPEG else (kind,))
+        if not types:
+            raise Invalid("E108", f"'{key}.types' must list at least one file type", value_node)
+        policy["types"] = list(dict.fromkeys(types))
+    return policy
+
+
+SCENARIO_FIELDS: dict[str, Field] = {
+    "competencies": Field(competencies, required=True),
+    "start": Field(required_text),
+    "feedback": Field(choice("immediate", "debrief")),
+    "counts": Field(choice("best", "last")),
+    "pass": Field(scenario_pass),
+}
+# The policy a scenario gets for every key its front matter leaves out (start: the first node).
+SCENARIO_DEFAULTS: dict[str, Any] = {
+    "start": None, "feedback": "immediate", "counts": "best", "pass": {"ending": "any", "min": {}},
+}
+
+ASSIGNMENT_FIELDS: dict[str, Field] = {
+    "pass_points": Field(integer(0), required=True),
+    "attachments": Field(attachments),  # omitted: text only (payload `attachments: null`)
+}
+
 BodyHook = Callable[["SourceFile", dict[str, Any], Callable[[str], "Rendered"]], "Rendered"]
 """Parse and render an item body: (source, checked front matter, Markdown renderer) -> Rendered.
 
@@ -215,7 +335,7 @@ bound to the item's folder and course URL policy.
 class ItemKind:
     """A kind of module item (`type:`): the extra front matter keys it accepts.
 
-    Later kinds (scenario, assignment) add an entry to ITEM_KINDS with their own fields; the
+    Each kind (quiz, scenario, assignment) adds an entry to ITEM_KINDS with its own fields; the
     loader validates them exactly like the common ones. A kind with a `body` hook parses and
     renders its own body (a quiz's questions) instead of rendering it as one Markdown text.
     """
@@ -236,7 +356,23 @@ def _quiz_body(source: SourceFile, values: dict[str, Any], render: Callable[[str
     return parse_quiz(source, values, render)
 
 
+def _scenario_body(source: SourceFile, values: dict[str, Any], render: Callable[[str], Rendered]) -> Rendered:
+    from lms.exercises.scenario import parse_scenario
+
+    return parse_scenario(source, values, render)
+
+
+def _assignment_body(
+    source: SourceFile, values: dict[str, Any], render: Callable[[str], Rendered]
+) -> Rendered:
+    from lms.exercises.rubric import parse_assignment
+
+    return parse_assignment(source, values, render)
+
+
 ITEM_KINDS: dict[str, ItemKind] = {
     "lesson": ItemKind("lesson"),
     "quiz": ItemKind("quiz", QUIZ_FIELDS, body=_quiz_body),
+    "scenario": ItemKind("scenario", SCENARIO_FIELDS, body=_scenario_body),
+    "assignment": ItemKind("assignment", ASSIGNMENT_FIELDS, body=_assignment_body),
 }

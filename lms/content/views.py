@@ -16,7 +16,11 @@ from lms.progress import services as progress
 bp = Blueprint("content", __name__, url_prefix="/courses")
 
 # Module items other than lessons have their own pages; everything links through item_url.
-ITEM_ENDPOINTS = {"quiz": ("quizzes.overview", "quiz_key")}
+ITEM_ENDPOINTS = {
+    "quiz": ("quizzes.overview", "quiz_key"),
+    "scenario": ("exercises.scenario", "item_key"),
+    "assignment": ("exercises.assignment", "item_key"),
+}
 
 
 @bp.app_template_global()

@@ -26,6 +26,11 @@ def init_app(app: Flask) -> None:
             return error
         return render_template("errors/error.html", code=error.code, reason=None), error.code
 
+    @app.template_filter("dict_without")
+    def _dict_without(mapping: dict, *keys: str) -> dict:
+        """Query arguments minus some keys, for pagination links that keep the filters."""
+        return {key: value for key, value in mapping.items() if key not in keys}
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

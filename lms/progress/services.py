@@ -114,6 +114,33 @@ def complete_lesson(user: User, lesson: Lesson) -> bool:
     return True
 
 
+def uncomplete_lesson(user: User, lesson: Lesson) -> bool:
+    """Undo a completion (an exercise whose latest attempt now counts and failed)."""
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(LessonProgress)
+        .where(
+            LessonProgress.user_id == user.id,
+            LessonProgress.lesson_id == lesson.id,
+            LessonProgress.completed_at.is_not(None),
+        )
+        .values(completed_at=None, completed_version=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    enrolment = enrol(user, lesson.course)
+    db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.id == enrolment.id)
+        .values(lessons_done=Enrolment.lessons_done - 1, last_activity_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(enrolment)
+    _update_course_completion(enrolment, now)
+    return True
+
+
 def _update_course_completion(enrolment: Enrolment, now) -> None:
     course = enrolment.course
     done = course.lesson_count > 0 and enrolment.lessons_done >= course.lessons_required

@@ -195,8 +195,8 @@ def escape_gift(text: str) -> str:
 # Literal text → Markdown. Characters that mean something anywhere in a line:
 _INLINE = [
     (re.compile(r"([\\`*_\[\]|])"), r"\\\1"),
-    (re.compile(r"&(?=#?\w+;)"), "&amp;"),
-    (re.compile(r"<(?=[A-Za-z/!?])"), "&lt;"),
+    (re.compile(r"&(?=#|\w+;)"), "&amp;"),
+    (re.compile(r"<(?=\S)"), "&lt;"),  # raw HTML, autolinks and mail links all start so
     (re.compile(r"=>"), r"=\\>"),  # ` => ` separates the sides of a matching pair
 ]
 # ...and at the start of a line (headings, quotes, lists, setext and answer lines, fences):

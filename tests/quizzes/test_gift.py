@@ -445,7 +445,9 @@ def test_category_directly_before_a_question() -> None:
 
 # --- properties -------------------------------------------------------------------------------
 
-_SPECIAL = [*"=~#{}:\\[]*_`<>&|-+!.%/ \n", "=>", "->", "####", "//", "- [x] ", "## ", "&amp;", "&#61;", "```"]
+_SPECIAL = [
+    *"=~#{}:\\[]*_`<>&|-+!.%/ \n", "=>", "->", "####", "//", "- [x] ", "## ", "&amp;", "&#", "&#61;", "```",
+]
 _TEXT = st.lists(
     st.one_of(
         st.sampled_from(_SPECIAL),
@@ -523,6 +525,24 @@ def test_literal_escaping_shows_the_same_text(text: str) -> None:
     assert shown(escape_literal(text)) == " ".join(text.split())
 
 
+_GIFTISH = st.lists(
+    st.sampled_from([*"=~#{}:\\%->.\n\r\t /[]<>&", "::", "//", "####", "\n\n", "$CATEGORY: x\n", "[html]",
+                     "{T}", "{#", "->", "а", "Б", "x", "1", "2.5", "\ufeff"]),
+    max_size=60,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_GIFTISH)
+def test_any_text_converts_without_crashing_and_errors_point_into_the_file(text: str) -> None:
+    result = convert_gift(text, quiz_id="x", title="X")
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for error in result.errors:
+        assert 1 <= error.line <= len(lines) and 1 <= error.col <= len(lines[error.line - 1]) + 1, error
+    if not result.errors and APP_PARSER:
+        assert app_payload(result.markdown)[1] == []
+
+
 # --- the app's own quiz parser --------------------------------------------------------------
 
 
@@ -562,7 +582,8 @@ def test_texts_survive_the_app_quiz_parser(texts: list[str], feedback: str, prom
         assume(not any(char in text for text in [*texts, feedback, prompt] for char in "<&"))
     options = [f"~{escape_gift(text)}" for text in texts]
     options[-1] = f"={escape_gift(texts[-1])}#{escape_gift(feedback)}"
-    gift = f"{fmt}{escape_gift(prompt)}{{\n" + "\n".join(options) + "\n}"
+    # A comment first: a BOM at the very start of a file is the file's, not the prompt's.
+    gift = f"// вопрос\n{fmt}{escape_gift(prompt)}{{\n" + "\n".join(options) + "\n}"
     result = convert_gift(gift, quiz_id="x", title="X")
     assert result.errors == []
     payload, errors = app_payload(result.markdown)

@@ -1,0 +1,185 @@
+"""What HTTP benchmarks share: a throwaway database, gunicorn on 127.0.0.1, a cookie-keeping client.
+
+Everything here cleans up after itself: the server is stopped and the PostgreSQL database dropped
+even when the benchmark fails half-way.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+HOST = "127.0.0.1"
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@contextmanager
+def throwaway_database(kind: str, folder: Path, postgres_url: str | None = None) -> Iterator[str]:
+    """Yield the URL of an empty database: a SQLite file in `folder` or `lms_bench_<pid>` on PostgreSQL."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'bench.sqlite3'}"
+        return
+    if kind != "postgresql":
+        raise ValueError(f"unknown database kind {kind!r}")
+    import sqlalchemy as sa
+
+    admin_url = sa.make_url(postgres_url or os.environ.get("TEST_DATABASE_URL") or DEFAULT_POSTGRES_URL)
+    admin_url = admin_url.set(drivername="postgresql+psycopg")
+    if admin_url.host not in (HOST, "localhost"):
+        raise ValueError(f"benchmarks only run against a local server, not {admin_url.host!r}")
+    name = f"lms_bench_{os.getpid()}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(
+    env: dict[str, str],
+    *,
+    workers: int = 2,
+    threads: int = 1,
+    log: Path | None = None,
+    timeout: float = 30,
+) -> Iterator[str]:
+    """Run `gunicorn app:app` on a free local port until the block ends; yields its base URL.
+
+    `threads` above 1 selects the gthread worker class; 1 keeps gunicorn's default sync workers.
+    """
+    port = free_port()
+    command = [str(GUNICORN), "-w", str(workers), "-b", f"{HOST}:{port}"]
+    if threads > 1:
+        command += ["-k", "gthread", "--threads", str(threads)]
+    command += ["--log-level", "warning", "app:app"]
+    output = log.open("ab") if log else subprocess.DEVNULL
+    process = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
+    )
+    try:
+        try:
+            _wait_until_up(port, process, timeout)
+        except RuntimeError as error:
+            tail = log.read_text(encoding="utf-8", errors="replace")[-4000:] if log else ""
+            raise RuntimeError(f"{error}\n{tail}") from None
+        yield f"http://{HOST}:{port}"
+    finally:
+        _stop(process)
+        if log:
+            output.close()
+
+
+def _wait_until_up(port: int, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with code {process.returncode} before answering")
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=2)
+            connection.request("GET", "/login")
+            status = connection.getresponse().status
+            connection.close()
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not answer on port {port} within {timeout} s")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM lets the master stop its workers; SIGKILL only if it hangs."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+class Client:
+    """One browser: its own cookies, a fresh connection per request, redirects not followed."""
+
+    def __init__(self, base_url: str, timeout: float = 60) -> None:
+        parts = urlsplit(base_url)
+        if parts.hostname != HOST:
+            raise ValueError("benchmarks only talk to 127.0.0.1")
+        self.port = parts.port
+        self.timeout = timeout
+        self.cookies: dict[str, str] = {}
+
+    def request(
+        self, method: str, path: str, fields: list[tuple[str, str]] | None = None
+    ) -> tuple[int, str, str]:
+        """Send one request; returns (status, Location header, body)."""
+        headers = {"Connection": "close"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        body = None
+        if fields is not None:
+            body = urlencode(fields).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode("utf-8", "replace")
+            for header in response.headers.get_all("Set-Cookie") or []:
+                for name, morsel in SimpleCookie(header).items():
+                    if morsel["expires"] and morsel.value == "":
+                        self.cookies.pop(name, None)
+                    else:
+                        self.cookies[name] = morsel.value
+            return response.status, response.headers.get("Location", ""), text
+        finally:
+            connection.close()
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        return self.request("GET", path)
+
+    def post(self, path: str, fields: list[tuple[str, str]]) -> tuple[int, str, str]:
+        return self.request("POST", path, fields)
+
+    def csrf(self, path: str) -> str:
+        """The CSRF token from the hidden input of a page, as a browser would submit it."""
+        status, _, html = self.get(path)
+        match = CSRF_RE.search(html)
+        if status != 200 or match is None:
+            raise RuntimeError(f"GET {path} gave {status} without a csrf_token field")
+        return match.group(1)
+
+    def login(self, username: str, password: str) -> None:
+        token = self.csrf("/login")
+        status, _, _ = self.post(
+            "/login", [("username", username), ("password", password), ("csrf_token", token)]
+        )
+        if status != 302 or "session" not in self.cookies:
+            raise RuntimeError(f"login of {username} answered {status}")

@@ -1,0 +1,1 @@
+"""Voter-work exercises: conversation scenarios and field assignments."""

@@ -1,0 +1,404 @@
+"""Exercise operations: playthroughs step by step, submissions through review. Flush, never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from lms.accounts.models import User
+from lms.content.models import Lesson
+from lms.content.render import render_markdown
+from lms.core.db import insert_or_ignore
+from lms.core.errors import ValidationError
+from lms.core.time import utcnow
+from lms.exercises import rubric as rubric_rules
+from lms.exercises import scenario as scenario_rules
+from lms.exercises.models import Attachment, ItemSnapshot, Playthrough, ReviewEvent, Submission
+from lms.exercises.uploads import UploadRejected, check_upload
+from lms.extensions import db
+
+MAX_TEXT_LENGTH = 50_000
+UPLOAD_REASONS = {
+    "type": _l("this type of file is not accepted for this assignment"),
+    "empty": _l("the file is empty"),
+    "size": _l("the file is too large"),
+    "content": _l("the file's content does not match its type"),
+    "bomb": _l("the archive expands to an unreasonable size"),
+    "macros": _l("files with macros are not accepted"),
+}
+# A claim older than this no longer stops another instructor from grading.
+CLAIM_TIMEOUT = timedelta(minutes=30)
+
+
+def snapshot_for(item: Lesson) -> ItemSnapshot:
+    """The immutable copy of the item's current payload (created once per content hash)."""
+    payload = item.payload or {}
+    content_hash = payload.get("hash") or hashlib.sha256(repr(payload).encode()).hexdigest()
+    insert_or_ignore(
+        ItemSnapshot,
+        {"item_id": item.id, "content_hash": content_hash, "payload": payload, "created_at": utcnow()},
+        ["item_id", "content_hash"],
+    )
+    return db.session.scalar(
+        sa.select(ItemSnapshot).where(
+            ItemSnapshot.item_id == item.id, ItemSnapshot.content_hash == content_hash
+        )
+    )
+
+
+# --- scenarios -------------------------------------------------------------------------------
+
+
+def user_playthroughs(user: User, item: Lesson) -> list[Playthrough]:
+    return list(
+        db.session.scalars(
+            sa.select(Playthrough)
+            .where(Playthrough.user_id == user.id, Playthrough.item_id == item.id)
+            .order_by(Playthrough.number)
+        )
+    )
+
+
+def open_playthrough(user: User, item: Lesson) -> Playthrough | None:
+    return db.session.scalar(
+        sa.select(Playthrough).where(
+            Playthrough.user_id == user.id, Playthrough.item_id == item.id, Playthrough.finished_at.is_(None)
+        )
+    )
+
+
+def start_playthrough(user: User, item: Lesson) -> Playthrough:
+    """Start a playthrough, or return the one in progress (a double click starts only one)."""
+    existing = open_playthrough(user, item)
+    if existing is not None:
+        return existing
+    snapshot = snapshot_for(item)
+    number = 1 + (
+        db.session.scalar(
+            sa.select(sa.func.max(Playthrough.number)).where(
+                Playthrough.user_id == user.id, Playthrough.item_id == item.id
+            )
+        )
+        or 0
+    )
+    now = utcnow()
+    insert_or_ignore(
+        Playthrough,
+        {
+            "user_id": user.id,
+            "item_id": item.id,
+            "snapshot_id": snapshot.id,
+            "number": number,
+            "state": scenario_rules.initial_state(snapshot.payload),
+            "started_at": now,
+            "updated_at": now,
+            "review_status": "none",
+        },
+        ["user_id", "item_id", "number"],
+    )
+    playthrough = open_playthrough(user, item)
+    if playthrough is None:
+        raise ValidationError(None, "try-again")
+    return playthrough
+
+
+def _lock(model: type, row_id: int) -> None:
+    db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
+
+
+def choose_reply(playthrough: Playthrough, step: int, reply_index: int, free_text: str | None = None) -> bool:
+    """Apply one choice. A repeated or stale form (double click, other tab) changes nothing."""
+    _lock(Playthrough, playthrough.id)
+    db.session.refresh(playthrough)
+    state = playthrough.state
+    if playthrough.finished_at is not None or step != len(state.get("path", [])):
+        return False
+    payload = playthrough.snapshot.payload
+    node = payload["nodes"][state["node"]]
+    if not 0 <= reply_index < len(node["replies"]):
+        raise ValidationError("reply", _l("Choose one of the replies."))
+    if node["replies"][reply_index].get("free"):
+        free_text = (free_text or "").strip()
+        if not free_text:
+            raise ValidationError("free_text", _l("Write your reply."))
+        if len(free_text) > 4000:
+            raise ValidationError("free_text", _l("The reply is too long (4000 characters at most)."))
+    else:
+        free_text = None
+    new_state = scenario_rules.apply_choice(payload, state, reply_index, free_text)
+    now = utcnow()
+    playthrough.state = new_state
+    playthrough.updated_at = now
+    if new_state.get("finished"):
+        playthrough.finished_at = now
+        playthrough.ending = new_state.get("ending")
+        playthrough.passed = scenario_rules.passes(payload, new_state)
+        if any(step.get("free_text") for step in new_state.get("path", [])):
+            playthrough.review_status = "pending"
+        _update_scenario_completion(playthrough)
+    db.session.flush()
+    return True
+
+
+def _update_scenario_completion(playthrough: Playthrough) -> None:
+    """`counts: best` completes once any playthrough passes; `last` follows the latest one."""
+    from lms.progress.services import complete_lesson, uncomplete_lesson
+
+    counts = playthrough.snapshot.payload.get("counts", "best")
+    if playthrough.passed:
+        complete_lesson(playthrough.user, playthrough.item)
+    elif counts == "last":
+        uncomplete_lesson(playthrough.user, playthrough.item)
+
+
+def review_playthrough(playthrough: Playthrough, reviewer: User, comment: str) -> None:
+    db.session.add(
+        ReviewEvent(
+            playthrough_id=playthrough.id, actor_id=reviewer.id, action="reviewed", comment=comment.strip()
+        )
+    )
+    playthrough.review_status = "reviewed"
+    db.session.flush()
+
+
+def playthrough_reviews(playthrough: Playthrough) -> list[ReviewEvent]:
+    return list(
+        db.session.scalars(
+            sa.select(ReviewEvent)
+            .where(ReviewEvent.playthrough_id == playthrough.id)
+            .order_by(ReviewEvent.id)
+        )
+    )
+
+
+# --- assignments -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+
+
+def get_submission(user: User, item: Lesson) -> Submission | None:
+    return db.session.scalar(
+        sa.select(Submission).where(Submission.user_id == user.id, Submission.item_id == item.id)
+    )
+
+
+def live_attachments(submission: Submission) -> list[Attachment]:
+    return [attachment for attachment in submission.attachments if attachment.removed_at is None]
+
+
+def save_submission(
+    user: User,
+    item: Lesson,
+    *,
+    text: str,
+    uploads: list[Upload],
+    remove_ids: list[int],
+    submit: bool,
+    upload_dir: Path,
+    expected_version: int | None = None,
+) -> Submission:
+    """Save a draft or submit. Every file is checked first: one bad file and nothing is saved."""
+    payload = item.payload or {}
+    insert_or_ignore(
+        Submission,
+        {
+            "user_id": user.id,
+            "item_id": item.id,
+            "snapshot_id": snapshot_for(item).id,
+            "status": "draft",
+            "text_md": "",
+            "text_html": "",
+            "version": 1,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        },
+        ["user_id", "item_id"],
+    )
+    submission = get_submission(user, item)
+    _lock(Submission, submission.id)
+    db.session.refresh(submission)
+    if submission.status not in ("draft", "returned"):
+        raise ValidationError(None, "locked")
+    if expected_version is not None and expected_version != submission.version:
+        raise ValidationError(None, "stale")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ValidationError(
+            "text", _l("The text is too long (%(count)s characters at most).", count=MAX_TEXT_LENGTH)
+        )
+    rules = payload.get("attachments")
+    checked = []
+    for upload in uploads:
+        if rules is None:
+            raise ValidationError("files", _l("This assignment accepts text only."))
+        try:
+            checked.append(
+                (
+                    check_upload(
+                        upload.filename,
+                        upload.data,
+                        allowed=rules["types"],
+                        max_bytes=rules["max_mb"] * 1024 * 1024,
+                    ),
+                    upload.data,
+                )
+            )
+        except UploadRejected as error:
+            raise ValidationError(
+                "files",
+                _l("%(name)s: %(reason)s", name=upload.filename[:80], reason=UPLOAD_REASONS[error.code]),
+            ) from None
+    kept = [a for a in live_attachments(submission) if a.id not in set(remove_ids)]
+    if rules is not None and len(kept) + len(checked) > rules["max_files"]:
+        raise ValidationError("files", _l("At most %(count)s files.", count=rules["max_files"]))
+    if submit and not text.strip() and not kept and not checked:
+        raise ValidationError("text", _l("Write your answer or attach a file before submitting."))
+    now = utcnow()
+    for attachment in live_attachments(submission):
+        if attachment.id in set(remove_ids):
+            attachment.removed_at = now
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    for info, data in checked:
+        stored = secrets.token_hex(16)
+        (upload_dir / stored).write_bytes(data)
+        submission.attachments.append(
+            Attachment(
+                filename=info.filename,
+                stored_name=stored,
+                kind=info.kind,
+                size=info.size,
+                sha256=hashlib.sha256(data).hexdigest(),
+                uploaded_at=now,
+            )
+        )
+    submission.text_md = text
+    submission.text_html = render_markdown(text).html if text.strip() else ""
+    submission.updated_at = now
+    submission.version += 1
+    if submit:
+        resubmission = submission.status == "returned"
+        submission.status = "submitted"
+        submission.submitted_at = now
+        submission.snapshot_id = snapshot_for(item).id
+        submission.reviewer_id = None
+        submission.claimed_at = None
+        db.session.add(
+            ReviewEvent(
+                submission=submission,
+                actor_id=user.id,
+                action="resubmitted" if resubmission else "submitted",
+                text_md=text,
+            )
+        )
+    db.session.flush()
+    return submission
+
+
+@dataclass
+class ClaimResult:
+    claimed: bool
+    other: User | None = None
+    since: datetime | None = None
+
+
+def claim_submission(submission: Submission, reviewer: User, *, take_over: bool = False) -> ClaimResult:
+    """Mark the submission as being graded by this reviewer, unless someone else holds it."""
+    _lock(Submission, submission.id)
+    db.session.refresh(submission)
+    now = utcnow()
+    if submission.status not in ("submitted", "in_review"):
+        return ClaimResult(False)
+    held = (
+        submission.reviewer_id is not None
+        and submission.reviewer_id != reviewer.id
+        and submission.claimed_at is not None
+        and now - submission.claimed_at < CLAIM_TIMEOUT
+    )
+    if held and not take_over:
+        return ClaimResult(False, submission.reviewer, submission.claimed_at)
+    if submission.reviewer_id != reviewer.id or submission.status != "in_review":
+        submission.reviewer_id = reviewer.id
+        submission.claimed_at = now
+        submission.status = "in_review"
+        submission.version += 1
+        db.session.add(
+            ReviewEvent(
+                submission=submission, actor_id=reviewer.id, action="taken_over" if held else "claimed"
+            )
+        )
+    else:
+        submission.claimed_at = now
+    db.session.flush()
+    return ClaimResult(True)
+
+
+def grade_submission(
+    submission: Submission,
+    reviewer: User,
+    *,
+    scores: dict[str, int],
+    criterion_comments: dict[str, str],
+    comment: str,
+    decision: str,
+    expected_version: int,
+) -> Submission:
+    """Return or accept with the rubric. A form based on an older version is refused, not merged."""
+    _lock(Submission, submission.id)
+    db.session.refresh(submission)
+    if submission.version != expected_version:
+        raise ValidationError(None, "stale")
+    if submission.status not in ("submitted", "in_review"):
+        raise ValidationError(None, "not-in-review")
+    if decision not in ("return", "accept"):
+        raise ValidationError("decision", _l("Choose to return or to accept."))
+    payload = submission.snapshot.payload
+    try:
+        total, _maximum = rubric_rules.score(payload["rubric"], scores)
+    except ValueError:
+        raise ValidationError("scores", _l("Choose a level for every criterion.")) from None
+    if decision == "accept" and not rubric_rules.passed(payload, total):
+        raise ValidationError("decision", _l("The points are below the pass mark: return it for rework."))
+    if (
+        decision == "return"
+        and not comment.strip()
+        and not any(v.strip() for v in criterion_comments.values())
+    ):
+        raise ValidationError("comment", _l("Say what to improve when returning the work."))
+    submission.status = "accepted" if decision == "accept" else "returned"
+    submission.points = total
+    submission.version += 1
+    submission.reviewer_id = reviewer.id
+    submission.claimed_at = None
+    db.session.add(
+        ReviewEvent(
+            submission=submission,
+            actor_id=reviewer.id,
+            action="accepted" if decision == "accept" else "returned",
+            comment=comment.strip(),
+            scores=dict(scores),
+            criterion_comments={k: v.strip() for k, v in criterion_comments.items() if v.strip()},
+            points=total,
+        )
+    )
+    if decision == "accept":
+        from lms.progress.services import complete_lesson
+
+        complete_lesson(submission.user, submission.item)
+    db.session.flush()
+    return submission
+
+
+def latest_grading(submission: Submission) -> ReviewEvent | None:
+    for event in reversed(submission.events):
+        if event.action in ("accepted", "returned"):
+            return event
+    return None

@@ -1,0 +1,326 @@
+"""Scenario play, assignment submission, attachments, and the instructors' review pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.content import services as content
+from lms.core.errors import ValidationError, apply_to_form
+from lms.core.roles import Role, login_required, role_required
+from lms.exercises import queue, services
+from lms.exercises import scenario as scenario_rules
+from lms.exercises.forms import FreeTextForm, SubmissionForm
+from lms.exercises.models import Attachment, Playthrough, Submission
+from lms.exercises.uploads import CONTENT_TYPES
+from lms.extensions import db
+
+bp = Blueprint("exercises", __name__)
+STAFF = (Role.INSTRUCTOR, Role.ADMIN)
+
+
+def _item_or_404(course_key: str, item_key: str, kind: str):
+    course = content.live_course_or_404(course_key)
+    item = content.live_lesson_or_404(course, item_key)
+    if item.kind != kind:
+        abort(404)
+    return course, item
+
+
+def _upload_dir() -> Path:
+    return Path(current_app.config.get("UPLOAD_DIR") or Path(current_app.instance_path) / "uploads")
+
+
+# --- scenarios -------------------------------------------------------------------------------
+
+
+@bp.route("/courses/<course_key>/scenarios/<item_key>")
+@login_required
+def scenario(course_key: str, item_key: str):
+    course, item = _item_or_404(course_key, item_key, "scenario")
+    tracked = current_user.role == Role.CANDIDATE
+    playthroughs = services.user_playthroughs(current_user, item) if tracked else []
+    if tracked:
+        from lms.progress import services as progress
+
+        progress.record_view(current_user, item)
+        db.session.commit()
+    return render_template(
+        "exercises/scenario.html",
+        course=course,
+        item=item,
+        payload=item.payload,
+        playthroughs=playthroughs,
+        open_playthrough=next((p for p in playthroughs if p.finished_at is None), None),
+        tracked=tracked,
+    )
+
+
+@bp.route("/courses/<course_key>/scenarios/<item_key>/start", methods=["POST"])
+@role_required(Role.CANDIDATE)
+def start_scenario(course_key: str, item_key: str):
+    _course, item = _item_or_404(course_key, item_key, "scenario")
+    playthrough = services.start_playthrough(current_user, item)
+    db.session.commit()
+    return redirect(url_for("exercises.play", playthrough_id=playthrough.id))
+
+
+def _own_playthrough_or_404(playthrough_id: int) -> Playthrough:
+    playthrough = db.session.get(Playthrough, playthrough_id)
+    if playthrough is None or playthrough.user_id != current_user.id:
+        abort(404)
+    return playthrough
+
+
+@bp.route("/playthroughs/<int:playthrough_id>", methods=["GET", "POST"])
+@role_required(Role.CANDIDATE)
+def play(playthrough_id: int):
+    playthrough = _own_playthrough_or_404(playthrough_id)
+    form = FreeTextForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            step = int(request.form.get("step", "-1"))
+            reply = int(request.form.get("reply", "-1"))
+        except ValueError:
+            step, reply = -1, -1
+        try:
+            services.choose_reply(playthrough, step, reply, form.free_text.data)
+            db.session.commit()
+            return redirect(url_for("exercises.play", playthrough_id=playthrough.id))
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+    if playthrough.finished_at is not None:
+        return redirect(url_for("exercises.debrief", playthrough_id=playthrough.id))
+    payload = playthrough.snapshot.payload
+    state = playthrough.state
+    path = state.get("path", [])
+    last_feedback = None
+    if path and payload.get("feedback", "immediate") == "immediate":
+        previous = path[-1]
+        last_feedback = payload["nodes"][previous["node"]]["replies"][previous["reply"]].get("feedback_html")
+    return render_template(
+        "exercises/play.html",
+        playthrough=playthrough,
+        payload=payload,
+        node=payload["nodes"][state["node"]],
+        step=len(path),
+        last_feedback=last_feedback,
+        item=playthrough.item,
+        course=playthrough.item.course,
+        form=form,
+    ), (400 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/playthroughs/<int:playthrough_id>/debrief")
+@role_required(Role.CANDIDATE)
+def debrief(playthrough_id: int):
+    playthrough = _own_playthrough_or_404(playthrough_id)
+    if playthrough.finished_at is None:
+        return redirect(url_for("exercises.play", playthrough_id=playthrough.id))
+    payload = playthrough.snapshot.payload
+    return render_template(
+        "exercises/debrief.html",
+        playthrough=playthrough,
+        payload=payload,
+        report=scenario_rules.debrief(payload, playthrough.state),
+        item=playthrough.item,
+        course=playthrough.item.course,
+        reviews=services.playthrough_reviews(playthrough),
+    )
+
+
+# --- assignments -----------------------------------------------------------------------------
+
+
+@bp.route("/courses/<course_key>/assignments/<item_key>", methods=["GET", "POST"])
+@login_required
+def assignment(course_key: str, item_key: str):
+    course, item = _item_or_404(course_key, item_key, "assignment")
+    tracked = current_user.role == Role.CANDIDATE
+    submission = services.get_submission(current_user, item) if tracked else None
+    form = SubmissionForm(text=submission.text_md if submission else "")
+    status = 200
+    if request.method == "POST":
+        if not tracked:
+            abort(403)
+        if form.validate_on_submit():
+            uploads = [
+                services.Upload(file.filename or "", file.read())
+                for file in request.files.getlist(form.files.name)
+                if file and file.filename
+            ]
+            remove_ids = [int(v) for v in request.form.getlist("remove") if v.isdigit()]
+            submit = "submit" in request.form
+            try:
+                version = int(form.version.data) if form.version.data else None
+            except ValueError:
+                version = None
+            try:
+                services.save_submission(
+                    current_user,
+                    item,
+                    text=form.text.data or "",
+                    uploads=uploads,
+                    remove_ids=remove_ids,
+                    submit=submit,
+                    upload_dir=_upload_dir(),
+                    expected_version=version,
+                )
+                db.session.commit()
+                flash(_("Your work is submitted for review.") if submit else _("Draft saved."), "success")
+                return redirect(url_for("exercises.assignment", course_key=course.key, item_key=item.key))
+            except ValidationError as error:
+                db.session.rollback()
+                if error.message == "stale":
+                    form.form_errors.append(
+                        _("This work was changed in another tab. Reload the page and try again.")
+                    )
+                elif error.message == "locked":
+                    form.form_errors.append(_("The work is under review and cannot be changed now."))
+                else:
+                    apply_to_form(form, error)
+                submission = services.get_submission(current_user, item)
+        status = 400
+    if submission is not None:
+        form.version.data = str(submission.version)
+    if tracked and request.method == "GET":
+        from lms.progress import services as progress
+
+        progress.record_view(current_user, item)
+        db.session.commit()
+    return render_template(
+        "exercises/assignment.html",
+        course=course,
+        item=item,
+        payload=item.payload,
+        submission=submission,
+        form=form,
+        tracked=tracked,
+        attachments=services.live_attachments(submission) if submission else [],
+        grading=services.latest_grading(submission) if submission else None,
+    ), status
+
+
+@bp.route("/submissions/<int:submission_id>/files/<int:attachment_id>")
+@login_required
+def attachment(submission_id: int, attachment_id: int):
+    """Files are served only to their author and to instructors and admins, never from static/."""
+    file = db.session.get(Attachment, attachment_id)
+    if file is None or file.submission_id != submission_id:
+        abort(404)
+    if file.submission.user_id != current_user.id and current_user.role not in STAFF:
+        abort(404)
+    path = _upload_dir() / file.stored_name
+    if not path.is_file():
+        abort(404)
+    inline = file.kind in ("pdf", "png", "jpeg", "webp") and request.args.get("download") is None
+    response = send_file(
+        path,
+        mimetype=CONTENT_TYPES[file.kind],
+        as_attachment=not inline,
+        download_name=file.filename,
+        max_age=0,
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- review ----------------------------------------------------------------------------------
+
+
+@bp.route("/review")
+@role_required(*STAFF)
+def review_queue():
+    filters = queue.QueueFilters.from_args(request.args)
+    page = queue.review_queue(filters, page=max(1, request.args.get("page", 1, type=int)))
+    return render_template("exercises/queue.html", page=page, filters=filters, options=queue.filter_options())
+
+
+@bp.route("/review/submissions/<int:submission_id>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def grade(submission_id: int):
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.status == "draft":
+        abort(404)
+    errors: dict[str, str] = {}
+    form_errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        rubric = submission.snapshot.payload.get("rubric", [])
+        scores: dict[str, int] = {}
+        for criterion in rubric:
+            value = request.form.get(f"score-{criterion['key']}", "")
+            if value.lstrip("-").isdigit():
+                scores[criterion["key"]] = int(value)
+        comments = {c["key"]: request.form.get(f"comment-{c['key']}", "")[:4000] for c in rubric}
+        try:
+            services.grade_submission(
+                submission,
+                current_user,
+                scores=scores,
+                criterion_comments=comments,
+                comment=request.form.get("comment", "")[:10000],
+                decision=request.form.get("decision", ""),
+                expected_version=request.form.get("version", -1, type=int),
+            )
+            db.session.commit()
+            flash(_("The grade is saved and the candidate can see it."), "success")
+            return redirect(url_for("exercises.review_queue"))
+        except ValidationError as error:
+            db.session.rollback()
+            if error.message == "stale":
+                form_errors.append(
+                    _(
+                        "Someone else changed this submission while you were grading. "
+                        "Their grade is shown below; nothing of yours was saved."
+                    )
+                )
+            elif error.message == "not-in-review":
+                form_errors.append(_("This submission is no longer waiting for review."))
+            else:
+                errors[error.field or "form"] = error.message
+            status = 409 if error.message == "stale" else 400
+    claim = services.claim_submission(
+        submission, current_user, take_over=request.args.get("take_over") == "1"
+    )
+    db.session.commit()
+    return render_template(
+        "exercises/grade.html",
+        submission=submission,
+        payload=submission.snapshot.payload,
+        claim=claim,
+        attachments=services.live_attachments(submission),
+        errors=errors,
+        form_errors=form_errors,
+        grading=services.latest_grading(submission),
+        item=submission.item,
+        course=submission.item.course,
+    ), status
+
+
+@bp.route("/review/playthroughs/<int:playthrough_id>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def review_playthrough(playthrough_id: int):
+    playthrough = db.session.get(Playthrough, playthrough_id)
+    if playthrough is None or playthrough.finished_at is None:
+        abort(404)
+    if request.method == "POST":
+        services.review_playthrough(playthrough, current_user, request.form.get("comment", "")[:10000])
+        db.session.commit()
+        flash(_("Your comment is saved."), "success")
+        return redirect(url_for("exercises.review_queue"))
+    payload = playthrough.snapshot.payload
+    return render_template(
+        "exercises/review_playthrough.html",
+        playthrough=playthrough,
+        payload=payload,
+        report=scenario_rules.debrief(payload, playthrough.state),
+        reviews=services.playthrough_reviews(playthrough),
+        item=playthrough.item,
+        course=playthrough.item.course,
+    )
