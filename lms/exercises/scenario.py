@@ -166,12 +166,11 @@ def parse_scenario(source: SourceFile, values: dict[str, Any], render: Callable[
     rule = values.get("pass", SCENARIO_DEFAULTS["pass"])
     checks.passing(rule, best if sound and start is not None else None)
     pieces = Pieces(source, render, intro)
-    policy = {key: values.get(key, default) for key, default in SCENARIO_DEFAULTS.items()}
     payload: dict[str, Any] = {
         "competencies": [{"key": key, "label": label} for key, label in (competencies or {}).items()],
         "start": start,
-        "feedback": policy["feedback"],
-        "counts": policy["counts"],
+        "feedback": values.get("feedback", SCENARIO_DEFAULTS["feedback"]),
+        "counts": values.get("counts", SCENARIO_DEFAULTS["counts"]),
         "pass": {"ending": rule["ending"], "min": dict(rule["min"])},
         "nodes": {key: _node_payload(node, pieces) for key, node in nodes.items()},
         "order": list(nodes),
@@ -256,7 +255,9 @@ def apply_choice(
     scores = dict(state["scores"])
     for name, effect in reply["effects"].items():
         scores[name] = scores.get(name, 0) + effect
-    target = payload["nodes"][reply["target"]]
+    target = payload["nodes"].get(reply["target"])
+    if target is None:
+        raise ValueError(f"reply {reply_index} of node {node['key']!r} leads to no node")
     ending = target["key"] if target["ending"] else None
     path = [*state["path"], step]
     finished = ending is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -102,8 +103,13 @@ def play(playthrough_id: int):
     if path and payload.get("feedback", "immediate") == "immediate":
         previous = path[-1]
         last_feedback = payload["nodes"][previous["node"]]["replies"][previous["reply"]].get("feedback_html")
+    # Authors tend to write the strong reply first; show replies in an order of this playthrough's own.
+    replies = list(payload["nodes"][state["node"]]["replies"])
+    random.Random(f"{playthrough.id}:{len(path)}").shuffle(replies)
+    replies.sort(key=lambda reply: bool(reply.get("free")))
     return render_template(
         "exercises/play.html",
+        replies=replies,
         playthrough=playthrough,
         payload=payload,
         node=payload["nodes"][state["node"]],
@@ -136,6 +142,18 @@ def debrief(playthrough_id: int):
 # --- assignments -----------------------------------------------------------------------------
 
 
+def _read_uploads(files) -> list[services.Upload]:
+    """Read and close every uploaded file at once; large ones are spooled to temporary files."""
+    uploads = []
+    for file in files:
+        try:
+            if file and file.filename:
+                uploads.append(services.Upload(file.filename, file.read()))
+        finally:
+            file.close()
+    return uploads
+
+
 @bp.route("/courses/<course_key>/assignments/<item_key>", methods=["GET", "POST"])
 @login_required
 def assignment(course_key: str, item_key: str):
@@ -148,11 +166,7 @@ def assignment(course_key: str, item_key: str):
         if not tracked:
             abort(403)
         if form.validate_on_submit():
-            uploads = [
-                services.Upload(file.filename or "", file.read())
-                for file in request.files.getlist(form.files.name)
-                if file and file.filename
-            ]
+            uploads = _read_uploads(request.files.getlist(form.files.name))
             remove_ids = [int(v) for v in request.form.getlist("remove") if v.isdigit()]
             submit = "submit" in request.form
             try:

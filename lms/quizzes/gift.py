@@ -150,7 +150,7 @@ class _Parser:
             if close < 0:
                 self.error(start, "the question title is not closed: end it with `::`")
                 return
-            title, span = span[2:close].value.strip(), span[close + 2 :].strip()
+            title, span = span[2:close].text.strip(), span[close + 2 :].strip()
         open_at, close_at, problems = answer_block(span)
         for where, message in problems:
             self.error(where, message)
@@ -158,20 +158,20 @@ class _Parser:
             self.notes.append(f"line {start[0]}: a description without an answer block skipped")
         if open_at < 0 or problems:
             return
-        fmt, before = format_prefix(span[:open_at].value, "moodle")
-        after = span[close_at + 1 :].value
+        fmt, before = format_prefix(span[:open_at].text, "moodle")
+        after = span[close_at + 1 :].text
         full, blank_at = before, None
         if after.strip():  # Moodle's missing-word form: the answers stand for a blank
             full = before + BLANK + after
             blank_at = len(before) - (len(full) - len(full.lstrip()))
         question = GiftQuestion("", title, GiftText(full.strip(), fmt), *start, blank_at=blank_at)
-        has_text = bool(full.replace(BLANK, "").strip()) or self.error(start, "the question has no text")
+        has_text = bool((before + after).strip()) or self.error(start, "the question has no text")
         inner = span[open_at + 1 : close_at]
         if (general := inner.rfind("####")) >= 0:
             question.general_feedback = self.text(inner[general + 4 :], fmt)
             inner = inner[:general]
         body, brace = inner.strip(), span.pos(open_at)
-        if not body.value:
+        if not body.text:
             ok = self.error(start, _ESSAY)
         elif body.startswith("#"):
             ok = self.numeric(question, body[1:], brace)
@@ -179,7 +179,7 @@ class _Parser:
             ok = self.choice(question, body, brace)
         elif body.find("=") >= 0 and body.find("->") >= 0:
             ok = self.matching(question, body, brace)
-        elif body.split("#", 1)[0].value.strip().upper() in _TRUE + _FALSE:
+        elif body.split("#", 1)[0].text.strip().upper() in _TRUE + _FALSE:
             ok = self.truefalse(question, body)
         else:
             ok = self.short(question, body, brace)
@@ -187,14 +187,14 @@ class _Parser:
             self.questions.append(question)
 
     def text(self, span: Span, default_format: str) -> GiftText:
-        text_format, value = format_prefix(span.value.strip(), default_format)
+        text_format, value = format_prefix(span.text.strip(), default_format)
         return GiftText(value.strip(), text_format)
 
     def weight(self, span: Span, default: float) -> tuple[float, Span] | None:
         """An answer's optional `%weight%` prefix; None after an error."""
         if not span.startswith("%"):
             return default, span
-        match = _WEIGHT.match(span.value)
+        match = _WEIGHT.match(span.text)
         if not match or abs(float(match[1])) > 100:
             self.error(span.pos(), "bad weight: write a percentage from -100 to 100, like `%50%`")
             return None
@@ -204,13 +204,13 @@ class _Parser:
         """Split at unescaped answer marks (`=` full credit, `~` none); None after an error."""
         cuts = [index for index, char in enumerate(body.text) if char in marks and not body.literal[index]]
         lead = body[: cuts[0]] if cuts else body
-        if lead.value.strip() and not lead_ok:
+        if lead.text.strip() and not lead_ok:
             starts = " or ".join(f"`{mark}`" for mark in marks)
             self.error(lead.strip().pos(), f"an answer must start with {starts}")
             return None
         pieces = [body[start:stop] for start, stop in pairwise([*cuts, len(body.text)])]
         out, ok = [], True
-        for piece in ([lead.strip()] if lead.value.strip() else []) + pieces:
+        for piece in ([lead.strip()] if lead.text.strip() else []) + pieces:
             marked = piece.text[0] in marks and not piece.literal[0]
             default = 0.0 if marked and piece.text[0] == "~" else 100.0
             weighed = self.weight(piece[1 if marked else 0 :].strip(), default)
@@ -252,7 +252,7 @@ class _Parser:
 
     def truefalse(self, question: GiftQuestion, body: Span) -> bool:
         parts, fmt = body.split("#", 2), question.prompt.format
-        question.kind, question.truth = "truefalse", parts[0].value.strip().upper() in _TRUE
+        question.kind, question.truth = "truefalse", parts[0].text.strip().upper() in _TRUE
         question.wrong_feedback = self.text(parts[1], fmt) if len(parts) > 1 else None
         question.right_feedback = self.text(parts[2], fmt) if len(parts) > 2 else None
         return True
@@ -294,7 +294,7 @@ class _Parser:
 
     def number(self, item: Item, fmt: str) -> GiftNumber | None:
         parts = item[2].split("#", 1)
-        read = read_number(parts[0].value.strip())
+        read = read_number(parts[0].text.strip())
         if isinstance(read, str):
             self.error(parts[0].strip().pos(), read)
             return None
@@ -307,7 +307,7 @@ class _Parser:
             if (arrow := rest.find("->")) < 0:
                 ok = self.error(piece.pos(), "a matching pair needs `->` between its two sides")
                 continue
-            left, right = self.text(rest[:arrow], question.prompt.format), rest[arrow + 2 :].value.strip()
+            left, right = self.text(rest[:arrow], question.prompt.format), rest[arrow + 2 :].text.strip()
             if not right:
                 ok = self.error(piece.pos(), "empty answer")
             elif not left.value:  # Moodle's extra wrong answer; the LMS matches pairs only
@@ -340,7 +340,7 @@ class _Writer:
         shown = one_line(self.block(text))
         if not shown:  # e.g. an answer that was only an image
             self.errors.append(GiftError(line, col, "the answer has no text left once its HTML is converted"))
-        return "\\" + shown if shown.startswith("[") else shown
+        return "\\" + shown if re.match(r"\[[^\]\n]?\]", shown) else shown  # a `[x]` box, not a link
 
     def question(self, question: GiftQuestion, qid: str) -> str:
         where, self.dropped = f"line {question.line} ({qid})", set()

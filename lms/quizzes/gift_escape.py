@@ -68,10 +68,10 @@ class Span:
         literal: list[bool] = []
         where: list[Position] = []
         for number, col, line in lines:
-            if chars:
+            if chars:  # the line break stands just after the previous line
                 chars.append("\n")
                 literal.append(False)
-                where.append(where[-1])
+                where.append((where[-1][0], where[-1][1] + 1))
             index = 0
             while index < len(line):
                 char, escaped = line[index], False
@@ -132,11 +132,6 @@ class Span:
         left = len(self.text) - len(self.text.lstrip())
         right = len(self.text.rstrip())
         return self[left:right] if left < right else self[left:left]
-
-    @property
-    def value(self) -> str:
-        """The decoded text."""
-        return self.text
 
 
 def answer_block(span: Span) -> tuple[int, int, list[tuple[Position, str]]]:

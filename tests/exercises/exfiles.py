@@ -11,7 +11,8 @@ from lms.content.loader import load_tree
 from lms.exercises.graph import GOOD, Graph, Node, Reply
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "courses"
-EXERCISES_TREE = FIXTURES / "exercises"  # course ex-course: lesson ex-urok, scenario sc-door, assignment as-plan
+# Course ex-course, module ex-module: lesson ex-urok, scenario sc-door, assignment as-plan.
+EXERCISES_TREE = FIXTURES / "exercises"
 BROKEN_TREE = FIXTURES / "exercises-broken"
 COURSE_ID = "ex-course"
 SCENARIO_ID = "sc-door"
@@ -26,7 +27,8 @@ def item_tree(root: Path, kind: str, front: str, body: str) -> Path:
     (root / "c" / "course.md").write_text(
         "---\nid: c-course\ntitle: C\nsummary: S\nmodules: [m]\n---\n", encoding="utf-8"
     )
-    (module / "module.md").write_text("---\nid: c-module\ntitle: M\nitems: [item.md]\n---\n", encoding="utf-8")
+    module_md = "---\nid: c-module\ntitle: M\nitems: [item.md]\n---\n"
+    (module / "module.md").write_text(module_md, encoding="utf-8")
     text = f"---\nid: item\ntitle: I\ntype: {kind}\n{front}---\n{body}"
     (module / "item.md").write_text(text, encoding="utf-8")
     return root

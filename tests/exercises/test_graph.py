@@ -68,7 +68,10 @@ def test_find_problems_names_each_node_once() -> None:
         node("end", ending="any"),
     )
     assert find_problems(broken, ["x"]) == [
-        Finding("stuck", "b"), Finding("stuck", "c"), Finding("no_replies", "dead"), Finding("unreachable", "island"),
+        Finding("stuck", "b"),
+        Finding("stuck", "c"),
+        Finding("no_replies", "dead"),
+        Finding("unreachable", "island"),
     ]
     assert find_problems(graph("a", node("a", ("a", {}))), []) == [Finding("no_ending", "a")]
     assert find_problems(DOOR, ["l", "c"]) == []
@@ -137,7 +140,8 @@ def test_accepted_graphs_are_playable_and_scores_match_brute_force(graph: Graph,
         return
     # Without a scoring loop the fast search agrees with enumerating every simple path.
     paths = list(simple_paths(graph, "n0"))
-    expected = {c: max((sum(r.effects.get(c, 0) for r in p) for p, _e in paths), default=0) for c in COMPETENCIES}
+    scores = [{c: sum(r.effects.get(c, 0) for r in path) for c in COMPETENCIES} for path, _end in paths]
+    expected = {c: max((score[c] for score in scores), default=0) for c in COMPETENCIES}
     assert best_scores(graph, COMPETENCIES) == expected
     strong = {}
     for key, node in graph.nodes.items():

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from lms.content.render import MARKDOWN_CONFIG as CONFIG
 from lms.content.render import MARKDOWN_EXTENSIONS
-from lms.quizzes.gift import GiftError, GiftText, convert_gift, parse_gift
+from lms.quizzes.gift import GiftError, GiftResult, GiftText, convert_gift, parse_gift
 from lms.quizzes.gift_escape import Span, escape_gift, escape_literal, one_line, slugify, unique_id
 from lms.quizzes.text import normalise_text
 
@@ -33,7 +33,7 @@ def read(name: str) -> str:
     return (GIFT / name).read_bytes().decode("utf-8")
 
 
-def convert(name: str):
+def convert(name: str) -> GiftResult:
     return convert_gift(read(name), quiz_id=Path(name).stem.replace("_", "-"), title="Проверка: финансы")
 
 
@@ -324,6 +324,28 @@ def test_malformed_question(gift: str, where: str, message: str) -> None:
 def test_texts_left_empty_by_html_conversion_are_errors(gift: str, where: str, message: str) -> None:
     result = convert_gift(gift, quiz_id="x", title="X")
     assert [(f"{e.line}:{e.col}", e.message[: len(message)]) for e in result.errors] == [(where, message)]
+
+
+def test_numbers_are_written_as_the_lms_reads_them() -> None:
+    gift = "Тысяча?{#1e3:+0.5}\n\nДиапазон?{#-5..-1}\n\nДробь?{#.5}"
+    assert re.findall(r"^= .*$", convert_gift(gift, quiz_id="x", title="X").markdown, flags=re.MULTILINE) == [
+        "= 1000 ± 0.5", "= -5..-1", "= 0.5",
+    ]
+
+
+def test_markdown_fences_cannot_swallow_the_rest_of_the_file() -> None:
+    gift = "[markdown]Код:\n```\n## q9 [single]\n{=a ~b}\n\nВторой?{T}"
+    result = convert_gift(gift, quiz_id="x", title="X")
+    assert "Код:\n```\n## q9 [single]\n```\n\n- [x] a: a\n" in result.markdown
+    assert result.markdown.endswith("## q2 [truefalse]\nВторой?\n\n= true\n")
+    if APP_PARSER:  # the heading inside the fence is code, not a question
+        payload, errors = app_payload(result.markdown)
+        assert errors == [] and [q["key"] for q in payload["questions"]] == ["q1", "q2"]
+
+
+def test_a_bad_quiz_id_is_a_caller_mistake() -> None:
+    with pytest.raises(ValueError, match="invalid quiz id"):
+        convert_gift("Вопрос{T}", quiz_id="Плохой id", title="X")
 
 
 def test_an_empty_file_is_an_error_not_an_empty_quiz() -> None:

@@ -1,0 +1,318 @@
+"""Scenarios and assignments through the web: play, review queue, grading, files, access."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
+
+from lms.exercises.models import Attachment, Playthrough, ReviewEvent, Submission
+from lms.extensions import db
+from lms.progress.models import LessonProgress
+from tests.exercises.files import office, pdf
+
+SCENARIO = "/courses/ex-course/scenarios/sc-door"
+ASSIGNMENT = "/courses/ex-course/assignments/as-plan"
+GOOD_PATH = [0, 0, 1]  # introduce yourself → ask about the yard → honest offer and ask for a phone
+BAD_PATH = [1, 1]  # monologue → leave
+
+
+def fresh() -> None:
+    db.session.rollback()  # end the test's read snapshot to see what requests committed
+
+
+def start_playthrough(auth) -> str:
+    response = auth.post(SCENARIO + "/start", page=SCENARIO)
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def choose(auth, url: str, step: int, reply: int, free_text: str | None = None):
+    data = {"step": str(step), "reply": str(reply)}
+    if free_text is not None:
+        data["free_text"] = free_text
+    return auth.post(url, data, page=SCENARIO)
+
+
+def completed(item) -> bool:
+    fresh()
+    row = db.session.scalar(sa.select(LessonProgress).where(LessonProgress.lesson_id == item.id))
+    return row is not None and row.completed_at is not None
+
+
+def test_good_path_completes_the_scenario(client, auth, scenario_item, make_user):
+    make_user("anna")
+    auth.login("anna")
+    url = start_playthrough(auth)
+    for step, reply in enumerate(GOOD_PATH):
+        assert choose(auth, url, step, reply).status_code == 302
+    html = client.get(url, follow_redirects=True).get_data(as_text=True)
+    assert "Упражнение выполнено" in html
+    assert re.search(r'data-competency="listening"><th scope="row">[^<]+</th><td data-score>3<', html)
+    assert completed(scenario_item)
+
+
+def test_bad_path_ends_without_completion_and_shows_a_stronger_reply(client, auth, scenario_item, make_user):
+    make_user("anna")
+    auth.login("anna")
+    url = start_playthrough(auth)
+    for step, reply in enumerate(BAD_PATH):
+        choose(auth, url, step, reply)
+    html = client.get(url, follow_redirects=True).get_data(as_text=True)
+    assert "Упражнение пока не выполнено" in html
+    assert "Более сильный ответ" in html
+    assert not completed(scenario_item)
+
+
+def test_a_repeated_choice_is_applied_once(client, auth, scenario_item, make_user):
+    make_user("anna")
+    auth.login("anna")
+    url = start_playthrough(auth)
+    choose(auth, url, 0, 0)
+    choose(auth, url, 0, 0)  # double click: same step again
+    choose(auth, url, 0, 1)  # a stale second tab
+    fresh()
+    playthrough = db.session.scalar(sa.select(Playthrough))
+    assert len(playthrough.state["path"]) == 1 and playthrough.state["node"] == "vopros"
+
+
+def test_reload_continues_where_the_candidate_stopped(client, auth, scenario_item, make_user):
+    make_user("anna")
+    auth.login("anna")
+    url = start_playthrough(auth)
+    choose(auth, url, 0, 0)
+    assert start_playthrough(auth) == url  # "start" again resumes the same playthrough
+    assert "Ну, говорите" in client.get(url).get_data(as_text=True)
+
+
+def test_invalid_reply_is_a_form_error_not_a_crash(client, auth, scenario_item, make_user):
+    make_user("anna")
+    auth.login("anna")
+    url = start_playthrough(auth)
+    assert choose(auth, url, 0, 99).status_code == 400
+    assert choose(auth, url, 0, 2, free_text="   ").status_code == 400  # free text left empty
+    response = auth.post(url, {"step": "x", "reply": "<script>"}, page=SCENARIO)
+    assert response.status_code == 302  # stale or garbage steps are ignored
+
+
+def test_free_text_goes_to_the_review_queue(client, auth, scenario_item, make_user):
+    make_user("anna")
+    make_user("igor", role="instructor")
+    auth.login("anna")
+    url = start_playthrough(auth)
+    choose(auth, url, 0, 2, free_text="Здравствуйте, я волонтёр кандидата. Вам удобно говорить?")
+    choose(auth, url, 1, 0)
+    choose(auth, url, 2, 1)
+    auth.logout()
+    auth.login("igor")
+    html = client.get("/review").get_data(as_text=True)
+    link = re.search(r'href="(/review/playthroughs/\d+)"', html)
+    assert link, html
+    page = client.get(link.group(1)).get_data(as_text=True)
+    assert "Вам удобно говорить?" in page
+    auth.post(link.group(1), {"comment": "Хорошо: вы спросили разрешения."}, page=link.group(1))
+    fresh()
+    assert db.session.scalar(sa.select(Playthrough)).review_status == "reviewed"
+    auth.logout()
+    auth.login("anna")
+    assert "Хорошо: вы спросили разрешения." in client.get(url, follow_redirects=True).get_data(as_text=True)
+
+
+def test_playthroughs_of_others_are_not_found(client, auth, scenario_item, make_user):
+    make_user("anna")
+    make_user("boris")
+    auth.login("anna")
+    url = start_playthrough(auth)
+    auth.logout()
+    auth.login("boris")
+    assert client.get(url).status_code == 404
+    assert client.get(url + "/debrief").status_code == 404
+
+
+# --- assignments -----------------------------------------------------------------------------
+
+
+def submit_work(auth, *, text: str, files=(), submit: bool = True, version: str = ""):
+    """Post the assignment form as a browser does (multipart), encoded in memory.
+
+    The test client would spool a large body to a temporary file it never closes.
+    """
+    values = MultiDict(
+        {
+            "csrf_token": auth.csrf(ASSIGNMENT),
+            "text": text,
+            "version": version,
+            "submit" if submit else "save": "1",
+        }
+    )
+    for name, data in files:
+        values.add("files", FileStorage(io.BytesIO(data), filename=name))
+    boundary, body = encode_multipart(values)
+    return auth.client.post(ASSIGNMENT, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def grade_form(auth, submission_id: int, version: int, decision: str, scores: dict, comment: str = ""):
+    data = {"version": str(version), "decision": decision, "comment": comment}
+    data.update({f"score-{key}": str(points) for key, points in scores.items()})
+    data.update({f"comment-{key}": f"Комментарий к {key}" for key in scores})
+    return auth.post(f"/review/submissions/{submission_id}", data, page="/review")
+
+
+def test_rubric_is_visible_before_submitting(client, auth, assignment_item, make_user):
+    make_user("anna")
+    auth.login("anna")
+    html = client.get(ASSIGNMENT).get_data(as_text=True)
+    for criterion in assignment_item.payload["rubric"]:
+        assert criterion["title"] in html
+
+
+def test_submit_return_resubmit_accept(client, auth, assignment_item, make_user):
+    make_user("anna")
+    make_user("igor", role="instructor")
+    auth.login("anna")
+    assert submit_work(auth, text="Черновик плана", submit=False).status_code == 302
+    fresh()
+    assert db.session.scalar(sa.select(Submission)).status == "draft"
+    response = submit_work(auth, text="## План\n\n1. Согласовать место", files=[("план.pdf", pdf())])
+    assert response.status_code == 302
+    fresh()
+    submission = db.session.scalar(sa.select(Submission))
+    assert submission.status == "submitted" and len(submission.attachments) == 1
+    auth.logout()
+
+    auth.login("igor")
+    assert f"/review/submissions/{submission.id}" in client.get("/review").get_data(as_text=True)
+    client.get(f"/review/submissions/{submission.id}")  # opening it claims it
+    fresh()
+    submission = db.session.get(Submission, submission.id)
+    assert submission.status == "in_review"
+    low = {"structure": 2, "law": 0, "contact": 1}
+    assert grade_form(auth, submission.id, submission.version, "accept", low).status_code == 400  # below pass
+    response = grade_form(
+        auth, submission.id, submission.version, "return", low, "Добавьте согласование места."
+    )
+    assert response.status_code == 302
+    auth.logout()
+
+    auth.login("anna")
+    html = client.get(ASSIGNMENT).get_data(as_text=True)
+    assert "возвращено на доработку" in html and "Добавьте согласование места." in html
+    assert "Комментарий к law" in html
+    fresh()
+    version = db.session.get(Submission, submission.id).version
+    assert (
+        submit_work(auth, text="## План\n\n1. Согласовать место с управой", version=str(version)).status_code
+        == 302
+    )
+    auth.logout()
+
+    auth.login("igor")
+    client.get(f"/review/submissions/{submission.id}")
+    fresh()
+    submission = db.session.get(Submission, submission.id)
+    high = {"structure": 4, "law": 3, "contact": 2}
+    assert grade_form(auth, submission.id, submission.version, "accept", high, "Отлично.").status_code == 302
+    fresh()
+    submission = db.session.get(Submission, submission.id)
+    assert submission.status == "accepted" and submission.points == 9
+    actions = [event.action for event in submission.events]
+    assert actions == ["submitted", "claimed", "returned", "resubmitted", "claimed", "accepted"]
+    returned = next(e for e in submission.events if e.action == "returned")
+    assert returned.scores == low and returned.text_md is None
+    assert submission.events[0].text_md == "## План\n\n1. Согласовать место"  # what was graded stays
+    assert completed(assignment_item)
+
+
+def test_a_second_instructor_is_told_and_stale_grades_are_refused(
+    app, client, auth, assignment_item, make_user
+):
+    make_user("anna")
+    make_user("igor", role="instructor")
+    make_user("olga", role="instructor")
+    auth.login("anna")
+    submit_work(auth, text="Мой план")
+    auth.logout()
+    auth.login("igor")
+    fresh()
+    submission = db.session.scalar(sa.select(Submission))
+    client.get(f"/review/submissions/{submission.id}")
+    fresh()
+    igor_version = db.session.get(Submission, submission.id).version
+    auth.logout()
+
+    auth.login("olga")
+    html = client.get(f"/review/submissions/{submission.id}").get_data(as_text=True)
+    assert 'id="claim-warning"' in html and 'name="decision"' not in html
+    client.get(f"/review/submissions/{submission.id}?take_over=1")
+    auth.logout()
+
+    auth.login("igor")
+    response = grade_form(
+        auth, submission.id, igor_version, "accept", {"structure": 4, "law": 3, "contact": 2}
+    )
+    assert response.status_code == 409
+    fresh()
+    assert db.session.get(Submission, submission.id).status == "in_review"
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(ReviewEvent).where(ReviewEvent.action == "accepted")
+        )
+        == 0
+    )
+
+
+def test_bad_files_are_refused_and_nothing_is_saved(client, auth, assignment_item, make_user):
+    make_user("anna")
+    auth.login("anna")
+    cases = [
+        ("script.pdf", b"<html><script>alert(1)</script>"),
+        ("macro.docx", office("docx", extra={"word/vbaProject.bin": b"x"})),
+        ("table.xlsx", office("xlsx")),  # xlsx is not allowed for this assignment
+        ("big.pdf", pdf() + b"\0" * (6 * 1024 * 1024)),
+    ]
+    for name, data in cases:
+        response = submit_work(auth, text="Текст", files=[(name, data)])
+        assert response.status_code == 400, name
+        assert "field-error" in response.get_data(as_text=True)
+    fresh()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
+    submission = db.session.scalar(sa.select(Submission))
+    assert submission is None or submission.status == "draft"
+
+
+def test_attachments_are_private(app, client, auth, assignment_item, make_user):
+    make_user("anna")
+    make_user("boris")
+    make_user("igor", role="instructor")
+    make_user("olga", role="coordinator")
+    auth.login("anna")
+    submit_work(auth, text="План", files=[("план.pdf", pdf())])
+    fresh()
+    attachment = db.session.scalar(sa.select(Attachment))
+    url = f"/submissions/{attachment.submission_id}/files/{attachment.id}"
+    response = client.get(url)
+    assert response.status_code == 200 and response.data == pdf()
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    response.close()
+    for other, expected in (("boris", 404), ("olga", 404), ("igor", 200)):
+        auth.logout()
+        auth.login(other)
+        response = client.get(url)
+        assert response.status_code == expected, other
+        response.close()
+    auth.logout()
+    assert client.get(url).status_code == 302  # anonymous: to the login page
+    assert client.get(f"/submissions/{attachment.submission_id + 1}/files/{attachment.id}").status_code == 302
+
+
+def test_review_pages_are_for_instructors(client, auth, assignment_item, make_user):
+    make_user("anna")
+    auth.login("anna")
+    assert client.get("/review").status_code == 403
+    submit_work(auth, text="План")
+    fresh()
+    submission = db.session.scalar(sa.select(Submission))
+    assert client.get(f"/review/submissions/{submission.id}").status_code == 403
