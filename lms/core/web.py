@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 # Pages carry no inline scripts or styles; everything comes from /static.
 CONTENT_SECURITY_POLICY = (
@@ -13,8 +14,17 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` that only matches ids a database column can hold: bigger numbers are a 404."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
-    """Register error handlers, headers and Jinja helpers."""
+    """Register error handlers, headers, the id converter and Jinja helpers (before blueprints)."""
+    app.url_map.converters["int"] = DatabaseIdConverter
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
