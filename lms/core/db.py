@@ -9,9 +9,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from lms.extensions import db
 
 
-def insert_or_ignore(model: type, values: dict[str, Any], conflict_columns: list[str]) -> None:
-    """INSERT unless a row with the same unique columns exists: safe against double submits."""
+def insert_or_ignore(model: type, values: dict[str, Any], conflict_columns: list[str]) -> bool:
+    """INSERT unless a row with the same unique columns exists: safe against double submits.
+
+    Returns True when this call inserted the row.
+    """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
-    db.session.execute(statement)
+    return db.session.execute(statement).rowcount == 1

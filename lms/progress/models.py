@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,6 +21,8 @@ class Enrolment(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "course_id", name="uq_enrolments_user_course"),
         sa.Index("ix_enrolments_user_activity", "user_id", "last_activity_at"),
+        sa.Index("ix_enrolments_region_course_status", "region_code", "course_id", "status"),
+        sa.Index("ix_enrolments_cohort_course_status", "cohort_id", "course_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,6 +34,16 @@ class Enrolment(db.Model):
     # Rollup: live lessons completed; kept current in the same transaction as each completion.
     lessons_done: Mapped[int] = mapped_column(default=0)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cohort_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cohorts.id", ondelete="SET NULL"), index=True
+    )
+    # The effective due date: the cohort's for this course unless overridden for this candidate.
+    due_on: Mapped[date | None] = mapped_column(sa.Date)
+    due_overridden: Mapped[bool] = mapped_column(default=False)
+    # not_started | on_track | behind | overdue | completed; counted in the region/cohort rollups.
+    status: Mapped[str] = mapped_column(sa.String(20), default="not_started", index=True)
+    # The candidate's region, copied so region rollups and filters need no join to users.
+    region_code: Mapped[str | None] = mapped_column(sa.String(3), index=True)
 
     user: Mapped[User] = relationship()
     course: Mapped[Course] = relationship()
@@ -60,3 +72,66 @@ class LessonProgress(db.Model):
     @property
     def is_completed(self) -> bool:
         return self.completed_at is not None
+
+
+class Cohort(db.Model):
+    """A training group: candidates of one region (or national) on one campaign, with dates."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    region_code: Mapped[str | None] = mapped_column(sa.ForeignKey("regions.code"), index=True)
+    campaign: Mapped[str] = mapped_column(sa.String(200), default="")
+    starts_on: Mapped[date | None] = mapped_column(sa.Date)
+    ends_on: Mapped[date | None] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    courses: Mapped[list[CohortCourse]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
+
+
+class CohortCourse(db.Model):
+    """A course a cohort takes, with the cohort's due date for it."""
+
+    __tablename__ = "cohort_courses"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "course_id", name="uq_cohort_courses_cohort_course"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    due_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="courses")
+    course: Mapped[Course] = relationship()
+
+
+class RegionCourseStats(db.Model):
+    """Rollup per region and course: how many candidates are in each status. Dashboards read this."""
+
+    __tablename__ = "region_course_stats"
+
+    region_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    total: Mapped[int] = mapped_column(default=0)
+    not_started: Mapped[int] = mapped_column(default=0)
+    on_track: Mapped[int] = mapped_column(default=0)
+    behind: Mapped[int] = mapped_column(default=0)
+    overdue: Mapped[int] = mapped_column(default=0)
+    completed: Mapped[int] = mapped_column(default=0)
+    lessons_done: Mapped[int] = mapped_column(default=0)
+
+
+class CohortCourseStats(db.Model):
+    """The same rollup per cohort and course."""
+
+    __tablename__ = "cohort_course_stats"
+
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    total: Mapped[int] = mapped_column(default=0)
+    not_started: Mapped[int] = mapped_column(default=0)
+    on_track: Mapped[int] = mapped_column(default=0)
+    behind: Mapped[int] = mapped_column(default=0)
+    overdue: Mapped[int] = mapped_column(default=0)
+    completed: Mapped[int] = mapped_column(default=0)
+    lessons_done: Mapped[int] = mapped_column(default=0)

@@ -11,6 +11,7 @@ from lms.content.models import Course, Lesson, Module
 from lms.core.db import insert_or_ignore
 from lms.core.time import utcnow
 from lms.extensions import db
+from lms.progress import rollups
 from lms.progress.models import Enrolment, LessonProgress
 
 
@@ -28,15 +29,27 @@ def get_enrolment(user: User, course: Course) -> Enrolment | None:
     )
 
 
-def enrol(user: User, course: Course) -> Enrolment:
+def enrol(user: User, course: Course, *, cohort_id: int | None = None, due_on=None) -> Enrolment:
     """Enrol once; a second call (or a concurrent one) returns the same row."""
-    insert_or_ignore(
+    inserted = insert_or_ignore(
         Enrolment,
-        {"user_id": user.id, "course_id": course.id, "enrolled_at": utcnow()},
+        {
+            "user_id": user.id,
+            "course_id": course.id,
+            "enrolled_at": utcnow(),
+            "region_code": user.region_code,
+            "cohort_id": cohort_id,
+            "due_on": due_on,
+            "status": "not_started",
+            "lessons_done": 0,
+            "due_overridden": False,
+        },
         ["user_id", "course_id"],
     )
     enrolment = get_enrolment(user, course)
     assert enrolment is not None
+    if inserted:
+        rollups.count_new(enrolment)
     return enrolment
 
 
@@ -62,7 +75,10 @@ def record_view(user: User, lesson: Lesson) -> LessonProgress:
         ["user_id", "lesson_id"],
     )
     enrolment.last_lesson_id = lesson.id
+    first_activity = enrolment.last_activity_at is None
     enrolment.last_activity_at = now
+    if first_activity:
+        rollups.recount(enrolment)
     if lesson.complete_mode == "view":
         complete_lesson(user, lesson)
     return _progress_row(user, lesson)
@@ -111,6 +127,7 @@ def complete_lesson(user: User, lesson: Lesson) -> bool:
     )
     db.session.refresh(enrolment)
     _update_course_completion(enrolment, now)
+    rollups.recount(enrolment, lessons_delta=1)
     return True
 
 
@@ -138,6 +155,7 @@ def uncomplete_lesson(user: User, lesson: Lesson) -> bool:
     )
     db.session.refresh(enrolment)
     _update_course_completion(enrolment, now)
+    rollups.recount(enrolment, lessons_delta=-1)
     return True
 
 
@@ -184,8 +202,10 @@ def refresh_course_rollups(course: Course) -> int:
     now = utcnow()
     count = 0
     for enrolment in enrolments:
+        before = enrolment.lessons_done
         enrolment.lessons_done = done_by_user.get(enrolment.user_id, 0)
         _update_course_completion(enrolment, now)
+        rollups.recount(enrolment, lessons_delta=enrolment.lessons_done - before)
         count += 1
     return count
 
