@@ -64,7 +64,14 @@ def test_every_candidate_form_survives_garbage(app, client, auth, imported, make
         "/language/xx",
     ]
     html = auth.client.get(attempt).get_data(as_text=True)
-    names = [*sorted(set(re.findall(r'name="(q-[^"]+)"', html))), "step", "reply", "free_text", "text", "version"]
+    names = [
+        *sorted(set(re.findall(r'name="(q-[^"]+)"', html))),
+        "step",
+        "reply",
+        "free_text",
+        "text",
+        "version",
+    ]
     for value in ATTACKS:
         form = MultiDict([(name, value) for name in names] + [("csrf_token", auth.csrf("/"))])
         for target in targets[2:]:
