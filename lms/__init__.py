@@ -47,11 +47,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from lms.accounts.views import bp as accounts_bp
     from lms.content.views import bp as content_bp
+    from lms.dashboards.views import bp as dashboards_bp
     from lms.exercises.views import bp as exercises_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
 
-    for blueprint in (accounts_bp, content_bp, progress_bp, quizzes_bp, exercises_bp):
+    for blueprint in (accounts_bp, content_bp, progress_bp, quizzes_bp, exercises_bp, dashboards_bp):
         app.register_blueprint(blueprint)
 
     from lms import cli

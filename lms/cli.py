@@ -135,6 +135,41 @@ def import_gift_command(
     click.echo("next: flask lms check, then flask lms import")
 
 
+@lms_cli.command("enroll")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def enroll_command(csv_file: Path) -> None:
+    """Enrol candidates into cohorts' courses from CSV: username,cohort,course[,due_on]. All or nothing."""
+    from lms.progress.cohorts import enroll_from_csv
+
+    try:
+        text = csv_file.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        click.echo(f"{csv_file}:1: file is not valid UTF-8; save it as UTF-8", err=True)
+        sys.exit(1)
+    count, errors = enroll_from_csv(text)
+    if errors:
+        db.session.rollback()
+        for error in errors:
+            click.echo(f"{csv_file}:{error.line}: {error.message}", err=True)
+        click.echo(f"nothing enrolled: {len(errors)} bad row(s)", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"enrolled {count} row(s)")
+
+
+@lms_cli.command("rollups")
+@click.option("--rebuild", is_flag=True, help="Recompute the region and cohort rollups from scratch.")
+def rollups_command(rebuild: bool) -> None:
+    """Move enrolments whose status changed with the date (run daily from cron)."""
+    from lms.progress import rollups
+
+    moved = rollups.refresh_statuses()
+    if rebuild:
+        rollups.rebuild_stats()
+    db.session.commit()
+    click.echo(f"{moved} enrolment(s) changed status" + ("; rollups rebuilt" if rebuild else ""))
+
+
 @lms_cli.command("demo")
 def demo_command() -> None:
     """Create demo accounts once, printing their generated passwords; later runs change nothing."""

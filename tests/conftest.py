@@ -23,6 +23,7 @@ FIXTURE_COURSES = TESTS_DIR / "fixtures" / "courses"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 KEEP_TABLES = {"regions", "alembic_version"}
 DEFAULT_PASSWORD = "correct-horse-battery"
+_DEFAULT = object()
 
 
 def _create_postgres_database(admin_url: str) -> tuple[str, Callable[[], None]]:
@@ -136,13 +137,13 @@ def make_user(app) -> Callable:
         username: str | None = None,
         *,
         role: str = "candidate",
-        region: str | None = "77",
+        region: str | object | None = _DEFAULT,
         password: str = DEFAULT_PASSWORD,
         **extra,
     ):
         username = username or f"user{next(counter)}"
-        if role != "candidate" and "region" not in extra and region == "77":
-            region = None
+        if region is _DEFAULT:  # candidates need a region; staff default to national
+            region = "77" if role == "candidate" else None
         user = create_user(username, password, role, region_code=region, **extra)
         db.session.commit()
         return user

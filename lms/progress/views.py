@@ -10,7 +10,7 @@ from lms.content import services as content
 from lms.content.views import item_url
 from lms.core.roles import Role, login_required, role_required
 from lms.extensions import db
-from lms.progress import services
+from lms.progress import rollups, services
 
 bp = Blueprint("progress", __name__)
 
@@ -23,7 +23,11 @@ def home():
     other_courses = [course for course in services.live_courses() if course.id not in enrolled_ids]
     resume = services.resume_lesson(current_user) if current_user.role == Role.CANDIDATE else None
     return render_template(
-        "progress/home.html", enrolments=enrolments, other_courses=other_courses, resume=resume
+        "progress/home.html",
+        enrolments=enrolments,
+        other_courses=other_courses,
+        resume=resume,
+        today=rollups.school_today(),
     )
 
 

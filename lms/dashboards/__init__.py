@@ -1,0 +1,1 @@
+"""Read-only views over progress for coordinators: overview, region, course, candidate, exports."""

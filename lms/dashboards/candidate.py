@@ -1,0 +1,111 @@
+"""One candidate's record for coordinators: enrolments, every attempt and submission, a timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.content.models import Lesson
+from lms.exercises.models import Playthrough, ReviewEvent, Submission
+from lms.extensions import db
+from lms.progress.models import Enrolment, LessonProgress
+from lms.quizzes.models import Attempt
+
+TIMELINE_LIMIT = 200
+
+
+@dataclass
+class Event:
+    at: datetime
+    kind: str
+    title: str
+    detail: str = ""
+    link: tuple[str, dict] | None = None
+
+
+@dataclass
+class CandidateRecord:
+    user: User
+    enrolments: list[Enrolment]
+    attempts: list[Attempt]
+    playthroughs: list[Playthrough]
+    submissions: list[Submission]
+    timeline: list[Event]
+
+
+def candidate_record(user: User) -> CandidateRecord:
+    enrolments = list(db.session.scalars(sa.select(Enrolment).where(Enrolment.user_id == user.id)))
+    attempts = list(
+        db.session.scalars(
+            sa.select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.started_at.desc())
+        )
+    )
+    playthroughs = list(
+        db.session.scalars(
+            sa.select(Playthrough)
+            .where(Playthrough.user_id == user.id)
+            .order_by(Playthrough.started_at.desc())
+        )
+    )
+    submissions = list(
+        db.session.scalars(
+            sa.select(Submission).where(Submission.user_id == user.id).order_by(Submission.updated_at)
+        )
+    )
+    events: list[Event] = []
+    for enrolment in enrolments:
+        events.append(Event(enrolment.enrolled_at, "enrolled", enrolment.course.title))
+        if enrolment.completed_at:
+            events.append(Event(enrolment.completed_at, "course_completed", enrolment.course.title))
+    progress = db.session.execute(
+        sa.select(LessonProgress, Lesson)
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(LessonProgress.user_id == user.id)
+        .order_by(LessonProgress.first_viewed_at.desc())
+        .limit(TIMELINE_LIMIT)
+    ).all()
+    for row, lesson in progress:
+        events.append(Event(row.first_viewed_at, "opened", lesson.title))
+        if row.completed_at:
+            events.append(Event(row.completed_at, "completed", lesson.title))
+    for attempt in attempts:
+        if attempt.submitted_at:
+            events.append(
+                Event(
+                    attempt.submitted_at,
+                    "quiz",
+                    attempt.quiz.title,
+                    f"{attempt.percent:.0f}%" if attempt.percent is not None else "",
+                )
+            )
+    for playthrough in playthroughs:
+        if playthrough.finished_at:
+            events.append(
+                Event(
+                    playthrough.finished_at,
+                    "scenario",
+                    playthrough.item.title,
+                    link=("exercises.review_playthrough", {"playthrough_id": playthrough.id}),
+                )
+            )
+    submission_ids = [submission.id for submission in submissions]
+    if submission_ids:
+        for event in db.session.scalars(
+            sa.select(ReviewEvent)
+            .where(ReviewEvent.submission_id.in_(submission_ids))
+            .order_by(ReviewEvent.id)
+        ):
+            events.append(
+                Event(
+                    event.created_at,
+                    f"submission_{event.action}",
+                    event.submission.item.title,
+                    str(event.points) if event.points is not None else "",
+                    ("exercises.grade", {"submission_id": event.submission_id}),
+                )
+            )
+    events.sort(key=lambda event: event.at, reverse=True)
+    return CandidateRecord(user, enrolments, attempts, playthroughs, submissions, events[:TIMELINE_LIMIT])

@@ -1,0 +1,222 @@
+"""Turn a table of plain rows into CSV or XLSX bytes that are safe to open in a spreadsheet.
+
+No Flask, no database: a view builds the columns and rows from its scoped query and sends the bytes.
+Text is defended against formula injection; numbers and dates keep their types.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import xlsxwriter
+
+from lms.core.time import as_utc
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+KINDS = ("text", "int", "float", "percent", "date", "datetime")
+DEFAULT_SHEET = "Данные"
+
+# OWASP CSV injection: a leading `=`, `+`, `-` or `@` starts a formula; tab and line breaks are
+# dropped by some importers, exposing what follows. Full-width forms are on the list because Excel
+# with a CJK input method reads them as their ASCII twins.
+FORMULA_TRIGGERS = frozenset("=+-@\t\r\n＝＋－＠")
+
+# Excel keeps 15 significant digits, so printing more only shows float noise (0.1 + 0.2).
+FLOAT_FORMAT = ".15g"
+PERCENT_FORMAT = '0.0"%"'  # the value is already in percent: 45.5 shows as 45.5%
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+KIND_WIDTHS = {"text": 8, "int": 8, "float": 10, "percent": 8, "date": 10, "datetime": 16}
+MAX_WIDTH = 60
+SHEET_NAME_MAX = 31
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+
+WORKBOOK_OPTIONS = {
+    # Rows stream to a temporary file instead of piling up as Python objects. XlsxWriter turns
+    # constant_memory off whenever in_memory is on, so the two cannot be combined; only the
+    # finished workbook is built in a BytesIO.
+    "constant_memory": True,
+    # write_string() never converts anyway; these keep a stray write() from doing it either.
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
+
+Cell = str | int | float | Decimal | date | datetime | None
+
+
+@dataclass(frozen=True)
+class Column:
+    """One exported column: the row key it reads, its header, and how its values are typed."""
+
+    key: str
+    title: str
+    kind: str = "text"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}; expected one of {', '.join(KINDS)}")
+
+
+def neutralise(value: str) -> str:
+    """Prefix `'` when a spreadsheet could read the text as a formula."""
+    for char in value:
+        if char in FORMULA_TRIGGERS:
+            return "'" + value
+        if not char.isspace():
+            return value
+    return value
+
+
+def to_csv(columns: list[Column], rows: Iterable[Mapping[str, object]]) -> bytes:
+    """UTF-8 CSV with a BOM and CRLF line ends, so Excel opens Cyrillic text correctly."""
+    plan = [(column.key, _CELLS[column.kind]) for column in columns]
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow([neutralise(column.title) for column in columns])
+    writer.writerows([_csv_field(cell(row.get(key))) for key, cell in plan] for row in rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def to_xlsx(
+    columns: list[Column], rows: Iterable[Mapping[str, object]], *, sheet: str = DEFAULT_SHEET
+) -> bytes:
+    """One-sheet XLSX workbook: bold frozen header, typed numbers and dates, text never a formula."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
+    worksheet = workbook.add_worksheet(_sheet_name(sheet))
+    header = workbook.add_format({"bold": True})
+    percent = workbook.add_format({"num_format": PERCENT_FORMAT})
+    day = workbook.add_format({"num_format": DATE_FORMAT})
+    moment = workbook.add_format({"num_format": DATETIME_FORMAT})
+    write_string, write_number, write_datetime = (
+        worksheet.write_string,
+        worksheet.write_number,
+        worksheet.write_datetime,
+    )
+
+    widths = [max(len(column.title), KIND_WIDTHS[column.kind]) for column in columns]
+    for index, column in enumerate(columns):
+        write_string(0, index, _unrich(neutralise(column.title)), header)
+    worksheet.freeze_panes(1, 0)
+
+    plan = [
+        (index, column.key, _CELLS[column.kind], percent if column.kind == "percent" else None)
+        for index, column in enumerate(columns)
+    ]
+    for row_number, row in enumerate(rows, start=1):
+        for index, key, cell, number_format in plan:
+            value = cell(row.get(key))
+            if value is None:
+                continue
+            if isinstance(value, str):
+                if value:
+                    write_string(row_number, index, _unrich(value))
+                    widths[index] = max(widths[index], len(value))
+            elif isinstance(value, datetime):
+                write_datetime(row_number, index, value, moment)
+            elif isinstance(value, date):
+                write_datetime(row_number, index, value, day)
+            else:
+                write_number(row_number, index, float(value), number_format)
+
+    for index, width in enumerate(widths):
+        worksheet.set_column(index, index, min(width + 2, MAX_WIDTH))
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _text(value: object) -> str:
+    return neutralise(value if isinstance(value, str) else str(value))
+
+
+def _as_text(value: object) -> Cell:
+    return None if value is None else _text(value)
+
+
+def _as_number(value: object) -> Cell:
+    if value is None:
+        return None
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        # NaN and infinity have no spreadsheet value: an empty cell says "no data" best.
+        return value if _finite(value) else None
+    return _text(value)
+
+
+def _finite(value: int | float | Decimal) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return True
+
+
+def _as_date(value: object) -> Cell:
+    if isinstance(value, datetime):
+        return _moscow(value).date()
+    if isinstance(value, date):
+        return value
+    return _as_text(value)
+
+
+def _as_datetime(value: object) -> Cell:
+    if isinstance(value, date):  # a datetime, or a bare date which stays a date
+        return _moscow(value) if isinstance(value, datetime) else value
+    return _as_text(value)
+
+
+_CELLS: dict[str, Callable[[object], Cell]] = {
+    "text": _as_text,
+    "int": _as_number,
+    "float": _as_number,
+    "percent": _as_number,
+    "date": _as_date,
+    "datetime": _as_datetime,
+}
+
+
+def _moscow(value: datetime) -> datetime:
+    """Naive Moscow wall time; naive input is UTC, as the database stores it."""
+    return as_utc(value).astimezone(MOSCOW).replace(tzinfo=None)
+
+
+def _csv_field(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return format(value, FLOAT_FORMAT)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _unrich(value: str) -> str:
+    """Keep text XlsxWriter would take for rich-string XML out of that path.
+
+    XlsxWriter writes any string that starts with `<r>` and ends with `</r>` into the sheet
+    unescaped, so such text could smuggle in `<f>` formula elements past write_string().
+    """
+    if value.startswith("<r>") and value.endswith("</r>"):
+        return "'" + value
+    return value
+
+
+def _sheet_name(name: str) -> str:
+    """Excel's sheet-name rules: at most 31 characters, no []:*?/\\, no quote at either end."""
+    cleaned = SHEET_NAME_FORBIDDEN.sub(" ", name).strip(" '")[:SHEET_NAME_MAX].rstrip(" '")
+    return cleaned or DEFAULT_SHEET

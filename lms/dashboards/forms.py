@@ -1,0 +1,29 @@
+"""Cohort management forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class CohortForm(FlaskForm):
+    name = StringField(
+        _l("Name"), validators=[DataRequired(message=_l("Give the cohort a name.")), Length(max=200)]
+    )
+    region = SelectField(_l("Region"), choices=[], validate_choice=False)
+    campaign = StringField(_l("Campaign"), validators=[Length(max=200)])
+    starts_on = DateField(_l("Starts on"), validators=[Optional()])
+    ends_on = DateField(_l("Ends on"), validators=[Optional()])
+
+
+class CohortCourseForm(FlaskForm):
+    course = SelectField(_l("Course"), choices=[], validate_choice=False)
+    due_on = DateField(_l("Due date"), validators=[Optional()])
+
+
+class MembersForm(FlaskForm):
+    usernames = TextAreaField(
+        _l("Candidates' usernames, one per line"), validators=[DataRequired(), Length(max=200_000)]
+    )

@@ -1,0 +1,249 @@
+"""Dashboard queries. They read the rollups (enrolments, region/cohort stats), scoped by viewer."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from lms.accounts.models import Region, User
+from lms.content.models import Course
+from lms.core.time import utcnow
+from lms.dashboards.scope import region_scope, visible_enrolments
+from lms.exercises.models import Submission
+from lms.extensions import db
+from lms.progress.models import Cohort, CohortCourseStats, Enrolment, RegionCourseStats
+from lms.progress.rollups import STATUSES
+from lms.quizzes.models import Attempt
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class Cell:
+    total: int = 0
+    not_started: int = 0
+    on_track: int = 0
+    behind: int = 0
+    overdue: int = 0
+    completed: int = 0
+    lessons_done: int = 0
+
+    @property
+    def percent(self) -> float | None:
+        return None if not self.total else round(100 * self.completed / self.total, 1)
+
+    def add(self, other: Cell) -> None:
+        for name in ("total", *STATUSES, "lessons_done"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def _cell(row) -> Cell:
+    return Cell(**{name: getattr(row, name) for name in ("total", *STATUSES, "lessons_done")})
+
+
+def live_courses() -> list[Course]:
+    return list(
+        db.session.scalars(sa.select(Course).where(Course.archived_at.is_(None)).order_by(Course.position))
+    )
+
+
+@dataclass
+class OverviewRow:
+    region: Region
+    cells: dict[int, Cell]
+    total: Cell
+
+
+@dataclass
+class Overview:
+    courses: list[Course]
+    rows: list[OverviewRow]
+    totals: dict[int, Cell]
+
+
+def national_overview(viewer: User, *, sort: str = "region") -> Overview:
+    """Regions × courses from the region rollup: one small query whatever the number of candidates."""
+    scope = region_scope(viewer)
+    courses = live_courses()
+    regions_query = sa.select(Region).order_by(Region.code)
+    stats_query = sa.select(RegionCourseStats)
+    if scope is not None:
+        regions_query = regions_query.where(Region.code == scope)
+        stats_query = stats_query.where(RegionCourseStats.region_code == scope)
+    cells: dict[str, dict[int, Cell]] = defaultdict(dict)
+    for row in db.session.scalars(stats_query):
+        cells[row.region_code][row.course_id] = _cell(row)
+    totals = {course.id: Cell() for course in courses}
+    rows = []
+    for region in db.session.scalars(regions_query):
+        region_cells = {course.id: cells[region.code].get(course.id, Cell()) for course in courses}
+        total = Cell()
+        for course_id, cell in region_cells.items():
+            total.add(cell)
+            totals[course_id].add(cell)
+        rows.append(OverviewRow(region, region_cells, total))
+    if sort.startswith("course-") and sort[7:].isdigit():
+        course_id = int(sort[7:])
+        rows.sort(key=lambda row: (row.cells.get(course_id, Cell()).percent or -1, row.region.code))
+    elif sort == "behind":
+        rows.sort(key=lambda row: (-(row.total.behind + row.total.overdue), row.region.code))
+    elif sort == "name":
+        rows.sort(key=lambda row: row.region.name_ru)
+    return Overview(courses, rows, totals)
+
+
+@dataclass
+class RegionFilters:
+    cohort: int | None = None
+    course: int | None = None
+    status: str = ""
+    inactive_days: int | None = None
+
+    @classmethod
+    def from_args(cls, args: MultiDict) -> RegionFilters:
+        def number(name: str, limit: int = 10**9) -> int | None:
+            value = args.get(name, "")
+            return int(value) if value.isdigit() and int(value) < limit else None
+
+        status = args.get("status", "")
+        return cls(
+            number("cohort"), number("course"), status if status in STATUSES else "", number("inactive", 3650)
+        )
+
+    def as_args(self) -> dict[str, str]:
+        values = {
+            "cohort": self.cohort,
+            "course": self.course,
+            "status": self.status,
+            "inactive": self.inactive_days,
+        }
+        return {key: str(value) for key, value in values.items() if value not in (None, "")}
+
+
+def region_enrolments(viewer: User, region_code: str, filters: RegionFilters) -> sa.Select:
+    """The one query behind the region page's list and its exports."""
+    query = (
+        visible_enrolments(viewer)
+        .where(Enrolment.region_code == region_code)
+        .join(User, User.id == Enrolment.user_id)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(Course.archived_at.is_(None))
+    )
+    if filters.cohort is not None:
+        query = query.where(Enrolment.cohort_id == filters.cohort)
+    if filters.course is not None:
+        query = query.where(Enrolment.course_id == filters.course)
+    if filters.status:
+        query = query.where(Enrolment.status == filters.status)
+    if filters.inactive_days is not None:
+        cutoff = utcnow() - timedelta(days=filters.inactive_days)
+        query = query.where(sa.or_(Enrolment.last_activity_at.is_(None), Enrolment.last_activity_at < cutoff))
+    return query.order_by(User.full_name, User.username, Course.position, Enrolment.id)
+
+
+@dataclass
+class CandidateRow:
+    enrolment: Enrolment
+    user: User
+    course: Course
+    cohort: Cohort | None
+    best_quiz: float | None = None
+    quiz_attempts: int = 0
+    exercises: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def percent(self) -> float:
+        total = self.course.lesson_count
+        return 0.0 if not total else round(100 * self.enrolment.lessons_done / total, 1)
+
+
+def candidate_rows(query: sa.Select, *, limit: int | None = None, offset: int = 0) -> list[CandidateRow]:
+    """Rows with quiz and exercise figures, fetched for exactly the candidates listed."""
+    query = query.add_columns(User, Course)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    results = db.session.execute(query).all()
+    cohorts = {c.id: c for c in db.session.scalars(sa.select(Cohort))} if results else {}
+    rows = [CandidateRow(e, u, c, cohorts.get(e.cohort_id)) for e, u, c in results]
+    user_ids = list({row.user.id for row in rows})
+    if not user_ids:
+        return rows
+    quiz = defaultdict(lambda: [None, 0])
+    from lms.content.models import Lesson
+
+    for user_id, course_id, best, count in db.session.execute(
+        sa.select(Attempt.user_id, Lesson.course_id, sa.func.max(Attempt.percent), sa.func.count())
+        .join(Lesson, Lesson.id == Attempt.quiz_id)
+        .where(Attempt.user_id.in_(user_ids), Attempt.submitted_at.is_not(None))
+        .group_by(Attempt.user_id, Lesson.course_id)
+    ):
+        quiz[(user_id, course_id)] = [best, count]
+    exercises: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
+    for user_id, course_id, status, count in db.session.execute(
+        sa.select(Submission.user_id, Lesson.course_id, Submission.status, sa.func.count())
+        .join(Lesson, Lesson.id == Submission.item_id)
+        .where(Submission.user_id.in_(user_ids))
+        .group_by(Submission.user_id, Lesson.course_id, Submission.status)
+    ):
+        exercises[(user_id, course_id)][status] = count
+    for row in rows:
+        row.best_quiz, row.quiz_attempts = quiz[(row.user.id, row.course.id)]
+        row.exercises = exercises.get((row.user.id, row.course.id), {})
+    return rows
+
+
+def count_rows(query: sa.Select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+
+
+def region_cohorts(region_code: str) -> list[tuple[Cohort, list[tuple[Course, Cell, date | None]]]]:
+    cohorts = db.session.scalars(
+        sa.select(Cohort).where(Cohort.region_code == region_code).order_by(Cohort.starts_on, Cohort.name)
+    ).all()
+    courses = {course.id: course for course in live_courses()}
+    stats = defaultdict(dict)
+    if cohorts:
+        for row in db.session.scalars(
+            sa.select(CohortCourseStats).where(CohortCourseStats.cohort_id.in_([c.id for c in cohorts]))
+        ):
+            stats[row.cohort_id][row.course_id] = _cell(row)
+    out = []
+    for cohort in cohorts:
+        items = []
+        for link in cohort.courses:
+            if link.course_id in courses:
+                items.append(
+                    (courses[link.course_id], stats[cohort.id].get(link.course_id, Cell()), link.due_on)
+                )
+        out.append((cohort, items))
+    return out
+
+
+def weekly_completions(
+    viewer: User, region_code: str, filters: RegionFilters
+) -> tuple[list, int, date | None]:
+    """Completions per ISO week for the filtered enrolments, their total and the latest due date."""
+    from lms.dashboards.charts import WeekPoint
+
+    query = region_enrolments(viewer, region_code, filters).order_by(None)
+    sub = query.subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(sub))
+    due = db.session.scalar(sa.select(sa.func.max(sub.c.due_on)))
+    counts: dict[date, int] = defaultdict(int)
+    for (completed_at,) in db.session.execute(
+        sa.select(sub.c.completed_at).where(sub.c.completed_at.is_not(None))
+    ):
+        if isinstance(completed_at, datetime):
+            day = completed_at.date()
+            counts[day - timedelta(days=day.weekday())] += 1
+    points = []
+    if counts:
+        week, last = min(counts), max(counts)
+        while week <= last:
+            points.append(WeekPoint(week, counts.get(week, 0)))
+            week += timedelta(days=7)
+    return points, total, due

@@ -1,0 +1,197 @@
+"""Coordinator dashboards: national overview, region page with exports, candidate drill-down."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.accounts.models import Region
+from lms.core.i18n import select_locale
+from lms.core.roles import Role, role_required
+from lms.dashboards import candidate as candidate_service
+from lms.dashboards import services
+from lms.dashboards.scope import candidate_or_404, region_scope, require_region
+from lms.extensions import db
+from lms.progress.models import Cohort
+
+bp = Blueprint("dashboards", __name__, url_prefix="/dashboard")
+VIEWERS = (Role.COORDINATOR, Role.ADMIN)
+
+
+@bp.route("/")
+@role_required(*VIEWERS)
+def overview():
+    sort = request.args.get("sort", "region")
+    return render_template(
+        "dashboards/overview.html",
+        overview=services.national_overview(current_user, sort=sort),
+        sort=sort,
+        scope=region_scope(current_user),
+    )
+
+
+def _region_or_404(code: str) -> Region:
+    require_region(current_user, code)
+    region = db.session.get(Region, code)
+    if region is None:
+        abort(404)
+    return region
+
+
+@bp.route("/regions/<code>")
+@role_required(*VIEWERS)
+def region(code: str):
+    region = _region_or_404(code)
+    filters = services.RegionFilters.from_args(request.args)
+    page = max(1, request.args.get("page", 1, type=int))
+    query = services.region_enrolments(current_user, region.code, filters)
+    total = services.count_rows(query)
+    rows = services.candidate_rows(query, limit=services.PAGE_SIZE, offset=(page - 1) * services.PAGE_SIZE)
+    points, chart_total, due = services.weekly_completions(current_user, region.code, filters)
+    from lms.dashboards.charts import ChartLabels, completion_chart, completion_table
+
+    labels = ChartLabels(
+        weekly=_("Completions per week"),
+        cumulative=_("Completed, cumulative %%").replace("%%", "%"),
+        due=_("Due date"),
+        week=_("Week"),
+        summary=_("{completed} of {total} completed ({percent} %); due {due}"),
+    )
+    chart = completion_chart(
+        points,
+        total=chart_total,
+        due=due,
+        title=_("Completions in %(region)s", region=region.display_name(select_locale())),
+        labels=labels,
+    )
+    cohorts = db.session.scalars(
+        sa.select(Cohort).where(Cohort.region_code == region.code).order_by(Cohort.name)
+    ).all()
+    return render_template(
+        "dashboards/region.html",
+        region=region,
+        filters=filters,
+        rows=rows,
+        total=total,
+        page=page,
+        has_next=page * services.PAGE_SIZE < total,
+        courses=services.live_courses(),
+        cohorts=cohorts,
+        cohort_stats=services.region_cohorts(region.code),
+        chart=chart,
+        chart_rows=completion_table(points, chart_total),
+    )
+
+
+EXPORT_COLUMNS = (
+    ("full_name", "text"),
+    ("username", "text"),
+    ("region", "text"),
+    ("cohort", "text"),
+    ("course", "text"),
+    ("percent", "percent"),
+    ("lessons_done", "int"),
+    ("lessons_total", "int"),
+    ("status", "text"),
+    ("last_activity", "datetime"),
+    ("due_on", "date"),
+    ("best_quiz", "percent"),
+    ("quiz_attempts", "int"),
+    ("exercises_accepted", "int"),
+)
+
+
+def _export_columns():
+    from lms.dashboards.export import Column
+
+    titles = {
+        "full_name": _("Full name"),
+        "username": _("Username"),
+        "region": _("Region"),
+        "cohort": _("Cohort"),
+        "course": _("Course"),
+        "percent": _("Progress, %%").replace("%%", "%"),
+        "lessons_done": _("Items done"),
+        "lessons_total": _("Items in course"),
+        "status": _("Status"),
+        "last_activity": _("Last activity"),
+        "due_on": _("Due date"),
+        "best_quiz": _("Best quiz result, %%").replace("%%", "%"),
+        "quiz_attempts": _("Quiz attempts"),
+        "exercises_accepted": _("Assignments accepted"),
+    }
+    return [Column(key, titles[key], kind) for key, kind in EXPORT_COLUMNS]
+
+
+def export_values(row: services.CandidateRow) -> dict:
+    return {
+        "full_name": row.user.full_name,
+        "username": row.user.username,
+        "region": row.enrolment.region_code,
+        "cohort": row.cohort.name if row.cohort else "",
+        "course": row.course.title,
+        "percent": row.percent,
+        "lessons_done": row.enrolment.lessons_done,
+        "lessons_total": row.course.lesson_count,
+        "status": status_label(row.enrolment.status),
+        "last_activity": row.enrolment.last_activity_at,
+        "due_on": row.enrolment.due_on,
+        "best_quiz": row.best_quiz,
+        "quiz_attempts": row.quiz_attempts,
+        "exercises_accepted": row.exercises.get("accepted", 0),
+    }
+
+
+def status_label(status: str) -> str:
+    return {
+        "not_started": _("not started"),
+        "on_track": _("on track"),
+        "behind": _("behind"),
+        "overdue": _("overdue"),
+        "completed": _("completed"),
+    }.get(status, status)
+
+
+@bp.app_template_global()
+def dashboard_status(status: str) -> str:
+    return status_label(status)
+
+
+@bp.route("/regions/<code>/export.<fmt>")
+@role_required(*VIEWERS)
+def export(code: str, fmt: str):
+    """Exactly the rows of the region page (same query, same filters), all pages."""
+    from lms.dashboards.export import to_csv, to_xlsx
+
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    region = _region_or_404(code)
+    filters = services.RegionFilters.from_args(request.args)
+    rows = (
+        export_values(row)
+        for row in services.candidate_rows(services.region_enrolments(current_user, region.code, filters))
+    )
+    columns = _export_columns()
+    if fmt == "csv":
+        body, mimetype = to_csv(columns, rows), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = (
+            to_xlsx(columns, rows),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="region-{region.code}.{fmt}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/candidates/<int:user_id>")
+@role_required(*VIEWERS)
+def candidate(user_id: int):
+    user = candidate_or_404(current_user, user_id)
+    return render_template("dashboards/candidate.html", record=candidate_service.candidate_record(user))
+
+
+from lms.dashboards import cohort_views  # noqa: E402,F401  (registers the cohort pages on bp)
