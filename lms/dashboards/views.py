@@ -40,6 +40,14 @@ def _region_or_404(code: str) -> Region:
     return region
 
 
+def _requested_region() -> str | None:
+    """The ?region= filter, checked against scope: a regional coordinator asking for another is a 404."""
+    requested = request.args.get("region") or None
+    if requested:
+        _region_or_404(requested)
+    return region_scope(current_user) or requested
+
+
 @bp.route("/regions/<code>")
 @role_required(*VIEWERS)
 def region(code: str):
@@ -195,3 +203,53 @@ def candidate(user_id: int):
 
 
 from lms.dashboards import cohort_views  # noqa: E402,F401  (registers the cohort pages on bp)
+
+
+@bp.route("/at-risk")
+@role_required(*VIEWERS)
+def at_risk():
+    from lms.dashboards.insights import at_risk as risk_lists
+
+    region_code = _requested_region()
+    days = request.args.get("inactive", 7, type=int)
+    days = days if days is not None and 0 < days < 3650 else 7
+    lists = risk_lists(current_user, region_code=region_code, inactive_days=days)
+    regions = db.session.scalars(sa.select(Region).order_by(Region.code)).all()
+    return render_template(
+        "dashboards/at_risk.html",
+        lists=lists,
+        region_code=region_code,
+        days=days,
+        regions=regions,
+        scope=region_scope(current_user),
+    )
+
+
+@bp.route("/courses/<course_key>")
+@role_required(*VIEWERS)
+def course_heatmap(course_key: str):
+    from lms.content.services import live_course_or_404
+    from lms.dashboards.insights import heatmap
+
+    course = live_course_or_404(course_key)
+    region_code = _requested_region()
+    cohort_id = request.args.get("cohort", type=int)
+    page = max(1, request.args.get("page", 1, type=int))
+    data = heatmap(
+        current_user,
+        course,
+        region_code=region_code,
+        cohort_id=cohort_id,
+        module_key=request.args.get("module"),
+        page=page,
+    )
+    regions = db.session.scalars(sa.select(Region).order_by(Region.code)).all()
+    return render_template(
+        "dashboards/heatmap.html",
+        data=data,
+        page=page,
+        region_code=region_code,
+        regions=regions,
+        scope=region_scope(current_user),
+        has_next=page * 50 < data.total,
+    )

@@ -105,3 +105,43 @@ def test_candidate_sees_due_dates(client, auth, world):
     auth.login("msk1")
     html = client.get("/").get_data(as_text=True)
     assert 'id="due-title"' in html
+
+
+def test_at_risk_lists_not_started_apart(client, auth, world, make_user):
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from lms.core.time import utcnow
+    from lms.extensions import db
+    from lms.progress.models import Enrolment
+
+    db.session.execute(sa.update(Enrolment).values(enrolled_at=utcnow() - timedelta(days=10)))
+    db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.user_id == world.moscow[1])
+        .values(last_activity_at=utcnow() - timedelta(days=9))
+    )
+    db.session.commit()
+    make_user("pavel", role="coordinator", region="77")
+    auth.login("pavel")
+    html = client.get("/dashboard/at-risk").get_data(as_text=True)
+    inactive = re.search(r'id="list-inactive">(.*?)</section>', html, re.S).group(1)
+    not_started = re.search(r'id="list-not_started">(.*?)</section>', html, re.S).group(1)
+    assert f'data-user="{world.moscow[1]}"' in inactive
+    assert (
+        f'data-user="{world.moscow[2]}"' in not_started and f'data-user="{world.moscow[2]}"' not in inactive
+    )
+    assert "tver0" not in html and client.get("/dashboard/at-risk?region=69").status_code == 404
+
+
+def test_heatmap_marks_states_in_text_too(client, auth, world, make_user):
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    html = client.get("/dashboard/courses/tiny-course?region=77").get_data(as_text=True)
+    done_row = re.search(rf'<tr data-user="{world.moscow[0]}">(.*?)</tr>', html, re.S).group(1)
+    assert "heat-done" in done_row and "✓" in done_row
+    fresh_row = re.search(rf'<tr data-user="{world.moscow[2]}">(.*?)</tr>', html, re.S).group(1)
+    assert "heat-none" in fresh_row
+    module_link = re.search(r'href="(/dashboard/courses/tiny-course\?module=[^"]+)"', html).group(1)
+    assert client.get(module_link.replace("&amp;", "&")).status_code == 200

@@ -1,0 +1,165 @@
+"""At-risk lists and the course heatmap, both scoped by the viewer and bounded per page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.content.models import Course, Lesson, Module
+from lms.core.time import utcnow
+from lms.dashboards.scope import visible_enrolments
+from lms.extensions import db
+from lms.progress.models import Enrolment, LessonProgress
+from lms.quizzes.models import Attempt
+
+AT_RISK_LIMIT = 200
+NOT_STARTED_GRACE = timedelta(days=7)
+
+
+@dataclass
+class RiskList:
+    key: str
+    rows: list[tuple[Enrolment, User, Course]]
+    total: int
+
+
+def at_risk(viewer: User, *, region_code: str | None = None, inactive_days: int = 7) -> list[RiskList]:
+    """Struggling candidates (inactive, failing quizzes, overdue), and apart from them the never-started."""
+    now = utcnow()
+    base = (
+        visible_enrolments(viewer)
+        .join(User, User.id == Enrolment.user_id)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(Course.archived_at.is_(None), Enrolment.completed_at.is_(None))
+    )
+    if region_code:
+        base = base.where(Enrolment.region_code == region_code)
+    failed_twice = (
+        sa.select(Attempt.user_id, Lesson.course_id)
+        .join(Lesson, Lesson.id == Attempt.quiz_id)
+        .where(Attempt.submitted_at.is_not(None))
+        .group_by(Attempt.user_id, Attempt.quiz_id, Lesson.course_id)
+        .having(
+            sa.func.sum(sa.case((Attempt.passed.is_(False), 1), else_=0)) >= 2,
+            sa.func.sum(sa.case((Attempt.passed.is_(True), 1), else_=0)) == 0,
+        )
+        .subquery()
+    )
+    lists = {
+        "inactive": base.where(
+            Enrolment.last_activity_at.is_not(None),
+            Enrolment.last_activity_at < now - timedelta(days=inactive_days),
+        ),
+        "failed_quiz": base.join(
+            failed_twice,
+            sa.and_(
+                failed_twice.c.user_id == Enrolment.user_id, failed_twice.c.course_id == Enrolment.course_id
+            ),
+        ),
+        "overdue": base.where(Enrolment.status == "overdue"),
+        "not_started": base.where(
+            Enrolment.last_activity_at.is_(None), Enrolment.enrolled_at < now - NOT_STARTED_GRACE
+        ),
+    }
+    out = []
+    for key, query in lists.items():
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+        rows = db.session.execute(
+            query.add_columns(User, Course)
+            .order_by(Enrolment.last_activity_at.nulls_first(), User.username)
+            .limit(AT_RISK_LIMIT)
+        ).all()
+        out.append(RiskList(key, [tuple(row) for row in rows], total))
+    return out
+
+
+@dataclass
+class HeatRow:
+    user: User
+    enrolment: Enrolment
+    cells: dict[int, tuple[int, int, bool]] = field(
+        default_factory=dict
+    )  # column id -> (done, total, started)
+
+
+@dataclass
+class Heatmap:
+    course: Course
+    columns: list  # modules, or the lessons of one module
+    rows: list[HeatRow]
+    total: int
+    module: Module | None
+
+
+def heatmap(
+    viewer: User,
+    course: Course,
+    *,
+    region_code: str | None,
+    cohort_id: int | None,
+    module_key: str | None,
+    page: int,
+    page_size: int = 50,
+) -> Heatmap:
+    """Candidates × modules (or × lessons of one module), for one page of candidates."""
+    modules = db.session.scalars(
+        sa.select(Module)
+        .where(Module.course_id == course.id, Module.archived_at.is_(None))
+        .order_by(Module.position)
+    ).all()
+    lessons = db.session.scalars(
+        sa.select(Lesson)
+        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
+        .order_by(Lesson.position)
+    ).all()
+    module = next((m for m in modules if m.key == module_key), None) if module_key else None
+    query = (
+        visible_enrolments(viewer)
+        .where(Enrolment.course_id == course.id)
+        .join(User, User.id == Enrolment.user_id)
+    )
+    if region_code:
+        query = query.where(Enrolment.region_code == region_code)
+    if cohort_id is not None:
+        query = query.where(Enrolment.cohort_id == cohort_id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    results = db.session.execute(
+        query.add_columns(User)
+        .order_by(User.full_name, User.username)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    rows = [HeatRow(user, enrolment) for enrolment, user in results]
+    user_ids = [row.user.id for row in rows]
+    status: dict[tuple[int, int], bool] = {}
+    if user_ids:
+        for user_id, lesson_id, completed_at in db.session.execute(
+            sa.select(LessonProgress.user_id, LessonProgress.lesson_id, LessonProgress.completed_at)
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(LessonProgress.user_id.in_(user_ids), Lesson.course_id == course.id)
+        ):
+            status[(user_id, lesson_id)] = completed_at is not None
+    if module is not None:
+        columns = [lesson for lesson in lessons if lesson.module_id == module.id]
+        for row in rows:
+            for lesson in columns:
+                state = status.get((row.user.id, lesson.id))
+                row.cells[lesson.id] = (1 if state else 0, 1, state is not None)
+    else:
+        columns = list(modules)
+        by_module = defaultdict(list)
+        for lesson in lessons:
+            by_module[lesson.module_id].append(lesson)
+        for row in rows:
+            for mod in columns:
+                states = [status.get((row.user.id, lesson.id)) for lesson in by_module[mod.id]]
+                row.cells[mod.id] = (
+                    sum(1 for s in states if s),
+                    len(states),
+                    any(s is not None for s in states),
+                )
+    return Heatmap(course, columns, rows, total, module)
