@@ -10,6 +10,7 @@ import csv
 import io
 import math
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,6 +39,9 @@ KIND_WIDTHS = {"text": 8, "int": 8, "float": 10, "percent": 8, "date": 10, "date
 MAX_WIDTH = 60
 SHEET_NAME_MAX = 31
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+# No database hands out lone surrogates, but one stray in a str must not break a download.
+SURROGATES = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
 
 WORKBOOK_OPTIONS = {
     # Rows stream to a temporary file instead of piling up as Python objects. XlsxWriter turns
@@ -84,7 +88,11 @@ def to_csv(columns: list[Column], rows: Iterable[Mapping[str, object]]) -> bytes
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow([neutralise(column.title) for column in columns])
     writer.writerows([field(row.get(key)) for key, field in plan] for row in rows)
-    return buffer.getvalue().encode("utf-8")
+    text = buffer.getvalue()
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return SURROGATES.sub(REPLACEMENT, text).encode("utf-8")
 
 
 def to_xlsx(
@@ -92,7 +100,19 @@ def to_xlsx(
 ) -> bytes:
     """One-sheet XLSX workbook: bold frozen header, typed numbers and dates, text never a formula."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
+    # constant_memory rows live in a named temporary file that XlsxWriter removes only in close();
+    # our own directory takes it away even when reading the rows fails halfway.
+    with (
+        tempfile.TemporaryDirectory(prefix="lms-export-") as tmpdir,
+        xlsxwriter.Workbook(buffer, {**WORKBOOK_OPTIONS, "tmpdir": tmpdir}) as workbook,
+    ):
+        _fill_sheet(workbook, columns, rows, sheet)
+    return buffer.getvalue()
+
+
+def _fill_sheet(
+    workbook: xlsxwriter.Workbook, columns: list[Column], rows: Iterable[Mapping[str, object]], sheet: str
+) -> None:
     worksheet = workbook.add_worksheet(_sheet_name(sheet))
     header = workbook.add_format({"bold": True})
     percent = workbook.add_format({"num_format": PERCENT_FORMAT})
@@ -106,7 +126,7 @@ def to_xlsx(
 
     widths = [max(len(column.title), KIND_WIDTHS[column.kind]) for column in columns]
     for index, column in enumerate(columns):
-        write_string(0, index, _unrich(neutralise(column.title)), header)
+        write_string(0, index, _xlsx_text(neutralise(column.title)), header)
     worksheet.freeze_panes(1, 0)
 
     plan = [
@@ -120,7 +140,7 @@ def to_xlsx(
                 continue
             if isinstance(value, str):
                 if value:
-                    write_string(row_number, index, _unrich(value))
+                    write_string(row_number, index, _xlsx_text(value))
                     widths[index] = max(widths[index], len(value))
             elif isinstance(value, datetime):
                 write_datetime(row_number, index, value, moment)
@@ -131,8 +151,6 @@ def to_xlsx(
 
     for index, width in enumerate(widths):
         worksheet.set_column(index, index, min(width + 2, MAX_WIDTH))
-    workbook.close()
-    return buffer.getvalue()
 
 
 def _text(value: object) -> str:
@@ -237,12 +255,14 @@ _CSV_FIELDS: dict[str, Callable[[object], str | int]] = {
 }
 
 
-def _unrich(value: str) -> str:
-    """Keep text XlsxWriter would take for rich-string XML out of that path.
+def _xlsx_text(value: str) -> str:
+    """Text as XlsxWriter must receive it: no lone surrogates, nothing it takes for rich-string XML.
 
     XlsxWriter writes any string that starts with `<r>` and ends with `</r>` into the sheet
-    unescaped, so such text could smuggle in `<f>` formula elements past write_string().
+    unescaped, so such text could smuggle `<f>` formula elements past write_string(). A lone
+    surrogate cannot be written as UTF-8 and would abort the whole file.
     """
+    value = SURROGATES.sub(REPLACEMENT, value)
     if value.startswith("<r>") and value.endswith("</r>"):
         return "'" + value
     return value

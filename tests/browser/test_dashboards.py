@@ -1,0 +1,49 @@
+"""Coordinator journeys: national overview down to a candidate and an export; a regional view."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from playwright.sync_api import expect
+
+from tests.dashboards.conftest import world  # noqa: F401  (fixture)
+
+PASSWORD = "correct-horse-battery"
+
+
+def test_national_coordinator_drills_down_and_exports(page, live_server, login, world, make_user):  # noqa: F811
+    make_user("olga", role="coordinator", full_name="Ольга")
+    login("olga", PASSWORD)
+    page.get_by_role("link", name="Мониторинг").click()
+    expect(page.get_by_role("heading", name="Прохождение по регионам")).to_be_visible()
+    moscow = page.locator('tr[data-region="77"]')
+    expect(moscow).to_contain_text("33.3%")
+    moscow.locator("a.cell-link").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/regions/77\?course=\d+"))
+    expect(page.locator("#candidates tbody tr")).to_have_count(3)
+    expect(page.locator("figure.chart svg[role=img]")).to_be_visible()
+
+    page.get_by_label("Статус").select_option("not_started")
+    page.get_by_role("button", name="Применить").click()
+    expect(page.locator("#candidates tbody tr")).to_have_count(1)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Выгрузить CSV").click()
+    content = open(download_info.value.path(), encoding="utf-8-sig").read()
+    rows = list(csv.reader(io.StringIO(content)))
+    assert len(rows) == 2 and rows[1][0] == "Кандидат 2"
+
+    page.locator("#candidates tbody tr th a").first.click()
+    expect(page.get_by_role("heading", name=re.compile("Кандидат 2"))).to_be_visible()
+
+
+def test_regional_coordinator_sees_only_their_region(page, live_server, login, world, make_user):  # noqa: F811
+    make_user("pavel", role="coordinator", region="77")
+    login("pavel", PASSWORD)
+    page.goto(f"{live_server}/dashboard/")
+    expect(page.locator("tr[data-region]")).to_have_count(1)
+    expect(page.locator('tr[data-region="77"]')).to_be_visible()
+    response = page.goto(f"{live_server}/dashboard/regions/69")
+    assert response.status == 404
+    page.goto(f"{live_server}/dashboard/at-risk")
+    expect(page.get_by_text("Кандидат 2")).to_be_visible()
