@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -29,7 +30,7 @@ def test_national_coordinator_drills_down_and_exports(page, live_server, login, 
     expect(page.locator("#candidates tbody tr")).to_have_count(1)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Выгрузить CSV").click()
-    content = open(download_info.value.path(), encoding="utf-8-sig").read()
+    content = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(content)))
     assert len(rows) == 2 and rows[1][0] == "Кандидат 2"
 
