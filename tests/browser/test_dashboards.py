@@ -47,4 +47,5 @@ def test_regional_coordinator_sees_only_their_region(page, live_server, login, w
     response = page.goto(f"{live_server}/dashboard/regions/69")
     assert response.status == 404
     page.goto(f"{live_server}/dashboard/at-risk")
-    expect(page.get_by_text("Кандидат 2")).to_be_visible()
+    expect(page.get_by_role("heading", name="В зоне риска", level=1)).to_be_visible()
+    expect(page.get_by_label("Регион")).to_have_count(0)  # no region choice for a regional coordinator
