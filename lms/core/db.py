@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lms.extensions import db
@@ -17,4 +18,8 @@ def insert_or_ignore(model: type, values: dict[str, Any], conflict_columns: list
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
-    return db.session.execute(statement).rowcount == 1
+    # RETURNING tells whether a row was written; psycopg reports no rowcount for this INSERT.
+    # Flush first so rows this insert depends on are already written.
+    db.session.flush()
+    statement = statement.returning(sa.literal_column("1"))
+    return db.session.connection().execute(statement).first() is not None

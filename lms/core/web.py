@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -40,6 +40,13 @@ def init_app(app: Flask) -> None:
     def _dict_without(mapping: dict, *keys: str) -> dict:
         """Query arguments minus some keys, for pagination links that keep the filters."""
         return {key: value for key, value in mapping.items() if key not in keys}
+
+    @app.before_request
+    def _refuse_nul_bytes():
+        """No form or URL value may carry a NUL byte: PostgreSQL text cannot store one."""
+        values = [*request.args.values(), *request.form.values(), request.path]
+        if any("\x00" in value for value in values):
+            abort(400)
 
     @app.after_request
     def _security_headers(response):
