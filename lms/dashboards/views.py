@@ -253,3 +253,45 @@ def course_heatmap(course_key: str):
         scope=region_scope(current_user),
         has_next=page * 50 < data.total,
     )
+
+
+@bp.route("/candidates/<int:user_id>/submissions/<int:submission_id>")
+@role_required(*VIEWERS)
+def submission(user_id: int, submission_id: int):
+    """Read-only view of a candidate's submission and its review history, for coordinators."""
+    from lms.exercises.models import Submission
+    from lms.exercises.services import latest_grading, live_attachments
+
+    user = candidate_or_404(current_user, user_id)
+    found = db.session.get(Submission, submission_id)
+    if found is None or found.user_id != user.id:
+        abort(404)
+    return render_template(
+        "dashboards/submission.html",
+        user=user,
+        submission=found,
+        payload=found.snapshot.payload,
+        grading=latest_grading(found),
+        attachments=live_attachments(found),
+    )
+
+
+@bp.route("/candidates/<int:user_id>/playthroughs/<int:playthrough_id>")
+@role_required(*VIEWERS)
+def playthrough(user_id: int, playthrough_id: int):
+    """Read-only debrief of a candidate's conversation, for coordinators."""
+    from lms.exercises import scenario as scenario_rules
+    from lms.exercises.models import Playthrough
+
+    user = candidate_or_404(current_user, user_id)
+    found = db.session.get(Playthrough, playthrough_id)
+    if found is None or found.user_id != user.id or found.finished_at is None:
+        abort(404)
+    payload = found.snapshot.payload
+    return render_template(
+        "dashboards/playthrough.html",
+        user=user,
+        playthrough=found,
+        report=scenario_rules.debrief(payload, found.state),
+        payload=payload,
+    )

@@ -145,3 +145,15 @@ def test_heatmap_marks_states_in_text_too(client, auth, world, make_user):
     assert "heat-none" in fresh_row
     module_link = re.search(r'href="(/dashboard/courses/tiny-course\?module=[^"]+)"', html).group(1)
     assert client.get(module_link.replace("&amp;", "&")).status_code == 200
+
+
+def test_read_only_exercise_pages_are_scoped(client, auth, world, make_user):
+    make_user("pavel", role="coordinator", region="77")
+    auth.login("pavel")
+    for user_id in world.tver:
+        for path in (
+            f"/dashboard/candidates/{user_id}/submissions/1",
+            f"/dashboard/candidates/{user_id}/playthroughs/1",
+        ):
+            assert client.get(path).status_code == 404, path
+    assert client.get(f"/dashboard/candidates/{world.moscow[0]}/submissions/999").status_code == 404

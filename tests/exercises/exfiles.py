@@ -61,8 +61,9 @@ def scenario_graphs(draw: st.DrawFn, max_nodes: int = 7) -> Graph:
     """
     count = draw(st.integers(1, max_nodes))
     keys = [f"n{i}" for i in range(count)]
-    endings = [draw(st.sampled_from([None] * 5 + ["any", GOOD])) if 0 < i < count - 1 else None
-               for i in range(count)]
+    endings = [
+        draw(st.sampled_from([None] * 5 + ["any", GOOD])) if 0 < i < count - 1 else None for i in range(count)
+    ]
     if draw(st.integers(0, 9)):
         endings[-1] = draw(st.sampled_from(["any", GOOD]))
     targets: dict[str, list[str]] = {key: [] for key, ending in zip(keys, endings, strict=True) if not ending}

@@ -84,7 +84,9 @@ def test_attachments_defaults_and_jpeg_names(tmp_path: Path) -> None:
     front = "pass_points: 1\nattachments:\n"
     everything = payload_of(tmp_path / "2", "assignment", front, body)["attachments"]
     assert everything == {
-        "max_files": 3, "max_mb": 10, "types": ["pdf", "docx", "xlsx", "png", "jpg", "jpeg", "webp"]
+        "max_files": 3,
+        "max_mb": 10,
+        "types": ["pdf", "docx", "xlsx", "png", "jpg", "jpeg", "webp"],
     }
     front = "pass_points: 1\nattachments:\n  max_files: 10\n  types: [JPG, .pdf, jpeg]\n"
     chosen = payload_of(tmp_path / "3", "assignment", front, body)["attachments"]

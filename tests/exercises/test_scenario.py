@@ -53,29 +53,51 @@ def test_scenario_and_assignment_kinds_are_registered() -> None:
 def test_fixture_scenario_payload(door: dict) -> None:
     json.dumps(door)  # plain JSON all the way down
     assert door["competencies"] == [
-        {"key": "listening", "label": "Умение слушать"}, {"key": "clarity", "label": "Ясность"},
-        {"key": "law", "label": "Соблюдение закона"}, {"key": "contact", "label": "Просьба о контакте"},
+        {"key": "listening", "label": "Умение слушать"},
+        {"key": "clarity", "label": "Ясность"},
+        {"key": "law", "label": "Соблюдение закона"},
+        {"key": "contact", "label": "Просьба о контакте"},
     ]
     assert (door["start"], door["feedback"], door["counts"]) == ("dver", "immediate", "best")
     assert door["pass"] == {"ending": "good", "min": {"listening": 2}}
     assert door["order"] == ["dver", "vopros", "monolog", "problema", "uspeh", "otkaz"]
     assert [(n["key"], n["line"], n["ending"]) for n in door["nodes"].values()] == [
-        ("dver", 20, None), ("vopros", 29, None), ("monolog", 36, None), ("problema", 43, None),
-        ("uspeh", 52, "good"), ("otkaz", 55, "any"),
+        ("dver", 20, None),
+        ("vopros", 29, None),
+        ("monolog", 36, None),
+        ("problema", 43, None),
+        ("uspeh", 52, "good"),
+        ("otkaz", 55, "any"),
     ]
     dver = door["nodes"]["dver"]
     assert dver["html"] == (
         "<p><strong>Житель</strong> (приоткрыв дверь): «Опять агитаторы? Мне это неинтересно».</p>"
     )
     assert dver["replies"] == [
-        {"index": 0, "html": "Представиться и спросить, удобно ли сейчас говорить", "target": "vopros",
-         "effects": {"listening": 1, "law": 1},
-         "feedback_html": "<p>Хорошее начало: вы уважаете время человека.</p>", "free": False},
-        {"index": 1, "html": "Сразу рассказать о программе кандидата", "target": "monolog",
-         "effects": {"listening": -1}, "feedback_html": "<p>Житель не успел сказать ни слова.</p>",
-         "free": False},
-        {"index": 2, "html": "Напишите, что вы ответите жителю", "target": "vopros", "effects": {},
-         "feedback_html": "", "free": True},
+        {
+            "index": 0,
+            "html": "Представиться и спросить, удобно ли сейчас говорить",
+            "target": "vopros",
+            "effects": {"listening": 1, "law": 1},
+            "feedback_html": "<p>Хорошее начало: вы уважаете время человека.</p>",
+            "free": False,
+        },
+        {
+            "index": 1,
+            "html": "Сразу рассказать о программе кандидата",
+            "target": "monolog",
+            "effects": {"listening": -1},
+            "feedback_html": "<p>Житель не успел сказать ни слова.</p>",
+            "free": False,
+        },
+        {
+            "index": 2,
+            "html": "Напишите, что вы ответите жителю",
+            "target": "vopros",
+            "effects": {},
+            "feedback_html": "",
+            "free": True,
+        },
     ]
     assert door["nodes"]["problema"]["html"].endswith(
         '<p><img alt="Двор" src="/courses/ex-course/assets/01-praktika/img/dot.png"></p>'
@@ -96,24 +118,33 @@ def _play(payload: dict, *choices: int | tuple[int, str]) -> dict:
 
 def test_a_strong_playthrough_passes(door: dict) -> None:
     assert initial_state(door) == {
-        "node": "dver", "path": [], "scores": {"listening": 0, "clarity": 0, "law": 0, "contact": 0},
-        "finished": False, "ending": None,
+        "node": "dver",
+        "path": [],
+        "scores": {"listening": 0, "clarity": 0, "law": 0, "contact": 0},
+        "finished": False,
+        "ending": None,
     }
     state = _play(door, 0, 0, 1)
     assert state == {
         "node": "uspeh",
         "path": [
-            {"node": "dver", "reply": 0}, {"node": "vopros", "reply": 0}, {"node": "problema", "reply": 1}
+            {"node": "dver", "reply": 0},
+            {"node": "vopros", "reply": 0},
+            {"node": "problema", "reply": 1},
         ],
         "scores": {"listening": 3, "clarity": 2, "law": 1, "contact": 2},
-        "finished": True, "ending": "uspeh",
+        "finished": True,
+        "ending": "uspeh",
     }
     assert passes(door, state)
     report = debrief(door, state)
     assert report["passed"] and report["good"] and report["finished"] and report["ending"] == "uspeh"
     assert all(step["strong"] and step["strong_html"] is None for step in report["steps"])
     assert [(s["key"], s["score"], s["best"], s["min"]) for s in report["scores"]] == [
-        ("listening", 3, 3, 2), ("clarity", 2, 2, None), ("law", 1, 1, None), ("contact", 2, 2, None),
+        ("listening", 3, 3, 2),
+        ("clarity", 2, 2, None),
+        ("law", 1, 1, None),
+        ("contact", 2, 2, None),
     ]
 
 
@@ -127,7 +158,9 @@ def test_the_loop_back_costs_points_and_the_debrief_shows_stronger_replies(door:
     assert not report["passed"] and report["good"]
     first, _back, free, *_rest = report["steps"]
     assert (first["reply_html"], first["strong"], first["strong_reply"]) == (
-        "Сразу рассказать о программе кандидата", False, 0
+        "Сразу рассказать о программе кандидата",
+        False,
+        0,
     )
     assert first["strong_html"] == "Представиться и спросить, удобно ли сейчас говорить"
     assert first["feedback_html"] == "<p>Житель не успел сказать ни слова.</p>"
@@ -159,8 +192,9 @@ def test_a_bad_ending_fails_and_an_unfinished_playthrough_neither_passes_nor_end
         ((0, 1), 0, None, "the playthrough is finished"),
     ],
 )
-def test_invalid_choices_raise_value_error(door: dict, choices: tuple, index: object, text: str | None,
-                                           message: str) -> None:
+def test_invalid_choices_raise_value_error(
+    door: dict, choices: tuple, index: object, text: str | None, message: str
+) -> None:
     state = _play(door, *choices)
     before = json.dumps(state)
     with pytest.raises(ValueError, match=message):
@@ -259,7 +293,9 @@ def test_reply_syntax_variants(tmp_path: Path) -> None:
     a = payload["nodes"]["a"]
     assert a["html"] == "<p>Текст.</p>\n<pre><code>## not-a-node\n- not a reply\n</code></pre>"
     assert [(r["target"], r["effects"], r["free"]) for r in a["replies"]] == [
-        ("b", {"listening": -2, "clarity": 0}, False), ("b", {}, True), ("end", {"clarity": 3}, False),
+        ("b", {"listening": -2, "clarity": 0}, False),
+        ("b", {}, True),
+        ("end", {"clarity": 3}, False),
     ]
     assert a["replies"][0]["feedback_html"] == "<p>Строка один,\nстрока два.</p>"
     assert payload["start"] == "a" and payload["nodes"]["end"]["ending"] == "good"

@@ -316,3 +316,24 @@ def test_review_pages_are_for_instructors(client, auth, assignment_item, make_us
     fresh()
     submission = db.session.scalar(sa.select(Submission))
     assert client.get(f"/review/submissions/{submission.id}").status_code == 403
+
+
+def test_coordinator_reads_submissions_and_debriefs_without_claiming(
+    client, auth, assignment_item, make_user
+):
+    anna = make_user("anna")
+    make_user("olga", role="coordinator")
+    auth.login("anna")
+    submit_work(auth, text="План встречи")
+    url = start_playthrough(auth)
+    for step, reply in enumerate(GOOD_PATH):
+        choose(auth, url, step, reply)
+    auth.logout()
+    auth.login("olga")
+    html = client.get(f"/dashboard/candidates/{anna.id}").get_data(as_text=True)
+    links = re.findall(r'href="(/dashboard/candidates/\d+/(?:submissions|playthroughs)/\d+)"', html)
+    assert len(set(links)) == 2
+    for link in set(links):
+        assert client.get(link).status_code == 200
+    fresh()
+    assert db.session.scalar(sa.select(Submission)).status == "submitted"  # reading did not claim it
