@@ -68,23 +68,27 @@ def gunicorn(
     threads: int = 1,
     log: Path | None = None,
     timeout: float = 30,
+    app: str = "app:app",
+    cwd: Path = PROJECT_ROOT,
+    ready_path: str = "/login",
 ) -> Iterator[str]:
     """Run `gunicorn app:app` on a free local port until the block ends; yields its base URL.
 
     `threads` above 1 selects the gthread worker class; 1 keeps gunicorn's default sync workers.
+    Another application (`app` importable from `cwd`) is up once `ready_path` answers 200.
     """
     port = free_port()
     command = [str(GUNICORN), "-w", str(workers), "-b", f"{HOST}:{port}"]
     if threads > 1:
         command += ["-k", "gthread", "--threads", str(threads)]
-    command += ["--log-level", "warning", "app:app"]
+    command += ["--log-level", "warning", app]
     output = log.open("ab") if log else subprocess.DEVNULL
     process = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
+        command, cwd=cwd, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
     )
     try:
         try:
-            _wait_until_up(port, process, timeout)
+            _wait_until_up(port, process, timeout, ready_path)
         except RuntimeError as error:
             tail = log.read_text(encoding="utf-8", errors="replace")[-4000:] if log else ""
             raise RuntimeError(f"{error}\n{tail}") from None
@@ -95,14 +99,14 @@ def gunicorn(
             output.close()
 
 
-def _wait_until_up(port: int, process: subprocess.Popen, timeout: float) -> None:
+def _wait_until_up(port: int, process: subprocess.Popen, timeout: float, path: str = "/login") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with code {process.returncode} before answering")
         try:
             connection = http.client.HTTPConnection(HOST, port, timeout=2)
-            connection.request("GET", "/login")
+            connection.request("GET", path)
             status = connection.getresponse().status
             connection.close()
             if status == 200:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import math
 import os
 import platform
-import pstats
 import re
 import sys
 import tempfile
@@ -26,8 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._profile import QueryLog, top_costs
+from bench._profile import login as login_with
 from bench._report import write_section
-from bench._server import CSRF_RE, throwaway_database
+from bench._server import throwaway_database
 from bench.generate import (
     NATIONAL,
     PASSWORD,
@@ -58,6 +60,7 @@ class Page:
     sql_seconds: float = 0.0
     size: int = 0
     problems: list[str] = field(default_factory=list)
+    gc_pause: float = 0.0  # the longest cyclic-GC pause inside a timed request
 
     def percentile(self, share: float) -> float:
         if not self.times:
@@ -71,49 +74,8 @@ class Page:
         return "yes" if self.percentile(share) < self.target else "NO"
 
 
-class QueryLog:
-    """Counts and times the statements sent to the database; keeps SELECTs for EXPLAIN."""
-
-    def __init__(self, engine) -> None:
-        import sqlalchemy as sa
-
-        self.engine = engine
-        self.statements: list[tuple[str, object]] = []
-        self.seconds = 0.0
-        self.started: list[float] = []
-        self.active = False
-        sa.event.listen(engine, "before_cursor_execute", self._before)
-        sa.event.listen(engine, "after_cursor_execute", self._after)
-
-    def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        if self.active:
-            self.statements.append((statement, parameters))
-            self.started.append(time.perf_counter())
-
-    def _after(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        if self.active and self.started:
-            self.seconds += time.perf_counter() - self.started.pop()
-
-    def reset(self) -> None:
-        self.statements, self.seconds, self.started = [], 0.0, []
-
-    def close(self) -> None:
-        import sqlalchemy as sa
-
-        sa.event.remove(self.engine, "before_cursor_execute", self._before)
-        sa.event.remove(self.engine, "after_cursor_execute", self._after)
-
-
 def login(client, username: str) -> None:
-    """Through the real form: GET /login for the CSRF token, then POST the credentials."""
-    match = CSRF_RE.search(client.get("/login").get_data(as_text=True))
-    if match is None:
-        raise RuntimeError("no csrf_token on /login")
-    response = client.post(
-        "/login", data={"username": username, "password": PASSWORD, "csrf_token": match.group(1)}
-    )
-    if response.status_code != 302:
-        raise RuntimeError(f"login of {username} answered {response.status_code}")
+    login_with(client, username, PASSWORD)
 
 
 def csv_rows(expected: int) -> Callable[[bytes], str | None]:
@@ -192,15 +154,19 @@ def measure(app, pages: list[Page], regional: str, log: QueryLog) -> None:
     clients = {"national": app.test_client(), "regional": app.test_client()}
     login(clients["national"], NATIONAL)
     login(clients["regional"], coordinator_name(regional))
+    watch = GcWatch()
+    gc.callbacks.append(watch)
     for page in pages:
         client = clients[page.viewer]
         for run in range(WARMUPS + REPEATS):
+            watch.pauses.clear()
             started = time.perf_counter()
             response = client.get(page.path)
             body = response.get_data()
             seconds = time.perf_counter() - started
             if run >= WARMUPS:
                 page.times.append(seconds)
+                page.gc_pause = max(page.gc_pause, sum(watch.pauses))
             if response.status_code != 200:
                 page.problems.append(f"status {response.status_code}")
                 break
@@ -217,14 +183,30 @@ def measure(app, pages: list[Page], regional: str, log: QueryLog) -> None:
             f"  {page.label:<42} p50 {1000 * page.percentile(0.5):8.1f}  "
             f"p99 {1000 * page.percentile(0.99):8.1f} ms"
             f"  {page.queries:3d} queries ({1000 * page.sql_seconds:6.1f} ms SQL)  {page.size / 1024:7.0f} KB"
+            f"  GC {1000 * page.gc_pause:5.1f} ms"
             + (f"  target {1000 * page.target:.0f} ms: {page.met(0.5)}" if page.target else "")
             + (f"  PROBLEM {'; '.join(page.problems)}" if page.problems else ""),
             flush=True,
         )
+    gc.callbacks.remove(watch)
+
+
+class GcWatch:
+    """Times the cyclic garbage collector's pauses (gc.callbacks), which dominate the p99 spikes."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self.started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+        else:
+            self.pauses.append(time.perf_counter() - self.started)
 
 
 def profile(app, page: Page, regional: str) -> list[str]:
-    """cProfile around a few requests of a page that missed its target; the top own-time costs."""
+    """cProfile around a few requests of a page that missed its target."""
     client = app.test_client()
     login(client, NATIONAL if page.viewer == "national" else coordinator_name(regional))
     client.get(page.path)
@@ -233,34 +215,7 @@ def profile(app, page: Page, regional: str) -> list[str]:
     for _ in range(PROFILED):
         client.get(page.path).get_data()
     profiler.disable()
-    stats = pstats.Stats(profiler)
-    total = stats.total_tt  # type: ignore[attr-defined]
-    rows = []
-    for (filename, line, name), (_, calls, own, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
-        rows.append((own, cumulative, calls, _short(filename, line, name)))
-    by_own = sorted(rows, reverse=True)[:12]
-    ours = sorted((row for row in rows if "/lms/" in row[3] or "templates" in row[3]), key=lambda r: -r[1])[
-        :8
-    ]
-    lines = [f"{page.label}: {1000 * total / PROFILED:.0f} ms per request under the profiler"]
-    lines += [
-        f"    own {100 * own / total:5.1f} %  cum {100 * cum / total:5.1f} %  {calls:>8} calls  {where}"
-        for own, cum, calls, where in by_own
-    ]
-    lines.append("    app code by cumulative time:")
-    lines += [
-        f"    cum {100 * cum / total:5.1f} %  own {100 * own / total:5.1f} %  {calls:>8} calls  {where}"
-        for own, cum, calls, where in ours
-    ]
-    return lines
-
-
-def _short(filename: str, line: int, name: str) -> str:
-    for marker in ("/site-packages/", "/work/main/", "/lib/python3"):
-        if marker in filename:
-            filename = filename.split(marker, 1)[1]
-            break
-    return f"{filename}:{line}({name})" if line else name
+    return top_costs(profiler, PROFILED, page.label)
 
 
 # --- EXPLAIN ---------------------------------------------------------------------------------------
@@ -355,21 +310,24 @@ def key_lines(plan: Plan, limit: int = 14) -> list[str]:
 
 
 def suggest_index(plan: Plan) -> list[str]:
-    """From the Filter line under each sequential scan of a big table, the columns worth an index."""
+    """For each sequential scan of a big table: an index on its filter columns, or why there is none."""
     out = []
     for index, line in enumerate(plan.lines):
         table = re.search(r"Seq Scan on (\w+)", line) or re.match(r"\s*SCAN (\w+)", line)
         if not table or table.group(1) not in BIG_TABLES:
             continue
+        name = table.group(1)
         columns: list[str] = []
         for follow in plan.lines[index + 1 : index + 4]:
             if "Filter:" in follow:
                 columns = list(dict.fromkeys(re.findall(r"\b([a-z_]+)\)? (?:=|IS|<|>)", follow)))
-        name = table.group(1)
-        out.append(
-            f"{name}: CREATE INDEX ix_{name}_{'_'.join(columns) or 'todo'} "
-            f"ON {name} ({', '.join(columns) or '?'})"
-        )
+        if columns:
+            out.append(f"{name}: CREATE INDEX ix_{name}_{'_'.join(columns)} ON {name} ({', '.join(columns)})")
+        else:
+            out.append(
+                f"{name}: read in full without a filter (to build a hash join); filter it by the page's "
+                "key as well (e.g. the region) so an index can drive the join"
+            )
     return out
 
 
@@ -458,15 +416,15 @@ def run_kind(kind: str, candidates: int | None, reuse: str | None) -> Result:
 
 def table(result: Result) -> str:
     lines = [
-        "| page | viewer | p50 | p99 | queries | target | met (p50 / p99) |",
-        "|---|---|---|---|---|---|---|",
+        "| page | viewer | p50 | p99 | longest GC pause | queries | target | met (p50 / p99) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for page in result.pages:
         target = f"< {1000 * page.target:.0f} ms" if page.target else "—"
         met = f"{page.met(0.5)} / {page.met(0.99)}" if page.target else "—"
         lines.append(
             f"| {page.label} | {page.viewer} | {1000 * page.percentile(0.5):.1f} ms | "
-            f"{1000 * page.percentile(0.99):.1f} ms | "
+            f"{1000 * page.percentile(0.99):.1f} ms | {1000 * page.gc_pause:.1f} ms | "
             f"{page.queries} ({1000 * page.sql_seconds:.1f} ms SQL) | "
             f"{target} | {met}" + (f" — PROBLEM: {'; '.join(page.problems)}" if page.problems else "") + " |"
         )
@@ -498,11 +456,7 @@ def section(result: Result) -> str:
         for plan, suggestions in seq:
             body.append(
                 f"- {plan.page}: `{plan.name or _summary(plan.statement)}` scans {', '.join(plan.seq_scans)}"
-                + (
-                    f"; suggested: `{'`, `'.join(s.split(': ', 1)[1] for s in suggestions)}`"
-                    if suggestions
-                    else ""
-                )
+                + "".join(f"; {suggestion.split(': ', 1)[1]}" for suggestion in suggestions)
             )
         body.append("")
     else:
@@ -518,9 +472,12 @@ def section(result: Result) -> str:
             body += [f"  {line}" for line in key_lines(plan, 10)]
         body.append("```\n")
     if result.profiles:
-        body.append("Profile of the pages that missed their target (cProfile, share of own time):\n\n```")
+        body.append(
+            "Profile of the pages that missed their target (cProfile; own time, then the app's code):\n\n```"
+        )
         for lines in result.profiles:
-            body += lines[:9]
+            split = lines.index("    app code by cumulative time:")
+            body += lines[:6] + lines[split : split + 7]
         body.append("```\n")
     return "\n".join(body)
 
@@ -551,7 +508,9 @@ def main() -> None:
         f"SQLite at 10,000 candidates: overview and region pages < {1000 * sqlite_pages:.0f} ms (the CSV "
         "export keeps its 500 ms). The mid-size region is the one nearest 2 % of all candidates; each "
         "candidate has three enrolments, so its page lists 3 × its candidates. Queries: statements "
-        "per request (and their time) from one extra request with SQLAlchemy hooks on. "
+        "per request (and their time) from one extra request with SQLAlchemy hooks on. Longest GC pause: the "
+        "most time Python's cyclic garbage collector took inside one timed request (gc.callbacks); it "
+        "accounts for most p99 outliers. "
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"1-minute load average {load:.1f} at the start. Statuses were computed for the run date; cohorts "
         "started 11–16 weeks earlier, so the first course is past due, the second due around now and "
