@@ -10,6 +10,7 @@ from flask_login import current_user, login_user, logout_user
 
 from lms.accounts import services
 from lms.accounts.forms import LoginForm
+from lms.core.sqlite import start_writing, writes
 from lms.extensions import db
 
 bp = Blueprint("accounts", __name__)
@@ -31,6 +32,7 @@ def _client_address() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@writes(False)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("progress.home"))
@@ -45,7 +47,9 @@ def login():
         ):
             form.form_errors.append(_("Too many failed attempts. Please wait 15 minutes and try again."))
             return render_template("accounts/login.html", form=form), 429
+        db.session.commit()  # end the read before the slow hash check: hold no lock meanwhile
         user = services.authenticate(form.username.data, form.password.data)
+        start_writing()
         if user is None:
             services.record_login_failure(form.username.data, address)
             db.session.commit()

@@ -10,6 +10,7 @@ from flask_login import current_user
 from lms.content import services
 from lms.content.services import ASSET_TYPES
 from lms.core.roles import Role, login_required
+from lms.core.sqlite import writes
 from lms.extensions import db
 from lms.progress import services as progress
 
@@ -46,6 +47,7 @@ def course(course_key: str):
     )
 
 
+@writes()
 @bp.route("/<course_key>/lessons/<lesson_key>")
 @login_required
 def lesson(course_key: str, lesson_key: str):

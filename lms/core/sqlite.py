@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -32,12 +32,45 @@ def _on_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def writes(flag: bool = True):
+    """Declare whether a view writes, overriding the guess from its HTTP method.
+
+    Pages that record a view on GET write; the login POST reads first and writes only after the
+    slow password check, in a transaction of its own, so it must not hold the lock meanwhile.
+    """
+
+    def decorator(view):
+        view.sqlite_writes = flag
+        return view
+
+    return decorator
+
+
+def start_writing() -> None:
+    """From the next transaction on, this request writes: take the write lock at BEGIN."""
+    from lms.extensions import db
+
+    db.session.commit()
+    g.sqlite_writes = True
+
+
+def _request_writes() -> bool:
+    if not has_request_context():
+        return False
+    if "sqlite_writes" in g:
+        return g.sqlite_writes
+    view = current_app.view_functions.get(request.endpoint or "")
+    declared = getattr(view, "sqlite_writes", None)
+    if declared is not None:
+        return declared
+    return request.method not in READ_ONLY_METHODS
+
+
 @event.listens_for(Engine, "begin")
 def _on_begin(connection) -> None:
     if connection.dialect.name != "sqlite":
         return
-    writes = has_request_context() and request.method not in READ_ONLY_METHODS
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
 
 
 def init_app(_app) -> None:

@@ -12,6 +12,7 @@ from flask_login import current_user
 from lms.content import services as content
 from lms.core.errors import ValidationError, apply_to_form
 from lms.core.roles import Role, login_required, role_required
+from lms.core.sqlite import writes
 from lms.exercises import queue, services
 from lms.exercises import scenario as scenario_rules
 from lms.exercises.forms import FreeTextForm, SubmissionForm
@@ -38,6 +39,7 @@ def _upload_dir() -> Path:
 # --- scenarios -------------------------------------------------------------------------------
 
 
+@writes()
 @bp.route("/courses/<course_key>/scenarios/<item_key>")
 @login_required
 def scenario(course_key: str, item_key: str):
@@ -154,6 +156,7 @@ def _read_uploads(files) -> list[services.Upload]:
     return uploads
 
 
+@writes()
 @bp.route("/courses/<course_key>/assignments/<item_key>", methods=["GET", "POST"])
 @login_required
 def assignment(course_key: str, item_key: str):
@@ -255,6 +258,7 @@ def review_queue():
     return render_template("exercises/queue.html", page=page, filters=filters, options=queue.filter_options())
 
 
+@writes()
 @bp.route("/review/submissions/<int:submission_id>", methods=["GET", "POST"])
 @role_required(*STAFF)
 def grade(submission_id: int):

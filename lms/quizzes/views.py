@@ -12,6 +12,7 @@ from lms.content import services as content
 from lms.content.models import Lesson
 from lms.core.errors import ValidationError
 from lms.core.roles import Role, login_required, role_required
+from lms.core.sqlite import writes
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.quizzes import reports, services
@@ -41,6 +42,7 @@ def _form_lists() -> dict[str, list[str]]:
     return {key: request.form.getlist(key) for key in request.form}
 
 
+@writes()
 @bp.route("/courses/<course_key>/quizzes/<quiz_key>")
 @login_required
 def overview(course_key: str, quiz_key: str):
@@ -83,6 +85,7 @@ def start(course_key: str, quiz_key: str):
     return redirect(url_for("quizzes.take", attempt_id=attempt.id))
 
 
+@writes()
 @bp.route("/quiz-attempts/<int:attempt_id>")
 @role_required(Role.CANDIDATE)
 def take(attempt_id: int):
@@ -137,6 +140,7 @@ def submit(attempt_id: int):
     return redirect(url_for("quizzes.result", attempt_id=attempt.id))
 
 
+@writes()
 @bp.route("/quiz-attempts/<int:attempt_id>/result")
 @role_required(Role.CANDIDATE)
 def result(attempt_id: int):
