@@ -48,6 +48,22 @@ def mask_code(text: str) -> str:
     return _COMMENT.sub(lambda m: _blank(m.group(0)), masked)
 
 
+def fenced_lines(lines: list[str]) -> list[bool]:
+    """Which lines are inside (or open/close) a fenced code block; quiz and scenario parsers skip them."""
+    flags = []
+    fence = ""
+    for line in lines:
+        if fence:
+            flags.append(True)
+            if line.rstrip() == fence:
+                fence = ""
+            continue
+        opener = _FENCE_OPEN.match(line)
+        fence = opener.group(1) if opener else ""
+        flags.append(bool(opener))
+    return flags
+
+
 def _inline_destination(text: str, start: int) -> tuple[str, int] | None:
     """Read a link destination starting right after `](`; return it and its offset."""
     pos = start

@@ -11,8 +11,8 @@ from typing import Any
 
 from lms.content.frontmatter import SourceFile
 from lms.content.render import LinkRef, Rendered
+from lms.content.scan import fenced_lines
 
-_FENCE = re.compile(r"(`{3,}|~{3,})")
 _WRAPPING_P = re.compile(r"<p>((?:(?!</?p>).)*)</p>", re.DOTALL)
 
 
@@ -23,22 +23,6 @@ class Span:
     line: int
     col: int
     text: str
-
-
-def fenced(lines: list[str]) -> list[bool]:
-    """Which lines are inside (or open/close) a fenced code block."""
-    flags = []
-    fence = ""
-    for line in lines:
-        if fence:
-            flags.append(True)
-            if line.rstrip() == fence:
-                fence = ""
-            continue
-        opener = _FENCE.match(line)
-        fence = opener.group(1) if opener else ""
-        flags.append(bool(opener))
-    return flags
 
 
 def trimmed(spans: list[Span]) -> list[Span]:
@@ -68,7 +52,7 @@ class Body:
     def __init__(self, source: SourceFile) -> None:
         self.source = source
         self.lines = source.body.split("\n")
-        self.fenced = fenced(self.lines)
+        self.fenced = fenced_lines(self.lines)
         self.first = source.body_line  # file line of body line 0
 
     def report(self, line: int, col: int, code: str, message: str, *, warning: bool = False) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from lms.content.frontmatter import SourceFile
 from lms.content.render import LinkRef, Rendered
+from lms.content.scan import fenced_lines
 from lms.content.schema import ID_PATTERN, QUIZ_DEFAULTS
 from lms.quizzes.lines import BULLET, CHOICE, ITEM, VALUE, AnswerLine, ParsedAnswer, Report, Span
 from lms.quizzes.text import parse_number
@@ -25,7 +26,6 @@ from lms.quizzes.types import QUESTION_TYPES, QuestionType
 _QUESTION = re.compile(r"^##(?!#)[ \t]*(.*?)(?:[ \t]+#+)?[ \t]*$")  # closing #s are optional
 _HEADING_TEXT = re.compile(r"(\S+?)[ \t]*\[([^\[\]]*)\]")
 _EXPLANATION = re.compile(r"^###[ \t]+(?:пояснение|explanation)[ \t]*:?[ \t#]*$", re.IGNORECASE)
-_FENCE = re.compile(r"(`{3,}|~{3,})")
 _LINES = {
     CHOICE: re.compile(r"^[-*+][ \t]+(\[[^\]\n]?\])[ \t]*(.*)$"),
     VALUE: re.compile(r"^=(?!=)[ \t]*(.*)$"),
@@ -61,22 +61,6 @@ def quiz_policy(values: dict[str, Any]) -> dict[str, Any]:
     return {key: values.get(key, default) for key, default in QUIZ_DEFAULTS.items()}
 
 
-def _fenced(lines: list[str]) -> list[bool]:
-    """Which lines are inside (or open/close) a fenced code block."""
-    flags = []
-    fence = ""
-    for line in lines:
-        if fence:
-            flags.append(True)
-            if line.rstrip() == fence:
-                fence = ""
-            continue
-        opener = _FENCE.match(line)
-        fence = opener.group(1) if opener else ""
-        flags.append(bool(opener))
-    return flags
-
-
 def _kind_of(text: str) -> str | None:
     for kind, pattern in _LINES.items():
         if pattern.match(text):
@@ -106,7 +90,7 @@ class _Parser:
     def __init__(self, source: SourceFile) -> None:
         self.source = source
         self.lines = source.body.split("\n")
-        self.fenced = _fenced(self.lines)
+        self.fenced = fenced_lines(self.lines)
         self.first = source.body_line  # file line of body line 0
 
     def report(self, line: int, col: int, code: str, message: str, *, warning: bool = False) -> None:

@@ -5,6 +5,7 @@ Revises: 3a908123184b
 Create Date: 2026-11-25 18:30:00
 
 """
+
 import csv
 from pathlib import Path
 
