@@ -371,6 +371,7 @@ def bench(kind: str, url: str, generated: Summary | None) -> Result:
         version = database_version(kind == "postgresql")
         pages, mid = pages_for(summary, kind)
         engine = db.engine
+    gc.freeze()  # as app.py does once the app is built (the WSGI entry point)
     if generated is None:
         print_summary(summary)
     print(f"{version}: {summary.candidates:,} candidates; measuring (regional coordinator of {mid})")

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from lms.accounts.models import Region, User
-from lms.content.models import Course
+from lms.content.models import Course, Lesson
+from lms.core.db import utc_day
 from lms.core.time import utcnow
 from lms.dashboards.scope import region_scope, visible_enrolments
 from lms.exercises.models import Submission
@@ -125,13 +127,13 @@ class RegionFilters:
 
 
 def region_enrolments(viewer: User, region_code: str, filters: RegionFilters) -> sa.Select:
-    """The one query behind the region page's list and its exports."""
-    query = (
-        visible_enrolments(viewer)
-        .where(Enrolment.region_code == region_code)
-        .join(User, User.id == Enrolment.user_id)
-        .join(Course, Course.id == Enrolment.course_id)
-        .where(Course.archived_at.is_(None))
+    """The filtered enrolments behind the region page: its count, chart, list and exports.
+
+    Unordered and without joins, so counting and the chart read the enrolments index alone.
+    """
+    query = visible_enrolments(viewer).where(
+        Enrolment.region_code == region_code,
+        Enrolment.course_id.in_(sa.select(Course.id).where(Course.archived_at.is_(None))),
     )
     if filters.cohort is not None:
         query = query.where(Enrolment.cohort_id == filters.cohort)
@@ -142,46 +144,106 @@ def region_enrolments(viewer: User, region_code: str, filters: RegionFilters) ->
     if filters.inactive_days is not None:
         cutoff = utcnow() - timedelta(days=filters.inactive_days)
         query = query.where(sa.or_(Enrolment.last_activity_at.is_(None), Enrolment.last_activity_at < cutoff))
-    return query.order_by(User.full_name, User.username, Course.position, Enrolment.id)
+    return query
 
 
-@dataclass
+LISTED_COLUMNS = (
+    Enrolment.user_id,
+    Enrolment.course_id,
+    Enrolment.cohort_id,
+    Enrolment.region_code,
+    Enrolment.lessons_done,
+    Enrolment.status,
+    Enrolment.last_activity_at,
+    Enrolment.due_on,
+    User.full_name,
+    User.username,
+)
+
+
+def region_listing(viewer: User, region_code: str, filters: RegionFilters) -> sa.Select:
+    """The same enrolments in list order (name, course), with only the columns the list shows."""
+    return (
+        region_enrolments(viewer, region_code, filters)
+        .with_only_columns(*LISTED_COLUMNS)
+        .join(User, User.id == Enrolment.user_id)
+        # Enrolments carry their candidate's region (kept in step by change_region), so this
+        # changes no rows; it lets the database walk ix_users_region_name in list order and stop
+        # after one page instead of sorting the whole region.
+        .where(User.region_code == region_code)
+        .join(Course, Course.id == Enrolment.course_id)
+        .order_by(User.full_name, User.username, Course.position, Enrolment.id)
+    )
+
+
+@dataclass(slots=True)
 class CandidateRow:
-    enrolment: Enrolment
-    user: User
+    """One enrolment as the region list and its exports show it."""
+
+    user_id: int
+    full_name: str
+    username: str
+    region_code: str | None
     course: Course
     cohort: Cohort | None
+    lessons_done: int
+    status: str
+    last_activity_at: datetime | None
+    due_on: date | None
     best_quiz: float | None = None
     quiz_attempts: int = 0
     exercises: dict[str, int] = field(default_factory=dict)
 
     @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    @property
     def percent(self) -> float:
         total = self.course.lesson_count
-        return 0.0 if not total else round(100 * self.enrolment.lessons_done / total, 1)
+        return 0.0 if not total else round(100 * self.lessons_done / total, 1)
 
 
-def candidate_rows(query: sa.Select, *, limit: int | None = None, offset: int = 0) -> list[CandidateRow]:
-    """Rows with quiz and exercise figures, fetched for exactly the candidates listed."""
-    query = query.add_columns(User, Course)
+def candidate_rows(
+    query: sa.Select, courses: list[Course], *, limit: int | None = None, offset: int = 0
+) -> list[CandidateRow]:
+    """Rows of a region_listing() with quiz and exercise figures for exactly the candidates listed."""
     if limit is not None:
         query = query.limit(limit).offset(offset)
     results = db.session.execute(query).all()
-    cohorts = {c.id: c for c in db.session.scalars(sa.select(Cohort))} if results else {}
-    rows = [CandidateRow(e, u, c, cohorts.get(e.cohort_id)) for e, u, c in results]
-    user_ids = list({row.user.id for row in rows})
-    if not user_ids:
-        return rows
-    quiz = defaultdict(lambda: [None, 0])
-    from lms.content.models import Lesson
-
+    if not results:
+        return []
+    by_id = {course.id: course for course in courses}
+    cohort_ids = {result.cohort_id for result in results} - {None}
+    cohorts = (
+        {c.id: c for c in db.session.scalars(sa.select(Cohort).where(Cohort.id.in_(cohort_ids)))}
+        if cohort_ids
+        else {}
+    )
+    rows = [
+        CandidateRow(
+            r.user_id,
+            r.full_name,
+            r.username,
+            r.region_code,
+            by_id[r.course_id],
+            cohorts.get(r.cohort_id),
+            r.lessons_done,
+            r.status,
+            r.last_activity_at,
+            r.due_on,
+        )
+        for r in results
+    ]
+    user_ids = list({row.user_id for row in rows})
+    quiz: dict[tuple[int, int], tuple[float | None, int]] = {}
     for user_id, course_id, best, count in db.session.execute(
         sa.select(Attempt.user_id, Lesson.course_id, sa.func.max(Attempt.percent), sa.func.count())
         .join(Lesson, Lesson.id == Attempt.quiz_id)
         .where(Attempt.user_id.in_(user_ids), Attempt.submitted_at.is_not(None))
         .group_by(Attempt.user_id, Lesson.course_id)
     ):
-        quiz[(user_id, course_id)] = [best, count]
+        quiz[(user_id, course_id)] = (best, count)
     exercises: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
     for user_id, course_id, status, count in db.session.execute(
         sa.select(Submission.user_id, Lesson.course_id, Submission.status, sa.func.count())
@@ -191,59 +253,69 @@ def candidate_rows(query: sa.Select, *, limit: int | None = None, offset: int = 
     ):
         exercises[(user_id, course_id)][status] = count
     for row in rows:
-        row.best_quiz, row.quiz_attempts = quiz[(row.user.id, row.course.id)]
-        row.exercises = exercises.get((row.user.id, row.course.id), {})
+        key = (row.user_id, row.course.id)
+        row.best_quiz, row.quiz_attempts = quiz.get(key, (None, 0))
+        row.exercises = exercises.get(key, {})
     return rows
 
 
-def count_rows(query: sa.Select) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-
-
-def region_cohorts(region_code: str) -> list[tuple[Cohort, list[tuple[Course, Cell, date | None]]]]:
+def region_cohorts(
+    region_code: str, courses: list[Course]
+) -> list[tuple[Cohort, list[tuple[Course, Cell, date | None]]]]:
+    """The region's cohorts with each live course's rollup and due date."""
     cohorts = db.session.scalars(
-        sa.select(Cohort).where(Cohort.region_code == region_code).order_by(Cohort.starts_on, Cohort.name)
+        sa.select(Cohort)
+        .where(Cohort.region_code == region_code)
+        .options(selectinload(Cohort.courses))
+        .order_by(Cohort.starts_on, Cohort.name)
     ).all()
-    courses = {course.id: course for course in live_courses()}
-    stats = defaultdict(dict)
+    by_id = {course.id: course for course in courses}
+    stats: dict[int, dict[int, Cell]] = defaultdict(dict)
     if cohorts:
         for row in db.session.scalars(
             sa.select(CohortCourseStats).where(CohortCourseStats.cohort_id.in_([c.id for c in cohorts]))
         ):
             stats[row.cohort_id][row.course_id] = _cell(row)
-    out = []
-    for cohort in cohorts:
-        items = []
-        for link in cohort.courses:
-            if link.course_id in courses:
-                items.append(
-                    (courses[link.course_id], stats[cohort.id].get(link.course_id, Cell()), link.due_on)
-                )
-        out.append((cohort, items))
-    return out
+    return [
+        (
+            cohort,
+            [
+                (by_id[link.course_id], stats[cohort.id].get(link.course_id, Cell()), link.due_on)
+                for link in cohort.courses
+                if link.course_id in by_id
+            ],
+        )
+        for cohort in cohorts
+    ]
 
 
-def weekly_completions(
-    viewer: User, region_code: str, filters: RegionFilters
-) -> tuple[list, int, date | None]:
-    """Completions per ISO week for the filtered enrolments, their total and the latest due date."""
+@dataclass
+class RegionSummary:
+    """What the chart and the row count need: one grouped query over the filtered enrolments."""
+
+    total: int
+    due: date | None
+    weeks: list
+
+
+def region_summary(query: sa.Select) -> RegionSummary:
+    """Row count, latest due date and completions per ISO week of region_enrolments(), in one query."""
     from lms.dashboards.charts import WeekPoint
 
-    query = region_enrolments(viewer, region_code, filters).order_by(None)
-    sub = query.subquery()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(sub))
-    due = db.session.scalar(sa.select(sa.func.max(sub.c.due_on)))
+    day = utc_day(Enrolment.completed_at)
+    grouped = query.with_only_columns(day, sa.func.count(), sa.func.max(Enrolment.due_on)).group_by(day)
+    total, due = 0, None
     counts: dict[date, int] = defaultdict(int)
-    for (completed_at,) in db.session.execute(
-        sa.select(sub.c.completed_at).where(sub.c.completed_at.is_not(None))
-    ):
-        if isinstance(completed_at, datetime):
-            day = completed_at.date()
-            counts[day - timedelta(days=day.weekday())] += 1
-    points = []
+    for completed_on, count, latest_due in db.session.execute(grouped):
+        total += count
+        if latest_due is not None and (due is None or latest_due > due):
+            due = latest_due
+        if completed_on is not None:
+            counts[completed_on - timedelta(days=completed_on.weekday())] += count
+    weeks = []
     if counts:
         week, last = min(counts), max(counts)
         while week <= last:
-            points.append(WeekPoint(week, counts.get(week, 0)))
+            weeks.append(WeekPoint(week, counts.get(week, 0)))
             week += timedelta(days=7)
-    return points, total, due
+    return RegionSummary(total, due, weeks)

@@ -14,7 +14,6 @@ from lms.dashboards import candidate as candidate_service
 from lms.dashboards import services
 from lms.dashboards.scope import candidate_or_404, region_scope, require_region
 from lms.extensions import db
-from lms.progress.models import Cohort
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboard")
 VIEWERS = (Role.COORDINATOR, Role.ADMIN)
@@ -54,10 +53,14 @@ def region(code: str):
     region = _region_or_404(code)
     filters = services.RegionFilters.from_args(request.args)
     page = max(1, request.args.get("page", 1, type=int))
-    query = services.region_enrolments(current_user, region.code, filters)
-    total = services.count_rows(query)
-    rows = services.candidate_rows(query, limit=services.PAGE_SIZE, offset=(page - 1) * services.PAGE_SIZE)
-    points, chart_total, due = services.weekly_completions(current_user, region.code, filters)
+    courses = services.live_courses()
+    summary = services.region_summary(services.region_enrolments(current_user, region.code, filters))
+    rows = services.candidate_rows(
+        services.region_listing(current_user, region.code, filters),
+        courses,
+        limit=services.PAGE_SIZE,
+        offset=(page - 1) * services.PAGE_SIZE,
+    )
     from lms.dashboards.charts import ChartLabels, completion_chart, completion_table
 
     labels = ChartLabels(
@@ -68,28 +71,27 @@ def region(code: str):
         summary=_("{completed} of {total} completed ({percent} %); due {due}"),
     )
     chart = completion_chart(
-        points,
-        total=chart_total,
-        due=due,
+        summary.weeks,
+        total=summary.total,
+        due=summary.due,
         title=_("Completions in %(region)s", region=region.display_name(select_locale())),
         labels=labels,
     )
-    cohorts = db.session.scalars(
-        sa.select(Cohort).where(Cohort.region_code == region.code).order_by(Cohort.name)
-    ).all()
+    cohort_stats = services.region_cohorts(region.code, courses)
     return render_template(
         "dashboards/region.html",
         region=region,
         filters=filters,
         rows=rows,
-        total=total,
+        total=summary.total,
         page=page,
-        has_next=page * services.PAGE_SIZE < total,
-        courses=services.live_courses(),
-        cohorts=cohorts,
-        cohort_stats=services.region_cohorts(region.code),
+        has_next=page * services.PAGE_SIZE < summary.total,
+        courses=courses,
+        cohorts=sorted((cohort for cohort, _items in cohort_stats), key=lambda cohort: cohort.name),
+        cohort_stats=cohort_stats,
         chart=chart,
-        chart_rows=completion_table(points, chart_total),
+        chart_rows=completion_table(summary.weeks, summary.total),
+        statuses=status_labels(),
     )
 
 
@@ -133,33 +135,38 @@ def _export_columns():
     return [Column(key, titles[key], kind) for key, kind in EXPORT_COLUMNS]
 
 
-def export_values(row: services.CandidateRow) -> dict:
+def export_values(row: services.CandidateRow, statuses: dict[str, str]) -> dict:
     return {
-        "full_name": row.user.full_name,
-        "username": row.user.username,
-        "region": row.enrolment.region_code,
+        "full_name": row.full_name,
+        "username": row.username,
+        "region": row.region_code,
         "cohort": row.cohort.name if row.cohort else "",
         "course": row.course.title,
         "percent": row.percent,
-        "lessons_done": row.enrolment.lessons_done,
+        "lessons_done": row.lessons_done,
         "lessons_total": row.course.lesson_count,
-        "status": status_label(row.enrolment.status),
-        "last_activity": row.enrolment.last_activity_at,
-        "due_on": row.enrolment.due_on,
+        "status": statuses.get(row.status, row.status),
+        "last_activity": row.last_activity_at,
+        "due_on": row.due_on,
         "best_quiz": row.best_quiz,
         "quiz_attempts": row.quiz_attempts,
         "exercises_accepted": row.exercises.get("accepted", 0),
     }
 
 
-def status_label(status: str) -> str:
+def status_labels() -> dict[str, str]:
+    """Enrolment statuses in the reader's language, built once per page or export."""
     return {
         "not_started": _("not started"),
         "on_track": _("on track"),
         "behind": _("behind"),
         "overdue": _("overdue"),
         "completed": _("completed"),
-    }.get(status, status)
+    }
+
+
+def status_label(status: str) -> str:
+    return status_labels().get(status, status)
 
 
 @bp.app_template_global()
@@ -177,10 +184,9 @@ def export(code: str, fmt: str):
         abort(404)
     region = _region_or_404(code)
     filters = services.RegionFilters.from_args(request.args)
-    rows = (
-        export_values(row)
-        for row in services.candidate_rows(services.region_enrolments(current_user, region.code, filters))
-    )
+    statuses = status_labels()
+    listing = services.region_listing(current_user, region.code, filters)
+    rows = (export_values(row, statuses) for row in services.candidate_rows(listing, services.live_courses()))
     columns = _export_columns()
     if fmt == "csv":
         body, mimetype = to_csv(columns, rows), "text/csv; charset=utf-8"

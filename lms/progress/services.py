@@ -53,6 +53,19 @@ def enrol(user: User, course: Course, *, cohort_id: int | None = None, due_on=No
     return enrolment
 
 
+def change_region(user: User, region_code: str | None) -> None:
+    """Move a candidate to another region, carrying their enrolments and rollup counts along.
+
+    Enrolments copy the candidate's region so dashboards filter without a join; this keeps the
+    copy true (the region list also filters users by region to walk its name index).
+    """
+    user.region_code = region_code
+    for enrolment in db.session.scalars(sa.select(Enrolment).where(Enrolment.user_id == user.id)):
+        if enrolment.region_code != region_code:
+            rollups.move(enrolment, cohort_id=enrolment.cohort_id, region_code=region_code)
+    db.session.flush()
+
+
 def user_enrolments(user: User) -> list[Enrolment]:
     return list(
         db.session.scalars(

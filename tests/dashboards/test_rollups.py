@@ -38,7 +38,7 @@ def test_classify_covers_every_status():
 
 EVENTS = st.lists(
     st.tuples(
-        st.sampled_from(["enrol", "view", "complete", "uncomplete", "join", "due"]),
+        st.sampled_from(["enrol", "view", "complete", "uncomplete", "join", "due", "move"]),
         st.integers(0, 3),
         st.integers(0, 2),
         st.integers(-20, 20),
@@ -74,12 +74,15 @@ def test_incremental_rollups_equal_a_rebuild(imported, make_user, events):
             cohorts.add_member(cohort, user)
         elif kind == "due":
             cohorts.set_course(cohort, course, TODAY + timedelta(days=days))
+        elif kind == "move":
+            progress.change_region(user, ("77", "69", "50")[which])
     rollups.refresh_statuses()
     db.session.flush()
     incremental = rollups.stats_snapshot()
     for enrolment in db.session.scalars(sa.select(Enrolment)):
         assert enrolment.lessons_done == progress.count_completed_live(enrolment.user_id, enrolment.course_id)
         assert enrolment.status == rollups.status_of(enrolment)
+        assert enrolment.region_code == enrolment.user.region_code
     rollups.rebuild_stats()
     assert rollups.stats_snapshot() == incremental
     db.session.rollback()
