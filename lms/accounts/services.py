@@ -138,17 +138,21 @@ def start_login_session(user: User, user_agent: str = "") -> str:
     return token
 
 
+# Built once: it runs on every request, and building a statement costs more than running it.
+_SESSION_USER = (
+    sa.select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(LoginSession.token_hash == sa.bindparam("token_hash"), LoginSession.revoked_at.is_(None))
+)
+
+
 def load_session_user(token: str) -> User | None:
     """The user behind a live session token, or None if revoked, unknown or deactivated."""
-    row = db.session.execute(
-        sa.select(User, LoginSession)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == _hash_token(token), LoginSession.revoked_at.is_(None))
-    ).first()
-    if row is None or not row.User.is_active_account:
+    user = db.session.scalar(_SESSION_USER, {"token_hash": _hash_token(token)})
+    if user is None or not user.is_active_account:
         return None
-    row.User.current_session_token = token
-    return row.User
+    user.current_session_token = token
+    return user
 
 
 def end_login_session(token: str | None) -> None:

@@ -48,6 +48,9 @@ class Course(ContentMixin, db.Model):
     lesson_completion: Mapped[str] = mapped_column(sa.String(20), default="button")
     # Count of live lessons, kept by the importer so progress bars need no COUNT per request.
     lesson_count: Mapped[int] = mapped_column(default=0)
+    # Live items in course order, [{"id", "key", "kind", "title"}], also kept by the importer: the
+    # lesson pager and "next" links read it instead of querying modules and lessons per request.
+    item_order: Mapped[list] = mapped_column(sa.JSON, default=list)
 
     modules: Mapped[list[Module]] = relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan"

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.orm import contains_eager
 
-from lms.content.models import Course, Lesson
+from lms.content.models import Course, Lesson, Module
 from lms.extensions import db
 
 # Files a course folder may serve to the browser; anything else (the Markdown itself) is refused.
@@ -37,6 +38,30 @@ def live_lesson_or_404(course: Course, lesson_key: str) -> Lesson:
         )
     )
     if lesson is None or lesson.module.archived_at is not None:
+        abort(404)
+    return lesson
+
+
+# Built once: a lesson page is the most requested page there is.
+_LESSON_PAGE = (
+    sa.select(Lesson)
+    .join(Course, Course.id == Lesson.course_id)
+    .join(Module, Module.id == Lesson.module_id)
+    .where(
+        Course.key == sa.bindparam("course_key"),
+        Course.archived_at.is_(None),
+        Lesson.key == sa.bindparam("lesson_key"),
+        Lesson.archived_at.is_(None),
+        Module.archived_at.is_(None),
+    )
+    .options(contains_eager(Lesson.course), contains_eager(Lesson.module))
+)
+
+
+def live_lesson_page_or_404(course_key: str, lesson_key: str) -> Lesson:
+    """A live lesson with its live course and module loaded alongside, in one query."""
+    lesson = db.session.scalar(_LESSON_PAGE, {"course_key": course_key, "lesson_key": lesson_key})
+    if lesson is None:
         abort(404)
     return lesson
 

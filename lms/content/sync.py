@@ -98,12 +98,17 @@ def sync_tree(root: Path, *, display_prefix: str | None = None) -> SyncReport:
 
 
 def _refresh_counts(course: Course) -> None:
-    course.lesson_count = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Lesson)
+    """Recount the course's live items, record their order and bring its enrolments' rollups up to date."""
+    items = db.session.execute(
+        sa.select(Lesson.id, Lesson.key, Lesson.kind, Lesson.title)
         .join(Module, Module.id == Lesson.module_id)
         .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None))
-    )
+        .order_by(Module.position, Lesson.position)
+    ).all()
+    course.lesson_count = len(items)
+    item_order = [{"id": id_, "key": key, "kind": kind, "title": title} for id_, key, kind, title in items]
+    if course.item_order != item_order:
+        course.item_order = item_order
     refresh_course_rollups(course)
 
 

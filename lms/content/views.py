@@ -10,7 +10,8 @@ from flask_login import current_user
 from lms.content import services
 from lms.content.services import ASSET_TYPES
 from lms.core.roles import Role, login_required
-from lms.core.sqlite import writes
+from lms.core.sqlite import start_writing
+from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress import services as progress
 
@@ -47,31 +48,44 @@ def course(course_key: str):
     )
 
 
-@writes()
 @bp.route("/<course_key>/lessons/<lesson_key>")
 @login_required
 def lesson(course_key: str, lesson_key: str):
-    course = services.live_course_or_404(course_key)
-    lesson = services.live_lesson_or_404(course, lesson_key)
+    """Read in one snapshot, render, then record the visit in a short write of its own.
+
+    Only a first visit writes before rendering (it creates what the page shows); a repeat visit's
+    single UPDATE runs after, so on SQLite the write lock is held for that statement alone.
+    """
+    lesson = services.live_lesson_page_or_404(course_key, lesson_key)
+    course = lesson.course
     if lesson.kind in ITEM_ENDPOINTS:
         return redirect(item_url(course, lesson))
-    tracked = current_user.role == Role.CANDIDATE
-    status = None
-    if tracked:
-        status = progress.record_view(current_user, lesson)
-        db.session.commit()
-    previous_lesson, next_lesson = progress.neighbours(course, lesson)
-    enrolment = progress.get_enrolment(current_user, course) if tracked else None
-    return render_template(
+    visit = None
+    if current_user.role == Role.CANDIDATE:
+        visit = progress.lesson_visit(current_user, lesson)
+        if visit.is_first(lesson):
+            start_writing()
+            progress.record_view(current_user, lesson)
+            db.session.commit()
+            visit = progress.lesson_visit(current_user, lesson)
+    previous_item, next_item = progress.neighbours(course, lesson)
+    page = render_template(
         "content/lesson.html",
         course=course,
         lesson=lesson,
-        status=status,
-        tracked=tracked,
-        enrolment=enrolment,
-        previous_lesson=previous_lesson,
-        next_lesson=next_lesson,
+        status=visit.progress if visit else None,
+        tracked=visit is not None,
+        enrolment=visit.enrolment if visit else None,
+        previous_lesson=previous_item,
+        next_lesson=next_item,
     )
+    now = utcnow()
+    if visit is not None and visit.needs_touch(lesson, now):
+        enrolment_id, lesson_id = visit.enrolment.id, lesson.id
+        start_writing()
+        progress.touch_enrolment(enrolment_id, lesson_id, now)
+        db.session.commit()
+    return page
 
 
 @bp.route("/<course_key>/go/<path:path_in_course>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -95,6 +96,71 @@ def record_view(user: User, lesson: Lesson) -> LessonProgress:
     if lesson.complete_mode == "view":
         complete_lesson(user, lesson)
     return _progress_row(user, lesson)
+
+
+# A repeat visit to the same lesson within this time writes nothing: "last activity" feeds
+# inactivity lists counted in days, and a reload must not queue for SQLite's write lock.
+TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+@dataclass
+class LessonVisit:
+    """What a lesson page shows of the reader's progress: their enrolment and progress row."""
+
+    enrolment: Enrolment | None
+    progress: LessonProgress | None
+
+    def is_first(self, lesson: Lesson) -> bool:
+        """Whether this visit creates rows (enrolment, progress, completion on view)."""
+        return (
+            self.enrolment is None
+            or self.progress is None
+            or self.enrolment.last_activity_at is None
+            or (lesson.complete_mode == "view" and not self.progress.is_completed)
+        )
+
+    def needs_touch(self, lesson: Lesson, now: datetime) -> bool:
+        enrolment = self.enrolment
+        return enrolment is not None and (
+            enrolment.last_lesson_id != lesson.id
+            or enrolment.last_activity_at is None
+            or now - enrolment.last_activity_at >= TOUCH_INTERVAL
+        )
+
+
+# Built once, as they run on every lesson page.
+_LESSON_VISIT = (
+    sa.select(Enrolment, LessonProgress)
+    .outerjoin(
+        LessonProgress,
+        sa.and_(
+            LessonProgress.user_id == Enrolment.user_id, LessonProgress.lesson_id == sa.bindparam("lesson_id")
+        ),
+    )
+    .where(Enrolment.user_id == sa.bindparam("user_id"), Enrolment.course_id == sa.bindparam("course_id"))
+)
+_enrolments = Enrolment.__table__
+_TOUCH = (
+    sa.update(_enrolments)
+    .where(_enrolments.c.id == sa.bindparam("enrolment_id"))
+    .values(last_lesson_id=sa.bindparam("opened_lesson_id"), last_activity_at=sa.bindparam("now"))
+)
+
+
+def lesson_visit(user: User, lesson: Lesson) -> LessonVisit:
+    """The reader's enrolment on the lesson's course and their progress row for it: one query."""
+    row = db.session.execute(
+        _LESSON_VISIT, {"lesson_id": lesson.id, "user_id": user.id, "course_id": lesson.course_id}
+    ).first()
+    return LessonVisit(None, None) if row is None else LessonVisit(row.Enrolment, row.LessonProgress)
+
+
+def touch_enrolment(enrolment_id: int, lesson_id: int, now: datetime) -> None:
+    """Remember the lesson for "continue" and the time for inactivity lists, in one UPDATE.
+
+    Takes ids, not objects: it runs after a commit, when loaded objects would reload first.
+    """
+    db.session.execute(_TOUCH, {"enrolment_id": enrolment_id, "opened_lesson_id": lesson_id, "now": now})
 
 
 def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
@@ -270,28 +336,25 @@ def course_outline(user: User, course: Course) -> list[ModuleOutline]:
     return [ModuleOutline(module, by_module[module.id]) for module in modules]
 
 
-def neighbours(course: Course, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
-    """Previous and next live lessons across module boundaries, in course order."""
-    ordered = (
-        db.session.execute(
-            sa.select(Lesson.id)
-            .join(Module, Module.id == Lesson.module_id)
-            .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None))
-            .order_by(Module.position, Lesson.position)
-        )
-        .scalars()
-        .all()
-    )
-    try:
-        index = ordered.index(lesson.id)
-    except ValueError:
+@dataclass(frozen=True)
+class OutlineItem:
+    """A module item as links need it: item_url() reads its kind and key, pagers its title."""
+
+    id: int
+    key: str
+    kind: str
+    title: str
+
+
+def neighbours(course: Course, lesson: Lesson) -> tuple[OutlineItem | None, OutlineItem | None]:
+    """Previous and next live items across module boundaries, from the order kept at import."""
+    order = course.item_order or []
+    index = next((index for index, item in enumerate(order) if item["id"] == lesson.id), None)
+    if index is None:
         return None, None
-    previous_id = ordered[index - 1] if index > 0 else None
-    next_id = ordered[index + 1] if index + 1 < len(ordered) else None
-    return (
-        db.session.get(Lesson, previous_id) if previous_id else None,
-        db.session.get(Lesson, next_id) if next_id else None,
-    )
+    previous_item = OutlineItem(**order[index - 1]) if index > 0 else None
+    next_item = OutlineItem(**order[index + 1]) if index + 1 < len(order) else None
+    return previous_item, next_item
 
 
 def first_unfinished_lesson(user: User, course: Course) -> Lesson | None:

@@ -29,7 +29,9 @@ def app(app, tmp_path):
 
 
 def reply(page: Page, text: str) -> None:
-    page.get_by_role("button", name=re.compile(re.escape(text))).click()
+    """Choose a reply and wait for the next step's page, so a following reload cannot race it."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile(re.escape(text))).click()
 
 
 def test_conversation_to_a_bad_and_then_a_good_ending(page, live_server, login, imported, make_user):
