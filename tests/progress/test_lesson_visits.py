@@ -1,0 +1,124 @@
+"""What opening a lesson records: rows on the first visit, one UPDATE on the next, nothing on a reload."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from lms.content.models import Lesson
+from lms.content.sync import sync_tree
+from lms.extensions import db
+from lms.progress.models import Enrolment, LessonProgress
+from lms.progress.services import TOUCH_INTERVAL
+
+
+def lesson_url(key: str) -> str:
+    return f"/courses/tiny-course/lessons/{key}"
+
+
+class Writes:
+    """Records the INSERT/UPDATE/DELETE statements the app sends while active."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __enter__(self) -> Writes:
+        event.listen(db.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        event.remove(db.engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn, _cursor, statement, *_args) -> None:
+        if re.match(r"\s*(INSERT|UPDATE|DELETE)", statement, re.I):
+            self.statements.append(statement)
+
+
+def _enrolment(user_id: int) -> Enrolment:
+    db.session.rollback()
+    return db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == user_id))
+
+
+def _lesson_id(key: str) -> int:
+    return db.session.scalar(sa.select(Lesson.id).where(Lesson.key == key))
+
+
+def test_first_visit_enrols_and_records_the_view(client, auth, imported, make_user):
+    user = make_user("anna")
+    auth.login("anna")
+    assert client.get(lesson_url("l-one")).status_code == 200
+    enrolment = _enrolment(user.id)
+    assert enrolment.last_lesson_id == _lesson_id("l-one")
+    assert enrolment.last_activity_at is not None
+    assert enrolment.status != "not_started"
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(LessonProgress).where(LessonProgress.user_id == user.id)
+    ) == 1
+
+
+def test_a_reload_writes_nothing(client, auth, imported, make_user):
+    make_user("anna")
+    auth.login("anna")
+    client.get(lesson_url("l-one"))
+    with Writes() as writes:
+        assert client.get(lesson_url("l-one")).status_code == 200
+    assert writes.statements == []
+
+
+def test_opening_another_lesson_moves_the_resume_point_with_one_update(client, auth, imported, make_user):
+    user = make_user("anna")
+    auth.login("anna")
+    client.get(lesson_url("l-one"))
+    client.get(lesson_url("l-three"))
+    first_seen = _enrolment(user.id).last_activity_at
+    with Writes() as writes:
+        client.get(lesson_url("l-one"))
+    assert len(writes.statements) == 1 and writes.statements[0].lstrip().upper().startswith("UPDATE")
+    enrolment = _enrolment(user.id)
+    assert enrolment.last_lesson_id == _lesson_id("l-one")
+    assert enrolment.last_activity_at >= first_seen
+
+
+def test_a_reload_after_a_while_refreshes_last_activity(client, auth, imported, make_user):
+    user = make_user("anna")
+    auth.login("anna")
+    client.get(lesson_url("l-one"))
+    enrolment = _enrolment(user.id)
+    long_ago = enrolment.last_activity_at - TOUCH_INTERVAL - timedelta(minutes=1)
+    enrolment.last_activity_at = long_ago
+    db.session.commit()
+    client.get(lesson_url("l-one"))
+    assert _enrolment(user.id).last_activity_at > long_ago + TOUCH_INTERVAL
+
+
+def test_a_view_completed_lesson_completes_on_the_first_visit(client, auth, imported, make_user):
+    user = make_user("anna")
+    auth.login("anna")
+    html = client.get(lesson_url("l-two")).get_data(as_text=True)  # `complete: view`
+    assert _enrolment(user.id).lessons_done == 1
+    assert "/complete" not in html  # no "mark as done" button on a completed lesson
+
+
+def test_the_pager_follows_reordered_content(client, auth, imported, make_user, courses_dir):
+    make_user("anna")
+    auth.login("anna")
+    html = client.get(lesson_url("l-one")).get_data(as_text=True)
+    assert 'rel="prev"' not in html
+    assert re.search(r'rel="next" href="[^"]*/l-two"', html)
+
+    course_md = courses_dir / "tiny-course" / "course.md"
+    course_md.write_text(
+        course_md.read_text(encoding="utf-8").replace("  - 01-one\n  - 02-two\n", "  - 02-two\n  - 01-one\n"),
+        encoding="utf-8",
+    )
+    db.session.rollback()
+    sync_tree(courses_dir)
+    db.session.commit()
+
+    html = client.get(lesson_url("l-one")).get_data(as_text=True)
+    assert re.search(r'rel="prev" href="[^"]*/l-three"', html)
+    html = client.get(lesson_url("l-two")).get_data(as_text=True)
+    assert 'rel="next"' not in html
