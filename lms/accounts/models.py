@@ -46,7 +46,8 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    region: Mapped[Region | None] = relationship(lazy="joined")
+    # Loaded on access: the user is read on every request, and pages rarely show the region's name.
+    region: Mapped[Region | None] = relationship()
 
     # Set by the user loader: the server-side session this request is authenticated by.
     current_session_token = None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
+from flask_babel import get_translations
 
 from lms.extensions import babel
 
@@ -15,12 +16,30 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def request_translations():
+    """This request's catalogue, from Flask-Babel once and then from `g`."""
+    translations = g.get("_translations")
+    if translations is None:
+        translations = g._translations = get_translations()
+    return translations
+
+
 def init_app(app: Flask) -> None:
     """Wire Flask-Babel with the translations folder beside the package."""
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", str(app.root_path.rsplit("/", 1)[0] + "/translations")
     )
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel's template callables resolve domain, locale and catalogue on every string (a
+    # page has dozens); these look the catalogue up once per request and keep Jinja's newstyle
+    # gettext (autoescaping, %(name)s variables) as it is.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+    )
 
     @app.context_processor
     def _locale_context() -> dict:

@@ -47,9 +47,14 @@ def writes(flag: bool = True):
 
 
 def start_writing() -> None:
-    """From the next transaction on, this request writes: take the write lock at BEGIN."""
+    """From here on this request writes: on SQLite, end the read and take the write lock at BEGIN.
+
+    Other databases lock rows as they are written, so the read transaction simply goes on.
+    """
     from lms.extensions import db
 
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
     db.session.commit()
     g.sqlite_writes = True
 

@@ -54,9 +54,12 @@ def test_first_visit_enrols_and_records_the_view(client, auth, imported, make_us
     assert enrolment.last_lesson_id == _lesson_id("l-one")
     assert enrolment.last_activity_at is not None
     assert enrolment.status != "not_started"
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(LessonProgress).where(LessonProgress.user_id == user.id)
-    ) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(LessonProgress).where(LessonProgress.user_id == user.id)
+        )
+        == 1
+    )
 
 
 def test_a_reload_writes_nothing(client, auth, imported, make_user):
