@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from lms.accounts.models import User
 from lms.content.models import Lesson
@@ -34,6 +35,24 @@ class CandidateRecord:
     playthroughs: list[Playthrough]
     submissions: list[Submission]
     timeline: list[Event]
+
+
+def timeline_labels() -> dict[str, str]:
+    """Event kinds in the reader's language."""
+    return {
+        "enrolled": _("enrolled"),
+        "course_completed": _("course completed"),
+        "opened": _("opened"),
+        "completed": _("completed"),
+        "quiz": _("quiz"),
+        "scenario": _("conversation"),
+        "submission_submitted": _("assignment submitted"),
+        "submission_resubmitted": _("assignment resubmitted"),
+        "submission_claimed": _("taken for review"),
+        "submission_taken_over": _("review taken over"),
+        "submission_returned": _("returned for rework"),
+        "submission_accepted": _("assignment accepted"),
+    }
 
 
 def candidate_record(user: User) -> CandidateRecord:
@@ -88,7 +107,10 @@ def candidate_record(user: User) -> CandidateRecord:
                     playthrough.finished_at,
                     "scenario",
                     playthrough.item.title,
-                    link=("exercises.review_playthrough", {"playthrough_id": playthrough.id}),
+                    link=(
+                        "dashboards.playthrough",
+                        {"user_id": user.id, "playthrough_id": playthrough.id},
+                    ),
                 )
             )
     submission_ids = [submission.id for submission in submissions]
@@ -104,7 +126,7 @@ def candidate_record(user: User) -> CandidateRecord:
                     f"submission_{event.action}",
                     event.submission.item.title,
                     str(event.points) if event.points is not None else "",
-                    ("exercises.grade", {"submission_id": event.submission_id}),
+                    ("dashboards.submission", {"user_id": user.id, "submission_id": event.submission_id}),
                 )
             )
     events.sort(key=lambda event: event.at, reverse=True)

@@ -110,3 +110,38 @@ def cohort(cohort_id: int):
         members_form=members_form,
         members=cohort_service.members(cohort),
     ), status
+
+
+@bp.route("/candidates/<int:user_id>/enrolments/<int:enrolment_id>/due", methods=["POST"])
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def override_due(user_id: int, enrolment_id: int):
+    """Set or clear one candidate's personal due date for a course."""
+    from lms.dashboards import candidate as candidate_service
+    from lms.dashboards.forms import DueOverrideForm
+    from lms.dashboards.scope import candidate_or_404
+    from lms.dashboards.views import render_candidate
+    from lms.progress.models import Enrolment
+
+    _require_manager()
+    user = candidate_or_404(current_user, user_id)
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.user_id != user.id:
+        abort(404)
+    form = DueOverrideForm(prefix=f"due-{enrolment.id}")
+    if form.validate_on_submit():
+        if form.reset.data:
+            cohort_service.override_due(enrolment, None)
+            message = _("The cohort's due date applies again.")
+        elif form.due_on.data is None:
+            form.due_on.errors = [_("Enter a date, or choose the cohort's date.")]
+        else:
+            cohort_service.override_due(enrolment, form.due_on.data)
+            message = _("Personal due date saved.")
+        if not form.due_on.errors:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("dashboards.candidate", user_id=user.id) + f"#enrolment-{enrolment.id}")
+    db.session.rollback()
+    return render_candidate(
+        candidate_service.candidate_record(user), failed=(enrolment.id, form), status=400
+    )

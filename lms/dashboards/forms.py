@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -27,3 +27,13 @@ class MembersForm(FlaskForm):
     usernames = TextAreaField(
         _l("Candidates' usernames, one per line"), validators=[DataRequired(), Length(max=200_000)]
     )
+
+
+class DueOverrideForm(FlaskForm):
+    """A personal due date for one candidate's course; "reset" goes back to the cohort's date."""
+
+    due_on = DateField(
+        _l("Personal due date"), validators=[Optional()], render_kw={"autocomplete": "off"}
+    )
+    save = SubmitField(_l("Save"))
+    reset = SubmitField(_l("Use the cohort's date"))

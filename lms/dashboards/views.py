@@ -205,7 +205,35 @@ def export(code: str, fmt: str):
 @role_required(*VIEWERS)
 def candidate(user_id: int):
     user = candidate_or_404(current_user, user_id)
-    return render_template("dashboards/candidate.html", record=candidate_service.candidate_record(user))
+    return render_candidate(candidate_service.candidate_record(user))
+
+
+def can_manage_cohorts(viewer) -> bool:
+    """Admins and national coordinators manage cohorts and due dates; regional ones watch."""
+    return viewer.role == Role.ADMIN or (viewer.role == Role.COORDINATOR and not viewer.region_code)
+
+
+def render_candidate(
+    record: candidate_service.CandidateRecord, failed: tuple[int, object] | None = None, status: int = 200
+):
+    """The drill-down page; `failed` is (enrolment id, due-date form) to show again with its errors."""
+    from lms.dashboards.forms import DueOverrideForm
+
+    due_forms = {}
+    if can_manage_cohorts(current_user):
+        for enrolment in record.enrolments:
+            if failed is not None and failed[0] == enrolment.id:
+                due_forms[enrolment.id] = failed[1]
+            else:
+                due_forms[enrolment.id] = DueOverrideForm(
+                    prefix=f"due-{enrolment.id}", formdata=None, due_on=enrolment.due_on
+                )
+    return render_template(
+        "dashboards/candidate.html",
+        record=record,
+        due_forms=due_forms,
+        timeline_labels=candidate_service.timeline_labels(),
+    ), status
 
 
 from lms.dashboards import cohort_views  # noqa: E402,F401  (registers the cohort pages on bp)

@@ -49,3 +49,21 @@ def test_regional_coordinator_sees_only_their_region(page, live_server, login, w
     page.goto(f"{live_server}/dashboard/at-risk")
     expect(page.get_by_role("heading", name="В зоне риска", level=1)).to_be_visible()
     expect(page.get_by_label("Регион")).to_have_count(0)  # no region choice for a regional coordinator
+
+
+def test_national_coordinator_gives_a_candidate_a_personal_due_date(page, live_server, login, world, make_user):  # noqa: F811
+    make_user("olga", role="coordinator", full_name="Ольга")
+    login("olga", PASSWORD)
+    page.goto(f"{live_server}/dashboard/candidates/{world.moscow[1]}")
+    row = page.locator("#enrolments tbody tr").first
+    date_field = page.get_by_label(re.compile("Личный срок по курсу"))
+    date_field.fill("2020-01-15")
+    page.get_by_role("button", name="Сохранить").click()
+    expect(page.get_by_text("Личный срок сохранён.")).to_be_visible()
+    expect(row).to_contain_text("2020-01-15")
+    expect(row).to_contain_text("личный")
+    expect(row).to_contain_text("просрочено")
+
+    page.get_by_role("button", name="Вернуть срок группы").click()
+    expect(page.get_by_text("Снова действует срок группы.")).to_be_visible()
+    expect(row).not_to_contain_text("личный")

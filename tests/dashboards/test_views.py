@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 REGION_PAGES = [
     "/dashboard/regions/{code}",
@@ -157,3 +159,76 @@ def test_read_only_exercise_pages_are_scoped(client, auth, world, make_user):
         ):
             assert client.get(path).status_code == 404, path
     assert client.get(f"/dashboard/candidates/{world.moscow[0]}/submissions/999").status_code == 404
+
+
+def _due_form(client, user_id: int) -> tuple[str, str, str]:
+    """The drill-down's due-date form for the candidate's first enrolment: (action, prefix, csrf)."""
+    html = client.get(f"/dashboard/candidates/{user_id}").get_data(as_text=True)
+    action = re.search(r'action="(/dashboard/candidates/\d+/enrolments/\d+/due)"', html).group(1)
+    prefix = "due-" + action.split("/")[-2]
+    csrf = re.search(rf'id="{prefix}-csrf_token" name="{prefix}-csrf_token" type="hidden" value="([^"]+)"', html)
+    return action, prefix, csrf.group(1)
+
+
+def _enrolment_of(user_id: int):
+    from lms.extensions import db
+    from lms.progress.models import Enrolment
+
+    db.session.rollback()
+    return db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == user_id))
+
+
+def test_national_coordinator_sets_and_clears_a_personal_due_date(client, auth, world, make_user):
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    user_id = world.moscow[1]
+    cohort_due = _enrolment_of(user_id).due_on
+    action, prefix, csrf = _due_form(client, user_id)
+
+    response = client.post(
+        action, data={f"{prefix}-csrf_token": csrf, f"{prefix}-due_on": "2020-01-15", f"{prefix}-save": "1"}
+    )
+    assert response.status_code == 302
+    enrolment = _enrolment_of(user_id)
+    assert (enrolment.due_on, enrolment.due_overridden, enrolment.status) == (date(2020, 1, 15), True, "overdue")
+    html = client.get(f"/dashboard/candidates/{user_id}").get_data(as_text=True)
+    assert "2020-01-15" in html and ("личный" in html or "personal" in html)
+
+    response = client.post(action, data={f"{prefix}-csrf_token": csrf, f"{prefix}-reset": "1"})
+    assert response.status_code == 302
+    enrolment = _enrolment_of(user_id)
+    assert (enrolment.due_on, enrolment.due_overridden) == (cohort_due, False)
+    assert enrolment.status != "overdue"
+
+
+@pytest.mark.parametrize("value", ["", "31.02.2026", "not a date", "2026-13-01"])
+def test_a_bad_due_date_is_a_field_error(client, auth, world, make_user, value):
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    user_id = world.moscow[1]
+    before = _enrolment_of(user_id).due_on
+    action, prefix, csrf = _due_form(client, user_id)
+    response = client.post(
+        action, data={f"{prefix}-csrf_token": csrf, f"{prefix}-due_on": value, f"{prefix}-save": "1"}
+    )
+    assert response.status_code == 400
+    assert f'id="{prefix}-due_on-error"' in response.get_data(as_text=True)
+    assert _enrolment_of(user_id).due_on == before
+
+
+def test_due_dates_are_not_changed_without_csrf_by_others_or_across_candidates(client, auth, world, make_user):
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    action, prefix, csrf = _due_form(client, world.moscow[1])
+    data = {f"{prefix}-csrf_token": csrf, f"{prefix}-due_on": "2020-01-15", f"{prefix}-save": "1"}
+    assert client.post(action, data={**data, f"{prefix}-csrf_token": "forged"}).status_code == 400
+    other = action.replace(f"/candidates/{world.moscow[1]}/", f"/candidates/{world.moscow[0]}/")
+    assert client.post(other, data=data).status_code == 404  # the enrolment is not that candidate's
+    auth.logout()
+    make_user("pavel", role="coordinator", region="77")
+    auth.login("pavel")  # regional coordinators watch; they do not move deadlines
+    html = client.get(f"/dashboard/candidates/{world.moscow[1]}").get_data(as_text=True)
+    assert "/due" not in html
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # his own, valid token
+    assert client.post(action, data={**data, f"{prefix}-csrf_token": token}).status_code == 403
+    assert _enrolment_of(world.moscow[1]).due_overridden is False
