@@ -1,4 +1,5 @@
 """Coordinator journeys: national overview down to a candidate and an export; a regional view."""
+
 from __future__ import annotations
 
 import csv
@@ -51,7 +52,7 @@ def test_regional_coordinator_sees_only_their_region(page, live_server, login, w
     expect(page.get_by_label("Регион")).to_have_count(0)  # no region choice for a regional coordinator
 
 
-def test_national_coordinator_gives_a_candidate_a_personal_due_date(page, live_server, login, world, make_user):  # noqa: F811
+def test_national_coordinator_sets_a_personal_due_date(page, live_server, login, world, make_user):  # noqa: F811
     make_user("olga", role="coordinator", full_name="Ольга")
     login("olga", PASSWORD)
     page.goto(f"{live_server}/dashboard/candidates/{world.moscow[1]}")
