@@ -234,8 +234,8 @@ def _summary(statement: str) -> str:
 
 def _name(statement: str) -> str | None:
     text = STATEMENT_RE.sub(" ", statement)
-    if text.startswith("SELECT count(*)") and "FROM enrolments" in text and "ORDER BY" not in text:
-        return "count query"
+    if "count(*)" in text and "FROM enrolments" in text and "GROUP BY" in text and "ORDER BY" not in text:
+        return "summary query (rows, due date, completions per day)"
     if "FROM enrolments JOIN users" in text and "ORDER BY users.full_name" in text:
         return "region list query" + (" (page)" if " LIMIT " in text else " (export)")
     if "FROM region_course_stats" in text:

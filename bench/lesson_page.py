@@ -5,7 +5,8 @@ load: 8 client threads, each holding its own http.client connection (kept alive 
 allows it), for 10 s after a 2 s warm-up; only 200 responses count. Prints requests per second
 and the ratio lesson page / hello world (target ≥ 0.35). The data set comes from bench/generate.py
 (2,000 candidates by default) on SQLite and on PostgreSQL; each thread is a different candidate
-reading the lessons of the first course in turn, so every request also records the view.
+reading the lessons of the first course in turn, so every request opens a different lesson than
+the one before and records it (an INSERT on the first pass, one UPDATE of the enrolment after).
 """
 
 from __future__ import annotations
@@ -328,7 +329,9 @@ def main() -> None:
         f"and the LMS. {THREADS} client threads (one http.client connection each) send GET requests for "
         f"{SECONDS:g} s after a {WARMUP:g} s warm-up; only 200 responses count. LMS requests are a "
         "signed-in candidate's lesson page (one candidate per thread, walking through the first course's "
-        f"lessons; every view is recorded) over a bench/generate.py data set of {options.candidates:,} "
+        "lessons in turn, so every request records the visit: rows on the first pass, then one UPDATE of "
+        "the enrolment's last lesson and activity time) over a bench/generate.py data set of "
+        f"{options.candidates:,} "
         "candidates. "
         + (
             "Connections were kept alive. "
