@@ -314,7 +314,13 @@ class Ordering(QuestionType):
         parsed.answer = {"order": [option.key for option in parsed.options]}
         return parsed
 
-    def coerce(self, question: dict, form: Form) -> list[str] | None:
+    def coerce(self, question: dict, form: Form) -> list[str | None] | None:
+        """Slot i holds the item put in place i + 1, or None: an unplaced item stays unplaced.
+
+        Filling the gaps in would show positions the candidate never chose when an autosaved
+        attempt is reopened, and could earn credit for items they never placed. Two items given
+        the same place keep it in key order, the later one moving to the next free place.
+        """
         keys = sorted(option_keys(question))
         given: dict[str, int] = {}
         for key in keys:
@@ -324,8 +330,11 @@ class Ordering(QuestionType):
                     break
         if not given:
             return None
-        placed = sorted(given, key=lambda key: (given[key], key))
-        return placed + [key for key in keys if key not in given]
+        slots: list[str | None] = [None] * len(keys)
+        for key in sorted(given, key=lambda key: (given[key], key)):
+            free = [index for index, slot in enumerate(slots) if slot is None]
+            slots[next((index for index in free if index >= given[key] - 1), free[0])] = key
+        return slots
 
     def grade(self, question: dict, response: Any) -> float:
         order = question.get("answer", {}).get("order", [])
@@ -384,6 +393,5 @@ class Matching(QuestionType):
 
 
 QUESTION_TYPES: dict[str, QuestionType] = {
-    kind.name: kind()
-    for kind in (Single, Multiple, TrueFalse, Short, Numeric, Ordering, Matching)
+    kind.name: kind() for kind in (Single, Multiple, TrueFalse, Short, Numeric, Ordering, Matching)
 }

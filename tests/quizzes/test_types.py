@@ -12,16 +12,24 @@ from lms.quizzes.types import QUESTION_TYPES
 from tests.quizzes.quizfiles import QUIZ_PATH, problems_of, question_of
 
 SINGLE = {
-    "key": "s", "type": "single", "points": 1.0,
+    "key": "s",
+    "type": "single",
+    "points": 1.0,
     "options": [
-        {"key": "a", "correct": False}, {"key": "b", "correct": True}, {"key": "c", "correct": False}
+        {"key": "a", "correct": False},
+        {"key": "b", "correct": True},
+        {"key": "c", "correct": False},
     ],
     "answer": {},
 }
 MULTIPLE = {
-    "key": "m", "type": "multiple", "points": 2.0,
+    "key": "m",
+    "type": "multiple",
+    "points": 2.0,
     "options": [
-        {"key": "a", "correct": True}, {"key": "b", "correct": True}, {"key": "c", "correct": False},
+        {"key": "a", "correct": True},
+        {"key": "b", "correct": True},
+        {"key": "c", "correct": False},
         {"key": "d", "correct": False},
     ],
     "answer": {},
@@ -31,12 +39,16 @@ SHORT = {"key": "sh", "type": "short", "options": [], "answer": {"accepted": ["�
 NUMERIC = {"key": "n", "type": "numeric", "options": [], "answer": {"value": 0.3, "tolerance": 0.0}}
 RANGE = {"key": "r", "type": "numeric", "options": [], "answer": {"min": 40.0, "max": 44.0}}
 ORDERING = {
-    "key": "o", "type": "ordering",
+    "key": "o",
+    "type": "ordering",
     "options": [{"key": "z"}, {"key": "x"}, {"key": "y"}, {"key": "w"}],
     "answer": {"order": ["z", "x", "y", "w"]},
 }
 MATCHING = {
-    "key": "p", "type": "matching", "options": [{"key": "a"}, {"key": "b"}, {"key": "c"}], "answer": {}
+    "key": "p",
+    "type": "matching",
+    "options": [{"key": "a"}, {"key": "b"}, {"key": "c"}],
+    "answer": {},
 }
 
 
@@ -53,6 +65,7 @@ def at(line: int, col: int, code: str) -> str:
 
 
 # --- parsing: the body starts on line 6, so `## q` is line 6 and its first answer line 9.
+
 
 def test_single_parses_options_with_feedback(tmp_path: Path) -> None:
     question = question_of(tmp_path, "## q [single]\nВопрос\n\n- [ ] a: Нет\n  > Увы.\n- [X] b: Да\n")
@@ -264,8 +277,13 @@ def test_multiple() -> None:
     assert coerce(MULTIPLE, {"q-m": ["evil"]}) is None
     assert coerce(MULTIPLE, {"q-m": []}) is None
     cases = {
-        ("a", "b"): 1.0, ("a",): 0.5, ("a", "c"): 0.0, ("a", "b", "c"): 0.5, ("c", "d"): 0.0,
-        ("a", "b", "c", "d"): 0.0, ("a", "zzz"): 0.5,
+        ("a", "b"): 1.0,
+        ("a",): 0.5,
+        ("a", "c"): 0.0,
+        ("a", "b", "c"): 0.5,
+        ("c", "d"): 0.0,
+        ("a", "b", "c", "d"): 0.0,
+        ("a", "zzz"): 0.5,
     }
     for response, credit in cases.items():
         assert grade(MULTIPLE, list(response)) == credit, response
@@ -317,20 +335,26 @@ def test_ordering() -> None:
     form = {"q-o-z": ["1"], "q-o-x": ["2"], "q-o-y": ["3"], "q-o-w": ["4"]}
     assert coerce(ORDERING, form) == ["z", "x", "y", "w"]
     assert grade(ORDERING, ["z", "x", "y", "w"]) == 1.0
-    # Ties by key, missing and impossible positions last in key order.
+    # A tie keeps the place for the first key and moves the other on; impossible places and
+    # unknown items are ignored; items left without a place stay without one.
     tied = {"q-o-z": ["2"], "q-o-x": ["2"], "q-o-y": ["9"], "q-o-w": ["abc"], "q-o-evil": ["1"]}
-    assert coerce(ORDERING, tied) == ["x", "z", "w", "y"]
-    assert coerce(ORDERING, {"q-o-y": ["1"]}) == ["y", "w", "x", "z"]
+    assert coerce(ORDERING, tied) == [None, "x", "z", None]
+    assert coerce(ORDERING, {"q-o-y": ["1"]}) == ["y", None, None, None]
+    assert coerce(ORDERING, {"q-o-w": ["4"], "q-o-x": ["4"]}) == ["x", None, None, "w"]  # wraps around
     assert coerce(ORDERING, {"q-o-y": ["0"], "q-o-x": ["-1"]}) is None
     assert grade(ORDERING, ["x", "z", "y", "w"]) == 0.5
     assert grade(ORDERING, ["w", "z", "x", "y"]) == 0.0
     assert grade(ORDERING, ["z"]) == 0.25
+    # Placing only the first item earns that item, never the ones left unplaced.
+    assert grade(ORDERING, coerce(ORDERING, {"q-o-z": ["1"]})) == 0.25
+    assert grade(ORDERING, [None, "x", None, None]) == 0.25
     assert grade(ORDERING, {"z": 1}) == 0.0
 
 
 def test_matching() -> None:
     assert coerce(MATCHING, {"q-p-a": ["a"], "q-p-b": ["c"], "q-p-c": ["evil"], "q-p-evil": ["a"]}) == {
-        "a": "a", "b": "c"
+        "a": "a",
+        "b": "c",
     }
     assert coerce(MATCHING, {"q-p-a": [""]}) is None
     assert grade(MATCHING, {"a": "a", "b": "b", "c": "c"}) == 1.0

@@ -182,3 +182,26 @@ def test_item_analysis_is_for_staff_only(client, auth, quiz, make_user):
     make_user("igor", role="instructor")
     auth.login("igor")
     assert client.get(OVERVIEW + "/analysis").status_code == 200
+
+
+def test_a_partly_ordered_answer_reopens_as_left(client, auth, quiz, make_user):
+    make_user("anna")
+    auth.login("anna")
+    attempt_id = _start(auth, client)
+    page = f"/quiz-attempts/{attempt_id}"
+    ordering = next(q for q in quiz.payload["questions"] if q["type"] == "ordering")
+    first = ordering["answer"]["order"][0]
+    form = {f"q-{ordering['key']}-{first}": ["1"]}
+    response = _post(auth, page + "/save", form, page, headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    html = client.get(page).get_data(as_text=True)
+    chosen = {}
+    for option in ordering["options"]:
+        select = re.search(
+            rf'<select id="q-{ordering["key"]}-{option["key"]}".*?</select>', html, re.S
+        ).group(0)
+        picked = re.search(r'value="(\d+)" selected', select)
+        chosen[option["key"]] = picked.group(1) if picked else None
+    assert chosen == {
+        option["key"]: ("1" if option["key"] == first else None) for option in ordering["options"]
+    }
