@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import http.client
 import math
 import os
@@ -165,25 +166,55 @@ def lesson_setup(url: str) -> tuple[list[str], list[str]]:
     return list(users), [f"/courses/{course_key}/lessons/{key}" for key in keys]
 
 
+def _ms_per_request(client, paths: list[str], count: int = IN_PROCESS) -> float:
+    for path in paths:
+        client.get(path).get_data()
+    started = time.perf_counter()
+    for index in range(count):
+        client.get(paths[index % len(paths)]).get_data()
+    return 1000 * (time.perf_counter() - started) / count
+
+
+def add_floor_routes(app) -> None:
+    """Pages that do less and less of what the lesson page does, on this bench's app only."""
+    from flask import render_template
+    from flask_login import current_user
+
+    from lms.core.roles import login_required
+
+    layout = app.jinja_env.from_string('{% extends "base.html" %}{% block content %}{% endblock %}')
+    app.add_url_rule("/_bench/bare", "bench_bare", lambda: "ok")
+    app.add_url_rule("/_bench/user", "bench_user", login_required(lambda: current_user.username))
+    app.add_url_rule("/_bench/layout", "bench_layout", login_required(lambda: render_template(layout)))
+
+
 def in_process(
     url: str, username: str, paths: list[str], *, profile: bool, label: str
-) -> tuple[float, int, list[str]]:
-    """The lesson page through the test client: ms per request, statements per request, and, when
-    asked, the top costs under cProfile."""
+) -> tuple[float, int, list[str], dict[str, float]]:
+    """The lesson page through the test client: ms per request, statements per request, the
+    floor under it (ms per request of pages doing less), and, when asked, cProfile's top costs."""
+    from flask import Flask
+
     from lms import create_app
     from lms.extensions import db
 
+    hello = Flask("hello")
+    hello.add_url_rule("/", "hello", lambda: "Hello, World!")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    add_floor_routes(app)
     with app.app_context():
         engine = db.engine
+    gc.freeze()  # as app.py does
     client = app.test_client()
     login(client, username, PASSWORD)
-    for path in paths:
-        client.get(path)
-    started = time.perf_counter()
-    for index in range(IN_PROCESS):
-        client.get(paths[index % len(paths)]).get_data()
-    milliseconds = 1000 * (time.perf_counter() - started) / IN_PROCESS
+    floor = {
+        "bare Flask hello world": _ms_per_request(hello.test_client(), ["/"]),
+        "LMS app, route returning a string": _ms_per_request(client, ["/_bench/bare"]),
+        "+ signed-in user loaded": _ms_per_request(client, ["/_bench/user"]),
+        "+ page layout (base.html) rendered": _ms_per_request(client, ["/_bench/layout"]),
+    }
+    milliseconds = _ms_per_request(client, paths)
+    floor["lesson page"] = milliseconds
     log = QueryLog(engine)
     log.active = True
     client.get(paths[0]).get_data()
@@ -197,7 +228,7 @@ def in_process(
         profiler.disable()
         lines = top_costs(profiler, IN_PROCESS, f"lesson page in-process, {label}")
     engine.dispose()
-    return milliseconds, len(log.statements), lines
+    return milliseconds, len(log.statements), lines, floor
 
 
 def errors_in_log(log: Path) -> Counter[str]:
@@ -218,6 +249,7 @@ class Result:
     statements: int
     profile: list[str]
     errors: Counter[str]
+    floor: dict[str, float] = field(default_factory=dict)  # in-process ms of pages doing less
 
     @property
     def hello_rate(self) -> float:
@@ -260,15 +292,35 @@ def bench_database(kind: str, candidates: int, tmp: Path) -> Result:
             print(f"  server log: {count} × {message}")
         result = Result(database_version(url), hello, lesson, 0.0, 0, [], errors)
         missed = not result.ratio >= TARGET_RATIO
-        result.milliseconds, result.statements, result.profile = in_process(
+        result.milliseconds, result.statements, result.profile, result.floor = in_process(
             url, users[0], lessons, profile=missed, label=result.database
         )
         print(
             f"  in-process (test client, no concurrency): {result.milliseconds:.1f} ms and "
             f"{result.statements} SQL statements per lesson page"
         )
+        for step, ms in result.floor.items():
+            print(f"    {step:<40} {ms:6.2f} ms")
         print("\n".join(result.profile))
         return result
+
+
+def floor_table(results: list[Result]) -> str:
+    """Where a lesson page's time goes: the same test client on pages that do less and less."""
+    if not any(result.floor for result in results):
+        return ""
+    steps = list(results[0].floor)
+    lines = [
+        "\nWhere the time goes, in-process (ms per request through the test client, one at a time; the "
+        "bare hello world is the app gunicorn serves above, the other rows are extra routes of this "
+        "run's LMS app):\n",
+        "| page | " + " | ".join(result.database for result in results) + " |",
+        "|---|" + "---|" * len(results),
+    ]
+    for step in steps:
+        cells = " | ".join(f"{result.floor.get(step, math.nan):.2f} ms" for result in results)
+        lines.append(f"| {step} | {cells} |")
+    return "\n".join(lines) + "\n"
 
 
 def database_version(url: str) -> str:
@@ -344,6 +396,7 @@ def main() -> None:
         + f"\n\nOne lesson page in-process (test client, one at a time, {IN_PROCESS} requests): "
         + in_process_note
         + ".\n"
+        + floor_table(results)
     )
     for result in results:
         if result.errors:
