@@ -142,6 +142,4 @@ def override_due(user_id: int, enrolment_id: int):
             flash(message, "success")
             return redirect(url_for("dashboards.candidate", user_id=user.id) + f"#enrolment-{enrolment.id}")
     db.session.rollback()
-    return render_candidate(
-        candidate_service.candidate_record(user), failed=(enrolment.id, form), status=400
-    )
+    return render_candidate(candidate_service.candidate_record(user), failed=(enrolment.id, form), status=400)

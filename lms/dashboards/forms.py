@@ -32,8 +32,6 @@ class MembersForm(FlaskForm):
 class DueOverrideForm(FlaskForm):
     """A personal due date for one candidate's course; "reset" goes back to the cohort's date."""
 
-    due_on = DateField(
-        _l("Personal due date"), validators=[Optional()], render_kw={"autocomplete": "off"}
-    )
+    due_on = DateField(_l("Personal due date"), validators=[Optional()], render_kw={"autocomplete": "off"})
     save = SubmitField(_l("Save"))
     reset = SubmitField(_l("Use the cohort's date"))

@@ -27,8 +27,17 @@ class RiskList:
     total: int
 
 
-def at_risk(viewer: User, *, region_code: str | None = None, inactive_days: int = 7) -> list[RiskList]:
-    """Struggling candidates (inactive, failing quizzes, overdue), and apart from them the never-started."""
+RISK_KEYS = ("inactive", "failed_quiz", "overdue", "not_started")
+
+
+def risk_queries(
+    viewer: User, *, region_code: str | None = None, inactive_days: int = 7
+) -> dict[str, sa.Select]:
+    """The enrolments behind each at-risk list, joined to users and courses and in list order.
+
+    Struggling (inactive, failing quizzes, overdue) and the never-started are kept apart. The page
+    shows the first rows of each; its exports read the same queries in full.
+    """
     now = utcnow()
     base = (
         visible_enrolments(viewer)
@@ -65,14 +74,16 @@ def at_risk(viewer: User, *, region_code: str | None = None, inactive_days: int 
             Enrolment.last_activity_at.is_(None), Enrolment.enrolled_at < now - NOT_STARTED_GRACE
         ),
     }
+    order = (Enrolment.last_activity_at.nulls_first(), User.username, Course.position, Enrolment.id)
+    return {key: query.order_by(*order) for key, query in lists.items()}
+
+
+def at_risk(viewer: User, *, region_code: str | None = None, inactive_days: int = 7) -> list[RiskList]:
+    """Each at-risk list: its first AT_RISK_LIMIT rows and how many there are in all."""
     out = []
-    for key, query in lists.items():
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-        rows = db.session.execute(
-            query.add_columns(User, Course)
-            .order_by(Enrolment.last_activity_at.nulls_first(), User.username)
-            .limit(AT_RISK_LIMIT)
-        ).all()
+    for key, query in risk_queries(viewer, region_code=region_code, inactive_days=inactive_days).items():
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+        rows = db.session.execute(query.add_columns(User, Course).limit(AT_RISK_LIMIT)).all()
         out.append(RiskList(key, [tuple(row) for row in rows], total))
     return out
 

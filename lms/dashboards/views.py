@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -95,65 +95,6 @@ def region(code: str):
     )
 
 
-EXPORT_COLUMNS = (
-    ("full_name", "text"),
-    ("username", "text"),
-    ("region", "text"),
-    ("cohort", "text"),
-    ("course", "text"),
-    ("percent", "percent"),
-    ("lessons_done", "int"),
-    ("lessons_total", "int"),
-    ("status", "text"),
-    ("last_activity", "datetime"),
-    ("due_on", "date"),
-    ("best_quiz", "percent"),
-    ("quiz_attempts", "int"),
-    ("exercises_accepted", "int"),
-)
-
-
-def _export_columns():
-    from lms.dashboards.export import Column
-
-    titles = {
-        "full_name": _("Full name"),
-        "username": _("Username"),
-        "region": _("Region"),
-        "cohort": _("Cohort"),
-        "course": _("Course"),
-        "percent": _("Progress, %%").replace("%%", "%"),
-        "lessons_done": _("Items done"),
-        "lessons_total": _("Items in course"),
-        "status": _("Status"),
-        "last_activity": _("Last activity"),
-        "due_on": _("Due date"),
-        "best_quiz": _("Best quiz result, %%").replace("%%", "%"),
-        "quiz_attempts": _("Quiz attempts"),
-        "exercises_accepted": _("Assignments accepted"),
-    }
-    return [Column(key, titles[key], kind) for key, kind in EXPORT_COLUMNS]
-
-
-def export_values(row: services.CandidateRow, statuses: dict[str, str]) -> dict:
-    return {
-        "full_name": row.full_name,
-        "username": row.username,
-        "region": row.region_code,
-        "cohort": row.cohort.name if row.cohort else "",
-        "course": row.course.title,
-        "percent": row.percent,
-        "lessons_done": row.lessons_done,
-        "lessons_total": row.course.lesson_count,
-        "status": statuses.get(row.status, row.status),
-        "last_activity": row.last_activity_at,
-        "due_on": row.due_on,
-        "best_quiz": row.best_quiz,
-        "quiz_attempts": row.quiz_attempts,
-        "exercises_accepted": row.exercises.get("accepted", 0),
-    }
-
-
 def status_labels() -> dict[str, str]:
     """Enrolment statuses in the reader's language, built once per page or export."""
     return {
@@ -165,6 +106,16 @@ def status_labels() -> dict[str, str]:
     }
 
 
+def risk_titles(days: int) -> dict[str, str]:
+    """The at-risk lists' headings, shared by the page and its export."""
+    return {
+        "inactive": _("Inactive for %(days)s days or more", days=days),
+        "failed_quiz": _("Failed a quiz twice without passing it"),
+        "overdue": _("Past the due date"),
+        "not_started": _("Not started a week after enrolment"),
+    }
+
+
 def status_label(status: str) -> str:
     return status_labels().get(status, status)
 
@@ -172,33 +123,6 @@ def status_label(status: str) -> str:
 @bp.app_template_global()
 def dashboard_status(status: str) -> str:
     return status_label(status)
-
-
-@bp.route("/regions/<code>/export.<fmt>")
-@role_required(*VIEWERS)
-def export(code: str, fmt: str):
-    """Exactly the rows of the region page (same query, same filters), all pages."""
-    from lms.dashboards.export import to_csv, to_xlsx
-
-    if fmt not in ("csv", "xlsx"):
-        abort(404)
-    region = _region_or_404(code)
-    filters = services.RegionFilters.from_args(request.args)
-    statuses = status_labels()
-    listing = services.region_listing(current_user, region.code, filters)
-    rows = (export_values(row, statuses) for row in services.candidate_rows(listing, services.live_courses()))
-    columns = _export_columns()
-    if fmt == "csv":
-        body, mimetype = to_csv(columns, rows), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = (
-            to_xlsx(columns, rows),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="region-{region.code}.{fmt}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.route("/candidates/<int:user_id>")
@@ -236,7 +160,8 @@ def render_candidate(
     ), status
 
 
-from lms.dashboards import cohort_views  # noqa: E402,F401  (registers the cohort pages on bp)
+# These register more pages on bp.
+from lms.dashboards import cohort_views, export_views  # noqa: E402,F401
 
 
 @bp.route("/at-risk")
@@ -252,6 +177,7 @@ def at_risk():
     return render_template(
         "dashboards/at_risk.html",
         lists=lists,
+        titles=risk_titles(days),
         region_code=region_code,
         days=days,
         regions=regions,

@@ -68,3 +68,19 @@ def test_national_coordinator_sets_a_personal_due_date(page, live_server, login,
     page.get_by_role("button", name="Вернуть срок группы").click()
     expect(page.get_by_text("Снова действует срок группы.")).to_be_visible()
     expect(row).not_to_contain_text("личный")
+
+
+def test_regional_coordinator_exports_an_at_risk_list(page, live_server, login, world, make_user):  # noqa: F811
+    from tests.dashboards.test_views import _age_world
+
+    _age_world(world)
+    make_user("pavel", role="coordinator", region="77")
+    login("pavel", PASSWORD)
+    page.goto(f"{live_server}/dashboard/at-risk")
+    inactive = page.locator("#list-inactive")
+    expect(inactive.locator("tbody tr")).to_have_count(1)
+    with page.expect_download() as download_info:
+        inactive.get_by_role("link", name="CSV этого списка").click()
+    content = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(content)))
+    assert [row[1] for row in rows[1:]] == ["Кандидат 1"]

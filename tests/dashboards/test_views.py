@@ -233,3 +233,53 @@ def test_due_dates_need_csrf_a_manager_and_the_right_candidate(client, auth, wor
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # his own, valid token
     assert client.post(action, data={**data, f"{prefix}-csrf_token": token}).status_code == 403
     assert _enrolment_of(world.moscow[1]).due_overridden is False
+
+
+def _age_world(world) -> None:
+    """Everyone enrolled 10 days ago; Moscow's second and Tver's candidate idle for 9 days."""
+    from datetime import timedelta
+
+    from lms.core.time import utcnow
+    from lms.extensions import db
+    from lms.progress.models import Enrolment
+
+    db.session.execute(sa.update(Enrolment).values(enrolled_at=utcnow() - timedelta(days=10)))
+    db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.user_id.in_([world.moscow[1], *world.tver]))
+        .values(last_activity_at=utcnow() - timedelta(days=9))
+    )
+    db.session.commit()
+
+
+def _csv_rows(response) -> list[list[str]]:
+    assert response.status_code == 200, response.status_code
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def test_at_risk_exports_are_the_lists_in_full_and_safe(client, auth, world, make_user):
+    _age_world(world)
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    html = client.get("/dashboard/at-risk").get_data(as_text=True)
+    totals = dict(re.findall(r'<h2 id="risk-(\w+)">.*?<span class="muted">\((\d+)\)</span>', html))
+    rows = _csv_rows(client.get("/dashboard/at-risk/export.csv"))
+    assert len(rows) - 1 == sum(int(total) for total in totals.values())
+    inactive = _csv_rows(client.get("/dashboard/at-risk/export.csv?list=inactive"))
+    assert len(inactive) - 1 == int(totals["inactive"]) == 2
+    names = {row[1] for row in inactive[1:]}
+    assert "Кандидат 1" in names
+    assert any(name.startswith("'=") for name in names), "Tver's formula name is neutralised"
+    assert client.get("/dashboard/at-risk/export.xlsx?list=overdue").status_code == 200
+    assert client.get("/dashboard/at-risk/export.csv?list=nope").status_code == 404
+    assert client.get("/dashboard/at-risk/export.pdf").status_code == 404
+
+
+def test_at_risk_export_is_scoped_to_the_coordinators_region(client, auth, world, make_user):
+    _age_world(world)
+    make_user("pavel", role="coordinator", region="77")
+    auth.login("pavel")
+    rows = _csv_rows(client.get("/dashboard/at-risk/export.csv?list=inactive"))
+    assert [row[2] for row in rows[1:]] == ["msk1"]
+    assert client.get("/dashboard/at-risk/export.csv?region=69").status_code == 404

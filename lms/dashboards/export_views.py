@@ -1,0 +1,175 @@
+"""CSV and XLSX downloads of the region list and the at-risk lists: the page's own query, in full."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from flask import Response, abort, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.core.roles import role_required
+from lms.dashboards import services
+from lms.dashboards.export import Column, to_csv, to_xlsx
+from lms.dashboards.views import (
+    VIEWERS,
+    _region_or_404,
+    _requested_region,
+    bp,
+    risk_titles,
+    status_labels,
+)
+from lms.extensions import db
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("csv", "xlsx")
+
+
+def send_export(fmt: str, columns: list[Column], rows: Iterable[Mapping[str, object]], name: str) -> Response:
+    """The rows as a download named `name.fmt`, never cached (they are personal data)."""
+    if fmt == "csv":
+        response = Response(to_csv(columns, rows), mimetype="text/csv; charset=utf-8")
+    else:
+        response = Response(to_xlsx(columns, rows), mimetype=XLSX_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def column_titles() -> dict[str, str]:
+    return {
+        "full_name": _("Full name"),
+        "username": _("Username"),
+        "region": _("Region"),
+        "cohort": _("Cohort"),
+        "course": _("Course"),
+        "percent": _("Progress, %%").replace("%%", "%"),
+        "lessons_done": _("Items done"),
+        "lessons_total": _("Items in course"),
+        "status": _("Status"),
+        "last_activity": _("Last activity"),
+        "due_on": _("Due date"),
+        "best_quiz": _("Best quiz result, %%").replace("%%", "%"),
+        "quiz_attempts": _("Quiz attempts"),
+        "exercises_accepted": _("Assignments accepted"),
+        "list": _("List"),
+    }
+
+
+def columns_for(spec: tuple[tuple[str, str], ...]) -> list[Column]:
+    titles = column_titles()
+    return [Column(key, titles[key], kind) for key, kind in spec]
+
+
+REGION_COLUMNS = (
+    ("full_name", "text"),
+    ("username", "text"),
+    ("region", "text"),
+    ("cohort", "text"),
+    ("course", "text"),
+    ("percent", "percent"),
+    ("lessons_done", "int"),
+    ("lessons_total", "int"),
+    ("status", "text"),
+    ("last_activity", "datetime"),
+    ("due_on", "date"),
+    ("best_quiz", "percent"),
+    ("quiz_attempts", "int"),
+    ("exercises_accepted", "int"),
+)
+
+
+def region_values(row: services.CandidateRow, statuses: dict[str, str]) -> dict:
+    return {
+        "full_name": row.full_name,
+        "username": row.username,
+        "region": row.region_code,
+        "cohort": row.cohort.name if row.cohort else "",
+        "course": row.course.title,
+        "percent": row.percent,
+        "lessons_done": row.lessons_done,
+        "lessons_total": row.course.lesson_count,
+        "status": statuses.get(row.status, row.status),
+        "last_activity": row.last_activity_at,
+        "due_on": row.due_on,
+        "best_quiz": row.best_quiz,
+        "quiz_attempts": row.quiz_attempts,
+        "exercises_accepted": row.exercises.get("accepted", 0),
+    }
+
+
+@bp.route("/regions/<code>/export.<fmt>")
+@role_required(*VIEWERS)
+def export(code: str, fmt: str):
+    """Exactly the rows of the region page (same query, same filters), all pages."""
+    if fmt not in FORMATS:
+        abort(404)
+    region = _region_or_404(code)
+    filters = services.RegionFilters.from_args(request.args)
+    statuses = status_labels()
+    listing = services.region_listing(current_user, region.code, filters)
+    rows = (region_values(row, statuses) for row in services.candidate_rows(listing, services.live_courses()))
+    return send_export(fmt, columns_for(REGION_COLUMNS), rows, f"region-{region.code}")
+
+
+RISK_COLUMNS = (
+    ("list", "text"),
+    ("full_name", "text"),
+    ("username", "text"),
+    ("region", "text"),
+    ("course", "text"),
+    ("percent", "percent"),
+    ("status", "text"),
+    ("last_activity", "datetime"),
+    ("due_on", "date"),
+)
+
+
+@bp.route("/at-risk/export.<fmt>")
+@role_required(*VIEWERS)
+def export_at_risk(fmt: str):
+    """Every row of one at-risk list (?list=), or of all four, with the page's region and days."""
+    from lms.accounts.models import User
+    from lms.content.models import Course
+    from lms.dashboards.insights import RISK_KEYS, risk_queries
+    from lms.progress.models import Enrolment
+
+    chosen = request.args.get("list", "")
+    if fmt not in FORMATS or (chosen and chosen not in RISK_KEYS):
+        abort(404)
+    region_code = _requested_region()
+    days = request.args.get("inactive", 7, type=int)
+    days = days if days is not None and 0 < days < 3650 else 7
+    queries = risk_queries(current_user, region_code=region_code, inactive_days=days)
+    titles, statuses = risk_titles(days), status_labels()
+    columns = (
+        User.full_name,
+        User.username,
+        Enrolment.region_code,
+        Course.title,
+        Course.lesson_count,
+        Enrolment.lessons_done,
+        Enrolment.status,
+        Enrolment.last_activity_at,
+        Enrolment.due_on,
+    )
+
+    def rows():
+        for key in [chosen] if chosen else RISK_KEYS:
+            query = queries[key].with_only_columns(*columns, maintain_column_froms=True)
+            for row in db.session.execute(query):
+                total = row.lesson_count
+                yield {
+                    "list": titles[key],
+                    "full_name": row.full_name,
+                    "username": row.username,
+                    "region": row.region_code,
+                    "course": row.title,
+                    "percent": round(100 * row.lessons_done / total, 1) if total else 0.0,
+                    "status": statuses.get(row.status, row.status),
+                    "last_activity": row.last_activity_at,
+                    "due_on": row.due_on,
+                }
+
+    name = "at-risk" + (f"-{chosen}" if chosen else "") + (f"-{region_code}" if region_code else "")
+    return send_export(fmt, columns_for(RISK_COLUMNS), rows(), name)
