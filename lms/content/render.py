@@ -164,7 +164,7 @@ def _allow_attribute(tag: str, name: str, value: str) -> bool:
         classes = value.split()
         return bool(classes) and all(c in ALLOWED_CLASSES.get(tag, ()) for c in classes)
     if name in _NUMERIC_ATTRS:
-        return value.strip().isdigit()
+        return value.strip().isascii() and value.strip().isdigit()
     if name == "align":
         return value in ("left", "center", "right")
     return True

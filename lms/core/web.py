@@ -22,6 +22,24 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+MAX_PAGE = 100_000
+
+
+def int_arg(name: str, default: int | None, *, low: int = 1, high: int = 2**63 - 1) -> int | None:
+    """An integer query parameter between low and high; anything else (text, "-5", "٣", a number
+    no database column holds) is the default, so an edited address never reaches SQL as a 500."""
+    raw = request.args.get(name, "")
+    if not (raw.isascii() and raw.isdigit()):
+        return default
+    value = int(raw)
+    return value if low <= value <= high else default
+
+
+def page_arg() -> int:
+    """The ?page= of a paginated list: 1 unless a sensible page number was asked for."""
+    return int_arg("page", 1, high=MAX_PAGE)
+
+
 def init_app(app: Flask) -> None:
     """Register error handlers, headers, the id converter and Jinja helpers (before blueprints)."""
     app.url_map.converters["int"] = DatabaseIdConverter

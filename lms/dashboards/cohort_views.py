@@ -70,7 +70,7 @@ def cohort(cohort_id: int):
     if course_form.course.data and course_form.validate_on_submit():
         course = (
             db.session.get(Course, int(course_form.course.data))
-            if course_form.course.data.isdigit()
+            if course_form.course.data.isdecimal()
             else None
         )
         if course is None:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.core.roles import role_required
+from lms.core.web import int_arg
 from lms.dashboards import services
 from lms.dashboards.export import Column, to_csv, to_xlsx
 from lms.dashboards.views import (
@@ -138,8 +139,7 @@ def export_at_risk(fmt: str):
     if fmt not in FORMATS or (chosen and chosen not in RISK_KEYS):
         abort(404)
     region_code = _requested_region()
-    days = request.args.get("inactive", 7, type=int)
-    days = days if days is not None and 0 < days < 3650 else 7
+    days = int_arg("inactive", 7, high=3650)
     queries = risk_queries(current_user, region_code=region_code, inactive_days=days)
     titles, statuses = risk_titles(days), status_labels()
     columns = (

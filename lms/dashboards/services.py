@@ -88,7 +88,7 @@ def national_overview(viewer: User, *, sort: str = "region") -> Overview:
             total.add(cell)
             totals[course_id].add(cell)
         rows.append(OverviewRow(region, region_cells, total))
-    if sort.startswith("course-") and sort[7:].isdigit():
+    if sort.startswith("course-") and sort[7:].isdecimal():
         course_id = int(sort[7:])
         rows.sort(key=lambda row: (row.cells.get(course_id, Cell()).percent or -1, row.region.code))
     elif sort == "behind":
@@ -109,7 +109,7 @@ class RegionFilters:
     def from_args(cls, args: MultiDict) -> RegionFilters:
         def number(name: str, limit: int = 10**9) -> int | None:
             value = args.get(name, "")
-            return int(value) if value.isdigit() and int(value) < limit else None
+            return int(value) if value.isdecimal() and int(value) < limit else None
 
         status = args.get("status", "")
         return cls(

@@ -10,6 +10,7 @@ from flask_login import current_user
 from lms.accounts.models import Region
 from lms.core.i18n import select_locale
 from lms.core.roles import Role, role_required
+from lms.core.web import int_arg, page_arg
 from lms.dashboards import candidate as candidate_service
 from lms.dashboards import services
 from lms.dashboards.scope import candidate_or_404, region_scope, require_region
@@ -52,7 +53,7 @@ def _requested_region() -> str | None:
 def region(code: str):
     region = _region_or_404(code)
     filters = services.RegionFilters.from_args(request.args)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     courses = services.live_courses()
     summary = services.region_summary(services.region_enrolments(current_user, region.code, filters))
     rows = services.candidate_rows(
@@ -170,8 +171,7 @@ def at_risk():
     from lms.dashboards.insights import at_risk as risk_lists
 
     region_code = _requested_region()
-    days = request.args.get("inactive", 7, type=int)
-    days = days if days is not None and 0 < days < 3650 else 7
+    days = int_arg("inactive", 7, high=3650)
     lists = risk_lists(current_user, region_code=region_code, inactive_days=days)
     regions = db.session.scalars(sa.select(Region).order_by(Region.code)).all()
     return render_template(
@@ -193,8 +193,8 @@ def course_heatmap(course_key: str):
 
     course = live_course_or_404(course_key)
     region_code = _requested_region()
-    cohort_id = request.args.get("cohort", type=int)
-    page = max(1, request.args.get("page", 1, type=int))
+    cohort_id = int_arg("cohort", None)
+    page = page_arg()
     data = heatmap(
         current_user,
         course,

@@ -33,7 +33,7 @@ class QueueFilters:
             course=args.get("course", "")[:80],
             region=args.get("region", "")[:3],
             status=status if status in QUEUE_STATUSES else "waiting",
-            older_than_days=int(days) if days.isdigit() and int(days) < 3650 else None,
+            older_than_days=int(days) if days.isdecimal() and int(days) < 3650 else None,
         )
 
 

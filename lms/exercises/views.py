@@ -13,6 +13,7 @@ from lms.content import services as content
 from lms.core.errors import ValidationError, apply_to_form
 from lms.core.roles import Role, login_required, role_required
 from lms.core.sqlite import writes
+from lms.core.web import page_arg
 from lms.exercises import queue, services
 from lms.exercises import scenario as scenario_rules
 from lms.exercises.forms import FreeTextForm, SubmissionForm
@@ -170,7 +171,7 @@ def assignment(course_key: str, item_key: str):
             abort(403)
         if form.validate_on_submit():
             uploads = _read_uploads(request.files.getlist(form.files.name))
-            remove_ids = [int(v) for v in request.form.getlist("remove") if v.isdigit()]
+            remove_ids = [int(v) for v in request.form.getlist("remove") if v.isdecimal()]
             submit = "submit" in request.form
             try:
                 version = int(form.version.data) if form.version.data else None
@@ -254,7 +255,7 @@ def attachment(submission_id: int, attachment_id: int):
 @role_required(*STAFF)
 def review_queue():
     filters = queue.QueueFilters.from_args(request.args)
-    page = queue.review_queue(filters, page=max(1, request.args.get("page", 1, type=int)))
+    page = queue.review_queue(filters, page=page_arg())
     return render_template("exercises/queue.html", page=page, filters=filters, options=queue.filter_options())
 
 
@@ -273,7 +274,7 @@ def grade(submission_id: int):
         scores: dict[str, int] = {}
         for criterion in rubric:
             value = request.form.get(f"score-{criterion['key']}", "")
-            if value.lstrip("-").isdigit():
+            if value.lstrip("-").isdecimal():
                 scores[criterion["key"]] = int(value)
         comments = {c["key"]: request.form.get(f"comment-{c['key']}", "")[:4000] for c in rubric}
         try:

@@ -41,7 +41,7 @@ def decode_matching(layout_item: dict, question: dict, form: dict[str, list[str]
             continue
         keys = []
         for value in values:
-            if value.isdigit() and 1 <= int(value) <= len(order):
+            if value.isdecimal() and 1 <= int(value) <= len(order):
                 keys.append(order[int(value) - 1])
         decoded[name] = keys
     return decoded

@@ -25,6 +25,8 @@ ATTACKS = [
     "ё" * 5000,
     '=HYPERLINK("http://x")',
     "\ud7ff\ufffd\u202e",
+    "²",  # a digit to str.isdigit(), not to int()
+    "٣",  # an Arabic-Indic three: int() reads it
 ]
 
 
