@@ -26,6 +26,18 @@ def insert_or_ignore(model: type, values: dict[str, Any], conflict_columns: list
     return db.session.connection().execute(statement).first() is not None
 
 
+def insert_many_or_ignore(model: type, rows: list[dict[str, Any]], conflict_columns: list[str]) -> None:
+    """One multi-row INSERT that skips rows whose unique columns already exist (see insert_or_ignore)."""
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.flush()
+    db.session.connection().execute(
+        insert(model).values(rows).on_conflict_do_nothing(index_elements=conflict_columns)
+    )
+
+
 class utc_day(sa.sql.functions.FunctionElement):
     """The UTC calendar day of a timestamp column, as a date on every backend.
 

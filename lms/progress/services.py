@@ -32,6 +32,9 @@ def get_enrolment(user: User, course: Course) -> Enrolment | None:
 
 def enrol(user: User, course: Course, *, cohort_id: int | None = None, due_on=None) -> Enrolment:
     """Enrol once; a second call (or a concurrent one) returns the same row."""
+    enrolment = get_enrolment(user, course)
+    if enrolment is not None:  # the usual case: one SELECT, no INSERT attempt
+        return enrolment
     inserted = insert_or_ignore(
         Enrolment,
         {

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
 from lms.content.models import Lesson
-from lms.core.db import insert_or_ignore
+from lms.core.db import insert_many_or_ignore, insert_or_ignore
 from lms.core.errors import ValidationError
 from lms.core.time import utcnow
 from lms.extensions import db
@@ -163,13 +164,22 @@ def start_attempt(user: User, quiz: Lesson, now: datetime | None = None) -> Atte
 
 
 def attempt_questions(attempt: Attempt) -> list[tuple[dict, dict]]:
-    """(layout item, question data as served) pairs in the attempt's order."""
+    """(layout item, question data as served) pairs in the attempt's order.
+
+    Question versions never change, so a request that needs them twice (save, then grade) reads
+    them once; the pairs are kept on the attempt object for the rest of the request.
+    """
+    cached = attempt.__dict__.get("_served_questions")
+    if cached is not None and cached[0] == attempt.layout:
+        return cached[1]
     ids = [item["version_id"] for item in attempt.layout]
     versions = {
         row.id: row
         for row in db.session.scalars(sa.select(QuestionVersion).where(QuestionVersion.id.in_(ids)))
     }
-    return [(item, versions[item["version_id"]].data) for item in attempt.layout]
+    pairs = [(item, versions[item["version_id"]].data) for item in attempt.layout]
+    attempt.__dict__["_served_questions"] = (attempt.layout, pairs)
+    return pairs
 
 
 def saved_responses(attempt: Attempt) -> dict[str, object]:
@@ -181,8 +191,12 @@ def lock_attempt(attempt: Attempt) -> Attempt:
 
     PostgreSQL takes a row lock; SQLite already serialises writing requests (BEGIN IMMEDIATE).
     """
-    db.session.execute(sa.select(Attempt.id).where(Attempt.id == attempt.id).with_for_update())
-    db.session.refresh(attempt)
+    db.session.scalars(
+        sa.select(Attempt)
+        .where(Attempt.id == attempt.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     db.session.expire(attempt, ["answers"])
     return attempt
 
@@ -200,28 +214,33 @@ def save_answers(attempt: Attempt, form: Mapping[str, list[str]], now: datetime 
     if not _accepting(attempt, now):
         close_if_expired(attempt, now)
         raise AttemptClosed
+    return _store_answers(attempt, form, now)
+
+
+def _store_answers(attempt: Attempt, form: Mapping[str, list[str]], now: datetime) -> int:
+    """Write the form's responses onto a locked, open attempt: new rows in one INSERT."""
     existing = {answer.question_key: answer for answer in attempt.answers}
     answered = 0
+    new_rows = []
     for item, question in attempt_questions(attempt):
         fields = decode_matching(item, question, dict(form)) if question["type"] == "matching" else form
         response = QUESTION_TYPES[question["type"]].coerce(question, fields)
         answered += response is not None
         row = existing.get(item["key"])
         if row is None:
-            insert_or_ignore(
-                AttemptAnswer,
+            new_rows.append(
                 {
                     "attempt_id": attempt.id,
                     "question_key": item["key"],
                     "question_version_id": item["version_id"],
                     "response": response,
                     "saved_at": now,
-                },
-                ["attempt_id", "question_key"],
+                }
             )
         elif row.response != response:
             row.response = response
             row.saved_at = now
+    insert_many_or_ignore(AttemptAnswer, new_rows, ["attempt_id", "question_key"])
     db.session.flush()
     db.session.expire(attempt, ["answers"])
     return answered
@@ -247,7 +266,7 @@ def submit_attempt(
         close_if_expired(attempt, now)
         return attempt
     if form is not None:
-        save_answers(attempt, form, now)
+        _store_answers(attempt, form, now)  # under the lock taken above
     _finalise(attempt, now, closed_by_deadline=False)
     return attempt
 
@@ -259,9 +278,12 @@ def _finalise(attempt: Attempt, at: datetime, *, closed_by_deadline: bool) -> No
         .values(submitted_at=at, closed_by_deadline=closed_by_deadline)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.refresh(attempt)
     if claimed != 1:
+        db.session.refresh(attempt)
         return  # another request submitted it first and grades it
+    # This request holds the row lock and made the change: record it without reading it back.
+    set_committed_value(attempt, "submitted_at", at)
+    set_committed_value(attempt, "closed_by_deadline", closed_by_deadline)
     responses = saved_responses(attempt)
     answers = {answer.question_key: answer for answer in attempt.answers}
     score = 0.0
