@@ -49,10 +49,29 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+def _buffered(wsgi_app):
+    """Read each response whole and close it before sending.
+
+    When the browser drops a connection mid-response (it navigates away while the favicon is still
+    coming), werkzeug's development server never closes the response, so a static file's handle
+    leaks and `filterwarnings = error` turns the ResourceWarning into a failed test.
+    """
+
+    def app(environ, start_response):
+        iterable = wsgi_app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return app
+
+
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """The test app served by a real HTTP server in a thread, on a free port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
