@@ -31,6 +31,7 @@ from bench._profile import login as login_with
 from bench._report import write_section
 from bench._server import throwaway_database
 from bench.generate import (
+    COURSES,
     NATIONAL,
     PASSWORD,
     Summary,
@@ -132,6 +133,10 @@ def pages_for(summary: Summary, kind: str) -> tuple[list[Page], str]:
             f"region {big}, status=behind", "national", f"/dashboard/regions/{big}?status=behind", region_page
         ),
         Page("candidate drill-down", "regional", f"/dashboard/candidates/{candidate}", None),
+        Page(f"at-risk lists, region {mid}", "regional", "/dashboard/at-risk", None),
+        Page("at-risk lists, national", "national", "/dashboard/at-risk", None),
+        Page(f"course heatmap, region {mid}", "regional", f"/dashboard/courses/{COURSES[0][0]}", None),
+        Page("course heatmap, national", "national", f"/dashboard/courses/{COURSES[0][0]}", None),
         Page(
             f"CSV export, region {mid} ({3 * n_mid:,} rows)",
             "regional",

@@ -662,6 +662,9 @@ def _populate_people(candidates: int, seed: int, timings: dict[str, float]) -> d
 
     done = _phase(timings, "rollups rebuilt")
     rollups.rebuild_stats()
+    from lms.quizzes.services import refresh_stuck_on_quiz
+
+    refresh_stuck_on_quiz()
     db.session.commit()
     done()
     done = _phase(timings, "sequences, statistics")

@@ -158,14 +158,18 @@ def enroll_command(csv_file: Path) -> None:
 
 
 @lms_cli.command("rollups")
-@click.option("--rebuild", is_flag=True, help="Recompute the region and cohort rollups from scratch.")
+@click.option(
+    "--rebuild", is_flag=True, help="Recompute the rollups (region, cohort, quiz trouble) from scratch."
+)
 def rollups_command(rebuild: bool) -> None:
     """Move enrolments whose status changed with the date (run daily from cron)."""
     from lms.progress import rollups
+    from lms.quizzes.services import refresh_stuck_on_quiz
 
     moved = rollups.refresh_statuses()
     if rebuild:
         rollups.rebuild_stats()
+        refresh_stuck_on_quiz()
     db.session.commit()
     click.echo(f"{moved} enrolment(s) changed status" + ("; rollups rebuilt" if rebuild else ""))
 

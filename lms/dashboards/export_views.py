@@ -132,7 +132,7 @@ def export_at_risk(fmt: str):
     """Every row of one at-risk list (?list=), or of all four, with the page's region and days."""
     from lms.accounts.models import User
     from lms.content.models import Course
-    from lms.dashboards.insights import RISK_KEYS, risk_queries
+    from lms.dashboards.insights import RISK_KEYS, risk_queries, with_candidates
     from lms.progress.models import Enrolment
 
     chosen = request.args.get("list", "")
@@ -156,7 +156,7 @@ def export_at_risk(fmt: str):
 
     def rows():
         for key in [chosen] if chosen else RISK_KEYS:
-            query = queries[key].with_only_columns(*columns, maintain_column_froms=True)
+            query = with_candidates(queries[key]).with_only_columns(*columns, maintain_column_froms=True)
             for row in db.session.execute(query):
                 total = row.lesson_count
                 yield {

@@ -14,7 +14,6 @@ from lms.core.time import utcnow
 from lms.dashboards.scope import visible_enrolments
 from lms.extensions import db
 from lms.progress.models import Enrolment, LessonProgress
-from lms.quizzes.models import Attempt
 
 AT_RISK_LIMIT = 200
 NOT_STARTED_GRACE = timedelta(days=7)
@@ -30,10 +29,20 @@ class RiskList:
 RISK_KEYS = ("inactive", "failed_quiz", "overdue", "not_started")
 
 
+# Who needs a call first: the longest idle, the most overdue, the longest waiting to start. Sort
+# keys are the enrolment's own columns, so the database picks a page before joining anything.
+RISK_ORDER = {
+    "inactive": (Enrolment.last_activity_at, Enrolment.id),
+    "failed_quiz": (Enrolment.last_activity_at.nulls_first(), Enrolment.id),
+    "overdue": (Enrolment.due_on, Enrolment.last_activity_at.nulls_first(), Enrolment.id),
+    "not_started": (Enrolment.enrolled_at, Enrolment.id),
+}
+
+
 def risk_queries(
     viewer: User, *, region_code: str | None = None, inactive_days: int = 7
 ) -> dict[str, sa.Select]:
-    """The enrolments behind each at-risk list, joined to users and courses and in list order.
+    """The enrolments behind each at-risk list, in list order (join users with with_candidates).
 
     Struggling (inactive, failing quizzes, overdue) and the never-started are kept apart. The page
     shows the first rows of each; its exports read the same queries in full.
@@ -41,49 +50,36 @@ def risk_queries(
     now = utcnow()
     base = (
         visible_enrolments(viewer)
-        .join(User, User.id == Enrolment.user_id)
         .join(Course, Course.id == Enrolment.course_id)
         .where(Course.archived_at.is_(None), Enrolment.completed_at.is_(None))
     )
     if region_code:
         base = base.where(Enrolment.region_code == region_code)
-    failed_twice = (
-        sa.select(Attempt.user_id, Lesson.course_id)
-        .join(Lesson, Lesson.id == Attempt.quiz_id)
-        .where(Attempt.submitted_at.is_not(None))
-        .group_by(Attempt.user_id, Attempt.quiz_id, Lesson.course_id)
-        .having(
-            sa.func.sum(sa.case((Attempt.passed.is_(False), 1), else_=0)) >= 2,
-            sa.func.sum(sa.case((Attempt.passed.is_(True), 1), else_=0)) == 0,
-        )
-        .subquery()
-    )
     lists = {
         "inactive": base.where(
             Enrolment.last_activity_at.is_not(None),
             Enrolment.last_activity_at < now - timedelta(days=inactive_days),
         ),
-        "failed_quiz": base.join(
-            failed_twice,
-            sa.and_(
-                failed_twice.c.user_id == Enrolment.user_id, failed_twice.c.course_id == Enrolment.course_id
-            ),
-        ),
+        "failed_quiz": base.where(Enrolment.stuck_on_quiz.is_(True)),
         "overdue": base.where(Enrolment.status == "overdue"),
         "not_started": base.where(
             Enrolment.last_activity_at.is_(None), Enrolment.enrolled_at < now - NOT_STARTED_GRACE
         ),
     }
-    order = (Enrolment.last_activity_at.nulls_first(), User.username, Course.position, Enrolment.id)
-    return {key: query.order_by(*order) for key, query in lists.items()}
+    return {key: lists[key].order_by(*RISK_ORDER[key]) for key in RISK_KEYS}
+
+
+def with_candidates(query: sa.Select) -> sa.Select:
+    """A risk query joined to the candidates' accounts, for their names."""
+    return query.join(User, User.id == Enrolment.user_id)
 
 
 def at_risk(viewer: User, *, region_code: str | None = None, inactive_days: int = 7) -> list[RiskList]:
     """Each at-risk list: its first AT_RISK_LIMIT rows and how many there are in all."""
     out = []
     for key, query in risk_queries(viewer, region_code=region_code, inactive_days=inactive_days).items():
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-        rows = db.session.execute(query.add_columns(User, Course).limit(AT_RISK_LIMIT)).all()
+        total = db.session.scalar(query.order_by(None).with_only_columns(sa.func.count()))
+        rows = db.session.execute(with_candidates(query).add_columns(User, Course).limit(AT_RISK_LIMIT)).all()
         out.append(RiskList(key, [tuple(row) for row in rows], total))
     return out
 

@@ -308,6 +308,34 @@ def _finalise(attempt: Attempt, at: datetime, *, closed_by_deadline: bool) -> No
     attempt.passed = attempt.percent >= float(attempt.policy.get("pass_mark", 70))
     db.session.flush()
     _record_completion(attempt)
+    refresh_stuck_on_quiz(user_id=attempt.user_id, course_id=attempt.quiz.course_id)
+
+
+def stuck_on_quiz(user_id, course_id) -> sa.Exists:
+    """Some quiz of the course has two or more failed attempts and no passed one (SQL EXISTS)."""
+    failed = sa.func.sum(sa.case((Attempt.passed.is_(False), 1), else_=0))
+    passed = sa.func.sum(sa.case((Attempt.passed.is_(True), 1), else_=0))
+    return sa.exists(
+        sa.select(Attempt.quiz_id)
+        .join(Lesson, Lesson.id == Attempt.quiz_id)
+        .where(Attempt.user_id == user_id, Lesson.course_id == course_id, Attempt.submitted_at.is_not(None))
+        .group_by(Attempt.quiz_id)
+        .having(failed >= 2, passed == 0)
+    )
+
+
+def refresh_stuck_on_quiz(*, user_id: int | None = None, course_id: int | None = None) -> None:
+    """Recompute the enrolments' `stuck_on_quiz` flag: one candidate's course after grading, or all."""
+    from lms.progress.models import Enrolment
+
+    statement = sa.update(Enrolment).values(
+        stuck_on_quiz=stuck_on_quiz(Enrolment.user_id, Enrolment.course_id)
+    )
+    if user_id is not None:
+        statement = statement.where(Enrolment.user_id == user_id)
+    if course_id is not None:
+        statement = statement.where(Enrolment.course_id == course_id)
+    db.session.execute(statement.execution_options(synchronize_session=False))
 
 
 def _record_completion(attempt: Attempt) -> None:

@@ -283,3 +283,56 @@ def test_at_risk_export_is_scoped_to_the_coordinators_region(client, auth, world
     rows = _csv_rows(client.get("/dashboard/at-risk/export.csv?list=inactive"))
     assert [row[2] for row in rows[1:]] == ["msk1"]
     assert client.get("/dashboard/at-risk/export.csv?region=69").status_code == 404
+
+
+def test_failing_a_quiz_twice_puts_a_candidate_on_the_at_risk_list_until_they_pass(
+    client, auth, imported, make_user, courses_dir
+):
+    """The flag is kept by grading in the same transaction and equals a from-scratch recompute."""
+    import shutil
+
+    from lms.content.models import Lesson
+    from lms.content.sync import sync_tree
+    from lms.extensions import db
+    from lms.progress import services as progress
+    from lms.progress.models import Enrolment
+    from lms.quizzes import services as quizzes
+    from tests.conftest import FIXTURE_COURSES
+
+    shutil.copytree(FIXTURE_COURSES / "quiz" / "quiz-course", courses_dir / "quiz-course")
+    sync_tree(courses_dir)
+    db.session.commit()
+    quiz = db.session.scalar(sa.select(Lesson).where(Lesson.kind == "quiz"))
+    quiz.payload = {**quiz.payload, "policy": {**quiz.payload["policy"], "attempts": 0}}
+    user = make_user("stuck", region="77")
+    progress.record_view(user, quiz)
+
+    def flag() -> bool:
+        return db.session.scalar(
+            sa.select(Enrolment.stuck_on_quiz).where(
+                Enrolment.user_id == user.id, Enrolment.course_id == quiz.course_id
+            )
+        )
+
+    def attempt(right: bool) -> None:
+        from tests.quizzes.conftest import full_form
+
+        started = quizzes.start_attempt(user, quiz)
+        quizzes.submit_attempt(started, full_form(quiz, started, right=right))
+        db.session.commit()
+
+    attempt(right=False)
+    assert flag() is False  # one failure is not a pattern yet
+    attempt(right=False)
+    assert flag() is True
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    html = client.get("/dashboard/at-risk").get_data(as_text=True)
+    failed = re.search(r'id="list-failed_quiz">(.*?)</section>', html, re.S).group(1)
+    assert f'data-user="{user.id}"' in failed
+
+    incremental = db.session.scalars(sa.select(Enrolment.stuck_on_quiz).order_by(Enrolment.id)).all()
+    quizzes.refresh_stuck_on_quiz()
+    assert db.session.scalars(sa.select(Enrolment.stuck_on_quiz).order_by(Enrolment.id)).all() == incremental
+    attempt(right=True)
+    assert flag() is False
