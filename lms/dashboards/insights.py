@@ -15,7 +15,7 @@ from lms.dashboards.scope import visible_enrolments
 from lms.extensions import db
 from lms.progress.models import Enrolment, LessonProgress
 
-AT_RISK_LIMIT = 200
+AT_RISK_LIMIT = 50  # rows per list on the page; one list alone pages through all of its rows
 NOT_STARTED_GRACE = timedelta(days=7)
 
 
@@ -74,12 +74,25 @@ def with_candidates(query: sa.Select) -> sa.Select:
     return query.join(User, User.id == Enrolment.user_id)
 
 
-def at_risk(viewer: User, *, region_code: str | None = None, inactive_days: int = 7) -> list[RiskList]:
-    """Each at-risk list: its first AT_RISK_LIMIT rows and how many there are in all."""
+def at_risk(
+    viewer: User,
+    *,
+    region_code: str | None = None,
+    inactive_days: int = 7,
+    only: str | None = None,
+    page: int = 1,
+) -> list[RiskList]:
+    """The at-risk lists with their totals: the first AT_RISK_LIMIT rows of each, or one list's page."""
     out = []
-    for key, query in risk_queries(viewer, region_code=region_code, inactive_days=inactive_days).items():
+    queries = risk_queries(viewer, region_code=region_code, inactive_days=inactive_days)
+    for key, query in queries.items():
+        if only and key != only:
+            continue
         total = db.session.scalar(query.order_by(None).with_only_columns(sa.func.count()))
-        rows = db.session.execute(with_candidates(query).add_columns(User, Course).limit(AT_RISK_LIMIT)).all()
+        offset = (page - 1) * AT_RISK_LIMIT if only else 0
+        rows = db.session.execute(
+            with_candidates(query).add_columns(User, Course).limit(AT_RISK_LIMIT).offset(offset)
+        ).all()
         out.append(RiskList(key, [tuple(row) for row in rows], total))
     return out
 

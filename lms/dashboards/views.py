@@ -168,15 +168,23 @@ from lms.dashboards import cohort_views, export_views  # noqa: E402,F401
 @bp.route("/at-risk")
 @role_required(*VIEWERS)
 def at_risk():
+    from lms.dashboards.insights import AT_RISK_LIMIT, RISK_KEYS
     from lms.dashboards.insights import at_risk as risk_lists
 
     region_code = _requested_region()
     days = int_arg("inactive", 7, high=3650)
-    lists = risk_lists(current_user, region_code=region_code, inactive_days=days)
+    only = request.args.get("list") or None
+    if only is not None and only not in RISK_KEYS:
+        abort(404)
+    page = page_arg() if only else 1
+    lists = risk_lists(current_user, region_code=region_code, inactive_days=days, only=only, page=page)
     regions = db.session.scalars(sa.select(Region).order_by(Region.code)).all()
     return render_template(
         "dashboards/at_risk.html",
         lists=lists,
+        only=only,
+        page=page,
+        per_page=AT_RISK_LIMIT,
         titles=risk_titles(days),
         region_code=region_code,
         days=days,

@@ -336,3 +336,22 @@ def test_failing_a_quiz_twice_puts_a_candidate_on_the_at_risk_list_until_they_pa
     assert db.session.scalars(sa.select(Enrolment.stuck_on_quiz).order_by(Enrolment.id)).all() == incremental
     attempt(right=True)
     assert flag() is False
+
+
+def test_one_at_risk_list_pages_through_all_its_rows(client, auth, world, make_user, monkeypatch):
+    from lms.dashboards import insights
+
+    _age_world(world)
+    monkeypatch.setattr(insights, "AT_RISK_LIMIT", 1)
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    overview = client.get("/dashboard/at-risk").get_data(as_text=True)
+    inactive = re.search(r'id="list-inactive">(.*?)</section>', overview, re.S).group(1)
+    assert len(re.findall(r'data-user="', inactive)) == 1 and "list=inactive" in inactive
+    seen = []
+    for page in (1, 2):
+        html = client.get(f"/dashboard/at-risk?list=inactive&page={page}").get_data(as_text=True)
+        assert 'id="list-overdue"' not in html  # one list alone
+        seen += re.findall(r'<tr data-user="(\d+)"', html)
+    assert sorted(seen) == sorted({str(world.moscow[1]), *map(str, world.tver)})
+    assert client.get("/dashboard/at-risk?list=nope").status_code == 404
