@@ -117,13 +117,9 @@ def risk_titles(days: int) -> dict[str, str]:
     }
 
 
-def status_label(status: str) -> str:
-    return status_labels().get(status, status)
-
-
 @bp.app_template_global()
 def dashboard_status(status: str) -> str:
-    return status_label(status)
+    return status_labels().get(status, status)
 
 
 @bp.route("/candidates/<int:user_id>")
