@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, has_request_context, request, session
+from flask.globals import request_ctx
 from flask_babel import get_translations
 
 from lms.extensions import babel
@@ -17,10 +18,17 @@ def select_locale() -> str:
 
 
 def request_translations():
-    """This request's catalogue, from Flask-Babel once and then from `g`."""
-    translations = g.get("_translations")
+    """This request's catalogue, from Flask-Babel once and then kept on the request context.
+
+    Not on `g`: an application context can outlive a request (tests, CLI), and the next request
+    may have chosen another language.
+    """
+    if not has_request_context():
+        return get_translations()
+    context = request_ctx._get_current_object()
+    translations = getattr(context, "lms_translations", None)
     if translations is None:
-        translations = g._translations = get_translations()
+        translations = context.lms_translations = get_translations()
     return translations
 
 
