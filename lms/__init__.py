@@ -62,7 +62,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _default_database(app: Flask) -> None:
-    """SQLite under instance/ unless DATABASE_URL (or test config) names another database."""
+    """SQLite under instance/ unless DATABASE_URL (or test config) names another database; the
+    URL is normalised for psycopg 3, and SQLite connections are not pinged."""
     if app.config.get("SQLALCHEMY_DATABASE_URI"):
         uri = app.config["SQLALCHEMY_DATABASE_URI"]
         if uri.startswith("postgres://"):
@@ -70,9 +71,14 @@ def _default_database(app: Flask) -> None:
         elif uri.startswith("postgresql://"):
             uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
         app.config["SQLALCHEMY_DATABASE_URI"] = uri
-        return
-    os.makedirs(app.instance_path, exist_ok=True)
-    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "lms.sqlite3")
+    else:
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "lms.sqlite3")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A ping is a statement per request; a SQLite file has no server to lose the connection.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _default_secret_key(app: Flask) -> None:

@@ -12,6 +12,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Config:
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL")
+    # PostgreSQL connections are pinged before reuse (a restarted server must not cost a 500);
+    # lms.create_app drops the ping for SQLite, whose file connections never go stale.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     COURSES_DIR: str = os.environ.get("COURSES_DIR", str(PROJECT_ROOT / "courses"))
     BABEL_DEFAULT_LOCALE = "ru"

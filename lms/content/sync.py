@@ -109,6 +109,7 @@ def _refresh_counts(course: Course) -> None:
     item_order = [{"id": id_, "key": key, "kind": kind, "title": title} for id_, key, kind, title in items]
     if course.item_order != item_order:
         course.item_order = item_order
+        course.updated_at = utcnow()  # lesson pages cache their pager under this stamp
     refresh_course_rollups(course)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
 from lms.content import services
+from lms.content.models import Lesson
 from lms.content.services import ASSET_TYPES
 from lms.core.roles import Role, login_required
 from lms.core.sqlite import start_writing
@@ -48,44 +50,58 @@ def course(course_key: str):
     )
 
 
+class LessonContent:
+    """The lesson with its course, module and neighbours, loaded only if a cached part of the
+    page has to be rendered (a first view since start-up or since the content changed)."""
+
+    def __init__(self, course_key: str, lesson_key: str) -> None:
+        self.course_key, self.lesson_key = course_key, lesson_key
+
+    @cached_property
+    def lesson(self) -> Lesson:
+        return services.live_lesson_page_or_404(self.course_key, self.lesson_key)
+
+    @cached_property
+    def neighbours(self) -> tuple[progress.OutlineItem | None, progress.OutlineItem | None]:
+        return progress.neighbours(self.lesson.course, self.lesson)
+
+
 @bp.route("/<course_key>/lessons/<lesson_key>")
 @login_required
 def lesson(course_key: str, lesson_key: str):
-    """Read in one snapshot, render, then record the visit in a short write of its own.
+    """One read, render, then record the visit in a short write of its own.
 
     Only a first visit writes before rendering (it creates what the page shows); a repeat visit's
     single UPDATE runs after, so on SQLite the write lock is held for that statement alone.
     """
-    lesson = services.live_lesson_page_or_404(course_key, lesson_key)
-    course = lesson.course
-    if lesson.kind in ITEM_ENDPOINTS:
-        return redirect(item_url(course, lesson))
-    visit = None
-    if current_user.role == Role.CANDIDATE:
-        visit = progress.lesson_visit(current_user, lesson)
-        if visit.is_first(lesson):
-            start_writing()
-            progress.record_view(current_user, lesson)
-            db.session.commit()
-            visit = progress.lesson_visit(current_user, lesson)
-    previous_item, next_item = progress.neighbours(course, lesson)
-    page = render_template(
+    reader = current_user if current_user.role == Role.CANDIDATE else None
+    page = progress.lesson_page(course_key, lesson_key, reader)
+    if page is None:
+        abort(404)
+    if page.kind in ITEM_ENDPOINTS:
+        endpoint, key_name = ITEM_ENDPOINTS[page.kind]
+        return redirect(url_for(endpoint, course_key=course_key, **{key_name: lesson_key}))
+    if reader is not None and page.is_first_visit():
+        start_writing()
+        progress.record_view(reader, services.live_lesson_page_or_404(course_key, lesson_key))
+        db.session.commit()
+        page = progress.lesson_page(course_key, lesson_key, reader)
+        if page is None:  # archived between the two statements
+            abort(404)
+    html = render_template(
         "content/lesson.html",
-        course=course,
-        lesson=lesson,
-        status=visit.progress if visit else None,
-        tracked=visit is not None,
-        enrolment=visit.enrolment if visit else None,
-        previous_lesson=previous_item,
-        next_lesson=next_item,
+        page=page,
+        content=LessonContent(course_key, lesson_key),
+        course_key=course_key,
+        lesson_key=lesson_key,
+        tracked=reader is not None,
     )
     now = utcnow()
-    if visit is not None and visit.needs_touch(lesson, now):
-        enrolment_id, lesson_id = visit.enrolment.id, lesson.id
+    if reader is not None and page.needs_touch(now):
         start_writing()
-        progress.touch_enrolment(enrolment_id, lesson_id, now)
+        progress.touch_enrolment(page.enrolment_id, page.lesson_id, now)
         db.session.commit()
-    return page
+    return html
 
 
 @bp.route("/<course_key>/go/<path:path_in_course>")

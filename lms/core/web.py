@@ -7,6 +7,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from lms.core.fragments import FragmentCache
+
 # Pages carry no inline scripts or styles; everything comes from /static.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
@@ -23,6 +25,7 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 MAX_PAGE = 100_000
+NAV_SECTIONS = {"progress.home": "home", "exercises.review_queue": "review"}
 
 
 def int_arg(name: str, default: int | None, *, low: int = 1, high: int = 2**63 - 1) -> int | None:
@@ -43,6 +46,7 @@ def page_arg() -> int:
 def init_app(app: Flask) -> None:
     """Register error handlers, headers, the id converter and Jinja helpers (before blueprints)."""
     app.url_map.converters["int"] = DatabaseIdConverter
+    app.jinja_env.add_extension(FragmentCache)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
@@ -54,6 +58,13 @@ def init_app(app: Flask) -> None:
             return error
         return render_template("errors/error.html", code=error.code, reason=None), error.code
 
+    @app.template_global()
+    def nav_section(endpoint: str | None) -> str | None:
+        """Which main-menu entry the page belongs to, for aria-current (and the header's cache key)."""
+        if endpoint and endpoint.startswith("dashboards."):
+            return "dashboards"
+        return NAV_SECTIONS.get(endpoint or "")
+
     @app.template_filter("dict_without")
     def _dict_without(mapping: dict, *keys: str) -> dict:
         """Query arguments minus some keys, for pagination links that keep the filters."""
@@ -61,8 +72,13 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _refuse_nul_bytes():
-        """No form or URL value may carry a NUL byte: PostgreSQL text cannot store one."""
-        values = [*request.args.values(), *request.form.values(), request.path]
+        """No form or URL value may carry a NUL byte: PostgreSQL text cannot store one.
+
+        Pages (GET, HEAD) read no form, so only their address is checked.
+        """
+        values = [*request.args.values(), request.path]
+        if request.method not in ("GET", "HEAD"):
+            values += request.form.values()
         if any("\x00" in value for value in values):
             abort(400)
 

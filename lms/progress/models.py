@@ -54,8 +54,12 @@ class Enrolment(db.Model):
 
     @property
     def percent(self) -> int:
-        total = self.course.lesson_count
-        return 0 if total == 0 else min(100, round(100 * self.lessons_done / total))
+        return percent_done(self.lessons_done, self.course.lesson_count)
+
+
+def percent_done(lessons_done: int, lesson_count: int) -> int:
+    """A progress bar's figure: whole percent, never above 100 (a course can shrink)."""
+    return 0 if lesson_count == 0 else min(100, round(100 * lessons_done / lesson_count))
 
 
 class LessonProgress(db.Model):

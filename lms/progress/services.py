@@ -13,7 +13,7 @@ from lms.core.db import insert_or_ignore
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress import rollups
-from lms.progress.models import Enrolment, LessonProgress
+from lms.progress.models import Enrolment, LessonProgress, percent_done
 
 
 def live_courses() -> list[Course]:
@@ -106,56 +106,116 @@ def record_view(user: User, lesson: Lesson) -> LessonProgress:
 TOUCH_INTERVAL = timedelta(minutes=5)
 
 
-@dataclass
-class LessonVisit:
-    """What a lesson page shows of the reader's progress: their enrolment and progress row."""
+@dataclass(frozen=True, slots=True)
+class LessonPage:
+    """What a lesson page needs that may change between two requests, read in one statement.
 
-    enrolment: Enrolment | None
-    progress: LessonProgress | None
+    The lesson's text, pager and contents are not here: the page caches them as rendered HTML
+    under `content_stamp`, which changes whenever anything they show changes.
+    """
 
-    def is_first(self, lesson: Lesson) -> bool:
+    lesson_id: int
+    kind: str
+    title: str
+    complete_mode: str
+    lesson_count: int
+    content_stamp: tuple
+    enrolment_id: int | None
+    lessons_done: int
+    last_lesson_id: int | None
+    last_activity_at: datetime | None
+    viewed: bool
+    completed: bool
+
+    @property
+    def percent(self) -> int:
+        return percent_done(self.lessons_done, self.lesson_count)
+
+    def is_first_visit(self) -> bool:
         """Whether this visit creates rows (enrolment, progress, completion on view)."""
         return (
-            self.enrolment is None
-            or self.progress is None
-            or self.enrolment.last_activity_at is None
-            or (lesson.complete_mode == "view" and not self.progress.is_completed)
+            self.enrolment_id is None
+            or not self.viewed
+            or self.last_activity_at is None
+            or (self.complete_mode == "view" and not self.completed)
         )
 
-    def needs_touch(self, lesson: Lesson, now: datetime) -> bool:
-        enrolment = self.enrolment
-        return enrolment is not None and (
-            enrolment.last_lesson_id != lesson.id
-            or enrolment.last_activity_at is None
-            or now - enrolment.last_activity_at >= TOUCH_INTERVAL
+    def needs_touch(self, now: datetime) -> bool:
+        return self.enrolment_id is not None and (
+            self.last_lesson_id != self.lesson_id
+            or self.last_activity_at is None
+            or now - self.last_activity_at >= TOUCH_INTERVAL
         )
 
 
-# Built once, as they run on every lesson page.
-_LESSON_VISIT = (
-    sa.select(Enrolment, LessonProgress)
+# Built once: it runs on every lesson page. Columns only, no ORM objects: nothing to track or expire.
+_LESSON_PAGE = (
+    sa.select(
+        Lesson.id,
+        Lesson.kind,
+        Lesson.title,
+        Lesson.complete_mode,
+        Lesson.render_key,
+        Lesson.updated_at,
+        Module.updated_at.label("module_updated_at"),
+        Course.updated_at.label("course_updated_at"),
+        Course.lesson_count,
+        Enrolment.id.label("enrolment_id"),
+        Enrolment.lessons_done,
+        Enrolment.last_lesson_id,
+        Enrolment.last_activity_at,
+        LessonProgress.first_viewed_at,
+        LessonProgress.completed_at,
+    )
+    .join(Course, Course.id == Lesson.course_id)
+    .join(Module, Module.id == Lesson.module_id)
+    .outerjoin(
+        Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == sa.bindparam("user_id"))
+    )
     .outerjoin(
         LessonProgress,
-        sa.and_(
-            LessonProgress.user_id == Enrolment.user_id, LessonProgress.lesson_id == sa.bindparam("lesson_id")
-        ),
+        sa.and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == sa.bindparam("user_id")),
     )
-    .where(Enrolment.user_id == sa.bindparam("user_id"), Enrolment.course_id == sa.bindparam("course_id"))
+    .where(
+        Course.key == sa.bindparam("course_key"),
+        Course.archived_at.is_(None),
+        Lesson.key == sa.bindparam("lesson_key"),
+        Lesson.archived_at.is_(None),
+        Module.archived_at.is_(None),
+    )
 )
+
+
+def lesson_page(course_key: str, lesson_key: str, reader: User | None) -> LessonPage | None:
+    """A live lesson and, when `reader` is given, their progress on it; None if there is no such lesson."""
+    row = db.session.execute(
+        _LESSON_PAGE,
+        {"course_key": course_key, "lesson_key": lesson_key, "user_id": reader.id if reader else None},
+    ).first()
+    if row is None:
+        return None
+    return LessonPage(
+        lesson_id=row.id,
+        kind=row.kind,
+        title=row.title,
+        complete_mode=row.complete_mode,
+        lesson_count=row.lesson_count,
+        content_stamp=(row.id, row.render_key, row.updated_at, row.module_updated_at, row.course_updated_at),
+        enrolment_id=row.enrolment_id,
+        lessons_done=row.lessons_done or 0,
+        last_lesson_id=row.last_lesson_id,
+        last_activity_at=row.last_activity_at,
+        viewed=row.first_viewed_at is not None,
+        completed=row.completed_at is not None,
+    )
+
+
 _enrolments = Enrolment.__table__
 _TOUCH = (
     sa.update(_enrolments)
     .where(_enrolments.c.id == sa.bindparam("enrolment_id"))
     .values(last_lesson_id=sa.bindparam("opened_lesson_id"), last_activity_at=sa.bindparam("now"))
 )
-
-
-def lesson_visit(user: User, lesson: Lesson) -> LessonVisit:
-    """The reader's enrolment on the lesson's course and their progress row for it: one query."""
-    row = db.session.execute(
-        _LESSON_VISIT, {"lesson_id": lesson.id, "user_id": user.id, "course_id": lesson.course_id}
-    ).first()
-    return LessonVisit(None, None) if row is None else LessonVisit(row.Enrolment, row.LessonProgress)
 
 
 def touch_enrolment(enrolment_id: int, lesson_id: int, now: datetime) -> None:
