@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, session
 
 from lms.accounts.models import User
 from lms.accounts.services import load_session_user
@@ -19,3 +19,18 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def _load_user(token: str) -> User | None:
         return load_session_user(token)
+
+
+def session_token() -> str | None:
+    """This request's session token; Flask-Login keeps it in the signed cookie as the user id."""
+    return session.get("_user_id")
+
+
+def adopt_user(user: User | None) -> None:
+    """Make a user that a page loaded itself, in the same statement as the page, this request's
+    `current_user`, so Flask-Login does not load it again; None makes the request anonymous.
+
+    Goes through the setter Flask-Login's own `login_user` uses. Session protection is "basic",
+    which only marks a session non-fresh, and nothing here asks for fresh logins.
+    """
+    login_manager._update_request_context_with_user(user)

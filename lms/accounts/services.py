@@ -138,21 +138,37 @@ def start_login_session(user: User, user_agent: str = "") -> str:
     return token
 
 
+def session_user_select(*columns) -> sa.Select:
+    """SELECT the user behind a live session token (bind `token_hash`), with `columns` alongside:
+    a busy page can read its own rows in the same statement (see `accept_session_user`)."""
+    return (
+        sa.select(User, *columns)
+        .select_from(LoginSession)
+        .join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == sa.bindparam("token_hash"), LoginSession.revoked_at.is_(None))
+    )
+
+
 # Built once: it runs on every request, and building a statement costs more than running it.
-_SESSION_USER = (
-    sa.select(User)
-    .join(LoginSession, LoginSession.user_id == User.id)
-    .where(LoginSession.token_hash == sa.bindparam("token_hash"), LoginSession.revoked_at.is_(None))
-)
+_SESSION_USER = session_user_select()
 
 
-def load_session_user(token: str) -> User | None:
-    """The user behind a live session token, or None if revoked, unknown or deactivated."""
-    user = db.session.scalar(_SESSION_USER, {"token_hash": _hash_token(token)})
+def token_hash(token: str) -> str:
+    """What login_sessions stores of a token: its hash, so a leaked table opens no session."""
+    return _hash_token(token)
+
+
+def accept_session_user(user: User | None, token: str) -> User | None:
+    """The user a session token's statement found, if they may still sign in; None otherwise."""
     if user is None or not user.is_active_account:
         return None
     user.current_session_token = token
     return user
+
+
+def load_session_user(token: str) -> User | None:
+    """The user behind a live session token, or None if revoked, unknown or deactivated."""
+    return accept_session_user(db.session.scalar(_SESSION_USER, {"token_hash": _hash_token(token)}), token)
 
 
 def end_login_session(token: str | None) -> None:

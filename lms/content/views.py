@@ -8,13 +8,14 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
+from lms.accounts.auth import adopt_user, session_token
 from lms.content import services
 from lms.content.models import Lesson
 from lms.content.services import ASSET_TYPES
+from lms.core import sqlite
 from lms.core.roles import Role, login_required
-from lms.core.sqlite import start_writing
 from lms.core.time import utcnow
-from lms.extensions import db
+from lms.extensions import db, login_manager
 from lms.progress import services as progress
 
 bp = Blueprint("content", __name__, url_prefix="/courses")
@@ -67,26 +68,33 @@ class LessonContent:
 
 
 @bp.route("/<course_key>/lessons/<lesson_key>")
-@login_required
 def lesson(course_key: str, lesson_key: str):
-    """One read, render, then record the visit in a short write of its own.
+    """The busiest page: one statement checks the session and reads the page, then render, then
+    record the visit in a short write of its own.
 
-    Only a first visit writes before rendering (it creates what the page shows); a repeat visit's
-    single UPDATE runs after, so on SQLite the write lock is held for that statement alone.
+    Signed-in users only, as `login_required` would check, but without loading the user in a
+    statement of its own. Only a first visit writes before rendering (it creates what the page
+    shows, in a transaction); a repeat visit's single UPDATE runs after, as a statement of its
+    own, so on SQLite the write lock is held for that statement alone.
     """
-    reader = current_user if current_user.role == Role.CANDIDATE else None
-    page = progress.lesson_page(course_key, lesson_key, reader)
+    sqlite.autocommit()
+    user, page = progress.lesson_page(session_token(), course_key, lesson_key)
+    adopt_user(user)
+    if user is None:
+        return login_manager.unauthorized()
     if page is None:
         abort(404)
     if page.kind in ITEM_ENDPOINTS:
         endpoint, key_name = ITEM_ENDPOINTS[page.kind]
         return redirect(url_for(endpoint, course_key=course_key, **{key_name: lesson_key}))
+    reader = user if user.role == Role.CANDIDATE else None
     if reader is not None and page.is_first_visit():
-        start_writing()
+        sqlite.start_writing()
         progress.record_view(reader, services.live_lesson_page_or_404(course_key, lesson_key))
         db.session.commit()
-        page = progress.lesson_page(course_key, lesson_key, reader)
-        if page is None:  # archived between the two statements
+        sqlite.autocommit()
+        _, page = progress.lesson_page(session_token(), course_key, lesson_key)
+        if page is None:  # archived or signed out between the two statements
             abort(404)
     html = render_template(
         "content/lesson.html",
@@ -98,8 +106,7 @@ def lesson(course_key: str, lesson_key: str):
     )
     now = utcnow()
     if reader is not None and page.needs_touch(now):
-        start_writing()
-        progress.touch_enrolment(page.enrolment_id, page.lesson_id, now)
+        progress.touch_enrolment(page.enrolment_id, page.lesson_id, now)  # one statement
         db.session.commit()
     return html
 

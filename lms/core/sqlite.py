@@ -3,7 +3,8 @@
 WAL lets readers run beside a writer. A deferred transaction that reads and then writes can
 fail at once with "database is locked" when another writer committed in between (busy_timeout
 does not help there), so requests that may write (POST and friends) start with BEGIN IMMEDIATE
-and queue for the write lock instead. Pages (GET) start a plain deferred transaction.
+and queue for the write lock instead. Pages (GET) start a plain deferred transaction; the
+busiest page (a lesson) runs its one read and its one UPDATE as statements of their own.
 """
 
 from __future__ import annotations
@@ -57,6 +58,19 @@ def start_writing() -> None:
         return
     db.session.commit()
     g.sqlite_writes = True
+    g.sqlite_autocommit = False
+
+
+def autocommit() -> None:
+    """From here on (until `start_writing`), each statement of this request is a transaction of
+    its own on SQLite: no BEGIN, no COMMIT.
+
+    For a busy page whose reads need no common snapshot and whose only write is one statement: a
+    statement that opens its own transaction waits for the write lock in SQLite's busy handler and
+    has no earlier snapshot to go stale, so it is as safe as BEGIN IMMEDIATE, with two round trips
+    fewer. Other databases keep the request's transaction.
+    """
+    g.sqlite_autocommit = True
 
 
 def _request_writes() -> bool:
@@ -75,6 +89,8 @@ def _request_writes() -> bool:
 def _on_begin(connection) -> None:
     if connection.dialect.name != "sqlite":
         return
+    if has_request_context() and g.get("sqlite_autocommit"):
+        return  # the DBAPI connection stays in autocommit: SQLAlchemy's COMMIT is then a no-op
     connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
 
 

@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from lms.accounts.models import User
+from lms.accounts.services import accept_session_user, session_user_select, token_hash
 from lms.content.models import Course, Lesson, Module
 from lms.core.db import insert_or_ignore
+from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress import rollups
@@ -148,15 +150,18 @@ class LessonPage:
         )
 
 
-# Built once: it runs on every lesson page. Columns only, no ORM objects: nothing to track or expire.
+# Built once: it runs on every lesson page. The signed-in user, then the lesson, its course and
+# module and the reader's progress as plain columns (no ORM objects to track or expire), each
+# joined on its own condition so that a missing lesson still returns the user.
 _LESSON_PAGE = (
-    sa.select(
-        Lesson.id,
+    session_user_select(
+        Lesson.id.label("lesson_id"),
         Lesson.kind,
         Lesson.title,
         Lesson.complete_mode,
         Lesson.render_key,
         Lesson.updated_at,
+        Module.id.label("module_id"),
         Module.updated_at.label("module_updated_at"),
         Course.updated_at.label("course_updated_at"),
         Course.lesson_count,
@@ -167,46 +172,59 @@ _LESSON_PAGE = (
         LessonProgress.first_viewed_at,
         LessonProgress.completed_at,
     )
-    .join(Course, Course.id == Lesson.course_id)
-    .join(Module, Module.id == Lesson.module_id)
+    .outerjoin(Course, sa.and_(Course.key == sa.bindparam("course_key"), Course.archived_at.is_(None)))
     .outerjoin(
-        Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == sa.bindparam("user_id"))
+        Lesson,
+        sa.and_(
+            Lesson.course_id == Course.id,
+            Lesson.key == sa.bindparam("lesson_key"),
+            Lesson.archived_at.is_(None),
+        ),
     )
+    .outerjoin(Module, sa.and_(Module.id == Lesson.module_id, Module.archived_at.is_(None)))
+    .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == User.id))
     .outerjoin(
-        LessonProgress,
-        sa.and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == sa.bindparam("user_id")),
-    )
-    .where(
-        Course.key == sa.bindparam("course_key"),
-        Course.archived_at.is_(None),
-        Lesson.key == sa.bindparam("lesson_key"),
-        Lesson.archived_at.is_(None),
-        Module.archived_at.is_(None),
+        LessonProgress, sa.and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == User.id)
     )
 )
 
 
-def lesson_page(course_key: str, lesson_key: str, reader: User | None) -> LessonPage | None:
-    """A live lesson and, when `reader` is given, their progress on it; None if there is no such lesson."""
+def lesson_page(
+    session_token: str | None, course_key: str, lesson_key: str
+) -> tuple[User | None, LessonPage | None]:
+    """The lesson page's one statement: the session's user, and the live lesson with that user's
+    progress on it (progress only for candidates). (None, None) when nobody is signed in,
+    (user, None) when there is no such live lesson."""
+    if session_token is None:
+        return None, None
     row = db.session.execute(
         _LESSON_PAGE,
-        {"course_key": course_key, "lesson_key": lesson_key, "user_id": reader.id if reader else None},
+        {"token_hash": token_hash(session_token), "course_key": course_key, "lesson_key": lesson_key},
     ).first()
-    if row is None:
-        return None
-    return LessonPage(
-        lesson_id=row.id,
+    user = accept_session_user(row.User if row else None, session_token)
+    if user is None or row.lesson_id is None or row.module_id is None:
+        return user, None
+    reader = user.role == Role.CANDIDATE
+    enrolment_id = row.enrolment_id if reader else None
+    return user, LessonPage(
+        lesson_id=row.lesson_id,
         kind=row.kind,
         title=row.title,
         complete_mode=row.complete_mode,
         lesson_count=row.lesson_count,
-        content_stamp=(row.id, row.render_key, row.updated_at, row.module_updated_at, row.course_updated_at),
-        enrolment_id=row.enrolment_id,
-        lessons_done=row.lessons_done or 0,
-        last_lesson_id=row.last_lesson_id,
-        last_activity_at=row.last_activity_at,
-        viewed=row.first_viewed_at is not None,
-        completed=row.completed_at is not None,
+        content_stamp=(
+            row.lesson_id,
+            row.render_key,
+            row.updated_at,
+            row.module_updated_at,
+            row.course_updated_at,
+        ),
+        enrolment_id=enrolment_id,
+        lessons_done=(row.lessons_done or 0) if reader else 0,
+        last_lesson_id=row.last_lesson_id if reader else None,
+        last_activity_at=row.last_activity_at if reader else None,
+        viewed=reader and row.first_viewed_at is not None,
+        completed=reader and row.completed_at is not None,
     )
 
 
