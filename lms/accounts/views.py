@@ -10,7 +10,8 @@ from flask_login import current_user, login_user, logout_user
 
 from lms.accounts import services
 from lms.accounts.forms import LoginForm
-from lms.core.sqlite import start_writing, writes
+from lms.core.sqlite import writes
+from lms.core.transactions import start_writing
 from lms.extensions import db
 
 bp = Blueprint("accounts", __name__)

@@ -12,7 +12,7 @@ from lms.accounts.auth import adopt_user, session_token
 from lms.content import services
 from lms.content.models import Lesson
 from lms.content.services import ASSET_TYPES
-from lms.core import sqlite
+from lms.core import transactions
 from lms.core.roles import Role, login_required
 from lms.core.time import utcnow
 from lms.extensions import db, login_manager
@@ -77,7 +77,7 @@ def lesson(course_key: str, lesson_key: str):
     shows, in a transaction); a repeat visit's single UPDATE runs after, as a statement of its
     own, so on SQLite the write lock is held for that statement alone.
     """
-    sqlite.autocommit()
+    transactions.autocommit()
     user, page = progress.lesson_page(session_token(), course_key, lesson_key)
     adopt_user(user)
     if user is None:
@@ -89,10 +89,10 @@ def lesson(course_key: str, lesson_key: str):
         return redirect(url_for(endpoint, course_key=course_key, **{key_name: lesson_key}))
     reader = user if user.role == Role.CANDIDATE else None
     if reader is not None and page.is_first_visit():
-        sqlite.start_writing()
+        transactions.start_writing()
         progress.record_view(reader, services.live_lesson_page_or_404(course_key, lesson_key))
         db.session.commit()
-        sqlite.autocommit()
+        transactions.autocommit()
         _, page = progress.lesson_page(session_token(), course_key, lesson_key)
         if page is None:  # archived or signed out between the two statements
             abort(404)

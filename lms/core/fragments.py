@@ -3,7 +3,7 @@
 For the parts of the busiest pages that read the same for everybody: a lesson's text, pager and
 contents, the site header of a role. The key lists everything the fragment shows, versions and the
 language included, so nothing ever needs expiring: changed content brings a new key, and old
-entries leave when the cache is full. A block's template name and line are part of its key, so two
+entries leave when the cache is full. Each block's key starts with the block's own number, so two
 blocks never share an entry. Never cache anything personal (a name, a CSRF token, progress).
 
 Written here rather than taken from Flask-Caching: its tag joins key parts with "_" (so "1_2", "3"
@@ -12,6 +12,7 @@ and "1", "2_3" collide) and pickles every hit; this one keys by tuple and keeps 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable
 
 from jinja2 import Environment, nodes
@@ -30,10 +31,12 @@ class FragmentCache(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.extend(fragments={})
+        self._block_numbers = itertools.count(1)
 
     def parse(self, parser: Parser) -> nodes.Node:
         lineno = next(parser.stream).lineno
-        key = [nodes.Const(f"{parser.name}:{lineno}"), parser.parse_expression()]
+        block = f"{parser.name}:{lineno}:{next(self._block_numbers)}"
+        key = [nodes.Const(block), parser.parse_expression()]
         while parser.stream.skip_if("comma"):
             key.append(parser.parse_expression())
         body = parser.parse_statements(("name:endcache",), drop_needle=True)

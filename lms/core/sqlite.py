@@ -3,8 +3,8 @@
 WAL lets readers run beside a writer. A deferred transaction that reads and then writes can
 fail at once with "database is locked" when another writer committed in between (busy_timeout
 does not help there), so requests that may write (POST and friends) start with BEGIN IMMEDIATE
-and queue for the write lock instead. Pages (GET) start a plain deferred transaction; the
-busiest page (a lesson) runs its one read and its one UPDATE as statements of their own.
+and queue for the write lock instead. Pages (GET) start a plain deferred transaction.
+`lms.core.transactions` decides when a request starts writing or runs without transactions.
 """
 
 from __future__ import annotations
@@ -47,32 +47,6 @@ def writes(flag: bool = True):
     return decorator
 
 
-def start_writing() -> None:
-    """From here on this request writes: on SQLite, end the read and take the write lock at BEGIN.
-
-    Other databases lock rows as they are written, so the read transaction simply goes on.
-    """
-    from lms.extensions import db
-
-    if db.session.get_bind().dialect.name != "sqlite":
-        return
-    db.session.commit()
-    g.sqlite_writes = True
-    g.sqlite_autocommit = False
-
-
-def autocommit() -> None:
-    """From here on (until `start_writing`), each statement of this request is a transaction of
-    its own on SQLite: no BEGIN, no COMMIT.
-
-    For a busy page whose reads need no common snapshot and whose only write is one statement: a
-    statement that opens its own transaction waits for the write lock in SQLite's busy handler and
-    has no earlier snapshot to go stale, so it is as safe as BEGIN IMMEDIATE, with two round trips
-    fewer. Other databases keep the request's transaction.
-    """
-    g.sqlite_autocommit = True
-
-
 def _request_writes() -> bool:
     if not has_request_context():
         return False
@@ -89,8 +63,8 @@ def _request_writes() -> bool:
 def _on_begin(connection) -> None:
     if connection.dialect.name != "sqlite":
         return
-    if has_request_context() and g.get("sqlite_autocommit"):
-        return  # the DBAPI connection stays in autocommit: SQLAlchemy's COMMIT is then a no-op
+    if has_request_context() and g.get("autocommit"):
+        return  # lms.core.transactions.autocommit: the DBAPI connection stays in autocommit
     connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
 
 

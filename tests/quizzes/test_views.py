@@ -46,6 +46,14 @@ def test_overview_states_the_policy(client, auth, quiz, make_user):
     assert "Осталось попыток: 2" in html or "Attempts left: 2" in html
 
 
+def test_a_quiz_opened_by_a_lesson_address_goes_to_its_page(client, auth, quiz, make_user):
+    make_user("anna")
+    auth.login("anna")
+    response = client.get(f"/courses/quiz-course/lessons/{quiz.key}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/courses/quiz-course/quizzes/{quiz.key}")
+
+
 def test_answers_never_reach_the_browser_before_submission(client, auth, quiz, make_user):
     make_user("anna")
     auth.login("anna")
