@@ -54,6 +54,55 @@ def throwaway_database(kind: str, folder: Path, postgres_url: str | None = None)
         admin.dispose()
 
 
+class ServerURL(str):
+    """A server's base URL that also knows the server's process id (gunicorn's master)."""
+
+    pid: int
+
+    def __new__(cls, url: str, pid: int) -> ServerURL:
+        value = super().__new__(cls, url)
+        value.pid = pid
+        return value
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time the processes have used so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def child_pids(parent: int) -> list[int]:
+    """Processes whose parent is `parent` (gunicorn's workers, for its master)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def pids_named(name: str) -> list[int]:
+    """Processes whose command name is `name` (e.g. every PostgreSQL server process)."""
+    found = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == name:
+                found.append(int(comm.parent.name))
+        except OSError:
+            continue
+    return found
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
@@ -71,7 +120,7 @@ def gunicorn(
     app: str = "app:app",
     cwd: Path = PROJECT_ROOT,
     ready_path: str = "/login",
-) -> Iterator[str]:
+) -> Iterator[ServerURL]:
     """Run `gunicorn app:app` on a free local port until the block ends; yields its base URL.
 
     `threads` above 1 selects the gthread worker class; 1 keeps gunicorn's default sync workers.
@@ -92,7 +141,7 @@ def gunicorn(
         except RuntimeError as error:
             tail = log.read_text(encoding="utf-8", errors="replace")[-4000:] if log else ""
             raise RuntimeError(f"{error}\n{tail}") from None
-        yield f"http://{HOST}:{port}"
+        yield ServerURL(f"http://{HOST}:{port}", process.pid)
     finally:
         _stop(process)
         if log:
