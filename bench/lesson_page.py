@@ -367,6 +367,21 @@ def bench_database(kind: str, candidates: int, tmp: Path) -> Result:
         return result
 
 
+def floor_reading(result: Result) -> str:
+    """What the floor rows say about the target: a lesson page does all an empty page does, and more."""
+    if not result.floor_loads:
+        return ""
+    best = max(result.floor_loads, key=lambda load: load.rate)
+    layout = result.floor_loads[-1]
+    extra = result.lesson.cpu.get("gunicorn workers", math.nan) - layout.cpu.get("gunicorn workers", math.nan)
+    return (
+        f"- {result.database}: the cheapest signed-in page ({best.label}) reached "
+        f"{best.rate / result.hello_rate:.2f} of hello world, the empty layout "
+        f"{layout.rate / result.hello_rate:.2f}; the lesson page costs the workers {extra:.2f} ms of CPU "
+        "more than the empty layout.\n"
+    )
+
+
 def floor_table(results: list[Result]) -> str:
     """Where a lesson page's time goes: the same test client on pages that do less and less."""
     if not any(result.floor for result in results):
@@ -472,7 +487,9 @@ def main() -> None:
         f"{platform.python_version()}; 1-minute load average {', '.join(loads)}.\n\n"
         + floor_note
         + "\n".join(lines)
-        + f"\n\nOne lesson page in-process (test client, one at a time, {IN_PROCESS} requests): "
+        + "\n\n"
+        + "".join(floor_reading(result) for result in results)
+        + f"\nOne lesson page in-process (test client, one at a time, {IN_PROCESS} requests): "
         + in_process_note
         + ".\n"
         + floor_table(results)
