@@ -80,7 +80,8 @@ def create_user(
     return user
 
 
-def _hash_token(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What login_sessions stores of a token: its hash, so a leaked table opens no session."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -130,7 +131,7 @@ def _dummy_hash() -> str:
 def start_login_session(user: User, user_agent: str = "") -> str:
     """Create a fresh server-side session; the returned token goes into the cookie."""
     token = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(token_hash=_hash_token(token), user_id=user.id, user_agent=user_agent[:200]))
+    db.session.add(LoginSession(token_hash=token_hash(token), user_id=user.id, user_agent=user_agent[:200]))
     db.session.query(LoginFailure).filter(LoginFailure.username == user.username).delete()
     user.last_seen_at = utcnow()
     user.current_session_token = token
@@ -153,11 +154,6 @@ def session_user_select(*columns) -> sa.Select:
 _SESSION_USER = session_user_select()
 
 
-def token_hash(token: str) -> str:
-    """What login_sessions stores of a token: its hash, so a leaked table opens no session."""
-    return _hash_token(token)
-
-
 def accept_session_user(user: User | None, token: str) -> User | None:
     """The user a session token's statement found, if they may still sign in; None otherwise."""
     if user is None or not user.is_active_account:
@@ -168,7 +164,7 @@ def accept_session_user(user: User | None, token: str) -> User | None:
 
 def load_session_user(token: str) -> User | None:
     """The user behind a live session token, or None if revoked, unknown or deactivated."""
-    return accept_session_user(db.session.scalar(_SESSION_USER, {"token_hash": _hash_token(token)}), token)
+    return accept_session_user(db.session.scalar(_SESSION_USER, {"token_hash": token_hash(token)}), token)
 
 
 def end_login_session(token: str | None) -> None:
@@ -176,7 +172,7 @@ def end_login_session(token: str | None) -> None:
         return
     db.session.execute(
         sa.update(LoginSession)
-        .where(LoginSession.token_hash == _hash_token(token), LoginSession.revoked_at.is_(None))
+        .where(LoginSession.token_hash == token_hash(token), LoginSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
 

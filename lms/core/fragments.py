@@ -13,6 +13,7 @@ and "1", "2_3" collide) and pickles every hit; this one keys by tuple and keeps 
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Hashable
 
 from jinja2 import Environment, nodes
@@ -20,7 +21,10 @@ from jinja2.ext import Extension
 from jinja2.parser import Parser
 from markupsafe import Markup
 
-MAX_FRAGMENTS = 4096  # a few thousand lessons × two languages; each entry is one rendered fragment
+# Bounds per worker: a few thousand lessons × two languages, and at most ~64 MB of text (a long
+# lesson's text is tens of kilobytes; menus and pagers are a few hundred bytes).
+MAX_FRAGMENTS = 8192
+MAX_CHARACTERS = 32_000_000
 
 
 class FragmentCache(Extension):
@@ -32,6 +36,8 @@ class FragmentCache(Extension):
         super().__init__(environment)
         environment.extend(fragments={})
         self._block_numbers = itertools.count(1)
+        self._characters = 0
+        self._adding = threading.Lock()  # gthread workers render in threads; a miss is rare
 
     def parse(self, parser: Parser) -> nodes.Node:
         lineno = next(parser.stream).lineno
@@ -48,7 +54,10 @@ class FragmentCache(Extension):
         html = fragments.get(key)
         if html is None:
             html = caller()
-            if len(fragments) >= MAX_FRAGMENTS:
-                del fragments[next(iter(fragments))]  # the oldest entry
-            fragments[key] = html
+            with self._adding:
+                if key not in fragments:
+                    fragments[key] = html
+                    self._characters += len(html)
+                while len(fragments) > MAX_FRAGMENTS or self._characters > MAX_CHARACTERS:
+                    self._characters -= len(fragments.pop(next(iter(fragments))))  # the oldest
         return html

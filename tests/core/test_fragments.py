@@ -55,14 +55,19 @@ def test_two_blocks_with_the_same_key_keep_their_own_entries():
     assert all(isinstance(html, Markup) for html in env.fragments.values())
 
 
-def test_the_cache_is_bounded(monkeypatch):
+def test_the_cache_is_bounded_in_entries_and_in_text(monkeypatch):
     monkeypatch.setattr(fragments, "MAX_FRAGMENTS", 3)
-    env = environment({"page": "{% cache key %}{{ key }}{% endcache %}"})
+    env = environment({"page": "{% cache key %}{{ text }}{% endcache %}"})
     page = env.get_template("page")
     for key in range(10):
-        assert page.render(key=key) == str(key)
-    assert len(env.fragments) == 3
+        assert page.render(key=key, text=str(key)) == str(key)
     assert [key[-1] for key in env.fragments] == [7, 8, 9]  # the oldest left first
+
+    monkeypatch.setattr(fragments, "MAX_CHARACTERS", 25)
+    assert page.render(key="long", text="x" * 20) == "x" * 20
+    assert [key[-1] for key in env.fragments] == [8, 9, "long"]
+    assert page.render(key="too long", text="y" * 30) == "y" * 30  # served, just not kept
+    assert list(env.fragments) == []
 
 
 def test_a_template_without_a_key_is_a_syntax_error():
