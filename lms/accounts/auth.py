@@ -17,13 +17,14 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def _load_user(token: str) -> User | None:
-        return load_session_user(token)
+    def _load_user(token: object) -> User | None:
+        return load_session_user(token) if isinstance(token, str) else None
 
 
 def session_token() -> str | None:
     """This request's session token; Flask-Login keeps it in the signed cookie as the user id."""
-    return session.get("_user_id")
+    token = session.get("_user_id")
+    return token if isinstance(token, str) else None
 
 
 def adopt_user(user: User | None) -> None:

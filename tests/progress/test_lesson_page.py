@@ -69,6 +69,16 @@ def test_a_deactivated_candidate_is_refused_at_once(client, auth, imported, make
     assert client.get(LESSON).status_code == 302
 
 
+def test_a_session_with_a_user_id_that_is_no_token_is_anonymous(client, imported, make_user):
+    """A cookie signed by this server but from another scheme (an old numeric user id)."""
+    user = make_user("anna")
+    with client.session_transaction() as session:
+        session["_user_id"] = user.id
+    response = client.get(LESSON)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert client.get("/").status_code == 302
+
+
 def test_unknown_lessons_and_courses_are_404_for_a_signed_in_reader(client, auth, imported, make_user):
     make_user("anna")
     auth.login("anna")
