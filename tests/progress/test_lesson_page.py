@@ -6,35 +6,16 @@ statements commit one by one, so the connection it used must go back to the pool
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from lms.accounts.models import LoginSession, User
 from lms.accounts.services import deactivate_user
 from lms.extensions import db
 from lms.progress.models import Enrolment
+from tests.statements import Statements
 
 LESSON = "/courses/tiny-course/lessons/l-one"
 OTHER_LESSON = "/courses/tiny-course/lessons/l-three"
-
-
-class Statements:
-    """Every statement the app sends through SQLAlchemy while active."""
-
-    def __init__(self) -> None:
-        self.sql: list[str] = []
-
-    def __enter__(self) -> Statements:
-        event.listen(db.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        event.remove(db.engine, "before_cursor_execute", self._record)
-
-    def _record(self, _conn, _cursor, statement, *_args) -> None:
-        self.sql.append(" ".join(statement.split())[:60].upper())
 
 
 def test_anonymous_readers_go_to_login_and_come_back(client, imported):
@@ -107,7 +88,7 @@ def test_a_repeat_visit_sends_a_select_and_an_update_and_no_begin(client, auth, 
     client.get(OTHER_LESSON)
     with Statements() as statements:
         assert client.get(LESSON).status_code == 200
-    assert [sql.split()[0] for sql in statements.sql] == ["SELECT", "UPDATE"], statements.sql
+    assert statements.verbs == ["SELECT", "UPDATE"], statements.sql
 
 
 def test_the_connection_goes_back_to_the_pool_transactional(client, auth, imported, make_user):
@@ -128,8 +109,8 @@ def test_a_first_visit_writes_in_one_transaction(client, auth, imported, make_us
     auth.login("anna")
     with Statements() as statements:
         assert client.get(LESSON).status_code == 200
-    writes = [index for index, sql in enumerate(statements.sql) if re.match(r"(INSERT|UPDATE)", sql)]
+    writes = [index for index, verb in enumerate(statements.verbs) if verb in ("INSERT", "UPDATE")]
     if db.engine.dialect.name == "sqlite":
-        begins = [index for index, sql in enumerate(statements.sql) if sql.startswith("BEGIN IMMEDIATE")]
+        begins = [index for index, sql in enumerate(statements.sql) if sql.upper() == "BEGIN IMMEDIATE"]
         assert len(begins) == 1 and begins[0] < writes[0], statements.sql
     assert writes

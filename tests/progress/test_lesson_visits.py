@@ -6,35 +6,17 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from lms.content.models import Lesson
 from lms.content.sync import sync_tree
 from lms.extensions import db
 from lms.progress.models import Enrolment, LessonProgress
 from lms.progress.services import TOUCH_INTERVAL
+from tests.statements import Statements
 
 
 def lesson_url(key: str) -> str:
     return f"/courses/tiny-course/lessons/{key}"
-
-
-class Writes:
-    """Records the INSERT/UPDATE/DELETE statements the app sends while active."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __enter__(self) -> Writes:
-        event.listen(db.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        event.remove(db.engine, "before_cursor_execute", self._record)
-
-    def _record(self, _conn, _cursor, statement, *_args) -> None:
-        if re.match(r"\s*(INSERT|UPDATE|DELETE)", statement, re.I):
-            self.statements.append(statement)
 
 
 def _enrolment(user_id: int) -> Enrolment:
@@ -66,9 +48,9 @@ def test_a_reload_writes_nothing(client, auth, imported, make_user):
     make_user("anna")
     auth.login("anna")
     client.get(lesson_url("l-one"))
-    with Writes() as writes:
+    with Statements(only="INSERT|UPDATE|DELETE") as writes:
         assert client.get(lesson_url("l-one")).status_code == 200
-    assert writes.statements == []
+    assert writes.sql == []
 
 
 def test_opening_another_lesson_moves_the_resume_point_with_one_update(client, auth, imported, make_user):
@@ -77,9 +59,9 @@ def test_opening_another_lesson_moves_the_resume_point_with_one_update(client, a
     client.get(lesson_url("l-one"))
     client.get(lesson_url("l-three"))
     first_seen = _enrolment(user.id).last_activity_at
-    with Writes() as writes:
+    with Statements(only="INSERT|UPDATE|DELETE") as writes:
         client.get(lesson_url("l-one"))
-    assert len(writes.statements) == 1 and writes.statements[0].lstrip().upper().startswith("UPDATE")
+    assert writes.verbs == ["UPDATE"]
     enrolment = _enrolment(user.id)
     assert enrolment.last_lesson_id == _lesson_id("l-one")
     assert enrolment.last_activity_at >= first_seen
