@@ -224,6 +224,30 @@ def create_user_command(
     click.echo(f"created {user.role} {user.username}")
 
 
+@users_cli.command("set-region")
+@click.argument("username")
+@click.argument("region_code", metavar="REGION")
+def set_region_command(username: str, region_code: str) -> None:
+    """Move a user to region REGION ("none": national staff). A candidate's enrolments move along,
+    so every dashboard counts them in their new region at once."""
+    from lms.accounts.services import check_region, find_user
+    from lms.core.errors import ValidationError
+    from lms.progress.services import change_region
+
+    user = find_user(username)
+    if user is None:
+        raise click.ClickException(f"No user {username!r}.")
+    code = None if region_code.lower() == "none" else region_code
+    try:
+        check_region(user.role, code)
+    except ValidationError as error:
+        raise click.ClickException(error.message) from None
+    previous = user.region_code
+    change_region(user, code)
+    db.session.commit()
+    click.echo(f"{user.username}: region {previous or 'none'} → {code or 'none'}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(lms_cli)
     app.cli.add_command(users_cli)

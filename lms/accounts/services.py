@@ -46,6 +46,15 @@ def seed_regions(path: Path = REGIONS_FILE) -> int:
     return added
 
 
+def check_region(role: Role | str, region_code: str | None) -> None:
+    """A known region code, or none for staff (a coordinator without one is national)."""
+    if region_code:
+        if db.session.get(Region, region_code) is None:
+            raise ValidationError("region", f"Unknown region code {region_code!r}.")
+    elif role == Role.CANDIDATE:
+        raise ValidationError("region", "A candidate needs a region.")
+
+
 def create_user(
     username: str,
     password: str,
@@ -66,11 +75,7 @@ def create_user(
         raise ValidationError("role", f"Unknown role {role!r}.") from None
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError("password", f"Password must be at least {MIN_PASSWORD_LENGTH} characters.")
-    if region_code:
-        if db.session.get(Region, region_code) is None:
-            raise ValidationError("region", f"Unknown region code {region_code!r}.")
-    elif role is Role.CANDIDATE:
-        raise ValidationError("region", "A candidate needs a region.")
+    check_region(role, region_code)
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise ValidationError("username", f"User {username!r} already exists.")
     user = User(username=username, role=role, region_code=region_code or None, full_name=full_name)

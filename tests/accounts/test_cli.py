@@ -72,3 +72,43 @@ def test_demo_creates_accounts_once(runner):
     )
     password = line.split()[-1]
     assert db.session.scalar(sa.select(User).where(User.username == "candidate")).check_password(password)
+
+
+def test_users_set_region_moves_a_candidate_and_their_counts(runner, imported, make_user):
+    from lms.content.models import Course
+    from lms.progress import services as progress
+    from lms.progress.models import Enrolment, RegionCourseStats
+
+    user = make_user("mover", region="77")
+    course = db.session.scalar(sa.select(Course))
+    progress.enrol(user, course)
+    db.session.commit()
+
+    result = runner.invoke(args=["users", "set-region", "mover", "69"])
+    assert result.exit_code == 0, result.output
+    assert "77 → 69" in result.output
+    db.session.rollback()
+    assert db.session.scalar(sa.select(User.region_code).where(User.username == "mover")) == "69"
+    assert db.session.scalar(sa.select(Enrolment.region_code).where(Enrolment.user_id == user.id)) == "69"
+    counts = dict(
+        db.session.execute(
+            sa.select(RegionCourseStats.region_code, RegionCourseStats.total).where(
+                RegionCourseStats.course_id == course.id
+            )
+        ).all()
+    )
+    assert counts.get("69") == 1 and counts.get("77", 0) == 0
+
+
+def test_users_set_region_refuses_unknown_users_and_regions(runner, make_user):
+    make_user("anna", region="77")
+    make_user("olga", role="coordinator", region="77")
+    assert "No user" in runner.invoke(args=["users", "set-region", "nobody", "69"]).output
+    result = runner.invoke(args=["users", "set-region", "anna", "999"])
+    assert result.exit_code != 0 and "Unknown region" in result.output
+    result = runner.invoke(args=["users", "set-region", "anna", "none"])
+    assert result.exit_code != 0 and "needs a region" in result.output
+    assert db.session.scalar(sa.select(User.region_code).where(User.username == "anna")) == "77"
+    result = runner.invoke(args=["users", "set-region", "olga", "none"])  # a national coordinator now
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(sa.select(User.region_code).where(User.username == "olga")) is None
