@@ -91,31 +91,45 @@ def reimport(courses_dir: Path, path: str, old: str, new: str) -> None:
     db.session.commit()
 
 
-def test_a_changed_lesson_text_shows_at_once(client, auth, imported, make_user, courses_dir):
+@pytest.mark.parametrize(
+    ("path", "old", "new", "shown_before", "shown_after"),
+    [
+        # the lesson's own text (its rendering key changes)
+        (
+            "01-one/01-first.md",
+            "## Зачем анализ",
+            "## Зачем считать голоса",
+            "Зачем анализ",
+            "Зачем считать голоса",
+        ),
+        # its module's title, in the breadcrumbs (the module's stamp changes)
+        (
+            "01-one/module.md",
+            "title: Первый модуль",
+            "title: Вводный модуль",
+            "Первый модуль",
+            "Вводный модуль",
+        ),
+        # only the next lesson's title, in the pager (the course's stamp changes, the page's lesson does not)
+        (
+            "01-one/02-second.md",
+            "title: Второй урок",
+            "title: Сроки и шаги",
+            "Второй урок →",
+            "Сроки и шаги →",
+        ),
+    ],
+    ids=["lesson-text", "module-title", "neighbour-title"],
+)
+def test_changed_content_shows_at_once(
+    client, auth, imported, make_user, courses_dir, path, old, new, shown_before, shown_after
+):
     make_user("anna")
     auth.login("anna")
-    assert "Зачем анализ" in client.get(LESSON).get_data(as_text=True)
-    reimport(courses_dir, "01-one/01-first.md", "## Зачем анализ", "## Зачем считать голоса")
+    assert shown_before in client.get(LESSON).get_data(as_text=True)
+    reimport(courses_dir, path, old, new)
     html = client.get(LESSON).get_data(as_text=True)
-    assert "Зачем считать голоса" in html and "Зачем анализ" not in html
-
-
-def test_a_renamed_module_and_course_show_in_the_breadcrumbs(client, auth, imported, make_user, courses_dir):
-    make_user("anna")
-    auth.login("anna")
-    client.get(LESSON)
-    reimport(courses_dir, "01-one/module.md", "title: Первый модуль", "title: Вводный модуль")
-    assert "Вводный модуль" in client.get(LESSON).get_data(as_text=True)
-
-
-def test_a_neighbours_new_title_shows_in_the_pager(client, auth, imported, make_user, courses_dir):
-    """Only the next lesson changes: the page's own lesson and module do not."""
-    make_user("anna")
-    auth.login("anna")
-    assert "Второй урок →" in client.get(LESSON).get_data(as_text=True)
-    reimport(courses_dir, "01-one/02-second.md", "title: Второй урок", "title: Сроки и шаги")
-    html = client.get(LESSON).get_data(as_text=True)
-    assert "Сроки и шаги →" in html and "Второй урок" not in html
+    assert shown_after in html and shown_before not in html
 
 
 def test_cached_parts_follow_the_language(client, auth, imported, make_user):
