@@ -46,13 +46,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
 
     from lms.accounts.views import bp as accounts_bp
+    from lms.admin.views import bp as admin_bp
+    from lms.audit.views import bp as audit_bp
     from lms.content.views import bp as content_bp
     from lms.dashboards.views import bp as dashboards_bp
     from lms.exercises.views import bp as exercises_bp
+    from lms.mail.views import bp as outbox_bp
+    from lms.onboarding.views import bp as onboarding_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
 
-    for blueprint in (accounts_bp, content_bp, progress_bp, quizzes_bp, exercises_bp, dashboards_bp):
+    for blueprint in (
+        accounts_bp,
+        content_bp,
+        progress_bp,
+        quizzes_bp,
+        exercises_bp,
+        dashboards_bp,
+        admin_bp,
+        onboarding_bp,
+        audit_bp,
+        outbox_bp,
+    ):
         app.register_blueprint(blueprint)
 
     from lms import cli

@@ -205,23 +205,65 @@ def demo_command() -> None:
 @click.option("--role", required=True, type=click.Choice(["candidate", "instructor", "coordinator", "admin"]))
 @click.option("--region", "region_code", default=None, help="Region code, e.g. 77.")
 @click.option("--name", "full_name", default="", help="Full name.")
-@click.option("--password", default=None, help="Prompted for when not given.")
+@click.option("--email", default=None, help="Email address (needed for invitations and resets).")
+@click.option("--password", default=None, help="Prompted for when not given (unless --invite).")
+@click.option("--invite", is_flag=True, help="No password: queue an invitation to the email address.")
 def create_user_command(
-    username: str, role: str, region_code: str | None, full_name: str, password: str | None
+    username: str,
+    role: str,
+    region_code: str | None,
+    full_name: str,
+    email: str | None,
+    password: str | None,
+    invite: bool,
 ) -> None:
-    """Create a user account."""
-    from lms.accounts.services import create_user
+    """Create a user account (the same checks and password rules as the browser)."""
+    from lms.accounts.services import create_user, send_invitation
     from lms.core.errors import ValidationError
 
-    if password is None:
+    if invite and not email:
+        raise click.ClickException("--invite needs --email")
+    if password is None and not invite:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(username, password, role, region_code=region_code, full_name=full_name)
+        user = create_user(
+            username,
+            None if invite else password,
+            role,
+            region_code=region_code,
+            full_name=full_name,
+            email=email,
+        )
+        if invite:
+            send_invitation(user)
     except ValidationError as error:
         db.session.rollback()
-        raise click.ClickException(error.message) from None
+        raise click.ClickException(str(error.message)) from None
     db.session.commit()
-    click.echo(f"created {user.role} {user.username}")
+    click.echo(
+        f"created {user.role} {user.username}" + (f"; invitation queued to {user.email}" if invite else "")
+    )
+
+
+@users_cli.command("reset-password")
+@click.argument("username")
+def reset_password_command(username: str) -> None:
+    """Print a one-time link that sets USERNAME's password (for an admin who has only a terminal)."""
+    from lms.accounts.services import find_user
+    from lms.accounts.tokens import Purpose, set_password_link
+    from lms.audit.services import record
+
+    user = find_user(username)
+    if user is None:
+        raise click.ClickException(f"No user {username!r}.")
+    if not user.is_active_account:
+        raise click.ClickException(f"{user.username} is deactivated; reactivate the account first.")
+    link = set_password_link(user, Purpose.RESET)
+    record("password.link_issued", target=user, details={"via": "cli"})
+    db.session.commit()
+    minutes = int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60)
+    click.echo(f"One-time link for {user.username}, valid for {minutes} minutes:")
+    click.echo(link)
 
 
 @users_cli.command("set-region")
@@ -241,7 +283,7 @@ def set_region_command(username: str, region_code: str) -> None:
     try:
         check_region(user.role, code)
     except ValidationError as error:
-        raise click.ClickException(error.message) from None
+        raise click.ClickException(str(error.message)) from None
     previous = user.region_code
     change_region(user, code)
     db.session.commit()

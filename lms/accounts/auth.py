@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Flask, session
 
 from lms.accounts.models import User
-from lms.accounts.services import load_session_user
+from lms.accounts.sessions import describe_user_agent, load_session_user
+from lms.core.roles import role_label
 from lms.extensions import login_manager
 
 
@@ -15,6 +16,9 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None  # the login page explains itself
     # "strong" would drop the session on an IP change (mobile networks); revocation is server-side.
     login_manager.session_protection = "basic"
+
+    app.add_template_global(role_label)
+    app.add_template_global(describe_user_agent, "browser_label")
 
     @login_manager.user_loader
     def _load_user(token: object) -> User | None:

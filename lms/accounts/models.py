@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -12,6 +15,8 @@ from lms.core.models import UTCDateTime
 from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
+
+UNUSABLE_PASSWORD_PREFIX = "!"
 
 
 class Region(db.Model):
@@ -33,6 +38,8 @@ class User(db.Model):
     __table_args__ = (
         # The region list reads candidates of one region in name order: an index-only scan.
         sa.Index("ix_users_region_name", "region_code", "full_name", "username", "id"),
+        # Stored lower-case (services normalise it), so this makes addresses unique regardless of case.
+        sa.Index("uq_users_email", "email", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,7 +51,17 @@ class User(db.Model):
     region_code: Mapped[str | None] = mapped_column(sa.ForeignKey("regions.code"))
     is_active_account: Mapped[bool] = mapped_column("is_active", default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the user last signed in; None: never (the invitations page lists them).
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Interface language ("ru", "en") and the time zone dates are shown in; None: the school's defaults.
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    # When the latest invitation (a link to set a first password) was queued.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Lower-cased name, username and email in one column, kept by an ORM hook: the user list's
+    # search reads one column instead of lower() over three.
+    search_text: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
     # Loaded on access: the user is read on every request, and pages rarely show the region's name.
     region: Mapped[Region | None] = relationship()
@@ -53,10 +70,22 @@ class User(db.Model):
     current_session_token = None
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def set_unusable_password(self) -> None:
+        """No password yet (an invited user): nothing signs in until a set-password link is used.
+
+        Random, so that a set-password link made for this state dies when a new state is set.
+        """
+        self.password_hash = UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(16)
+
+    @property
+    def has_password(self) -> bool:
+        return not self.password_hash.startswith(UNUSABLE_PASSWORD_PREFIX)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return self.has_password and check_password_hash(self.password_hash, password)
 
     # Flask-Login protocol
     @property
@@ -83,6 +112,18 @@ class User(db.Model):
         return f"<User {self.username} {self.role}>"
 
 
+def user_search_text(full_name: str | None, username: str | None, email: str | None) -> str:
+    """What the user list searches: lower-case, ё as е (people type either)."""
+    text = " ".join(part for part in (full_name, username, email) if part)
+    return text.lower().replace("ё", "е")[:500]
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _keep_search_text(_mapper, _connection, user: User) -> None:
+    user.search_text = user_search_text(user.full_name, user.username, user.email)
+
+
 class LoginSession(db.Model):
     """One signed-in browser. Revoking the row logs that browser out, whatever its cookie says."""
 
@@ -95,6 +136,8 @@ class LoginSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The client address at sign-in, shown on the sessions page.
+    address: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
 
     user: Mapped[User] = relationship()
 
@@ -112,3 +155,26 @@ class LoginFailure(db.Model):
     username: Mapped[str] = mapped_column(sa.String(80))
     address: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserImport(db.Model):
+    """An uploaded file of users between its preview and its confirmation.
+
+    The file itself is kept (not the preview), and confirming reads and checks it again, so what is
+    written matches the database at that moment; any app node can confirm what another previewed.
+    """
+
+    __tablename__ = "user_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # previewed | applied | discarded
+    status: Mapped[str] = mapped_column(sa.String(12), default="previewed")
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Counts by outcome once applied ({"new": 47, "unchanged": 0, ...}).
+    summary: Mapped[dict] = mapped_column(sa.JSON, default=dict)

@@ -1,31 +1,67 @@
-"""Account operations. They flush, never commit: the caller owns the transaction."""
+"""Account operations. They flush, never commit: the caller owns the transaction.
+
+Every change a person makes to an account is audited here, next to the change, so the browser,
+the bulk import and the CLI leave the same records.
+"""
 
 from __future__ import annotations
 
 import csv
 import functools
-import hashlib
 import re
 import secrets
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms.accounts.models import LoginFailure, LoginSession, Region, User
+from lms.accounts.models import Region, User
+from lms.accounts.passwords import check_password_rules
+from lms.accounts.sessions import end_user_sessions
+from lms.accounts.signals import region_changed
+from lms.accounts.tokens import Purpose, set_password_link
+from lms.audit.services import record
 from lms.core.errors import ValidationError
 from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
+from lms.mail.models import OutboxMessage
+from lms.mail.services import enqueue
 
 REGIONS_FILE = Path(__file__).resolve().parent / "data" / "regions.csv"
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
-MIN_PASSWORD_LENGTH = 8
+# Deliberately plain: one @, something before it, a dotted domain after it, no spaces or brackets.
+EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]{2,}$")
+# The zones a Russian school needs (Kaliningrad to Kamchatka), plus UTC; any IANA zone is accepted.
+RUSSIAN_TIMEZONES = (
+    "Europe/Kaliningrad",
+    "Europe/Moscow",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Omsk",
+    "Asia/Krasnoyarsk",
+    "Asia/Irkutsk",
+    "Asia/Yakutsk",
+    "Asia/Vladivostok",
+    "Asia/Magadan",
+    "Asia/Kamchatka",
+)
+# Fields an account edit may change, in the order the audit record lists them.
+EDITABLE_FIELDS = ("full_name", "email", "role", "region_code")
 
 
 def normalise_username(username: str) -> str:
     return username.strip().lower()
+
+
+def normalise_email(email: str | None) -> str | None:
+    """Addresses are stored trimmed and lower-cased (their uniqueness ignores case); '' is none."""
+    email = (email or "").strip().lower()
+    return email or None
 
 
 def seed_regions(path: Path = REGIONS_FILE) -> int:
@@ -50,76 +86,171 @@ def check_region(role: Role | str, region_code: str | None) -> None:
     """A known region code, or none for staff (a coordinator without one is national)."""
     if region_code:
         if db.session.get(Region, region_code) is None:
-            raise ValidationError("region", f"Unknown region code {region_code!r}.")
+            raise ValidationError("region", _l("Unknown region code %(code)s.", code=region_code))
     elif role == Role.CANDIDATE:
-        raise ValidationError("region", "A candidate needs a region.")
+        raise ValidationError("region", _l("A candidate needs a region."))
+
+
+def check_username(username: str, *, exclude_id: int | None = None) -> str:
+    username = normalise_username(username)
+    if not USERNAME_RE.match(username):
+        raise ValidationError(
+            "username", _l("Username: 2-80 latin letters, digits, dots, dashes or underscores.")
+        )
+    query = sa.select(User.id).where(User.username == username)
+    if exclude_id is not None:
+        query = query.where(User.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise ValidationError("username", _l("The username %(username)s is taken.", username=username))
+    return username
+
+
+def check_email(email: str | None, *, exclude_id: int | None = None) -> str | None:
+    """The normalised address, if well-formed and not another account's."""
+    email = normalise_email(email)
+    if email is None:
+        return None
+    if len(email) > 200 or not EMAIL_RE.match(email):
+        raise ValidationError("email", _l("This is not an email address."))
+    query = sa.select(User.id).where(User.email == email)
+    if exclude_id is not None:
+        query = query.where(User.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise ValidationError("email", _l("Another account uses this email address."))
+    return email
+
+
+def check_timezone(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError("timezone", _l("Unknown time zone.")) from None
+    return name
+
+
+def _role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise ValidationError("role", _l("Unknown role %(role)s.", role=role)) from None
 
 
 def create_user(
     username: str,
-    password: str,
+    password: str | None,
     role: Role | str,
     *,
     region_code: str | None = None,
     full_name: str = "",
+    email: str | None = None,
+    audit: bool = True,
 ) -> User:
-    """Validate and add a user; raises ValidationError naming the offending field."""
-    username = normalise_username(username)
-    if not USERNAME_RE.match(username):
-        raise ValidationError(
-            "username", "Username: 2-80 latin letters, digits, dots, dashes or underscores."
-        )
-    try:
-        role = Role(role)
-    except ValueError:
-        raise ValidationError("role", f"Unknown role {role!r}.") from None
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError("password", f"Password must be at least {MIN_PASSWORD_LENGTH} characters.")
+    """Validate and add a user; raises ValidationError naming the offending field.
+
+    `password=None` makes an invited account: it cannot sign in until a set-password link is used.
+    """
+    username = check_username(username)
+    role = _role(role)
+    if password is not None:
+        check_password_rules(password, username=username, email=email or "")
     check_region(role, region_code)
-    if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
-        raise ValidationError("username", f"User {username!r} already exists.")
-    user = User(username=username, role=role, region_code=region_code or None, full_name=full_name)
-    user.set_password(password)
+    email = check_email(email)
+    user = User(
+        username=username,
+        role=role,
+        region_code=region_code or None,
+        full_name=(full_name or "").strip()[:200],
+        email=email,
+    )
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    if audit:
+        record("user.create", target=user, details={"role": role.value, "region": user.region_code})
     return user
 
 
-def token_hash(token: str) -> str:
-    """What login_sessions stores of a token: its hash, so a leaked table opens no session."""
-    return hashlib.sha256(token.encode()).hexdigest()
+def update_user(user: User, **changes: object) -> dict[str, tuple[object, object]]:
+    """Apply field changes (full_name, email, role, region_code); returns {field: (old, new)}.
+
+    A region change is announced (`signals.region_changed`): progress moves the candidate's
+    enrolments and the dashboards' counts along in the same transaction.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    role = _role(changes.get("role", user.role))
+    region_code = changes.get("region_code", user.region_code) or None
+    check_region(role, region_code)
+    new = {
+        "full_name": str(changes.get("full_name", user.full_name) or "").strip()[:200],
+        "email": check_email(changes["email"], exclude_id=user.id) if "email" in changes else user.email,
+        "role": role,
+        "region_code": region_code,
+    }
+    changed = {
+        name: (getattr(user, name), value) for name, value in new.items() if getattr(user, name) != value
+    }
+    for name, (_old, value) in changed.items():
+        setattr(user, name, value)
+    db.session.flush()
+    if "region_code" in changed:
+        region_changed.send(user, previous=changed["region_code"][0])
+    if changed:
+        record(
+            "user.update",
+            target=user,
+            details={name: [_plain(old), _plain(value)] for name, (old, value) in changed.items()},
+        )
+    return changed
+
+
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, Role) else value
+
+
+def deactivate_user(user: User) -> None:
+    """Deactivation ends every session of the user at once; all history stays."""
+    if not user.is_active_account:
+        return
+    user.is_active_account = False
+    user.deactivated_at = utcnow()
+    ended = end_user_sessions(user)
+    db.session.flush()
+    record("user.deactivate", target=user, details={"sessions_ended": ended})
+
+
+def reactivate_user(user: User) -> None:
+    if user.is_active_account:
+        return
+    user.is_active_account = True
+    user.deactivated_at = None
+    db.session.flush()
+    record("user.reactivate", target=user)
 
 
 def find_user(username: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
 
 
-def is_throttled(username: str, address: str, *, max_failures: int, window: timedelta) -> bool:
-    """True when this username or this address failed too often recently."""
-    since = utcnow() - window
-    by_user = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.username == normalise_username(username), LoginFailure.at >= since)
-    )
-    by_address = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.address == address, LoginFailure.at >= since)
-    )
-    # An address may host many honest users (an office NAT), so it gets a wider allowance.
-    return by_user >= max_failures or by_address >= max_failures * 4
-
-
-def record_login_failure(username: str, address: str) -> None:
-    db.session.add(LoginFailure(username=normalise_username(username)[:80], address=address[:64]))
-    db.session.flush()
+def find_user_by_login(identifier: str) -> User | None:
+    """The account a username or an email address names (the forgotten-password form takes either)."""
+    identifier = identifier.strip().lower()
+    if not identifier:
+        return None
+    column = User.email if "@" in identifier else User.username
+    return db.session.scalar(sa.select(User).where(column == identifier))
 
 
 def authenticate(username: str, password: str) -> User | None:
     """The active user with these credentials, or None (callers show one generic message)."""
     user = find_user(username)
-    if user is None:
+    if user is None or not user.has_password:
         # Spend the same time as a real check so timing does not reveal which usernames exist.
         check_password_hash(_dummy_hash(), password)
         return None
@@ -129,65 +260,110 @@ def authenticate(username: str, password: str) -> User | None:
 
 
 @functools.cache
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(8), method=method)
+
+
 def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_hex(8), method="scrypt")
+    return _dummy_hash_for(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
 
-def start_login_session(user: User, user_agent: str = "") -> str:
-    """Create a fresh server-side session; the returned token goes into the cookie."""
-    token = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(token_hash=token_hash(token), user_id=user.id, user_agent=user_agent[:200]))
-    db.session.query(LoginFailure).filter(LoginFailure.username == user.username).delete()
-    user.last_seen_at = utcnow()
-    user.current_session_token = token
+# --- Passwords: invitations, resets, changes ----------------------------------------------------
+
+
+def send_invitation(user: User, *, audit: bool = True) -> bool:
+    """Queue a set-password link to the user's email; False when there is no address to send to."""
+    if not user.email or not user.is_active_account:
+        return False
+    enqueue(
+        "invitation",
+        to_address=user.email,
+        to_name=user.display_name,
+        locale=user.locale,
+        user_id=user.id,
+        context={
+            "user": user,
+            "link": set_password_link(user, Purpose.INVITATION),
+            "valid_days": current_app.config["INVITATION_MAX_AGE"].days,
+        },
+    )
+    user.invited_at = utcnow()
     db.session.flush()
-    return token
+    if audit:
+        record("user.invite", target=user)
+    return True
 
 
-def session_user_select(*columns) -> sa.Select:
-    """SELECT the user behind a live session token (bind `token_hash`), with `columns` alongside:
-    a busy page can read its own rows in the same statement (see `accept_session_user`)."""
-    return (
-        sa.select(User, *columns)
-        .select_from(LoginSession)
-        .join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.token_hash == sa.bindparam("token_hash"), LoginSession.revoked_at.is_(None))
+def request_password_reset(identifier: str) -> bool:
+    """Queue a reset link for the account a username or email names, if any and if allowed.
+
+    The caller answers the same whatever this returns: nobody learns whether an account exists.
+    At most RESET_MAILS_PER_HOUR links per account per hour (a mail bomb stays small).
+    """
+    user = find_user_by_login(identifier)
+    if user is None or not user.email or not user.is_active_account:
+        return False
+    since = utcnow() - timedelta(hours=1)
+    recent = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.user_id == user.id,
+            OutboxMessage.kind == "password_reset",
+            OutboxMessage.created_at >= since,
+        )
+    )
+    if recent >= current_app.config["RESET_MAILS_PER_HOUR"]:
+        return False
+    enqueue(
+        "password_reset",
+        to_address=user.email,
+        to_name=user.display_name,
+        locale=user.locale,
+        user_id=user.id,
+        context={
+            "user": user,
+            "link": set_password_link(user, Purpose.RESET),
+            "valid_minutes": int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60),
+        },
+    )
+    record("password.reset_requested", target=user, actor=user)
+    return True
+
+
+def set_new_password(user: User, password: str, *, keep_token: str | None = None, action: str) -> int:
+    """Set a password that passes the rules and end the user's other sessions; returns how many ended.
+
+    `action` names the audit record: password.change, password.reset, password.set (invitation).
+    """
+    check_password_rules(password, username=user.username, email=user.email or "")
+    user.set_password(password)
+    ended = end_user_sessions(user, keep_token=keep_token)
+    db.session.flush()
+    record(action, target=user, details={"sessions_ended": ended})
+    return ended
+
+
+def change_own_password(user: User, current_password: str, new_password: str) -> int:
+    """The profile's "change password": the current one first; other sessions end."""
+    if not user.check_password(current_password):
+        raise ValidationError("current_password", _l("The current password is wrong."))
+    if current_password == new_password:
+        raise ValidationError("password", _l("Choose a password different from the current one."))
+    return set_new_password(
+        user, new_password, keep_token=user.current_session_token, action="password.change"
     )
 
 
-# Built once: it runs on every request, and building a statement costs more than running it.
-_SESSION_USER = session_user_select()
-
-
-def accept_session_user(user: User | None, token: str) -> User | None:
-    """The user a session token's statement found, if they may still sign in; None otherwise."""
-    if user is None or not user.is_active_account:
-        return None
-    user.current_session_token = token
-    return user
-
-
-def load_session_user(token: str) -> User | None:
-    """The user behind a live session token, or None if revoked, unknown or deactivated."""
-    return accept_session_user(db.session.scalar(_SESSION_USER, {"token_hash": token_hash(token)}), token)
-
-
-def end_login_session(token: str | None) -> None:
-    if not token:
-        return
-    db.session.execute(
-        sa.update(LoginSession)
-        .where(LoginSession.token_hash == token_hash(token), LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-
-
-def deactivate_user(user: User) -> None:
-    """Deactivation ends every session of the user at once."""
-    user.is_active_account = False
-    db.session.execute(
-        sa.update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+def update_profile(
+    user: User, *, full_name: str, email: str | None, locale: str | None, timezone: str | None
+) -> None:
+    """A user's own profile: name, address, language and time zone."""
+    languages = current_app.config["LANGUAGES"]
+    if locale and locale not in languages:
+        raise ValidationError("locale", _l("Unknown language."))
+    timezone = check_timezone(timezone)
+    update_user(user, full_name=full_name, email=email)
+    user.locale = locale or None
+    user.timezone = timezone
     db.session.flush()

@@ -1,20 +1,42 @@
-"""Login, logout and language choice."""
+"""Sign-in and out, language, and every user's own account: profile, password, sessions."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from lms.accounts import services
-from lms.accounts.forms import LoginForm
+from lms.accounts import services, sessions, throttle
+from lms.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, SetPasswordForm
+from lms.accounts.tokens import Purpose, TokenProblem, TokenRefused, read_token
+from lms.audit.services import client_address, record
+from lms.core.errors import ValidationError, apply_to_form
+from lms.core.roles import login_required
 from lms.core.sqlite import writes
 from lms.core.transactions import start_writing
 from lms.extensions import db
 
 bp = Blueprint("accounts", __name__)
+
+TIMEZONE_NAMES = {
+    "Europe/Kaliningrad": _l("Kaliningrad"),
+    "Europe/Moscow": _l("Moscow"),
+    "Europe/Samara": _l("Samara"),
+    "Asia/Yekaterinburg": _l("Yekaterinburg"),
+    "Asia/Omsk": _l("Omsk"),
+    "Asia/Krasnoyarsk": _l("Krasnoyarsk"),
+    "Asia/Irkutsk": _l("Irkutsk"),
+    "Asia/Yakutsk": _l("Yakutsk"),
+    "Asia/Vladivostok": _l("Vladivostok"),
+    "Asia/Magadan": _l("Magadan"),
+    "Asia/Kamchatka": _l("Kamchatka"),
+    "UTC": _l("Coordinated Universal Time"),
+}
 
 
 def safe_next(target: str | None) -> str | None:
@@ -28,8 +50,14 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _client_address() -> str:
-    return request.remote_addr or "unknown"
+def _begin_session(user) -> None:
+    """A fresh signed-in session: nothing from before login carries over but the language."""
+    lang = user.locale or session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    sessions.start_login_session(user, request.user_agent.string or "", client_address())
+    login_user(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -37,10 +65,10 @@ def _client_address() -> str:
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("progress.home"))
-    form = LoginForm(next=request.args.get("next", ""))
+    form = LoginForm(next=request.args.get("next", ""), username=request.args.get("username", "")[:80])
     if form.validate_on_submit():
-        address = _client_address()
-        if services.is_throttled(
+        address = client_address()
+        if throttle.is_throttled(
             form.username.data,
             address,
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
@@ -52,26 +80,25 @@ def login():
         user = services.authenticate(form.username.data, form.password.data)
         start_writing()
         if user is None:
-            services.record_login_failure(form.username.data, address)
+            throttle.record_login_failure(form.username.data, address)
+            record(
+                "auth.login_failed", target_type="user", target_label=form.username.data.strip().lower()[:80]
+            )
             db.session.commit()
             form.form_errors.append(_("Wrong username or password."))
             return render_template("accounts/login.html", form=form), 200
-        lang = session.get("lang")
-        session.clear()  # a fresh session: nothing from before login carries over
-        if lang:
-            session["lang"] = lang
-        services.start_login_session(user, request.user_agent.string or "")
-        login_user(user)
+        _begin_session(user)
+        record("auth.login", target=user, actor=user)
         db.session.commit()
-        target = safe_next(form.next.data) or url_for("progress.resume")
-        return redirect(target)
+        return redirect(safe_next(form.next.data) or url_for("progress.resume"))
     return render_template("accounts/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        services.end_login_session(current_user.current_session_token)
+        sessions.end_login_session(current_user.current_session_token)
+        record("auth.logout", target=current_user._get_current_object())
         db.session.commit()
     lang = session.get("lang")
     logout_user()
@@ -86,4 +113,142 @@ def logout():
 def set_language(lang: str):
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
+        if current_user.is_authenticated and current_user.locale != lang:
+            current_user.locale = lang  # remembered for the next sign-in and for mail
+            db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("progress.home"))
+
+
+# --- Forgotten password and set-password links ---------------------------------------------------
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.login.data)
+        db.session.commit()
+        # The same answer whether or not the account exists.
+        return render_template("accounts/forgot_sent.html")
+    return render_template("accounts/forgot.html", form=form), 400 if form.errors else 200
+
+
+TOKEN_MESSAGES = {
+    TokenProblem.INVALID: _l("This link is not valid. Ask for a new one."),
+    TokenProblem.EXPIRED: _l("This link has expired. Ask for a new one."),
+    TokenProblem.USED: _l("This link has already been used. Ask for a new one if you need to."),
+}
+
+
+@bp.route("/password/set/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """The page an invitation or a reset link opens. Opening it changes nothing; saving uses it up."""
+    try:
+        link = read_token(token)
+    except TokenRefused as refused:
+        return render_template("accounts/link_refused.html", message=TOKEN_MESSAGES[refused.problem]), 410
+    user = link.user
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            action = "password.set" if link.purpose is Purpose.INVITATION else "password.reset"
+            services.set_new_password(user, form.password.data, action=action)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            if current_user.is_authenticated:
+                sessions.end_login_session(current_user.current_session_token)
+                logout_user()
+            db.session.commit()
+            flash(_("Your password is set. Sign in with it now."), "success")
+            return redirect(url_for("accounts.login", username=user.username))
+    return render_template(
+        "accounts/set_password.html", form=form, user=user, purpose=link.purpose.value
+    ), 400 if form.errors else 200
+
+
+# --- Own account ------------------------------------------------------------------------------
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    now = datetime.now(UTC)
+    choices = []
+    for name, label in TIMEZONE_NAMES.items():
+        offset = now.astimezone(ZoneInfo(name)).utcoffset()
+        hours = int(offset.total_seconds() // 3600) if offset else 0
+        choices.append((name, f"{label} (UTC{hours:+d})" if hours else f"{label} (UTC)"))
+    return choices
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    form.locale.choices = [("ru", "Русский"), ("en", "English")]
+    form.timezone.choices = timezone_choices()
+    if request.method == "GET":
+        form.locale.data = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+        form.timezone.data = user.timezone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                user,
+                full_name=form.full_name.data or "",
+                email=form.email.data,
+                locale=form.locale.data,
+                timezone=form.timezone.data,
+            )
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            session["lang"] = user.locale or session.get("lang")
+            flash(_("Profile saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            ended = services.change_own_password(user, form.current_password.data, form.password.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("Password changed. Other sessions ended: %(count)s.", count=ended), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/account/sessions")
+@login_required
+def own_sessions():
+    user = current_user._get_current_object()
+    return render_template(
+        "accounts/sessions.html",
+        user=user,
+        login_sessions=sessions.live_sessions(user),
+        current_hash=sessions.token_hash(user.current_session_token or ""),
+        end_endpoint="accounts.end_own_session",
+    )
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_own_session(session_id: int):
+    user = current_user._get_current_object()
+    if not sessions.end_session_by_id(user, session_id):
+        abort(404)
+    record("session.end", target=user, details={"session": session_id})
+    db.session.commit()
+    flash(_("The session has ended."), "success")
+    return redirect(url_for("accounts.own_sessions"))

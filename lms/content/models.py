@@ -94,3 +94,15 @@ class Lesson(ContentMixin, db.Model):
 
     module: Mapped[Module] = relationship(back_populates="lessons")
     course: Mapped[Course] = relationship()
+
+
+class CourseStaff(db.Model):
+    """An instructor assigned to a course: their review queue, grading and item analysis cover it."""
+
+    __tablename__ = "course_staff"
+
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,6 +8,7 @@ from functools import wraps
 from typing import TypeVar
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 F = TypeVar("F", bound=Callable)
@@ -42,3 +43,19 @@ def role_required(*roles: Role) -> Callable[[F], F]:
 def login_required(view: F) -> F:
     """Any signed-in, active user."""
     return role_required()(view)
+
+
+ROLE_LABELS = {
+    Role.CANDIDATE: _l("Candidate"),
+    Role.INSTRUCTOR: _l("Instructor"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+def role_label(role: Role | str) -> str:
+    """A role's name in the reader's language."""
+    try:
+        return str(ROLE_LABELS[Role(role)])
+    except ValueError:
+        return str(role)

@@ -26,6 +26,7 @@ class DatabaseIdConverter(IntegerConverter):
 
 MAX_PAGE = 100_000
 NAV_SECTIONS = {"progress.home": "home", "exercises.review_queue": "review"}
+ADMIN_BLUEPRINTS = ("admin.", "onboarding.", "audit.", "outbox.")
 
 
 def int_arg(name: str, default: int | None, *, low: int = 1, high: int = 2**63 - 1) -> int | None:
@@ -63,6 +64,8 @@ def init_app(app: Flask) -> None:
         """Which main-menu entry the page belongs to, for aria-current (and the header's cache key)."""
         if endpoint and endpoint.startswith("dashboards."):
             return "dashboards"
+        if endpoint and endpoint.startswith(ADMIN_BLUEPRINTS):
+            return "admin"
         return NAV_SECTIONS.get(endpoint or "")
 
     @app.template_filter("dict_without")

@@ -12,11 +12,13 @@ from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import Region, User
 from lms.content.models import Course
+from lms.core.db import insert_or_ignore
 from lms.core.errors import ValidationError
 from lms.core.roles import Role
+from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress import rollups
-from lms.progress.models import Cohort, CohortCourse, Enrolment
+from lms.progress.models import Cohort, CohortCourse, CohortMember, Enrolment
 from lms.progress.services import enrol
 
 CSV_COLUMNS = ("username", "cohort", "course")
@@ -83,11 +85,18 @@ def members(cohort: Cohort) -> list[User]:
     return list(
         db.session.scalars(
             sa.select(User)
-            .join(Enrolment, Enrolment.user_id == User.id)
-            .where(Enrolment.cohort_id == cohort.id)
-            .distinct()
+            .join(CohortMember, CohortMember.user_id == User.id)
+            .where(CohortMember.cohort_id == cohort.id)
             .order_by(User.username)
         )
+    )
+
+
+def _join(cohort: Cohort, user: User) -> None:
+    insert_or_ignore(
+        CohortMember,
+        {"cohort_id": cohort.id, "user_id": user.id, "added_at": utcnow()},
+        ["cohort_id", "user_id"],
     )
 
 
@@ -97,6 +106,7 @@ def add_member(cohort: Cohort, user: User, *, due_override: dict[int, date] | No
         raise ValidationError("username", _l("Only candidates can join a cohort."))
     if cohort.region_code and user.region_code != cohort.region_code:
         raise ValidationError("username", _l("The candidate is from another region than the cohort."))
+    _join(cohort, user)
     enrolments = []
     for link in cohort.courses:
         enrolment = enrol(user, link.course, cohort_id=cohort.id, due_on=link.due_on)
@@ -196,6 +206,7 @@ def enroll_from_csv(text: str) -> tuple[int, list[RowError]]:
     if errors:
         return 0, errors
     for user, cohort, course, due in planned:
+        _join(cohort, user)
         if not any(link.course_id == course.id for link in cohort.courses):
             set_course(cohort, course, None)
         enrolment = enrol(user, course, cohort_id=cohort.id)

@@ -93,8 +93,23 @@ class Cohort(db.Model):
     starts_on: Mapped[date | None] = mapped_column(sa.Date)
     ends_on: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # An archived cohort keeps its members' history but takes no new members or courses.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     courses: Mapped[list[CohortCourse]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
+
+
+class CohortMember(db.Model):
+    """A candidate in a cohort. Membership is its own row, so a cohort without courses yet can
+    have members; their enrolments in the cohort's courses carry the cohort for the rollups."""
+
+    __tablename__ = "cohort_members"
+
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CohortCourse(db.Model):

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from lms.accounts.models import User
-from lms.accounts.services import accept_session_user, session_user_select, token_hash
+from lms.accounts.sessions import accept_session_user, session_user_select, token_hash
+from lms.accounts.signals import region_changed
 from lms.content.models import Course, Lesson, Module
 from lms.core.db import insert_or_ignore
 from lms.core.roles import Role
@@ -70,6 +71,11 @@ def change_region(user: User, region_code: str | None) -> None:
         if enrolment.region_code != region_code:
             rollups.move(enrolment, cohort_id=enrolment.cohort_id, region_code=region_code)
     db.session.flush()
+
+
+@region_changed.connect
+def _follow_region_change(user: User, **_details) -> None:
+    change_region(user, user.region_code)
 
 
 def user_enrolments(user: User) -> list[Enrolment]:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from lms.accounts.models import LoginSession, User
 from lms.accounts.services import deactivate_user
 from lms.accounts.views import safe_next
+from lms.config import Config
 from lms.extensions import db
 
 
@@ -51,7 +52,15 @@ def test_wrong_password_and_unknown_user_get_the_same_message(client, auth, make
 def test_password_is_hashed(app, make_user):
     user = make_user("anna")
     assert "correct-horse-battery" not in user.password_hash
+    assert user.password_hash.startswith(app.config["PASSWORD_HASH_METHOD"] + "$")
+    assert user.check_password("correct-horse-battery") and not user.check_password("correct-horse-batter")
+
+
+def test_production_hashing_is_scrypt(app, make_user):
+    app.config["PASSWORD_HASH_METHOD"] = Config.PASSWORD_HASH_METHOD
+    user = make_user("anna")
     assert user.password_hash.startswith("scrypt:")
+    assert user.check_password("correct-horse-battery")
 
 
 def test_logout_revokes_the_session_on_the_server(app, client, auth, make_user):

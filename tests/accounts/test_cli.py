@@ -37,7 +37,7 @@ def test_users_create_prompts_for_password(runner):
 
 def test_users_create_rejects_bad_input(runner):
     result = runner.invoke(args=["users", "create", "x y", "--role", "admin", "--password", "long-enough-pw"])
-    assert result.exit_code != 0 and "Username" in result.output
+    assert result.exit_code != 0 and "Имя пользователя: 2–80" in result.output
     result = runner.invoke(
         args=[
             "users",
@@ -51,7 +51,7 @@ def test_users_create_rejects_bad_input(runner):
             "long-enough-pw",
         ]
     )
-    assert result.exit_code != 0 and "region" in result.output
+    assert result.exit_code != 0 and "региона 999" in result.output
 
 
 def test_demo_creates_accounts_once(runner):
@@ -105,9 +105,9 @@ def test_users_set_region_refuses_unknown_users_and_regions(runner, make_user):
     make_user("olga", role="coordinator", region="77")
     assert "No user" in runner.invoke(args=["users", "set-region", "nobody", "69"]).output
     result = runner.invoke(args=["users", "set-region", "anna", "999"])
-    assert result.exit_code != 0 and "Unknown region" in result.output
+    assert result.exit_code != 0 and "Неизвестный код региона 999" in result.output
     result = runner.invoke(args=["users", "set-region", "anna", "none"])
-    assert result.exit_code != 0 and "needs a region" in result.output
+    assert result.exit_code != 0 and "Кандидату нужен регион" in result.output
     assert db.session.scalar(sa.select(User.region_code).where(User.username == "anna")) == "77"
     result = runner.invoke(args=["users", "set-region", "olga", "none"])  # a national coordinator now
     assert result.exit_code == 0, result.output

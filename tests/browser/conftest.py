@@ -93,3 +93,30 @@ def login(page, live_server):
         page.get_by_role("main").get_by_role("button", name="Войти").click()
 
     return sign_in
+
+
+AXE_SOURCE = (Path(__file__).resolve().parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """Run axe-core 4.14 (vendored, MPL-2.0) on the page as it is now; returns its violations."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE)  # through DevTools, so the page's CSP (script-src 'self') allows it
+    result = page.evaluate("async () => await window.axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+
+
+def assert_accessible(page: Page) -> None:
+    """No axe-core violation on the page as it is now."""
+    violations = axe_violations(page)
+    assert violations == [], f"axe-core violations on {page.url}: {violations}"
+
+
+def assert_fits(page: Page, width: int = 320) -> None:
+    """At `width` CSS pixels the page scrolls only vertically (no sideways scrolling)."""
+    page.set_viewport_size({"width": width, "height": 800})
+    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert scroll_width <= width, f"{page.url} is {scroll_width}px wide at {width}px"

@@ -1,0 +1,1 @@
+"""Outgoing mail: an outbox written in the request's transaction, sent later by `flask lms send-mail`."""
