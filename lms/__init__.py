@@ -46,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
 
     from lms.accounts.views import bp as accounts_bp
+    from lms.admin.staff_views import bp as course_staff_bp
     from lms.admin.views import bp as admin_bp
     from lms.audit.views import bp as audit_bp
     from lms.content.views import bp as content_bp
@@ -64,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         exercises_bp,
         dashboards_bp,
         admin_bp,
+        course_staff_bp,
         onboarding_bp,
         audit_bp,
         outbox_bp,
@@ -71,8 +73,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
 
     from lms import cli
+    from lms.mail import cli as mail_cli
+    from lms.onboarding import cli as onboarding_cli
 
-    cli.init_app(app)
+    cli.init_app(app, [mail_cli, onboarding_cli])
     return app
 
 

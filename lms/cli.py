@@ -290,6 +290,8 @@ def set_region_command(username: str, region_code: str) -> None:
     click.echo(f"{user.username}: region {previous or 'none'} → {code or 'none'}")
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, command_modules: list | None = None) -> None:
+    """Add the `lms` and `users` groups; `command_modules` (each domain's cli.py, imported by the
+    factory) have attached their commands to these groups on import."""
     app.cli.add_command(lms_cli)
     app.cli.add_command(users_cli)
