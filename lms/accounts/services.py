@@ -315,6 +315,13 @@ def request_password_reset(identifier: str) -> bool:
     )
     if recent >= current_app.config["RESET_MAILS_PER_HOUR"]:
         return False
+    return send_password_reset(user, actor=user)
+
+
+def send_password_reset(user: User, *, actor: User | None = None) -> bool:
+    """Queue a reset link to the user's email (the user asked, or a manager sent it for them)."""
+    if not user.email or not user.is_active_account:
+        return False
     enqueue(
         "password_reset",
         to_address=user.email,
@@ -327,8 +334,16 @@ def request_password_reset(identifier: str) -> bool:
             "valid_minutes": int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60),
         },
     )
-    record("password.reset_requested", target=user, actor=user)
+    record("password.reset_requested", target=user, actor=actor)
     return True
+
+
+def issue_set_password_link(user: User) -> str:
+    """A set-password link for a manager to hand over (a user without email): invitation if the
+    account has no password yet, reset otherwise. Audited; the link itself is never stored."""
+    purpose = Purpose.RESET if user.has_password else Purpose.INVITATION
+    record("password.link_issued", target=user, details={"purpose": purpose.value})
+    return set_password_link(user, purpose)
 
 
 def set_new_password(user: User, password: str, *, keep_token: str | None = None, action: str) -> int:
