@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -34,6 +35,7 @@ from bench.generate import (
     COURSES,
     NATIONAL,
     PASSWORD,
+    SURNAMES,
     Summary,
     coordinator_name,
     describe,
@@ -44,8 +46,8 @@ from bench.generate import (
 SIZES = {"postgresql": 100_000, "sqlite": 10_000}
 WARMUPS, REPEATS, PROFILED = 3, 30, 10
 MID_SHARE = 0.02  # "a region with ~2,000 candidates" at 100,000; the same share at other sizes
-# Targets in seconds per backend: (national overview, region page, CSV export).
-TARGETS = {"postgresql": (0.150, 0.050, 0.500), "sqlite": (0.100, 0.100, 0.500)}
+# Targets in seconds per backend: (national overview, region page, CSV export, user list).
+TARGETS = {"postgresql": (0.150, 0.050, 0.500, 0.100), "sqlite": (0.100, 0.100, 0.500, 0.100)}
 BIG_TABLES = ("enrolments", "lesson_progress", "users", "quiz_attempts", "submissions", "review_events")
 
 
@@ -110,7 +112,7 @@ def drill_down_candidate(region: str) -> int:
 
 
 def pages_for(summary: Summary, kind: str) -> tuple[list[Page], str]:
-    overview, region_page, export = TARGETS[kind]
+    overview, region_page, export, user_list = TARGETS[kind]
     mid = summary.region_near(round(summary.candidates * MID_SHARE))
     big = summary.largest_region
     n_mid, n_big = summary.region_sizes[mid], summary.region_sizes[big]
@@ -151,8 +153,25 @@ def pages_for(summary: Summary, kind: str) -> tuple[list[Page], str]:
             None,
             xlsx_check,
         ),
+        *user_pages(mid, user_list),
     ]
     return pages, mid
+
+
+def user_pages(region: str, target: float) -> list[Page]:
+    """The administration's user list over every account a national coordinator manages."""
+    surname = SURNAMES[0].lower()
+    return [
+        Page("users: list, national coordinator", "national", "/admin/users", target),
+        Page(f"users: search '{surname}'", "national", f"/admin/users?q={quote(surname)}", target),
+        Page("users: search an email fragment", "national", "/admin/users?q=cand-0123", target),
+        Page(f"users: region {region}", "national", f"/admin/users?region={region}", target),
+        Page("users: sorted by last sign-in", "national", "/admin/users?sort=last_seen&desc=1", target),
+        Page("users: never signed in", "national", "/admin/users?status=never", target),
+        Page("users: page 1,000", "national", "/admin/users?page=1000", target),
+        Page("users: regional coordinator", "regional", "/admin/users", target),
+        Page("invitations: never signed in", "national", "/admin/invitations", target),
+    ]
 
 
 def measure(app, pages: list[Page], regional: str, log: QueryLog) -> None:
@@ -502,7 +521,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     results = [run_kind(kind, options.candidates, options.reuse) for kind in kinds]
     print(f"whole run {time.perf_counter() - began:.0f} s")
-    overview, region_page, export = TARGETS["postgresql"]
+    overview, region_page, export, user_list = TARGETS["postgresql"]
     sqlite_pages = TARGETS["sqlite"][0]
     body = (
         "Server-side time per request, measured in-process with the Flask test client (no network, "
@@ -510,7 +529,8 @@ def main() -> None:
         f"30 is the slowest). A national and a regional coordinator log in through the login form. "
         f"Targets: PostgreSQL at 100,000 candidates: region page < {1000 * region_page:.0f} ms, national "
         f"overview < {1000 * overview:.0f} ms, CSV export of a ~2,000-candidate region "
-        f"< {1000 * export:.0f} ms; "
+        f"< {1000 * export:.0f} ms, the administration's user list and its searches "
+        f"< {1000 * user_list:.0f} ms; "
         f"SQLite at 10,000 candidates: overview and region pages < {1000 * sqlite_pages:.0f} ms (the CSV "
         "export keeps its 500 ms). The mid-size region is the one nearest 2 % of all candidates; each "
         "candidate has three enrolments, so its page lists 3 × its candidates. Queries: statements "

@@ -201,8 +201,9 @@ class Plan:
 COLUMNS = {
     "users": (
         "id", "username", "full_name", "email", "password_hash", "role", "region_code", "is_active",
-        "created_at", "last_seen_at",
+        "created_at", "last_seen_at", "search_text",
     ),
+    "cohort_members": ("cohort_id", "user_id", "added_at"),
     "enrolments": (
         "user_id", "course_id", "enrolled_at", "last_lesson_id", "last_activity_at", "lessons_done",
         "completed_at", "cohort_id", "due_on", "due_overridden", "status", "region_code",
@@ -585,7 +586,7 @@ def _populate_people(candidates: int, seed: int, timings: dict[str, float]) -> d
     import sqlalchemy as sa
     from werkzeug.security import generate_password_hash
 
-    from lms.accounts.models import Region
+    from lms.accounts.models import Region, user_search_text
     from lms.core.time import utcnow
     from lms.progress import rollups
     from lms.progress.models import Cohort, CohortCourse
@@ -640,8 +641,9 @@ def _populate_people(candidates: int, seed: int, timings: dict[str, float]) -> d
     plan = Plan()
     for user_id, (username, name, role, region) in enumerate(staff, start=1):
         plan.rows["users"].append(
-            (user_id, username, name, None, password_hash, role, region, True, created, None)
-        )
+            (user_id, username, name, None, password_hash, role, region, True, created, None,
+             user_search_text(name, username, None))
+        )  # fmt: skip
     simulation = Simulation(writer, courses, now, rng)
     simulation.instructors = list(range(2, 2 + INSTRUCTORS))
     regions = [code for code, size in sizes.items() for _ in range(size)]
@@ -651,10 +653,13 @@ def _populate_people(candidates: int, seed: int, timings: dict[str, float]) -> d
         user_id = first_id + index
         cohort = rng.choice(cohorts[code])
         last_seen = simulation.candidate(plan, user_id, cohort)
+        name, username = full_name(rng), candidate_name(user_id)
+        email = f"{username}@example.org"
         plan.rows["users"].append(
-            (user_id, candidate_name(user_id), full_name(rng), f"{candidate_name(user_id)}@example.org",
-             password_hash, "CANDIDATE", code, True, created, last_seen)
+            (user_id, username, name, email, password_hash, "CANDIDATE", code, True, created, last_seen,
+             user_search_text(name, username, email))
         )  # fmt: skip
+        plan.rows["cohort_members"].append((cohort.id, user_id, created))
         if (index + 1) % BATCH == 0 or index + 1 == len(regions):
             _flush(writer, plan)
             plan = Plan()

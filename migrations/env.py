@@ -88,6 +88,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if conf_args.get("include_object") is None:
+            from lms.core.db import built_on
+
+            dialect = connection.dialect.name
+            conf_args["include_object"] = lambda obj, *_args: built_on(obj, dialect)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

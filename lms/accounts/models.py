@@ -40,6 +40,16 @@ class User(db.Model):
         sa.Index("ix_users_region_name", "region_code", "full_name", "username", "id"),
         # Stored lower-case (services normalise it), so this makes addresses unique regardless of case.
         sa.Index("uq_users_email", "email", unique=True),
+        # The administration's user list in name order (national scope): no sort of every account.
+        sa.Index("ix_users_name", "full_name", "username", "id"),
+        # Its search: `search_text LIKE '%word%'` through trigrams on PostgreSQL (pg_trgm, a trusted
+        # extension the migration creates); SQLite scans, which is fast enough at its sizes.
+        sa.Index(
+            "ix_users_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,6 +18,9 @@ from lms.extensions import db
 from lms.progress.models import Cohort, CohortMember
 
 PAGE_SIZE = 50
+# Lists count their matches up to this many ("1,000+"): an exact count of 100,000 accounts costs a
+# scan of them all on every page, and nobody pages that far; a search narrows the list instead.
+COUNT_CAP = 1000
 STATUSES = ("active", "inactive", "invited", "never")
 SORTS = ("name", "username", "created", "last_seen", "region")
 
@@ -97,28 +100,36 @@ def _order(filters: UserFilters) -> list:
     }[filters.sort]
     order = [column.desc() if filters.desc else column.asc() for column in columns]
     if filters.sort == "last_seen":  # never signed in goes last either way
-        order = [User.last_seen_at.is_(None), *order]
+        order = [order[0].nulls_last()]
     return [*order, User.id.desc() if filters.desc else User.id.asc()]
 
 
 @dataclass
 class UserPage:
     users: list[User]
-    total: int
+    total: int  # up to COUNT_CAP
+    capped: bool  # more than COUNT_CAP match
     page: int
-    pages: int
+    has_next: bool
+
+
+def capped_count(query: sa.Select) -> tuple[int, bool]:
+    """How many rows a query matches, counting at most COUNT_CAP + 1 of them."""
+    limited = query.with_only_columns(sa.literal(1)).order_by(None).limit(COUNT_CAP + 1).subquery()
+    counted = db.session.scalar(sa.select(sa.func.count()).select_from(limited))
+    return min(counted, COUNT_CAP), counted > COUNT_CAP
 
 
 def list_users(actor: User, filters: UserFilters, page: int = 1) -> UserPage:
-    """One page of the list and the number of matching users."""
+    """One page of the list, whether another follows, and how many match (capped)."""
     query = user_query(actor, filters)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    users = list(
-        db.session.scalars(query.order_by(*_order(filters)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    total, capped = capped_count(query)
+    rows = list(
+        db.session.scalars(
+            query.order_by(*_order(filters)).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+        )
     )
-    return UserPage(users, total, page, pages)
+    return UserPage(rows[:PAGE_SIZE], total, capped, page, len(rows) > PAGE_SIZE)
 
 
 def region_choices(actor: User) -> list[Region]:
@@ -155,9 +166,9 @@ def user_cohorts(user: User) -> list[Cohort]:
 
 
 def invitation_query(actor: User) -> sa.Select:
-    """Active users who have never signed in, those invited longest ago first."""
+    """Active users who have never signed in, in name order (the name index serves it)."""
     return (
         manageable_users(actor)
         .where(User.is_active_account.is_(True), User.last_seen_at.is_(None))
-        .order_by(User.invited_at.is_(None), User.invited_at, User.full_name, User.id)
+        .order_by(User.full_name, User.username, User.id)
     )

@@ -264,11 +264,16 @@ def invitations():
     actor = _actor()
     page = page_arg()
     query = user_list.invitation_query(actor)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    total, capped = user_list.capped_count(query)
     size = user_list.PAGE_SIZE
-    rows = db.session.scalars(query.limit(size).offset((page - 1) * size)).all()
+    rows = db.session.scalars(query.limit(size + 1).offset((page - 1) * size)).all()
     return render_template(
-        "admin/invitations.html", rows=rows, total=total, page=page, has_next=page * size < total
+        "admin/invitations.html",
+        rows=rows[:size],
+        total=total,
+        capped=capped,
+        page=page,
+        has_next=len(rows) > size,
     )
 
 

@@ -58,3 +58,16 @@ def _utc_day_postgresql(element: utc_day, compiler, **kw) -> str:
 @compiles(utc_day)
 def _utc_day_default(element: utc_day, compiler, **kw) -> str:
     return f"date({compiler.process(element.clauses, **kw)})"
+
+
+def built_on(schema_object: object, dialect: str) -> bool:
+    """Whether a model's schema object exists on this backend (`Index(...).ddl_if(dialect=...)`).
+
+    Alembic's comparison does not read `ddl_if`; autogenerate and the migration test pass this as
+    `include_object`, so a PostgreSQL-only index is neither demanded on SQLite nor dropped there.
+    """
+    condition = getattr(schema_object, "_ddl_if", None)
+    if condition is None or condition.dialect is None:
+        return True
+    wanted = condition.dialect
+    return dialect == wanted if isinstance(wanted, str) else dialect in wanted

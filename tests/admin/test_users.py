@@ -138,6 +138,30 @@ def test_sorting_and_pages(people, signed_in, make_user):
     assert _listed(descending) == {f"bulk{n:02d}" for n in range(5, 55)}
 
 
+def test_counts_stop_at_the_cap(people, signed_in, monkeypatch):
+    from lms.admin import users as user_list
+
+    monkeypatch.setattr(user_list, "COUNT_CAP", 3)
+    client, _auth = signed_in("root")
+    assert "Найдено больше 3 пользователей" in client.get("/admin/users").get_data(as_text=True)
+    html = client.get("/admin/users?role=coordinator").get_data(as_text=True)
+    assert "Найдено 3 пользователя." in html
+
+
+def test_last_sign_in_order_puts_never_last(people, signed_in):
+    from datetime import timedelta
+
+    from lms.core.time import utcnow
+
+    for offset, username in enumerate(["boris", "tanya"]):
+        _user(username).last_seen_at = utcnow() - timedelta(days=offset + 1)
+    _fresh()
+    client, _auth = signed_in("olga")  # signs olga in now
+    html = client.get("/admin/users?sort=last_seen&desc=1").get_data(as_text=True)
+    order = re.findall(r'<th scope="row"><a href="/admin/users/\d+">[^<]*</a></th>\s*<td>([^<]+)</td>', html)
+    assert order[:2] == ["boris", "tanya"] and set(order[2:]) == {"pavel", "anna"}
+
+
 @pytest.mark.parametrize(
     "query",
     [
