@@ -129,9 +129,7 @@ def invite(app) -> Callable[..., OutboxMessage]:
         user.locale = locale
         assert send_invitation(user)
         db.session.commit()
-        return db.session.scalars(
-            sa.select(OutboxMessage).where(OutboxMessage.user_id == user.id)
-        ).one()
+        return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.user_id == user.id)).one()
 
     return make
 
