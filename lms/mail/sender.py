@@ -22,6 +22,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -232,7 +233,7 @@ def compose(claimed: Claimed, *, sender: str, now: datetime | None = None) -> Em
     message["From"] = sender
     name = " ".join(claimed.to_name.split())  # no line breaks can reach a header
     address = _ascii_domain(claimed.to_address.strip())
-    message["To"] = Address(display_name=name, addr_spec=address) if name else address
+    message["To"] = Address(display_name=name, addr_spec=address)  # raises on a malformed address
     message["Subject"] = " ".join(claimed.subject.split())
     message["Date"] = format_datetime(now or utcnow())
     message["Message-ID"] = claimed.message_id
@@ -325,8 +326,8 @@ def send_batch(batch: list[Claimed], *, should_stop: Callable[[], bool] = lambda
                 continue  # our claim lapsed and another worker has the message now
             try:
                 email = compose(claimed, sender=sender)
-            except (ValueError, UnicodeError) as error:
-                _fail(report, claimed, describe_error(error), permanent=True)
+            except (ValueError, UnicodeError, MessageError) as error:
+                _fail(report, claimed, f"compose: {describe_error(error)}", permanent=True)
                 continue
             if connection is None:
                 try:
@@ -361,6 +362,8 @@ def send_batch(batch: list[Claimed], *, should_stop: Callable[[], bool] = lambda
 def deliver_due(batch_size: int = 50, *, should_stop: Callable[[], bool] = lambda: False) -> SendReport:
     """Claim and send batches until nothing is due (or `should_stop`); the cron run, one loop turn."""
     report = SendReport()
+    if not mail_configured():
+        return report  # messages wait in the outbox; nothing here may claim them
     while not should_stop():
         db.session.commit()  # start the claim in a fresh transaction (SQLite: its first statement)
         batch = claim_due(batch_size)

@@ -164,6 +164,22 @@ def test_unreachable_server_keeps_every_message(runner, invite, app):
         assert row.last_error.startswith("connect: ConnectionRefusedError")
 
 
+def test_a_malformed_address_fails_alone(runner, smtp, invite):
+    bad = OutboxMessage(
+        kind="invitation", to_address="two@@example.org", subject="S", body_text="T", message_id="<b@x>"
+    )
+    db.session.add(bad)
+    db.session.commit()
+    good = invite()
+    result = send(runner)
+    assert "Отправлено: 1, не доставлено: 1" in result.output
+    row = reload(bad.id)
+    assert (row.status, row.attempts) == ("failed", 1) and row.last_error.startswith(
+        "compose: HeaderParseError"
+    )
+    assert smtp.message_ids() == [good.message_id]
+
+
 def test_without_a_server_nothing_is_sent(runner, invite, app):
     app.config["MAIL_SERVER"] = None
     queued = invite()
