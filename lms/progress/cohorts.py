@@ -127,11 +127,15 @@ def set_course(cohort: Cohort, course: Course, due_on: date | None) -> CohortCou
     link.due_on = due_on
     db.session.flush()
     for enrolment in db.session.scalars(
-        sa.select(Enrolment).where(
+        sa.select(Enrolment)
+        .where(
             Enrolment.cohort_id == cohort.id,
             Enrolment.course_id == course.id,
             Enrolment.due_overridden.is_(False),
         )
+        .order_by(Enrolment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ):
         enrolment.due_on = due_on
         rollups.recount(enrolment)
@@ -223,9 +227,20 @@ def _join(cohort: Cohort, user: User) -> bool:
     )
 
 
+def _locked(enrolment: Enrolment) -> Enrolment:
+    """The enrolment row locked and read afresh, so its counts move from the figures a concurrent
+    completion left, not from a stale copy (PostgreSQL; SQLite writers queue anyway)."""
+    return db.session.scalar(
+        sa.select(Enrolment)
+        .where(Enrolment.id == enrolment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def _enrol(cohort: Cohort, user: User, link: CohortCourse, due_override: date | None = None) -> Enrolment:
     """Enrol a member in one of the cohort's courses; the enrolment counts in this cohort from now on."""
-    enrolment = enrol(user, link.course, cohort_id=cohort.id, due_on=link.due_on)
+    enrolment = _locked(enrol(user, link.course, cohort_id=cohort.id, due_on=link.due_on))
     if enrolment.cohort_id != cohort.id:
         rollups.move(enrolment, cohort_id=cohort.id, region_code=enrolment.region_code)
     if due_override is not None:
@@ -276,14 +291,19 @@ def remove_member(cohort: Cohort, user: User) -> int:
     A personal due date stays; the cohort's due date goes (or becomes the other cohort's).
     """
     _require_open(cohort)
-    membership = db.session.get(CohortMember, (cohort.id, user.id))
-    if membership is None:
+    removed = db.session.execute(
+        sa.delete(CohortMember).where(CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id)
+    ).rowcount
+    if not removed:  # never was, or a double click removed them a moment ago
         raise ValidationError(None, _l("The candidate is not in this cohort."))
-    db.session.delete(membership)
-    db.session.flush()
+    # Locked and read afresh: a completion in flight must not be counted against stale figures.
     enrolments = list(
         db.session.scalars(
-            sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.cohort_id == cohort.id)
+            sa.select(Enrolment)
+            .where(Enrolment.user_id == user.id, Enrolment.cohort_id == cohort.id)
+            .order_by(Enrolment.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     )
     for enrolment in enrolments:

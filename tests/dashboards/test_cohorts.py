@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date
 
 import pytest
@@ -503,3 +504,51 @@ def test_a_regional_coordinator_sets_personal_due_dates_in_their_cohorts(client,
     db.session.rollback()
     enrolment = db.session.get(Enrolment, int(action.group(2)))
     assert enrolment.due_on == date(2099, 2, 1) and enrolment.due_overridden
+
+
+def test_a_removal_waits_for_a_completion_in_flight(app, busy_cohort):
+    """A completion commits while the removal runs: the removal moves the counts it left, not stale ones."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite writers queue for one lock)")
+    cohort_id, course_id, ids = busy_cohort
+    updated, go = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def complete() -> None:
+        with app.app_context():
+            try:
+                anna = db.session.get(User, ids["anna"])
+                progress.complete_lesson(
+                    anna, db.session.scalar(sa.select(Lesson).where(Lesson.key == "l-two"))
+                )
+                updated.set()
+                go.wait(timeout=30)
+                db.session.commit()
+            except BaseException as error:  # reported below, in the test's thread
+                errors.append(error)
+                updated.set()
+
+    def remove() -> None:
+        with app.app_context():
+            try:
+                cohorts.remove_member(db.session.get(Cohort, cohort_id), db.session.get(User, ids["anna"]))
+                db.session.commit()
+            except BaseException as error:
+                errors.append(error)
+
+    completer = threading.Thread(target=complete)
+    completer.start()
+    assert updated.wait(timeout=30)
+    remover = threading.Thread(target=remove)
+    remover.start()
+    remover.join(timeout=0.5)  # give it time to reach the locked enrolment
+    go.set()
+    completer.join()
+    remover.join()
+    assert errors == []
+    db.session.rollback()
+    enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == ids["anna"]))
+    assert enrolment.cohort_id is None and enrolment.lessons_done == 2
+    stats = db.session.get(CohortCourseStats, (cohort_id, course_id))
+    assert (stats.total, stats.lessons_done) == (2, 0)
+    _rollups_are_true()
