@@ -139,7 +139,7 @@ def import_gift_command(
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def enroll_command(csv_file: Path) -> None:
     """Enrol candidates into cohorts' courses from CSV: username,cohort,course[,due_on]. All or nothing."""
-    from lms.progress.cohorts import enroll_from_csv
+    from lms.progress.cohort_csv import enroll_from_csv
 
     try:
         text = csv_file.read_bytes().decode("utf-8")

@@ -109,6 +109,12 @@ def _back(cohort: Cohort, anchor: str = ""):
     return redirect(url_for("dashboards.cohort", cohort_id=cohort.id) + anchor)
 
 
+def _archived(cohort: Cohort):
+    """An archived cohort's page has no forms to show an error on: say it in a message instead."""
+    flash(_("The cohort is archived: unarchive it to change it."), "error")
+    return _back(cohort)
+
+
 @bp.route("/cohorts/<int:cohort_id>")
 @role_required(*MANAGERS)
 def cohort(cohort_id: int):
@@ -119,6 +125,8 @@ def cohort(cohort_id: int):
 @role_required(*MANAGERS)
 def edit_cohort(cohort_id: int):
     cohort = cohort_or_404(current_user, cohort_id)
+    if cohort.archived_at is not None:
+        return _archived(cohort)
     form = CohortEditForm(prefix="edit")
     if form.validate_on_submit():
         try:
@@ -142,6 +150,8 @@ def edit_cohort(cohort_id: int):
 @role_required(*MANAGERS)
 def cohort_course(cohort_id: int):
     cohort = cohort_or_404(current_user, cohort_id)
+    if cohort.archived_at is not None:
+        return _archived(cohort)
     form = CohortCourseForm(prefix="course")
     if form.validate_on_submit():
         raw = form.course.data or ""
@@ -163,6 +173,8 @@ def cohort_course(cohort_id: int):
 @role_required(*MANAGERS)
 def add_members(cohort_id: int):
     cohort = cohort_or_404(current_user, cohort_id)
+    if cohort.archived_at is not None:
+        return _archived(cohort)
     form = MembersForm(prefix="members")
     if form.validate_on_submit():
         names = list(dict.fromkeys(line.strip().lower() for line in form.usernames.data.splitlines()))

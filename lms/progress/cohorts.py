@@ -1,10 +1,9 @@
-"""Cohorts: create them, give them courses with due dates, enrol candidates (one by one or from CSV)."""
+"""Cohorts: create, rename and archive them, give them courses with due dates, add and remove members.
+
+Bulk enrolment from CSV is lms.progress.cohort_csv."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,8 +23,6 @@ from lms.progress import rollups
 from lms.progress.models import Cohort, CohortCourse, CohortMember, Enrolment
 from lms.progress.services import enrol
 
-CSV_COLUMNS = ("username", "cohort", "course")
-CSV_OPTIONAL = ("due_on",)
 MEMBERS_PAGE = 100
 AUDIT_NAMES = 200  # usernames kept in one audit event; the count is always whole
 
@@ -140,7 +137,7 @@ def set_course(cohort: Cohort, course: Course, due_on: date | None) -> CohortCou
         enrolment.due_on = due_on
         rollups.recount(enrolment)
     for member in members(cohort):
-        _enrol(cohort, member, link)
+        enrol_in_course(cohort, member, link)
     record(
         "cohort.course",
         target=cohort,
@@ -219,7 +216,7 @@ def member_page(cohort: Cohort, *, page: int = 1, per_page: int = MEMBERS_PAGE) 
     return [MemberRow(user, by_user[user.id]) for user in users]
 
 
-def _join(cohort: Cohort, user: User) -> bool:
+def join_cohort(cohort: Cohort, user: User) -> bool:
     return insert_or_ignore(
         CohortMember,
         {"cohort_id": cohort.id, "user_id": user.id, "added_at": utcnow()},
@@ -238,7 +235,9 @@ def _locked(enrolment: Enrolment) -> Enrolment:
     )
 
 
-def _enrol(cohort: Cohort, user: User, link: CohortCourse, due_override: date | None = None) -> Enrolment:
+def enrol_in_course(
+    cohort: Cohort, user: User, link: CohortCourse, due_override: date | None = None
+) -> Enrolment:
     """Enrol a member in one of the cohort's courses; the enrolment counts in this cohort from now on."""
     enrolment = _locked(enrol(user, link.course, cohort_id=cohort.id, due_on=link.due_on))
     if enrolment.cohort_id != cohort.id:
@@ -258,9 +257,10 @@ def add_member(cohort: Cohort, user: User, *, due_override: dict[int, date] | No
         raise ValidationError("username", _l("Only candidates can join a cohort."))
     if cohort.region_code and user.region_code != cohort.region_code:
         raise ValidationError("username", _l("The candidate is from another region than the cohort."))
-    _join(cohort, user)
+    join_cohort(cohort, user)
     enrolments = [
-        _enrol(cohort, user, link, (due_override or {}).get(link.course_id)) for link in cohort.courses
+        enrol_in_course(cohort, user, link, (due_override or {}).get(link.course_id))
+        for link in cohort.courses
     ]
     db.session.flush()
     return enrolments
@@ -274,11 +274,11 @@ def add_members(cohort: Cohort, users: list[User]) -> int:
         except ValidationError as error:
             raise ValidationError(error.field, f"{user.username}: {error.message}") from None
     if users:
-        record("cohort.member_add", target=cohort, details=_usernames(users))
+        record("cohort.member_add", target=cohort, details=names_for_audit(users))
     return len(users)
 
 
-def _usernames(users: list[User]) -> dict:
+def names_for_audit(users: list[User]) -> dict:
     names = [user.username for user in users]
     return {"count": len(names), "usernames": names[:AUDIT_NAMES]}
 
@@ -376,86 +376,3 @@ def override_due(enrolment: Enrolment, due_on: date | None) -> None:
         enrolment.due_on, enrolment.due_overridden = due_on, True
     rollups.recount(enrolment)
     db.session.flush()
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    message: str
-
-
-def enroll_from_csv(text: str) -> tuple[int, list[RowError]]:
-    """Enrol candidates from CSV (username, cohort, course[, due_on]). Any bad row: nothing is enrolled.
-
-    Returns (rows enrolled, errors); the caller rolls back when there are errors.
-    """
-    text = text.removeprefix("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    missing = [name for name in CSV_COLUMNS if name not in header]
-    if missing:
-        return 0, [
-            RowError(
-                1,
-                f"missing column(s): {', '.join(missing)} (expected {', '.join(CSV_COLUMNS)}"
-                f"[, {', '.join(CSV_OPTIONAL)}])",
-            )
-        ]
-    reader.fieldnames = header
-    users = {u.username: u for u in db.session.scalars(sa.select(User))}
-    cohorts = {c.name: c for c in db.session.scalars(sa.select(Cohort))}
-    courses = {c.key: c for c in db.session.scalars(sa.select(Course).where(Course.archived_at.is_(None)))}
-    errors: list[RowError] = []
-    planned = []
-    seen = set()
-    for line_number, row in enumerate(reader, start=2):
-        if row is None or not any((value or "").strip() for value in row.values() if isinstance(value, str)):
-            continue
-        username = (row.get("username") or "").strip().lower()
-        cohort = cohorts.get((row.get("cohort") or "").strip())
-        course = courses.get((row.get("course") or "").strip())
-        user = users.get(username)
-        problems = []
-        if user is None:
-            problems.append(f"unknown user {username!r}")
-        elif user.role != Role.CANDIDATE:
-            problems.append(f"{username!r} is not a candidate")
-        if cohort is None:
-            problems.append(f"unknown cohort {(row.get('cohort') or '').strip()!r}")
-        elif cohort.archived_at is not None:
-            problems.append(f"cohort {cohort.name!r} is archived")
-        if course is None:
-            problems.append(f"unknown course {(row.get('course') or '').strip()!r}")
-        due = None
-        raw_due = (row.get("due_on") or "").strip()
-        if raw_due:
-            try:
-                due = date.fromisoformat(raw_due)
-            except ValueError:
-                problems.append(f"due_on {raw_due!r} is not a date (YYYY-MM-DD)")
-        if user and cohort and cohort.region_code and user.region_code != cohort.region_code:
-            problems.append(
-                f"{username!r} is from region {user.region_code}, the cohort from {cohort.region_code}"
-            )
-        key = (username, course.key if course else None)
-        if key in seen:
-            problems.append("the same candidate and course appear twice")
-        seen.add(key)
-        if problems:
-            errors.append(RowError(line_number, "; ".join(problems)))
-        else:
-            planned.append((user, cohort, course, due))
-    if errors:
-        return 0, errors
-    joined: dict[Cohort, list[User]] = defaultdict(list)
-    for user, cohort, course, due in planned:
-        if _join(cohort, user):
-            joined[cohort].append(user)
-        link = next((link for link in cohort.courses if link.course_id == course.id), None)
-        if link is None:
-            link = set_course(cohort, course, None)
-        _enrol(cohort, user, link, due)
-    for cohort, users in joined.items():
-        record("cohort.member_add", target=cohort, details={**_usernames(users), "via": "csv"})
-    db.session.flush()
-    return len(planned), []

@@ -479,7 +479,15 @@ def test_an_archived_cohort_takes_no_changes_until_unarchived(
     for gone in ("/members/", '/members"', '/courses"', '/edit"', '/archive"'):
         assert f'action="{url}{gone}' not in page, gone  # read-only while archived
     assert f'action="{url}/unarchive"' in page and 'data-user="anna"' in page
-    assert auth.post(url + "/members", {"members-usernames": "zoe"}, page=url).status_code == 400
+    for path, form in (
+        ("/members", {"members-usernames": "zoe"}),
+        ("/edit", {"edit-name": "Другое"}),
+        ("/courses", {"course-course": str(course_id)}),
+    ):
+        response = auth.post(url + path, form, page=url, follow_redirects=True)
+        assert "Группа в архиве: чтобы её изменить" in response.get_data(as_text=True), path
+    db.session.rollback()
+    assert db.session.get(Cohort, cohort_id).name == "Москва-1" and cohorts.member_count(cohort) == 3
     assert auth.post(url + "/unarchive", page=url).status_code == 302
     assert auth.post(url + "/members", {"members-usernames": "zoe"}, page=url).status_code == 302
     db.session.rollback()
