@@ -139,7 +139,7 @@ def import_gift_command(
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def enroll_command(csv_file: Path) -> None:
     """Enrol candidates into cohorts' courses from CSV: username,cohort,course[,due_on]. All or nothing."""
-    from lms.progress.cohorts import enroll_from_csv
+    from lms.progress.cohort_csv import enroll_from_csv
 
     try:
         text = csv_file.read_bytes().decode("utf-8")
@@ -176,9 +176,11 @@ def rollups_command(rebuild: bool) -> None:
 
 @lms_cli.command("demo")
 def demo_command() -> None:
-    """Create demo accounts once, printing their generated passwords; later runs change nothing."""
+    """Create demo accounts once, printing their generated passwords; the demo instructor teaches
+    every live course (so the review queue is full). Later runs change nothing else."""
     from lms.accounts.models import User
     from lms.accounts.services import create_user
+    from lms.content.staff import add_instructor
     from lms.progress.services import enrol, live_courses
 
     created = []
@@ -191,7 +193,15 @@ def demo_command() -> None:
             for course in live_courses():
                 enrol(user, course)
         created.append((username, role, password))
+    instructor = db.session.scalar(
+        sa.select(User).where(User.username == "instructor", User.role == "instructor")
+    )
+    assigned = 0
+    if instructor is not None and instructor.is_active_account:
+        assigned = sum(add_instructor(course, instructor) for course in live_courses())
     db.session.commit()
+    if assigned:
+        click.echo(f"instructor now teaches {assigned} more course(s)")
     if not created:
         click.echo("Demo accounts already exist (their passwords were printed when created).")
         return

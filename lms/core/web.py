@@ -25,8 +25,13 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 MAX_PAGE = 100_000
-NAV_SECTIONS = {"progress.home": "home", "exercises.review_queue": "review"}
-ADMIN_BLUEPRINTS = ("admin.", "onboarding.", "audit.", "outbox.")
+NAV_SECTIONS = {
+    "progress.home": "home",
+    "exercises.review_queue": "review",
+    "dashboards.teaching": "teaching",
+    "dashboards.teaching_course": "teaching",
+}
+ADMIN_BLUEPRINTS = ("admin.", "onboarding.", "audit.", "outbox.", "course_staff.")
 
 
 def int_arg(name: str, default: int | None, *, low: int = 1, high: int = 2**63 - 1) -> int | None:
@@ -62,6 +67,8 @@ def init_app(app: Flask) -> None:
     @app.template_global()
     def nav_section(endpoint: str | None) -> str | None:
         """Which main-menu entry the page belongs to, for aria-current (and the header's cache key)."""
+        if endpoint in NAV_SECTIONS:
+            return NAV_SECTIONS[endpoint]
         if endpoint and endpoint.startswith("dashboards."):
             return "dashboards"
         if endpoint and endpoint.startswith(ADMIN_BLUEPRINTS):

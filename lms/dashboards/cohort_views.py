@@ -1,4 +1,5 @@
-"""Cohort pages for admins and national coordinators: create, set course due dates, add members."""
+"""Cohort pages: admins and national coordinators manage every cohort, a regional coordinator their
+region's (created in their region). Each action is its own POST; the page itself only reads."""
 
 from __future__ import annotations
 
@@ -11,32 +12,40 @@ from lms.accounts.models import Region, User
 from lms.content.models import Course
 from lms.core.errors import ValidationError, apply_to_form
 from lms.core.roles import Role, role_required
-from lms.dashboards.forms import CohortCourseForm, CohortForm, MembersForm
-from lms.dashboards.views import bp
+from lms.core.web import page_arg
+from lms.dashboards import candidate as candidate_service
+from lms.dashboards.forms import CohortCourseForm, CohortEditForm, CohortForm, DueOverrideForm, MembersForm
+from lms.dashboards.scope import candidate_or_404, cohort_or_404, may_set_due, region_scope, visible_cohorts
+from lms.dashboards.views import bp, render_candidate
 from lms.extensions import db
 from lms.progress import cohorts as cohort_service
-from lms.progress.models import Cohort
+from lms.progress.models import Cohort, CohortMember, Enrolment
+
+MANAGERS = (Role.COORDINATOR, Role.ADMIN)
 
 
-def _require_manager() -> None:
-    """Regional coordinators watch; admins and national coordinators manage cohorts."""
-    if current_user.role == Role.COORDINATOR and current_user.region_code:
-        abort(403)
+def _region_choices() -> list[tuple[str, str]]:
+    """Where a new cohort may be: anywhere (or national), or only a regional coordinator's region."""
+    scope = region_scope(current_user)
+    query = sa.select(Region).order_by(Region.code)
+    if scope is not None:
+        query = query.where(Region.code == scope)
+    regions = [(r.code, f"{r.code} · {r.name_ru}") for r in db.session.scalars(query)]
+    return regions if scope is not None else [("", _("National")), *regions]
 
 
 @bp.route("/cohorts", methods=["GET", "POST"])
-@role_required(Role.COORDINATOR, Role.ADMIN)
+@role_required(*MANAGERS)
 def cohorts():
-    _require_manager()
     form = CohortForm()
-    regions = db.session.scalars(sa.select(Region).order_by(Region.code)).all()
-    form.region.choices = [("", _("National"))] + [(r.code, f"{r.code} · {r.name_ru}") for r in regions]
+    form.region.choices = _region_choices()
     status = 200
     if form.validate_on_submit():
         try:
             cohort = cohort_service.create_cohort(
                 form.name.data,
-                region_code=form.region.data or None,
+                # A regional coordinator's cohorts are in their region, whatever the form says.
+                region_code=region_scope(current_user) or form.region.data or None,
                 campaign=form.campaign.data or "",
                 starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data,
@@ -49,84 +58,204 @@ def cohorts():
             apply_to_form(form, error)
     if form.errors or form.form_errors:
         status = 400
-    all_cohorts = db.session.scalars(sa.select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.name)).all()
-    return render_template("dashboards/cohorts.html", form=form, cohorts=all_cohorts), status
-
-
-@bp.route("/cohorts/<int:cohort_id>", methods=["GET", "POST"])
-@role_required(Role.COORDINATOR, Role.ADMIN)
-def cohort(cohort_id: int):
-    _require_manager()
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        abort(404)
-    course_form = CohortCourseForm(prefix="course")
-    courses = db.session.scalars(
-        sa.select(Course).where(Course.archived_at.is_(None)).order_by(Course.position)
+    listed = db.session.scalars(
+        visible_cohorts(current_user).order_by(Cohort.starts_on.desc(), Cohort.name)
     ).all()
-    course_form.course.choices = [(str(c.id), c.title) for c in courses]
-    members_form = MembersForm(prefix="members")
-    status = 200
-    if course_form.course.data and course_form.validate_on_submit():
-        course = (
-            db.session.get(Course, int(course_form.course.data))
-            if course_form.course.data.isdecimal()
-            else None
-        )
-        if course is None:
-            course_form.course.errors = [_("Choose a course.")]
-            status = 400
-        else:
-            cohort_service.set_course(cohort, course, course_form.due_on.data)
-            db.session.commit()
-            flash(_("Course and due date saved."), "success")
-            return redirect(url_for("dashboards.cohort", cohort_id=cohort.id))
-    elif members_form.usernames.data and members_form.validate_on_submit():
-        names = [line.strip().lower() for line in members_form.usernames.data.splitlines() if line.strip()]
-        users = {u.username: u for u in db.session.scalars(sa.select(User).where(User.username.in_(names)))}
-        problems = [name for name in names if name not in users]
-        added = 0
-        if not problems:
-            try:
-                for name in names:
-                    cohort_service.add_member(cohort, users[name])
-                    added += 1
-            except ValidationError as error:
-                problems.append(f"{names[added]}: {error.message}")
-        if problems:
-            db.session.rollback()
-            members_form.usernames.errors = [
-                _("Not added (nothing was): %(names)s", names=", ".join(problems[:20]))
-            ]
-            status = 400
-        else:
-            db.session.commit()
-            flash(_("%(count)s candidate(s) added.", count=added), "success")
-            return redirect(url_for("dashboards.cohort", cohort_id=cohort.id))
     return render_template(
-        "dashboards/cohort.html",
-        cohort=cohort,
-        course_form=course_form,
-        members_form=members_form,
-        members=cohort_service.members(cohort),
+        "dashboards/cohorts.html",
+        form=form,
+        cohorts=[c for c in listed if c.archived_at is None],
+        archived=[c for c in listed if c.archived_at is not None],
+        counts=cohort_service.member_counts([c.id for c in listed]),
+        scope=region_scope(current_user),
     ), status
 
 
+def _render_cohort(
+    cohort: Cohort,
+    *,
+    status: int = 200,
+    edit_form: CohortEditForm | None = None,
+    course_form: CohortCourseForm | None = None,
+    members_form: MembersForm | None = None,
+):
+    """The cohort page; a form given here is shown again with its errors."""
+    page = page_arg()
+    total = cohort_service.member_count(cohort)
+    if edit_form is None:
+        edit_form = CohortEditForm(prefix="edit", formdata=None, obj=cohort)
+    course_form = course_form or CohortCourseForm(prefix="course", formdata=None)
+    course_form.course.choices = [
+        (str(c.id), c.title)
+        for c in db.session.scalars(
+            sa.select(Course).where(Course.archived_at.is_(None)).order_by(Course.position)
+        )
+    ]
+    return render_template(
+        "dashboards/cohort.html",
+        cohort=cohort,
+        edit_form=edit_form,
+        course_form=course_form,
+        members_form=members_form or MembersForm(prefix="members", formdata=None),
+        members=cohort_service.member_page(cohort, page=page),
+        member_total=total,
+        page=page,
+        has_next=page * cohort_service.MEMBERS_PAGE < total,
+        can_archive=cohort_service.can_archive(cohort),
+    ), status
+
+
+def _back(cohort: Cohort, anchor: str = ""):
+    return redirect(url_for("dashboards.cohort", cohort_id=cohort.id) + anchor)
+
+
+def _archived(cohort: Cohort):
+    """An archived cohort's page has no forms to show an error on: say it in a message instead."""
+    flash(_("The cohort is archived: unarchive it to change it."), "error")
+    return _back(cohort)
+
+
+@bp.route("/cohorts/<int:cohort_id>")
+@role_required(*MANAGERS)
+def cohort(cohort_id: int):
+    return _render_cohort(cohort_or_404(current_user, cohort_id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["POST"])
+@role_required(*MANAGERS)
+def edit_cohort(cohort_id: int):
+    cohort = cohort_or_404(current_user, cohort_id)
+    if cohort.archived_at is not None:
+        return _archived(cohort)
+    form = CohortEditForm(prefix="edit")
+    if form.validate_on_submit():
+        try:
+            changes = cohort_service.update_cohort(
+                cohort,
+                name=form.name.data,
+                campaign=form.campaign.data or "",
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+            )
+            db.session.commit()
+            flash(_("Cohort saved.") if changes else _("Nothing changed."), "success")
+            return _back(cohort)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+    return _render_cohort(cohort, status=400, edit_form=form)
+
+
+@bp.route("/cohorts/<int:cohort_id>/courses", methods=["POST"])
+@role_required(*MANAGERS)
+def cohort_course(cohort_id: int):
+    cohort = cohort_or_404(current_user, cohort_id)
+    if cohort.archived_at is not None:
+        return _archived(cohort)
+    form = CohortCourseForm(prefix="course")
+    if form.validate_on_submit():
+        raw = form.course.data or ""
+        course = db.session.get(Course, int(raw)) if raw.isdecimal() else None
+        try:
+            if course is None or course.archived_at is not None:
+                raise ValidationError("course", _("Choose a course."))
+            cohort_service.set_course(cohort, course, form.due_on.data)
+            db.session.commit()
+            flash(_("Course and due date saved."), "success")
+            return _back(cohort, "#courses")
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+    return _render_cohort(cohort, status=400, course_form=form)
+
+
+@bp.route("/cohorts/<int:cohort_id>/members", methods=["POST"])
+@role_required(*MANAGERS)
+def add_members(cohort_id: int):
+    cohort = cohort_or_404(current_user, cohort_id)
+    if cohort.archived_at is not None:
+        return _archived(cohort)
+    form = MembersForm(prefix="members")
+    if form.validate_on_submit():
+        names = list(dict.fromkeys(line.strip().lower() for line in form.usernames.data.splitlines()))
+        names = [name for name in names if name]
+        query = sa.select(User).where(User.username.in_(names))
+        scope = region_scope(current_user)
+        if scope is not None:  # other regions' accounts are simply not found
+            query = query.where(User.region_code == scope)
+        users = {user.username: user for user in db.session.scalars(query)}
+        missing = [name for name in names if name not in users]
+        try:
+            if missing:
+                raise ValidationError("usernames", _("Unknown: %(names)s", names=", ".join(missing[:20])))
+            added = cohort_service.add_members(cohort, [users[name] for name in names])
+            db.session.commit()
+            flash(_("%(count)s candidate(s) added.", count=added), "success")
+            return _back(cohort, "#members")
+        except ValidationError as error:
+            db.session.rollback()
+            form.usernames.errors = [_("Not added (nothing was): %(problem)s", problem=error.message)]
+    return _render_cohort(cohort, status=400, members_form=form)
+
+
+@bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/remove", methods=["POST"])
+@role_required(*MANAGERS)
+def remove_member(cohort_id: int, user_id: int):
+    cohort = cohort_or_404(current_user, cohort_id)
+    user = db.session.get(User, user_id)
+    if user is None or db.session.get(CohortMember, (cohort.id, user.id)) is None:
+        abort(404)
+    try:
+        cohort_service.remove_member(cohort, user)
+        db.session.commit()
+        flash(
+            _("%(name)s left the cohort; their progress is kept.", name=user.display_name),
+            "success",
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    return _back(cohort, "#members")
+
+
+@bp.route("/cohorts/<int:cohort_id>/archive", methods=["POST"])
+@role_required(*MANAGERS)
+def archive_cohort(cohort_id: int):
+    cohort = cohort_or_404(current_user, cohort_id)
+    try:
+        cohort_service.archive_cohort(cohort)
+        db.session.commit()
+        flash(_("Cohort archived."), "success")
+    except ValidationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    return _back(cohort)
+
+
+@bp.route("/cohorts/<int:cohort_id>/unarchive", methods=["POST"])
+@role_required(*MANAGERS)
+def unarchive_cohort(cohort_id: int):
+    cohort = cohort_or_404(current_user, cohort_id)
+    try:
+        cohort_service.unarchive_cohort(cohort)
+        db.session.commit()
+        flash(_("Cohort restored from the archive."), "success")
+    except ValidationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    return _back(cohort)
+
+
 @bp.route("/candidates/<int:user_id>/enrolments/<int:enrolment_id>/due", methods=["POST"])
-@role_required(Role.COORDINATOR, Role.ADMIN)
+@role_required(*MANAGERS)
 def override_due(user_id: int, enrolment_id: int):
     """Set or clear one candidate's personal due date for a course."""
-    from lms.dashboards import candidate as candidate_service
-    from lms.dashboards.forms import DueOverrideForm
-    from lms.dashboards.scope import candidate_or_404
-    from lms.dashboards.views import render_candidate
-    from lms.progress.models import Enrolment
-
-    _require_manager()
     user = candidate_or_404(current_user, user_id)
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.user_id != user.id:
         abort(404)
+    if not may_set_due(current_user, enrolment):
+        abort(403)
     form = DueOverrideForm(prefix=f"due-{enrolment.id}")
     if form.validate_on_submit():
         if form.reset.data:

@@ -8,14 +8,19 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.validators import DataRequired, Length, Optional
 
 
-class CohortForm(FlaskForm):
+class CohortEditForm(FlaskForm):
+    """A cohort's name, campaign and dates (its region is set once, when it is created)."""
+
     name = StringField(
         _l("Name"), validators=[DataRequired(message=_l("Give the cohort a name.")), Length(max=200)]
     )
-    region = SelectField(_l("Region"), choices=[], validate_choice=False)
     campaign = StringField(_l("Campaign"), validators=[Length(max=200)])
     starts_on = DateField(_l("Starts on"), validators=[Optional()])
     ends_on = DateField(_l("Ends on"), validators=[Optional()])
+
+
+class CohortForm(CohortEditForm):
+    region = SelectField(_l("Region"), choices=[], validate_choice=False)
 
 
 class CohortCourseForm(FlaskForm):

@@ -8,7 +8,7 @@ from flask import abort
 from lms.accounts.models import User
 from lms.core.roles import Role
 from lms.extensions import db
-from lms.progress.models import Enrolment
+from lms.progress.models import Cohort, Enrolment
 
 
 def region_scope(viewer: User) -> str | None:
@@ -50,3 +50,31 @@ def candidate_or_404(viewer: User, user_id: int) -> User:
     if candidate is None:
         abort(404)
     return candidate
+
+
+def visible_cohorts(viewer: User) -> sa.Select:
+    """Cohorts this viewer may see and manage: every cohort for admins and national coordinators,
+    their region's for a regional coordinator (a national cohort lists candidates of every region)."""
+    query = sa.select(Cohort)
+    region = region_scope(viewer)
+    if region is not None:
+        query = query.where(Cohort.region_code == region)
+    return query
+
+
+def cohort_or_404(viewer: User, cohort_id: int) -> Cohort:
+    cohort = db.session.scalar(visible_cohorts(viewer).where(Cohort.id == cohort_id))
+    if cohort is None:
+        abort(404)
+    return cohort
+
+
+def may_set_due(viewer: User, enrolment: Enrolment) -> bool:
+    """Personal due dates: admins and national coordinators for anyone they see; a regional
+    coordinator for enrolments in their region's cohorts (the same rule as managing the cohort)."""
+    region = region_scope(viewer)
+    if region is None:
+        return True
+    if enrolment.cohort_id is None or enrolment.region_code != region:
+        return False
+    return db.session.scalar(visible_cohorts(viewer).where(Cohort.id == enrolment.cohort_id)) is not None

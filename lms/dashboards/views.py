@@ -13,7 +13,7 @@ from lms.core.roles import Role, role_required
 from lms.core.web import int_arg, page_arg
 from lms.dashboards import candidate as candidate_service
 from lms.dashboards import services
-from lms.dashboards.scope import candidate_or_404, region_scope, require_region
+from lms.dashboards.scope import candidate_or_404, may_set_due, region_scope, require_region
 from lms.extensions import db
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboard")
@@ -129,11 +129,6 @@ def candidate(user_id: int):
     return render_candidate(candidate_service.candidate_record(user))
 
 
-def can_manage_cohorts(viewer) -> bool:
-    """Admins and national coordinators manage cohorts and due dates; regional ones watch."""
-    return viewer.role == Role.ADMIN or (viewer.role == Role.COORDINATOR and not viewer.region_code)
-
-
 def render_candidate(
     record: candidate_service.CandidateRecord, failed: tuple[int, object] | None = None, status: int = 200
 ):
@@ -141,14 +136,15 @@ def render_candidate(
     from lms.dashboards.forms import DueOverrideForm
 
     due_forms = {}
-    if can_manage_cohorts(current_user):
-        for enrolment in record.enrolments:
-            if failed is not None and failed[0] == enrolment.id:
-                due_forms[enrolment.id] = failed[1]
-            else:
-                due_forms[enrolment.id] = DueOverrideForm(
-                    prefix=f"due-{enrolment.id}", formdata=None, due_on=enrolment.due_on
-                )
+    for enrolment in record.enrolments:
+        if not may_set_due(current_user, enrolment):
+            continue
+        if failed is not None and failed[0] == enrolment.id:
+            due_forms[enrolment.id] = failed[1]
+        else:
+            due_forms[enrolment.id] = DueOverrideForm(
+                prefix=f"due-{enrolment.id}", formdata=None, due_on=enrolment.due_on
+            )
     return render_template(
         "dashboards/candidate.html",
         record=record,
@@ -158,7 +154,7 @@ def render_candidate(
 
 
 # These register more pages on bp.
-from lms.dashboards import cohort_views, export_views  # noqa: E402,F401
+from lms.dashboards import cohort_views, export_views, teaching_views  # noqa: E402,F401
 
 
 @bp.route("/at-risk")

@@ -62,12 +62,14 @@ class QueuePage:
     filters: QueueFilters = field(default_factory=QueueFilters)
 
 
-def _common(query, model, filters: QueueFilters, date_column):
+def _common(query, model, filters: QueueFilters, date_column, course_ids: sa.Select | None):
     query = (
         query.join(User, User.id == model.user_id)
         .join(Lesson, Lesson.id == model.item_id)
         .join(Course, Course.id == Lesson.course_id)
     )
+    if course_ids is not None:
+        query = query.where(Lesson.course_id.in_(course_ids))
     if filters.course:
         query = query.where(Course.key == filters.course)
     if filters.region:
@@ -77,7 +79,8 @@ def _common(query, model, filters: QueueFilters, date_column):
     return query
 
 
-def review_queue(filters: QueueFilters, *, page: int = 1) -> QueuePage:
+def review_queue(filters: QueueFilters, *, page: int = 1, course_ids: sa.Select | None = None) -> QueuePage:
+    """One page of the queue; `course_ids` (lms.content.staff.taught_course_ids) limits it to some courses."""
     limit = page * PAGE_SIZE + 1
     rows: list[QueueRow] = []
     submission_statuses = {
@@ -90,7 +93,11 @@ def review_queue(filters: QueueFilters, *, page: int = 1) -> QueuePage:
     total = 0
     if submission_statuses:
         query = _common(
-            sa.select(Submission, User, Lesson, Course), Submission, filters, Submission.submitted_at
+            sa.select(Submission, User, Lesson, Course),
+            Submission,
+            filters,
+            Submission.submitted_at,
+            course_ids,
         ).where(Submission.status.in_(submission_statuses))
         total += db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
         for submission, user, lesson, course in db.session.execute(
@@ -110,7 +117,11 @@ def review_queue(filters: QueueFilters, *, page: int = 1) -> QueuePage:
             )
     if filters.status in ("waiting", "playthroughs"):
         query = _common(
-            sa.select(Playthrough, User, Lesson, Course), Playthrough, filters, Playthrough.finished_at
+            sa.select(Playthrough, User, Lesson, Course),
+            Playthrough,
+            filters,
+            Playthrough.finished_at,
+            course_ids,
         ).where(Playthrough.review_status == "pending")
         total += db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
         for playthrough, user, lesson, course in db.session.execute(
@@ -126,10 +137,13 @@ def review_queue(filters: QueueFilters, *, page: int = 1) -> QueuePage:
     return QueuePage(rows[start : start + PAGE_SIZE], page, len(rows) > start + PAGE_SIZE, total, filters)
 
 
-def filter_options() -> dict:
+def filter_options(course_ids: sa.Select | None = None) -> dict:
+    courses = (
+        sa.select(Course.key, Course.title).where(Course.archived_at.is_(None)).order_by(Course.position)
+    )
+    if course_ids is not None:
+        courses = courses.where(Course.id.in_(course_ids))
     return {
-        "courses": db.session.execute(
-            sa.select(Course.key, Course.title).where(Course.archived_at.is_(None)).order_by(Course.position)
-        ).all(),
+        "courses": db.session.execute(courses).all(),
         "regions": db.session.scalars(sa.select(Region).order_by(Region.code)).all(),
     }

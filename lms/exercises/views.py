@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.content import services as content
+from lms.content.staff import taught_course_ids, teaches, teaches_anything
 from lms.core.errors import ValidationError, apply_to_form
 from lms.core.roles import Role, login_required, role_required
 from lms.core.sqlite import writes
@@ -230,7 +231,9 @@ def attachment(submission_id: int, attachment_id: int):
     file = db.session.get(Attachment, attachment_id)
     if file is None or file.submission_id != submission_id:
         abort(404)
-    if file.submission.user_id != current_user.id and current_user.role not in STAFF:
+    if file.submission.user_id != current_user.id and not (
+        current_user.role in STAFF and teaches(current_user, file.submission.item.course_id)
+    ):
         abort(404)
     path = _upload_dir() / file.stored_name
     if not path.is_file():
@@ -255,8 +258,15 @@ def attachment(submission_id: int, attachment_id: int):
 @role_required(*STAFF)
 def review_queue():
     filters = queue.QueueFilters.from_args(request.args)
-    page = queue.review_queue(filters, page=page_arg())
-    return render_template("exercises/queue.html", page=page, filters=filters, options=queue.filter_options())
+    course_ids = taught_course_ids(current_user)  # an instructor's own courses; None for admins
+    page = queue.review_queue(filters, page=page_arg(), course_ids=course_ids)
+    return render_template(
+        "exercises/queue.html",
+        page=page,
+        filters=filters,
+        options=queue.filter_options(course_ids),
+        teaches_nothing=not teaches_anything(current_user),
+    )
 
 
 @writes()
@@ -265,6 +275,8 @@ def review_queue():
 def grade(submission_id: int):
     submission = db.session.get(Submission, submission_id)
     if submission is None or submission.status == "draft":
+        abort(404)
+    if not teaches(current_user, submission.item.course_id):
         abort(404)
     errors: dict[str, str] = {}
     form_errors: list[str] = []
@@ -327,6 +339,8 @@ def grade(submission_id: int):
 def review_playthrough(playthrough_id: int):
     playthrough = db.session.get(Playthrough, playthrough_id)
     if playthrough is None or playthrough.finished_at is None:
+        abort(404)
+    if not teaches(current_user, playthrough.item.course_id):
         abort(404)
     if request.method == "POST":
         services.review_playthrough(playthrough, current_user, request.form.get("comment", "")[:10000])

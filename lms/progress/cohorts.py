@@ -1,16 +1,18 @@
-"""Cohorts: create them, give them courses with due dates, enrol candidates (one by one or from CSV)."""
+"""Cohorts: create, rename and archive them, give them courses with due dates, add and remove members.
+
+Bulk enrolment from CSV is lms.progress.cohort_csv."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager
 
 from lms.accounts.models import Region, User
+from lms.audit.services import record
 from lms.content.models import Course
 from lms.core.db import insert_or_ignore
 from lms.core.errors import ValidationError
@@ -21,8 +23,33 @@ from lms.progress import rollups
 from lms.progress.models import Cohort, CohortCourse, CohortMember, Enrolment
 from lms.progress.services import enrol
 
-CSV_COLUMNS = ("username", "cohort", "course")
-CSV_OPTIONAL = ("due_on",)
+MEMBERS_PAGE = 100
+AUDIT_NAMES = 200  # usernames kept in one audit event; the count is always whole
+
+
+def _check_fields(
+    name: str, starts_on: date | None, ends_on: date | None, *, exclude_id: int | None = None
+) -> str:
+    name = name.strip()
+    if not name:
+        raise ValidationError("name", _l("Give the cohort a name."))
+    taken = sa.select(Cohort.id).where(Cohort.name == name)
+    if exclude_id is not None:
+        taken = taken.where(Cohort.id != exclude_id)
+    if db.session.scalar(taken) is not None:
+        raise ValidationError("name", _l("A cohort with this name already exists."))
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationError("ends_on", _l("The end date is before the start date."))
+    return name
+
+
+def _require_open(cohort: Cohort, field: str | None = None) -> None:
+    if cohort.archived_at is not None:
+        raise ValidationError(field, _l("The cohort is archived: unarchive it to change it."))
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def create_cohort(
@@ -33,15 +60,9 @@ def create_cohort(
     starts_on: date | None = None,
     ends_on: date | None = None,
 ) -> Cohort:
-    name = name.strip()
-    if not name:
-        raise ValidationError("name", _l("Give the cohort a name."))
-    if db.session.scalar(sa.select(Cohort.id).where(Cohort.name == name)) is not None:
-        raise ValidationError("name", _l("A cohort with this name already exists."))
+    name = _check_fields(name, starts_on, ends_on)
     if region_code and db.session.get(Region, region_code) is None:
         raise ValidationError("region", _l("Unknown region."))
-    if starts_on and ends_on and ends_on < starts_on:
-        raise ValidationError("ends_on", _l("The end date is before the start date."))
     cohort = Cohort(
         name=name,
         region_code=region_code or None,
@@ -51,32 +72,82 @@ def create_cohort(
     )
     db.session.add(cohort)
     db.session.flush()
+    record(
+        "cohort.create",
+        target=cohort,
+        details={
+            "region": cohort.region_code,
+            "campaign": cohort.campaign,
+            "starts_on": _day(starts_on),
+            "ends_on": _day(ends_on),
+        },
+    )
     return cohort
+
+
+def update_cohort(
+    cohort: Cohort, *, name: str, campaign: str, starts_on: date | None, ends_on: date | None
+) -> dict[str, list]:
+    """Rename a cohort or change its campaign and dates; returns what changed as {field: [old, new]}."""
+    _require_open(cohort)
+    name = _check_fields(name, starts_on, ends_on, exclude_id=cohort.id)
+    changes: dict[str, list] = {}
+    for column, value, shown in (
+        ("name", name, name),
+        ("campaign", campaign.strip(), campaign.strip()),
+        ("starts_on", starts_on, _day(starts_on)),
+        ("ends_on", ends_on, _day(ends_on)),
+    ):
+        old = getattr(cohort, column)
+        if old != value:
+            changes[column] = [_day(old) if isinstance(old, date) else old, shown]
+            setattr(cohort, column, value)
+    if changes:
+        record("cohort.update", target=cohort, details={"changes": changes})
+    db.session.flush()
+    return changes
 
 
 def set_course(cohort: Cohort, course: Course, due_on: date | None) -> CohortCourse:
     """Add a course to a cohort (or change its due date); members' enrolments follow."""
+    _require_open(cohort, "course")
     link = db.session.scalar(
         sa.select(CohortCourse).where(
             CohortCourse.cohort_id == cohort.id, CohortCourse.course_id == course.id
         )
     )
+    added = link is None
+    previous = None if link is None else link.due_on
     if link is None:
         link = CohortCourse(cohort=cohort, course_id=course.id)
         db.session.add(link)
     link.due_on = due_on
     db.session.flush()
     for enrolment in db.session.scalars(
-        sa.select(Enrolment).where(
+        sa.select(Enrolment)
+        .where(
             Enrolment.cohort_id == cohort.id,
             Enrolment.course_id == course.id,
             Enrolment.due_overridden.is_(False),
         )
+        .order_by(Enrolment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ):
         enrolment.due_on = due_on
         rollups.recount(enrolment)
     for member in members(cohort):
-        add_member(cohort, member)
+        enrol_in_course(cohort, member, link)
+    record(
+        "cohort.course",
+        target=cohort,
+        details={
+            "course": course.key,
+            "added": added,
+            "due_on": _day(due_on),
+            "previous_due_on": _day(previous),
+        },
+    )
     db.session.flush()
     return link
 
@@ -92,35 +163,204 @@ def members(cohort: Cohort) -> list[User]:
     )
 
 
-def _join(cohort: Cohort, user: User) -> None:
-    insert_or_ignore(
+def member_count(cohort: Cohort) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(CohortMember).where(CohortMember.cohort_id == cohort.id)
+    )
+
+
+def member_counts(cohort_ids: list[int]) -> dict[int, int]:
+    """Members of each cohort, in one grouped query (for the cohort list)."""
+    if not cohort_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            sa.select(CohortMember.cohort_id, sa.func.count())
+            .where(CohortMember.cohort_id.in_(cohort_ids))
+            .group_by(CohortMember.cohort_id)
+        ).all()
+    )
+
+
+@dataclass
+class MemberRow:
+    """A member as the cohort page lists them, with their enrolments in the cohort's courses."""
+
+    user: User
+    enrolments: list[Enrolment]
+
+
+def member_page(cohort: Cohort, *, page: int = 1, per_page: int = MEMBERS_PAGE) -> list[MemberRow]:
+    """One page of members by name, with their progress in the cohort's courses (two queries)."""
+    users = list(
+        db.session.scalars(
+            sa.select(User)
+            .join(CohortMember, CohortMember.user_id == User.id)
+            .where(CohortMember.cohort_id == cohort.id)
+            .order_by(User.full_name, User.username, User.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    by_user: dict[int, list[Enrolment]] = {user.id: [] for user in users}
+    course_ids = [link.course_id for link in cohort.courses]
+    if users and course_ids:
+        for enrolment in db.session.scalars(
+            sa.select(Enrolment)
+            .join(Course, Course.id == Enrolment.course_id)
+            .where(Enrolment.user_id.in_(list(by_user)), Enrolment.course_id.in_(course_ids))
+            .options(contains_eager(Enrolment.course))
+            .order_by(Course.position, Course.title)
+        ):
+            by_user[enrolment.user_id].append(enrolment)
+    return [MemberRow(user, by_user[user.id]) for user in users]
+
+
+def join_cohort(cohort: Cohort, user: User) -> bool:
+    return insert_or_ignore(
         CohortMember,
         {"cohort_id": cohort.id, "user_id": user.id, "added_at": utcnow()},
         ["cohort_id", "user_id"],
     )
 
 
+def _locked(enrolment: Enrolment) -> Enrolment:
+    """The enrolment row locked and read afresh, so its counts move from the figures a concurrent
+    completion left, not from a stale copy (PostgreSQL; SQLite writers queue anyway)."""
+    return db.session.scalar(
+        sa.select(Enrolment)
+        .where(Enrolment.id == enrolment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def enrol_in_course(
+    cohort: Cohort, user: User, link: CohortCourse, due_override: date | None = None
+) -> Enrolment:
+    """Enrol a member in one of the cohort's courses; the enrolment counts in this cohort from now on."""
+    enrolment = _locked(enrol(user, link.course, cohort_id=cohort.id, due_on=link.due_on))
+    if enrolment.cohort_id != cohort.id:
+        rollups.move(enrolment, cohort_id=cohort.id, region_code=enrolment.region_code)
+    if due_override is not None:
+        enrolment.due_on, enrolment.due_overridden = due_override, True
+    elif not enrolment.due_overridden:
+        enrolment.due_on = link.due_on
+    rollups.recount(enrolment)
+    return enrolment
+
+
 def add_member(cohort: Cohort, user: User, *, due_override: dict[int, date] | None = None) -> list[Enrolment]:
     """Enrol a candidate in every course of the cohort, with the cohort's due dates."""
+    _require_open(cohort, "username")
     if user.role != Role.CANDIDATE:
         raise ValidationError("username", _l("Only candidates can join a cohort."))
     if cohort.region_code and user.region_code != cohort.region_code:
         raise ValidationError("username", _l("The candidate is from another region than the cohort."))
-    _join(cohort, user)
-    enrolments = []
-    for link in cohort.courses:
-        enrolment = enrol(user, link.course, cohort_id=cohort.id, due_on=link.due_on)
-        if enrolment.cohort_id != cohort.id:
-            rollups.move(enrolment, cohort_id=cohort.id, region_code=enrolment.region_code)
-        override = (due_override or {}).get(link.course_id)
-        if override is not None:
-            enrolment.due_on, enrolment.due_overridden = override, True
-        elif not enrolment.due_overridden:
-            enrolment.due_on = link.due_on
-        rollups.recount(enrolment)
-        enrolments.append(enrolment)
+    join_cohort(cohort, user)
+    enrolments = [
+        enrol_in_course(cohort, user, link, (due_override or {}).get(link.course_id))
+        for link in cohort.courses
+    ]
     db.session.flush()
     return enrolments
+
+
+def add_members(cohort: Cohort, users: list[User]) -> int:
+    """Add candidates to a cohort (all or none: the first refusal raises); one audit event."""
+    for user in users:
+        try:
+            add_member(cohort, user)
+        except ValidationError as error:
+            raise ValidationError(error.field, f"{user.username}: {error.message}") from None
+    if users:
+        record("cohort.member_add", target=cohort, details=names_for_audit(users))
+    return len(users)
+
+
+def names_for_audit(users: list[User]) -> dict:
+    names = [user.username for user in users]
+    return {"count": len(names), "usernames": names[:AUDIT_NAMES]}
+
+
+def remove_member(cohort: Cohort, user: User) -> int:
+    """Take a candidate out of a cohort; returns how many of their enrolments left it.
+
+    Their enrolments and all progress stay. Each enrolment that counted in this cohort leaves its
+    counts: it moves to another (open) cohort of theirs that takes the same course, or to none.
+    A personal due date stays; the cohort's due date goes (or becomes the other cohort's).
+    """
+    _require_open(cohort)
+    removed = db.session.execute(
+        sa.delete(CohortMember).where(CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id)
+    ).rowcount
+    if not removed:  # never was, or a double click removed them a moment ago
+        raise ValidationError(None, _l("The candidate is not in this cohort."))
+    # Locked and read afresh: a completion in flight must not be counted against stale figures.
+    enrolments = list(
+        db.session.scalars(
+            sa.select(Enrolment)
+            .where(Enrolment.user_id == user.id, Enrolment.cohort_id == cohort.id)
+            .order_by(Enrolment.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+    for enrolment in enrolments:
+        other = db.session.scalar(
+            sa.select(CohortCourse)
+            .join(CohortMember, CohortMember.cohort_id == CohortCourse.cohort_id)
+            .join(Cohort, Cohort.id == CohortCourse.cohort_id)
+            .where(
+                CohortMember.user_id == user.id,
+                CohortCourse.course_id == enrolment.course_id,
+                Cohort.archived_at.is_(None),
+            )
+            .order_by(CohortMember.added_at.desc(), CohortCourse.cohort_id.desc())
+            .limit(1)
+        )
+        rollups.move(
+            enrolment, cohort_id=other.cohort_id if other else None, region_code=enrolment.region_code
+        )
+        if not enrolment.due_overridden:
+            enrolment.due_on = other.due_on if other else None
+        rollups.recount(enrolment)
+    record(
+        "cohort.member_remove",
+        target=cohort,
+        details={"username": user.username, "enrolments": len(enrolments)},
+    )
+    db.session.flush()
+    return len(enrolments)
+
+
+def can_archive(cohort: Cohort, today: date | None = None) -> bool:
+    """Only an empty cohort, or one whose end date has passed, may be archived."""
+    if cohort.archived_at is not None:
+        return False
+    ended = cohort.ends_on is not None and cohort.ends_on < (today or rollups.school_today())
+    return ended or member_count(cohort) == 0
+
+
+def archive_cohort(cohort: Cohort, today: date | None = None) -> None:
+    """Archive a finished or empty cohort: it keeps its history and takes no new members or courses."""
+    if cohort.archived_at is not None:
+        raise ValidationError(None, _l("The cohort is already archived."))
+    if not can_archive(cohort, today):
+        raise ValidationError(
+            None, _l("Only an empty cohort or one whose end date has passed can be archived.")
+        )
+    cohort.archived_at = utcnow()
+    record("cohort.archive", target=cohort, details={"members": member_count(cohort)})
+    db.session.flush()
+
+
+def unarchive_cohort(cohort: Cohort) -> None:
+    if cohort.archived_at is None:
+        raise ValidationError(None, _l("The cohort is not archived."))
+    cohort.archived_at = None
+    record("cohort.unarchive", target=cohort)
+    db.session.flush()
 
 
 def override_due(enrolment: Enrolment, due_on: date | None) -> None:
@@ -136,87 +376,3 @@ def override_due(enrolment: Enrolment, due_on: date | None) -> None:
         enrolment.due_on, enrolment.due_overridden = due_on, True
     rollups.recount(enrolment)
     db.session.flush()
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    message: str
-
-
-def enroll_from_csv(text: str) -> tuple[int, list[RowError]]:
-    """Enrol candidates from CSV (username, cohort, course[, due_on]). Any bad row: nothing is enrolled.
-
-    Returns (rows enrolled, errors); the caller rolls back when there are errors.
-    """
-    text = text.removeprefix("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    missing = [name for name in CSV_COLUMNS if name not in header]
-    if missing:
-        return 0, [
-            RowError(
-                1,
-                f"missing column(s): {', '.join(missing)} (expected {', '.join(CSV_COLUMNS)}"
-                f"[, {', '.join(CSV_OPTIONAL)}])",
-            )
-        ]
-    reader.fieldnames = header
-    users = {u.username: u for u in db.session.scalars(sa.select(User))}
-    cohorts = {c.name: c for c in db.session.scalars(sa.select(Cohort))}
-    courses = {c.key: c for c in db.session.scalars(sa.select(Course).where(Course.archived_at.is_(None)))}
-    errors: list[RowError] = []
-    planned = []
-    seen = set()
-    for line_number, row in enumerate(reader, start=2):
-        if row is None or not any((value or "").strip() for value in row.values() if isinstance(value, str)):
-            continue
-        username = (row.get("username") or "").strip().lower()
-        cohort = cohorts.get((row.get("cohort") or "").strip())
-        course = courses.get((row.get("course") or "").strip())
-        user = users.get(username)
-        problems = []
-        if user is None:
-            problems.append(f"unknown user {username!r}")
-        elif user.role != Role.CANDIDATE:
-            problems.append(f"{username!r} is not a candidate")
-        if cohort is None:
-            problems.append(f"unknown cohort {(row.get('cohort') or '').strip()!r}")
-        if course is None:
-            problems.append(f"unknown course {(row.get('course') or '').strip()!r}")
-        due = None
-        raw_due = (row.get("due_on") or "").strip()
-        if raw_due:
-            try:
-                due = date.fromisoformat(raw_due)
-            except ValueError:
-                problems.append(f"due_on {raw_due!r} is not a date (YYYY-MM-DD)")
-        if user and cohort and cohort.region_code and user.region_code != cohort.region_code:
-            problems.append(
-                f"{username!r} is from region {user.region_code}, the cohort from {cohort.region_code}"
-            )
-        key = (username, course.key if course else None)
-        if key in seen:
-            problems.append("the same candidate and course appear twice")
-        seen.add(key)
-        if problems:
-            errors.append(RowError(line_number, "; ".join(problems)))
-        else:
-            planned.append((user, cohort, course, due))
-    if errors:
-        return 0, errors
-    for user, cohort, course, due in planned:
-        _join(cohort, user)
-        if not any(link.course_id == course.id for link in cohort.courses):
-            set_course(cohort, course, None)
-        enrolment = enrol(user, course, cohort_id=cohort.id)
-        if enrolment.cohort_id != cohort.id:
-            rollups.move(enrolment, cohort_id=cohort.id, region_code=enrolment.region_code)
-        link = next(link for link in cohort.courses if link.course_id == course.id)
-        if due is not None:
-            enrolment.due_on, enrolment.due_overridden = due, True
-        elif not enrolment.due_overridden:
-            enrolment.due_on = link.due_on
-        rollups.recount(enrolment)
-    db.session.flush()
-    return len(planned), []

@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from lms.accounts.models import Region
 from lms.content import services as content
-from lms.content.models import Lesson
+from lms.content.models import Course, Lesson
+from lms.content.staff import teaches
 from lms.core.errors import ValidationError
 from lms.core.roles import Role, login_required, role_required
 from lms.core.sqlite import writes
@@ -36,6 +37,13 @@ def _own_attempt_or_404(attempt_id: int) -> Attempt:
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
+
+
+def _may_analyse(course: Course) -> bool:
+    """Coordinators read every quiz's analysis (regional ones their region's); instructors their courses'."""
+    if current_user.role == Role.COORDINATOR:
+        return True
+    return current_user.role in (Role.INSTRUCTOR, Role.ADMIN) and teaches(current_user, course.id)
 
 
 def _form_lists() -> dict[str, list[str]]:
@@ -68,6 +76,7 @@ def overview(course_key: str, quiz_key: str):
         open_attempt=open_attempt,
         attempts_left=left,
         tracked=tracked,
+        may_analyse=not tracked and _may_analyse(course),
     )
 
 
@@ -168,6 +177,8 @@ def result(attempt_id: int):
 @role_required(Role.INSTRUCTOR, Role.ADMIN, Role.COORDINATOR)
 def analysis(course_key: str, quiz_key: str):
     course, quiz = _quiz_or_404(course_key, quiz_key)
+    if not _may_analyse(course):
+        abort(404)
     region_code = request.args.get("region") or None
     if current_user.role == Role.COORDINATOR and current_user.region_code:
         region_code = current_user.region_code  # a regional coordinator sees their region only

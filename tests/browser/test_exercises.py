@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.exercises.files import pdf
+from tests.teaching import teach
 
 PASSWORD = "correct-horse-battery"
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "courses" / "exercises"
@@ -62,6 +63,7 @@ def test_conversation_to_a_bad_and_then_a_good_ending(page, live_server, login, 
 def test_submit_return_resubmit_accept(page, live_server, login, imported, make_user, tmp_path):
     make_user("anna", full_name="Анна Петрова")
     make_user("igor", role="instructor")
+    teach("igor")
     attachment = tmp_path / "план.pdf"
     attachment.write_bytes(pdf())
 

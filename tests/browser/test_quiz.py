@@ -14,6 +14,7 @@ from lms.content.models import Lesson
 from lms.extensions import db
 from lms.quizzes.models import Attempt
 from tests.quizzes.conftest import full_form
+from tests.teaching import teach
 
 PASSWORD = "correct-horse-battery"
 QUIZ_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "courses" / "quiz"
@@ -51,6 +52,7 @@ def test_fail_retake_pass_and_complete(page, live_server, login, imported, make_
     db.session.expunge(quiz)  # keep using it across the rollbacks below
     make_user("anna")
     make_user("igor", role="instructor")
+    teach("igor")
     login("anna", PASSWORD)
     page.goto(f"{live_server}/courses/quiz-course")
     page.get_by_role("link", name=quiz.title).click()

@@ -13,6 +13,7 @@ from lms.exercises.models import Attachment, Playthrough, ReviewEvent, Submissio
 from lms.extensions import db
 from lms.progress.models import LessonProgress
 from tests.exercises.files import office, pdf
+from tests.teaching import teach
 
 SCENARIO = "/courses/ex-course/scenarios/sc-door"
 ASSIGNMENT = "/courses/ex-course/assignments/as-plan"
@@ -101,6 +102,7 @@ def test_invalid_reply_is_a_form_error_not_a_crash(client, auth, scenario_item, 
 def test_free_text_goes_to_the_review_queue(client, auth, scenario_item, make_user):
     make_user("anna")
     make_user("igor", role="instructor")
+    teach("igor")
     auth.login("anna")
     url = start_playthrough(auth)
     choose(auth, url, 0, 2, free_text="Здравствуйте, я волонтёр кандидата. Вам удобно говорить?")
@@ -172,6 +174,7 @@ def test_rubric_is_visible_before_submitting(client, auth, assignment_item, make
 def test_submit_return_resubmit_accept(client, auth, assignment_item, make_user):
     make_user("anna")
     make_user("igor", role="instructor")
+    teach("igor")
     auth.login("anna")
     assert submit_work(auth, text="Черновик плана", submit=False).status_code == 302
     fresh()
@@ -232,6 +235,8 @@ def test_a_second_instructor_is_told_and_stale_grades_are_refused(
     make_user("anna")
     make_user("igor", role="instructor")
     make_user("olga", role="instructor")
+    teach("igor")
+    teach("olga")
     auth.login("anna")
     submit_work(auth, text="Мой план")
     auth.logout()
@@ -287,6 +292,7 @@ def test_attachments_are_private(app, client, auth, assignment_item, make_user):
     make_user("anna")
     make_user("boris")
     make_user("igor", role="instructor")
+    teach("igor")
     make_user("olga", role="coordinator")
     auth.login("anna")
     submit_work(auth, text="План", files=[("план.pdf", pdf())])

@@ -13,6 +13,7 @@ from lms.core.time import utcnow
 from lms.extensions import db
 from lms.quizzes.models import Attempt
 from tests.quizzes.conftest import full_form
+from tests.teaching import teach
 
 OVERVIEW = "/courses/quiz-course/quizzes/q-all"
 
@@ -189,7 +190,11 @@ def test_item_analysis_is_for_staff_only(client, auth, quiz, make_user):
     auth.logout()
     make_user("igor", role="instructor")
     auth.login("igor")
+    assert client.get(OVERVIEW + "/analysis").status_code == 404  # not his course (yet)
+    assert "/analysis" not in client.get(OVERVIEW).get_data(as_text=True)
+    teach("igor", quiz.course.key)
     assert client.get(OVERVIEW + "/analysis").status_code == 200
+    assert "/analysis" in client.get(OVERVIEW).get_data(as_text=True)
 
 
 def test_a_partly_ordered_answer_reopens_as_left(client, auth, quiz, make_user):
