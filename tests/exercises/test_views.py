@@ -337,3 +337,20 @@ def test_coordinator_reads_submissions_and_debriefs_without_claiming(
         assert client.get(link).status_code == 200
     fresh()
     assert db.session.scalar(sa.select(Submission)).status == "submitted"  # reading did not claim it
+
+
+def test_a_file_with_a_300_character_cyrillic_name_is_accepted_and_downloads(
+    client, auth, assignment_item, make_user
+):
+    make_user("anna")
+    auth.login("anna")
+    long_name = "Отчёт о встрече с жителями двора " * 10 + ".pdf"
+    assert len(long_name) >= 300
+    assert submit_work(auth, text="План", files=[(long_name, pdf())]).status_code == 302
+    fresh()
+    attachment = db.session.scalar(sa.select(Attachment))
+    assert len(attachment.filename) == 150 and attachment.filename.endswith(".pdf")
+    response = client.get(f"/submissions/{attachment.submission_id}/files/{attachment.id}")
+    assert response.status_code == 200 and response.data == pdf()
+    assert ".pdf" in response.headers["Content-Disposition"]
+    response.close()
