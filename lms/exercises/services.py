@@ -100,7 +100,7 @@ def start_playthrough(user: User, item: Lesson) -> Playthrough:
             "updated_at": now,
             "review_status": "none",
         },
-        ["user_id", "item_id", "number"],
+        None,  # any unique index: the same number, or another open one (two parallel clicks)
     )
     playthrough = open_playthrough(user, item)
     if playthrough is None:
