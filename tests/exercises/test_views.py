@@ -154,6 +154,15 @@ def submit_work(auth, *, text: str, files=(), submit: bool = True, version: str 
     return auth.client.post(ASSIGNMENT, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
+def claim(auth, submission_id: int, *, take_over: bool = False):
+    """Press "Start grading" (or "Take over the review") on the grading page."""
+    page = f"/review/submissions/{submission_id}"
+    data = {"take_over": "1"} if take_over else {}
+    response = auth.post(f"{page}/claim", data, page=page)
+    assert response.status_code == 302 and response.headers["Location"] == page
+    return response
+
+
 def grade_form(auth, submission_id: int, version: int, decision: str, scores: dict, comment: str = ""):
     data = {"version": str(version), "decision": decision, "comment": comment}
     data.update({f"score-{key}": str(points) for key, points in scores.items()})
@@ -185,7 +194,11 @@ def test_submit_return_resubmit_accept(client, auth, assignment_item, make_user)
 
     auth.login("igor")
     assert f"/review/submissions/{submission.id}" in client.get("/review").get_data(as_text=True)
-    client.get(f"/review/submissions/{submission.id}")  # opening it claims it
+    html = client.get(f"/review/submissions/{submission.id}").get_data(as_text=True)
+    assert 'id="claim-form"' in html and 'name="decision"' not in html
+    fresh()  # opening it changed nothing
+    assert db.session.get(Submission, submission.id).status == "submitted"
+    claim(auth, submission.id)
     fresh()
     submission = db.session.get(Submission, submission.id)
     assert submission.status == "in_review"
@@ -210,7 +223,7 @@ def test_submit_return_resubmit_accept(client, auth, assignment_item, make_user)
     auth.logout()
 
     auth.login("igor")
-    client.get(f"/review/submissions/{submission.id}")
+    claim(auth, submission.id)
     fresh()
     submission = db.session.get(Submission, submission.id)
     high = {"structure": 4, "law": 3, "contact": 2}
@@ -238,7 +251,7 @@ def test_a_second_instructor_is_told_and_stale_grades_are_refused(
     auth.login("igor")
     fresh()
     submission = db.session.scalar(sa.select(Submission))
-    client.get(f"/review/submissions/{submission.id}")
+    claim(auth, submission.id)
     fresh()
     igor_version = db.session.get(Submission, submission.id).version
     auth.logout()
@@ -246,7 +259,17 @@ def test_a_second_instructor_is_told_and_stale_grades_are_refused(
     auth.login("olga")
     html = client.get(f"/review/submissions/{submission.id}").get_data(as_text=True)
     assert 'id="claim-warning"' in html and 'name="decision"' not in html
-    client.get(f"/review/submissions/{submission.id}?take_over=1")
+    assert client.get(f"/review/submissions/{submission.id}?take_over=1").status_code == 200
+    fresh()
+    assert db.session.get(Submission, submission.id).version == igor_version  # a link takes nothing
+    claim(auth, submission.id)  # "Start grading" does not take it from igor either...
+    html = client.get(f"/review/submissions/{submission.id}").get_data(as_text=True)
+    assert 'id="claim-warning"' in html and 'name="decision"' not in html
+    claim(auth, submission.id, take_over=True)  # ...the take-over button does
+    html = client.get(f"/review/submissions/{submission.id}").get_data(as_text=True)
+    assert 'id="claim-warning"' not in html and 'name="decision"' in html
+    fresh()
+    assert [event.action for event in db.session.get(Submission, submission.id).events][-1] == "taken_over"
     auth.logout()
 
     auth.login("igor")
