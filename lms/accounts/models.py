@@ -16,7 +16,7 @@ from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
 
-UNUSABLE_PASSWORD_PREFIX = "!"
+UNUSABLE_PASSWORD_PREFIX = "!"  # nosec B105  # a marker that no hash starts with
 
 
 class Region(db.Model):
