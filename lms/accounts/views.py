@@ -80,19 +80,21 @@ def login():
     form = LoginForm(next=request.args.get("next", ""), username=request.args.get("username", "")[:80])
     if form.validate_on_submit():
         # Record the attempt and commit it before counting: parallel guesses count each other.
+        # Each step is a transaction of its own that starts with its write, or only reads: on
+        # SQLite no read is ever upgraded to a write, and no lock is held during the hash check.
         device_cookie = request.cookies.get(current_app.config["LOGIN_DEVICE_COOKIE"])
         device = throttle.known_device(form.username.data, device_cookie)
-        start_writing()
+        db.session.commit()
         attempt = throttle.record_attempt(form.username.data, client_address(), device)
         db.session.commit()
         refused = throttle.refusal(attempt)
+        db.session.commit()
         if refused is not None:
             throttle.forget_attempt(attempt)
             db.session.commit()
             minutes = int(current_app.config["LOGIN_FAILURE_WINDOW"].total_seconds() // 60)
             form.form_errors.append(REFUSAL_MESSAGES[refused] % {"minutes": minutes})
             return render_template("accounts/login.html", form=form), 429
-        db.session.commit()  # end the count before the slow hash check: hold no lock meanwhile
         user = services.authenticate(form.username.data, form.password.data)
         start_writing()
         if user is None:
