@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
+from lms.accounts.sessions import delete_ended_sessions
+from lms.accounts.throttle import delete_old_failures
+from lms.audit.services import prune
 from lms.extensions import db
 
 lms_cli = AppGroup("lms", help="Content and demo data.")
@@ -172,6 +177,21 @@ def rollups_command(rebuild: bool) -> None:
         refresh_stuck_on_quiz()
     db.session.commit()
     click.echo(f"{moved} enrolment(s) changed status" + ("; rollups rebuilt" if rebuild else ""))
+
+
+@lms_cli.command("cleanup")
+def cleanup_command() -> None:
+    """Delete what is kept only for a while (run daily from cron): sessions that ended more than
+    SESSION_RETENTION_DAYS ago, login attempts that no longer count, audit events older than
+    AUDIT_RETENTION_DAYS."""
+    config = current_app.config
+    sessions = delete_ended_sessions(timedelta(days=config["SESSION_RETENTION_DAYS"]))
+    attempts = delete_old_failures(config["LOGIN_FAILURE_WINDOW"])
+    events = prune(timedelta(days=config["AUDIT_RETENTION_DAYS"]))
+    db.session.commit()
+    click.echo(_("Ended sessions deleted: %(count)d.", count=sessions))
+    click.echo(_("Old login attempts deleted: %(count)d.", count=attempts))
+    click.echo(_("Audit events deleted: %(count)d.", count=events))
 
 
 @lms_cli.command("demo")

@@ -23,9 +23,37 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)
-    # Failed logins allowed per username and per address inside the window before a lockout.
+    # A sign-in lasts while it is used: it ends after SESSION_IDLE_TIMEOUT without a request, and
+    # SESSION_ABSOLUTE_TIMEOUT after the password was typed, however busy. Checked on the server.
+    SESSION_IDLE_TIMEOUT = timedelta(days=int(os.environ.get("SESSION_IDLE_DAYS", "14")))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(days=int(os.environ.get("SESSION_ABSOLUTE_DAYS", "30")))
+    # A session's last activity is written at most this often (not on every request).
+    SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+    # Ended (signed out, revoked or expired) sessions are kept this long for the sessions pages,
+    # then `flask lms cleanup` deletes them.
+    SESSION_RETENTION_DAYS = int(os.environ.get("SESSION_RETENTION_DAYS", "30"))
+
+    # Login throttling (see README, "Sign-in protection"). Failed passwords allowed inside the window:
+    # per account from browsers it never signed in from, per known browser (device cookie), and per
+    # client address over all accounts from untrusted browsers.
     LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    # A browser that signed in as a user is trusted for that user this long (a signed cookie).
+    LOGIN_DEVICE_COOKIE = "lms_device"
+    LOGIN_DEVICE_MAX_AGE = timedelta(days=int(os.environ.get("LOGIN_DEVICE_DAYS", "180")))
+
+    # Behind a reverse proxy: the addresses or networks (comma-separated) whose X-Forwarded-*
+    # headers are believed, and how many hops of each header to take (werkzeug's ProxyFix).
+    # From any other client these headers are removed. Empty: no proxy is trusted.
+    TRUSTED_PROXIES: list[str] = [
+        entry.strip() for entry in os.environ.get("TRUSTED_PROXIES", "").split(",") if entry.strip()
+    ]
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "1"))
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "1"))
+    PROXY_FIX_X_HOST = int(os.environ.get("PROXY_FIX_X_HOST", "0"))
+    PROXY_FIX_X_PORT = int(os.environ.get("PROXY_FIX_X_PORT", "0"))
+    PROXY_FIX_X_PREFIX = int(os.environ.get("PROXY_FIX_X_PREFIX", "0"))
     # Attachments live outside static/ and are served only through an access check.
     UPLOAD_DIR: str | None = os.environ.get("UPLOAD_DIR")
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
@@ -35,7 +63,7 @@ class Config:
     # never on the request's Host header.
     PUBLIC_URL: str = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     # Passwords: hashing method, rules, and how long set-password links live.
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = "scrypt"  # nosec B105  # the name of a hashing method
     PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))
     INVITATION_MAX_AGE = timedelta(days=int(os.environ.get("INVITATION_MAX_AGE_DAYS", "14")))
     PASSWORD_RESET_MAX_AGE = timedelta(hours=2)
@@ -61,7 +89,7 @@ class Config:
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-only-secret"
+    SECRET_KEY = "testing-only-secret"  # nosec B105  # TestingConfig only (create_app with TESTING)
     # Cheap hashing keeps the suite fast; the production method is tested on its own.
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # nosec B105  # a method name; tests only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"

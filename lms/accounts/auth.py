@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, session
 
+from lms.accounts import sessions
 from lms.accounts.models import User
 from lms.accounts.sessions import describe_user_agent, load_session_user
 from lms.core.roles import role_label
@@ -19,6 +20,12 @@ def init_app(app: Flask) -> None:
 
     app.add_template_global(role_label)
     app.add_template_global(describe_user_agent, "browser_label")
+    app.add_template_global(sessions.expires_at, "session_expires_at")
+
+    @app.teardown_request
+    def _touch_session(error: BaseException | None) -> None:
+        if error is None:
+            sessions.touch_pending_session()
 
     @login_manager.user_loader
     def _load_user(token: object) -> User | None:

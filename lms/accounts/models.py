@@ -16,7 +16,7 @@ from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
 
-UNUSABLE_PASSWORD_PREFIX = "!"
+UNUSABLE_PASSWORD_PREFIX = "!"  # nosec B105  # a marker that no hash starts with
 
 
 class Region(db.Model):
@@ -153,7 +153,9 @@ class LoginSession(db.Model):
 
 
 class LoginFailure(db.Model):
-    """A failed login, kept for throttling by username and by client address."""
+    """A sign-in attempt, for throttling (lms.accounts.throttle). Written before the password is
+    checked, so parallel guesses count each other; deleted if the password was right or if the
+    attempt was refused unchecked. What stays are failed passwords."""
 
     __tablename__ = "login_failures"
     __table_args__ = (
@@ -165,6 +167,8 @@ class LoginFailure(db.Model):
     username: Mapped[str] = mapped_column(sa.String(80))
     address: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The known browser (device cookie) the attempt came from; None: an untrusted browser.
+    device: Mapped[str | None] = mapped_column(sa.String(32))
 
 
 class UserImport(db.Model):

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app, g, has_request_context
 
-from lms.accounts.models import LoginFailure, LoginSession, User
+from lms.accounts.models import LoginSession, User
 from lms.core.time import utcnow
 from lms.extensions import db
+
+logger = logging.getLogger(__name__)
 
 
 def token_hash(token: str) -> str:
@@ -25,7 +30,6 @@ def start_login_session(user: User, user_agent: str = "", address: str = "") -> 
             token_hash=token_hash(token), user_id=user.id, user_agent=user_agent[:200], address=address[:64]
         )
     )
-    db.session.query(LoginFailure).filter(LoginFailure.username == user.username).delete()
     user.last_seen_at = utcnow()
     user.current_session_token = token
     db.session.flush()
@@ -33,13 +37,41 @@ def start_login_session(user: User, user_agent: str = "", address: str = "") -> 
 
 
 def session_user_select(*columns) -> sa.Select:
-    """SELECT the user behind a live session token (bind `token_hash`), with `columns` alongside:
-    a busy page can read its own rows in the same statement (see `accept_session_user`)."""
+    """SELECT the user behind a live session token, with the session's `session_seen_at` and
+    `columns` alongside: a busy page can read its own rows in the same statement (see
+    `accept_session_user`). Bind the values of `session_params`."""
     return (
-        sa.select(User, *columns)
+        sa.select(User, LoginSession.last_seen_at.label("session_seen_at"), *columns)
         .select_from(LoginSession)
         .join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.token_hash == sa.bindparam("token_hash"), LoginSession.revoked_at.is_(None))
+        .where(
+            LoginSession.token_hash == sa.bindparam("token_hash"),
+            LoginSession.revoked_at.is_(None),
+            LoginSession.last_seen_at > sa.bindparam("idle_since"),
+            LoginSession.created_at > sa.bindparam("absolute_since"),
+        )
+    )
+
+
+def session_params(token: str, now: datetime | None = None) -> dict[str, object]:
+    """The values `session_user_select` binds: the token's hash and the two expiry limits."""
+    now = now or utcnow()
+    idle_since, absolute_since = _limits(now)
+    return {"token_hash": token_hash(token), "idle_since": idle_since, "absolute_since": absolute_since}
+
+
+def _limits(now: datetime) -> tuple[datetime, datetime]:
+    """A session is live if seen after the first and created after the second."""
+    config = current_app.config
+    return now - config["SESSION_IDLE_TIMEOUT"], now - config["SESSION_ABSOLUTE_TIMEOUT"]
+
+
+def expires_at(login_session: LoginSession) -> datetime:
+    """When a session stops signing in if unused: idle limit or absolute limit, whichever is first."""
+    config = current_app.config
+    return min(
+        login_session.last_seen_at + config["SESSION_IDLE_TIMEOUT"],
+        login_session.created_at + config["SESSION_ABSOLUTE_TIMEOUT"],
     )
 
 
@@ -47,17 +79,56 @@ def session_user_select(*columns) -> sa.Select:
 _SESSION_USER = session_user_select()
 
 
-def accept_session_user(user: User | None, token: str) -> User | None:
-    """The user a session token's statement found, if they may still sign in; None otherwise."""
+def accept_session_user(user: User | None, token: str, seen_at: datetime | None = None) -> User | None:
+    """The user a session token's statement found, if they may still sign in; None otherwise.
+
+    `seen_at` is the session's last activity as the statement read it: when older than
+    SESSION_TOUCH_INTERVAL, the request ends by writing the new time (see `touch_pending_session`).
+    """
     if user is None or not user.is_active_account:
         return None
     user.current_session_token = token
+    if seen_at is not None and has_request_context():
+        now = utcnow()
+        if now - seen_at >= current_app.config["SESSION_TOUCH_INTERVAL"]:
+            g.login_session_touch = (token_hash(token), now)
     return user
 
 
 def load_session_user(token: str) -> User | None:
-    """The user behind a live session token, or None if revoked, unknown or deactivated."""
-    return accept_session_user(db.session.scalar(_SESSION_USER, {"token_hash": token_hash(token)}), token)
+    """The user behind a live session token, or None if revoked, expired, unknown or deactivated."""
+    row = db.session.execute(_SESSION_USER, session_params(token)).first()
+    return accept_session_user(row.User if row else None, token, row.session_seen_at if row else None)
+
+
+_TOUCH = (
+    sa.update(LoginSession.__table__)
+    .where(LoginSession.__table__.c.token_hash == sa.bindparam("hash"))
+    .values(last_seen_at=sa.bindparam("now"))
+)
+
+
+def touch_pending_session() -> None:
+    """Write the session's new last activity, if this request found it stale: once per interval
+    per session, not once per request.
+
+    Runs at the end of the request (a teardown), in a transaction of its own after the request's
+    own work is over, so a page that only reads stays a read until then, and on SQLite the write
+    lock is taken for this one UPDATE. Whatever the request left uncommitted is rolled back first,
+    as the end of the request would have done anyway.
+    """
+    pending = g.pop("login_session_touch", None)
+    if pending is None:
+        return
+    hash_, now = pending
+    db.session.rollback()
+    try:
+        db.session.execute(_TOUCH, {"hash": hash_, "now": now})
+        db.session.commit()
+    except sa.exc.SQLAlchemyError:
+        # Losing one touch costs nothing but precision: the next request tries again.
+        db.session.rollback()
+        logger.warning("could not record a session's activity", exc_info=True)
 
 
 def end_login_session(token: str | None) -> None:
@@ -96,13 +167,37 @@ def end_session_by_id(user: User, session_id: int) -> bool:
 
 def live_sessions(user: User) -> list[LoginSession]:
     """A user's sessions that still sign in, newest activity first."""
+    idle_since, absolute_since = _limits(utcnow())
     return list(
         db.session.scalars(
             sa.select(LoginSession)
-            .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+            .where(
+                LoginSession.user_id == user.id,
+                LoginSession.revoked_at.is_(None),
+                LoginSession.last_seen_at > idle_since,
+                LoginSession.created_at > absolute_since,
+            )
             .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
         )
     )
+
+
+def delete_ended_sessions(older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete sessions that ended (signed out, revoked or expired) more than `older_than` ago;
+    returns how many went. Live sessions are never touched."""
+    now = now or utcnow()
+    idle_since, absolute_since = _limits(now - older_than)
+    cutoff = now - older_than
+    result = db.session.execute(
+        sa.delete(LoginSession).where(
+            sa.or_(
+                LoginSession.revoked_at < cutoff,
+                LoginSession.last_seen_at <= idle_since,
+                LoginSession.created_at <= absolute_since,
+            )
+        )
+    )
+    return result.rowcount or 0
 
 
 _BROWSERS = (

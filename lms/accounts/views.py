@@ -60,6 +60,18 @@ def _begin_session(user) -> None:
     login_user(user)
 
 
+REFUSAL_MESSAGES = {
+    throttle.Refusal.DEVICE: _l("Too many failed attempts. Please wait %(minutes)s minutes and try again."),
+    throttle.Refusal.ACCOUNT: _l(
+        "Too many failed attempts. Please wait %(minutes)s minutes and try again, or set a new "
+        "password with “Forgot your password?”."
+    ),
+    throttle.Refusal.ADDRESS: _l(
+        "Too many failed attempts from your network. Please wait %(minutes)s minutes and try again."
+    ),
+}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @writes(False)
 def login():
@@ -67,30 +79,38 @@ def login():
         return redirect(safe_next(request.args.get("next")) or url_for("progress.home"))
     form = LoginForm(next=request.args.get("next", ""), username=request.args.get("username", "")[:80])
     if form.validate_on_submit():
-        address = client_address()
-        if throttle.is_throttled(
-            form.username.data,
-            address,
-            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            window=current_app.config["LOGIN_FAILURE_WINDOW"],
-        ):
-            form.form_errors.append(_("Too many failed attempts. Please wait 15 minutes and try again."))
+        # Record the attempt and commit it before counting: parallel guesses count each other.
+        # Each step is a transaction of its own that starts with its write, or only reads: on
+        # SQLite no read is ever upgraded to a write, and no lock is held during the hash check.
+        device_cookie = request.cookies.get(current_app.config["LOGIN_DEVICE_COOKIE"])
+        device = throttle.known_device(form.username.data, device_cookie)
+        db.session.commit()
+        attempt = throttle.record_attempt(form.username.data, client_address(), device)
+        db.session.commit()
+        refused = throttle.refusal(attempt)
+        db.session.commit()
+        if refused is not None:
+            throttle.forget_attempt(attempt)
+            db.session.commit()
+            minutes = int(current_app.config["LOGIN_FAILURE_WINDOW"].total_seconds() // 60)
+            form.form_errors.append(REFUSAL_MESSAGES[refused] % {"minutes": minutes})
             return render_template("accounts/login.html", form=form), 429
-        db.session.commit()  # end the read before the slow hash check: hold no lock meanwhile
         user = services.authenticate(form.username.data, form.password.data)
         start_writing()
         if user is None:
-            throttle.record_login_failure(form.username.data, address)
             record(
                 "auth.login_failed", target_type="user", target_label=form.username.data.strip().lower()[:80]
             )
             db.session.commit()
             form.form_errors.append(_("Wrong username or password."))
             return render_template("accounts/login.html", form=form), 200
+        throttle.attempt_succeeded(attempt)
         _begin_session(user)
         record("auth.login", target=user, actor=user)
         db.session.commit()
-        return redirect(safe_next(form.next.data) or url_for("progress.resume"))
+        response = redirect(safe_next(form.next.data) or url_for("progress.resume"))
+        throttle.remember_device(response, user.username, device_cookie)
+        return response
     return render_template("accounts/login.html", form=form)
 
 
@@ -162,7 +182,12 @@ def set_password(token: str):
                 logout_user()
             db.session.commit()
             flash(_("Your password is set. Sign in with it now."), "success")
-            return redirect(url_for("accounts.login", username=user.username))
+            response = redirect(url_for("accounts.login", username=user.username))
+            # The link came by mail: this browser is the owner's, even while guessers elsewhere
+            # keep unknown browsers locked out of the account.
+            device_cookie = request.cookies.get(current_app.config["LOGIN_DEVICE_COOKIE"])
+            throttle.remember_device(response, user.username, device_cookie)
+            return response
     return render_template(
         "accounts/set_password.html", form=form, user=user, purpose=link.purpose.value
     ), 400 if form.errors else 200

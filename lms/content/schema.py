@@ -193,8 +193,9 @@ QUIZ_FIELDS: dict[str, Field] = {
     "feedback": Field(choice("optional", "required")),
 }
 # The policy a quiz gets for every key its front matter leaves out.
+DEFAULT_PASS_MARK = 70  # percent
 QUIZ_DEFAULTS: dict[str, Any] = {
-    "pass_mark": 70,
+    "pass_mark": DEFAULT_PASS_MARK,
     "attempts": 0,
     "time_limit": None,
     "shuffle_questions": False,

@@ -11,10 +11,12 @@ from sqlalchemy.ext.compiler import compiles
 from lms.extensions import db
 
 
-def insert_or_ignore(model: type, values: dict[str, Any], conflict_columns: list[str]) -> bool:
+def insert_or_ignore(model: type, values: dict[str, Any], conflict_columns: list[str] | None) -> bool:
     """INSERT unless a row with the same unique columns exists: safe against double submits.
 
-    Returns True when this call inserted the row.
+    `conflict_columns=None` skips the row when it clashes with ANY unique index of the table (a
+    partial one such as "one open attempt" included). With named columns, PostgreSQL still raises
+    on a clash with another unique index. Returns True when this call inserted the row.
     """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert

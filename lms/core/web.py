@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -98,4 +98,32 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            # Served over HTTPS only (the cookie says so): browsers must never try plain HTTP.
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if _is_personal():
+            _keep_out_of_shared_caches(response)
         return response
+
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def _is_personal() -> bool:
+    """A response for one person: the request is signed in, or the response sets the session
+    cookie (a sign-in's redirect, a form's CSRF token). Static files are the same for everyone."""
+    if request.endpoint == "static" or request.path.startswith("/static/"):
+        return False
+    return bool(session.get("_user_id")) or session.modified
+
+
+def _keep_out_of_shared_caches(response) -> None:
+    """`private, no-store`: no proxy keeps a copy, nor the browser once the tab is gone (the back
+    button after signing out on a shared computer). A response that chose a lifetime (a course's
+    image) stays cacheable, by this browser only."""
+    cache = response.cache_control
+    if cache.max_age and not cache.no_store:
+        cache.public = False
+        cache.private = True
+    else:
+        response.headers["Cache-Control"] = "private, no-store"

@@ -100,7 +100,7 @@ def start_playthrough(user: User, item: Lesson) -> Playthrough:
             "updated_at": now,
             "review_status": "none",
         },
-        ["user_id", "item_id", "number"],
+        None,  # any unique index: the same number, or another open one (two parallel clicks)
     )
     playthrough = open_playthrough(user, item)
     if playthrough is None:
@@ -310,6 +310,24 @@ class ClaimResult:
     since: datetime | None = None
 
 
+def _held_by_other(submission: Submission, reviewer: User, now: datetime) -> bool:
+    return (
+        submission.reviewer_id is not None
+        and submission.reviewer_id != reviewer.id
+        and submission.claimed_at is not None
+        and now - submission.claimed_at < CLAIM_TIMEOUT
+    )
+
+
+def claim_state(submission: Submission, reviewer: User) -> ClaimResult:
+    """Who is grading the submission, as the grading page shows it: reading changes nothing."""
+    if submission.status not in ("submitted", "in_review"):
+        return ClaimResult(False)
+    if _held_by_other(submission, reviewer, utcnow()):
+        return ClaimResult(False, submission.reviewer, submission.claimed_at)
+    return ClaimResult(submission.reviewer_id == reviewer.id and submission.status == "in_review")
+
+
 def claim_submission(submission: Submission, reviewer: User, *, take_over: bool = False) -> ClaimResult:
     """Mark the submission as being graded by this reviewer, unless someone else holds it."""
     _lock(Submission, submission.id)
@@ -317,12 +335,7 @@ def claim_submission(submission: Submission, reviewer: User, *, take_over: bool 
     now = utcnow()
     if submission.status not in ("submitted", "in_review"):
         return ClaimResult(False)
-    held = (
-        submission.reviewer_id is not None
-        and submission.reviewer_id != reviewer.id
-        and submission.claimed_at is not None
-        and now - submission.claimed_at < CLAIM_TIMEOUT
-    )
+    held = _held_by_other(submission, reviewer, now)
     if held and not take_over:
         return ClaimResult(False, submission.reviewer, submission.claimed_at)
     if submission.reviewer_id != reviewer.id or submission.status != "in_review":

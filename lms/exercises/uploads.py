@@ -47,11 +47,22 @@ class CheckedFile:
     size: int
 
 
+# Characters of a display name kept (the column holds 200).
+MAX_FILENAME_LENGTH = 150
+
+
 def safe_filename(name: str) -> str:
     """A display name without paths, control characters or anything a header could choke on."""
     name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = re.sub(r"[\x00-\x1f\x7f\"<>|:*?]", "", name).strip(" .")
-    return name[:150] or "file"
+    if len(name) > MAX_FILENAME_LENGTH:
+        # Trim the stem, not the extension: the extension decides whether the file is accepted.
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) <= 10:
+            name = stem[: MAX_FILENAME_LENGTH - len(extension) - 1].rstrip(" .") + "." + extension
+        else:
+            name = name[:MAX_FILENAME_LENGTH].rstrip(" .")
+    return name or "file"
 
 
 def _office_kind(data: bytes) -> str | None:

@@ -109,7 +109,7 @@ def play(playthrough_id: int):
         last_feedback = payload["nodes"][previous["node"]]["replies"][previous["reply"]].get("feedback_html")
     # Authors tend to write the strong reply first; show replies in an order of this playthrough's own.
     replies = list(payload["nodes"][state["node"]]["replies"])
-    random.Random(f"{playthrough.id}:{len(path)}").shuffle(replies)
+    random.Random(f"{playthrough.id}:{len(path)}").shuffle(replies)  # nosec B311  # display order, no secret
     replies.sort(key=lambda reply: bool(reply.get("free")))
     return render_template(
         "exercises/play.html",
@@ -269,7 +269,6 @@ def review_queue():
     )
 
 
-@writes()
 @bp.route("/review/submissions/<int:submission_id>", methods=["GET", "POST"])
 @role_required(*STAFF)
 def grade(submission_id: int):
@@ -316,10 +315,10 @@ def grade(submission_id: int):
             else:
                 errors[error.field or "form"] = error.message
             status = 409 if error.message == "stale" else 400
-    claim = services.claim_submission(
-        submission, current_user, take_over=request.args.get("take_over") == "1"
-    )
-    db.session.commit()
+        claim = services.claim_submission(submission, current_user)
+        db.session.commit()
+    else:
+        claim = services.claim_state(submission, current_user)  # a page only reads
     return render_template(
         "exercises/grade.html",
         submission=submission,
@@ -332,6 +331,18 @@ def grade(submission_id: int):
         item=submission.item,
         course=submission.item.course,
     ), status
+
+
+@bp.route("/review/submissions/<int:submission_id>/claim", methods=["POST"])
+@role_required(*STAFF)
+def start_review(submission_id: int):
+    """Start grading a submission, or take it over from another reviewer (a button, never a link)."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.status == "draft":
+        abort(404)
+    services.claim_submission(submission, current_user, take_over=request.form.get("take_over") == "1")
+    db.session.commit()
+    return redirect(url_for("exercises.grade", submission_id=submission.id))
 
 
 @bp.route("/review/playthroughs/<int:playthrough_id>", methods=["GET", "POST"])

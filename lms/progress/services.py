@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from lms.accounts.models import User
-from lms.accounts.sessions import accept_session_user, session_user_select, token_hash
+from lms.accounts.sessions import accept_session_user, session_params, session_user_select
 from lms.accounts.signals import region_changed
 from lms.content.models import Course, Lesson, Module
 from lms.core.db import insert_or_ignore
@@ -205,9 +205,9 @@ def lesson_page(
         return None, None
     row = db.session.execute(
         _LESSON_PAGE,
-        {"token_hash": token_hash(session_token), "course_key": course_key, "lesson_key": lesson_key},
+        {**session_params(session_token), "course_key": course_key, "lesson_key": lesson_key},
     ).first()
-    user = accept_session_user(row.User if row else None, session_token)
+    user = accept_session_user(row.User if row else None, session_token, row.session_seen_at if row else None)
     if user is None or row.lesson_id is None or row.module_id is None:
         return user, None
     reader = user.role == Role.CANDIDATE

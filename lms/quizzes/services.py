@@ -151,7 +151,7 @@ def start_attempt(user: User, quiz: Lesson, now: datetime | None = None) -> Atte
             "max_score": max_score,
             "closed_by_deadline": False,
         },
-        ["user_id", "quiz_id", "number"],
+        None,  # any unique index: the same number, or another open one (two parallel clicks)
     )
     attempt = db.session.scalar(
         sa.select(Attempt).where(

@@ -60,3 +60,20 @@ def test_rejects_bad_files(name, data, code):
 )
 def test_safe_filename(raw, clean):
     assert safe_filename(raw) == clean
+
+
+def test_a_long_name_is_trimmed_in_its_stem_and_keeps_its_extension():
+    long_name = "Протокол собрания инициативной группы " * 8 + ".pdf"  # 300+ Cyrillic characters
+    assert len(long_name) > 300
+    name = safe_filename(long_name)
+    assert len(name) == 150 and name.endswith(".pdf") and name.startswith("Протокол собрания")
+    checked = check_upload(long_name, pdf(), allowed=ALLOWED, max_bytes=MB)
+    assert checked.filename == name and checked.kind == "pdf"
+
+
+def test_a_long_name_without_an_extension_is_cut_and_still_refused():
+    name = safe_filename("Ж" * 300)
+    assert name == "Ж" * 150
+    with pytest.raises(UploadRejected) as caught:
+        check_upload("Ж" * 300, pdf(), allowed=ALLOWED, max_bytes=MB)
+    assert caught.value.code == "type"

@@ -156,6 +156,15 @@ def submit_work(auth, *, text: str, files=(), submit: bool = True, version: str 
     return auth.client.post(ASSIGNMENT, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
+def claim(auth, submission_id: int, *, take_over: bool = False):
+    """Press "Start grading" (or "Take over the review") on the grading page."""
+    page = f"/review/submissions/{submission_id}"
+    data = {"take_over": "1"} if take_over else {}
+    response = auth.post(f"{page}/claim", data, page=page)
+    assert response.status_code == 302 and response.headers["Location"] == page
+    return response
+
+
 def grade_form(auth, submission_id: int, version: int, decision: str, scores: dict, comment: str = ""):
     data = {"version": str(version), "decision": decision, "comment": comment}
     data.update({f"score-{key}": str(points) for key, points in scores.items()})
@@ -188,7 +197,11 @@ def test_submit_return_resubmit_accept(client, auth, assignment_item, make_user)
 
     auth.login("igor")
     assert f"/review/submissions/{submission.id}" in client.get("/review").get_data(as_text=True)
-    client.get(f"/review/submissions/{submission.id}")  # opening it claims it
+    html = client.get(f"/review/submissions/{submission.id}").get_data(as_text=True)
+    assert 'id="claim-form"' in html and 'name="decision"' not in html
+    fresh()  # opening it changed nothing
+    assert db.session.get(Submission, submission.id).status == "submitted"
+    claim(auth, submission.id)
     fresh()
     submission = db.session.get(Submission, submission.id)
     assert submission.status == "in_review"
@@ -213,7 +226,7 @@ def test_submit_return_resubmit_accept(client, auth, assignment_item, make_user)
     auth.logout()
 
     auth.login("igor")
-    client.get(f"/review/submissions/{submission.id}")
+    claim(auth, submission.id)
     fresh()
     submission = db.session.get(Submission, submission.id)
     high = {"structure": 4, "law": 3, "contact": 2}
@@ -243,7 +256,7 @@ def test_a_second_instructor_is_told_and_stale_grades_are_refused(
     auth.login("igor")
     fresh()
     submission = db.session.scalar(sa.select(Submission))
-    client.get(f"/review/submissions/{submission.id}")
+    claim(auth, submission.id)
     fresh()
     igor_version = db.session.get(Submission, submission.id).version
     auth.logout()
@@ -251,7 +264,17 @@ def test_a_second_instructor_is_told_and_stale_grades_are_refused(
     auth.login("olga")
     html = client.get(f"/review/submissions/{submission.id}").get_data(as_text=True)
     assert 'id="claim-warning"' in html and 'name="decision"' not in html
-    client.get(f"/review/submissions/{submission.id}?take_over=1")
+    assert client.get(f"/review/submissions/{submission.id}?take_over=1").status_code == 200
+    fresh()
+    assert db.session.get(Submission, submission.id).version == igor_version  # a link takes nothing
+    claim(auth, submission.id)  # "Start grading" does not take it from igor either...
+    html = client.get(f"/review/submissions/{submission.id}").get_data(as_text=True)
+    assert 'id="claim-warning"' in html and 'name="decision"' not in html
+    claim(auth, submission.id, take_over=True)  # ...the take-over button does
+    html = client.get(f"/review/submissions/{submission.id}").get_data(as_text=True)
+    assert 'id="claim-warning"' not in html and 'name="decision"' in html
+    fresh()
+    assert [event.action for event in db.session.get(Submission, submission.id).events][-1] == "taken_over"
     auth.logout()
 
     auth.login("igor")
@@ -343,3 +366,20 @@ def test_coordinator_reads_submissions_and_debriefs_without_claiming(
         assert client.get(link).status_code == 200
     fresh()
     assert db.session.scalar(sa.select(Submission)).status == "submitted"  # reading did not claim it
+
+
+def test_a_file_with_a_300_character_cyrillic_name_is_accepted_and_downloads(
+    client, auth, assignment_item, make_user
+):
+    make_user("anna")
+    auth.login("anna")
+    long_name = "Отчёт о встрече с жителями двора " * 10 + ".pdf"
+    assert len(long_name) >= 300
+    assert submit_work(auth, text="План", files=[(long_name, pdf())]).status_code == 302
+    fresh()
+    attachment = db.session.scalar(sa.select(Attachment))
+    assert len(attachment.filename) == 150 and attachment.filename.endswith(".pdf")
+    response = client.get(f"/submissions/{attachment.submission_id}/files/{attachment.id}")
+    assert response.status_code == 200 and response.data == pdf()
+    assert ".pdf" in response.headers["Content-Disposition"]
+    response.close()

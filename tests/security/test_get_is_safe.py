@@ -1,0 +1,173 @@
+"""No state change on GET: every page of the app, as anonymous and as every role, over a school with
+rows of every kind, writes nothing but the view-tracking rows listed in getwalk.ALLOWED_WRITES.
+
+URLs come from the app's own rule map (so a new page is walked as soon as it exists; one whose
+parameters have no sample below fails until it is given one) plus the same-site links each page
+shows, which is how actions written as links (`?take_over=1`) are found.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
+
+from lms.accounts.models import User
+from lms.accounts.tokens import Purpose, make_token
+from lms.audit.services import record
+from lms.content.models import Course, Lesson
+from lms.exercises.models import Attachment, Playthrough, Submission
+from lms.extensions import db
+from lms.progress import cohorts
+from lms.quizzes.models import Attempt
+from tests.exercises.files import pdf
+from tests.security.browsers import ASSIGNMENT, QUIZ, SCENARIO, page_token, signed_in_client
+from tests.security.getwalk import ALLOWED_WRITES, get_urls, report, walk
+
+ROLES = {
+    "anna": {"role": "candidate", "region": "77"},
+    "igor": {"role": "instructor"},
+    "olga": {"role": "coordinator"},  # national
+    "pavel": {"role": "coordinator", "region": "77"},  # regional
+    "root": {"role": "admin"},
+}
+GOOD_PATH = [0, 0, 1]
+
+
+def post(browser, path: str, data: dict | None = None, page: str | None = None):
+    response = browser.post(path, data={"csrf_token": page_token(browser, page or path), **(data or {})})
+    assert response.status_code in (200, 302), (path, response.status_code)
+    return response
+
+
+@pytest.fixture
+def school(app, imported, make_user):
+    """A school in use: a candidate part-way through every kind of item, a cohort, staff of every
+    kind, and a set-password link; the ids of it all for the walker's URLs."""
+    users = {name: make_user(name, full_name=name.title(), **spec) for name, spec in ROLES.items()}
+    anna = signed_in_client(app, "anna")
+    anna.get("/courses/tiny-course/lessons/l-one")  # enrolled; l-two and l-three not yet seen
+
+    post(anna, QUIZ + "/start", page=QUIZ)  # one attempt submitted (empty), one left open
+    attempt = db.session.scalar(sa.select(Attempt))
+    post(anna, f"/quiz-attempts/{attempt.id}/submit", page=f"/quiz-attempts/{attempt.id}")
+    post(anna, QUIZ + "/start", page=QUIZ)
+    db.session.rollback()
+    open_attempt = db.session.scalar(sa.select(Attempt).where(Attempt.submitted_at.is_(None)))
+    # Its time ran out: the first page that looks at it closes it (an allowed write).
+    db.session.execute(
+        sa.update(Attempt)
+        .where(Attempt.id == open_attempt.id)
+        .values(deadline_at=open_attempt.started_at - timedelta(minutes=1))
+    )
+    db.session.commit()
+
+    url = post(anna, SCENARIO + "/start", page=SCENARIO).headers["Location"]
+    for step, reply in enumerate(GOOD_PATH):
+        post(anna, url, {"step": str(step), "reply": str(reply)}, page=url)
+    post(anna, SCENARIO + "/start", page=SCENARIO)  # a second, open playthrough
+
+    values = MultiDict(
+        {"csrf_token": page_token(anna, ASSIGNMENT), "text": "План", "version": "", "submit": "1"}
+    )
+    values.add("files", FileStorage(io.BytesIO(pdf()), filename="план.pdf"))
+    boundary, body = encode_multipart(values)
+    response = anna.post(ASSIGNMENT, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 302
+
+    db.session.rollback()
+    cohort = cohorts.create_cohort("Весна", region_code="77")
+    cohorts.set_course(cohort, db.session.scalar(sa.select(Course).where(Course.key == "tiny-course")), None)
+    cohorts.add_member(cohort, db.session.get(User, users["anna"].id))
+    db.session.commit()
+
+    lessons = db.session.execute(sa.select(Course.key, Lesson.key, Lesson.kind).join(Course)).all()
+    samples = {
+        "user_id": [users["anna"].id, users["igor"].id],
+        "attempt_id": list(db.session.scalars(sa.select(Attempt.id))),
+        "playthrough_id": list(db.session.scalars(sa.select(Playthrough.id))),
+        "submission_id": list(db.session.scalars(sa.select(Submission.id))),
+        "attachment_id": list(db.session.scalars(sa.select(Attachment.id))),
+        "cohort_id": [cohort.id],
+        "course_key": ["tiny-course", "quiz-course", "ex-course"],
+        "code": ["77", "50"],
+        "fmt": ["csv", "xlsx"],
+        "token": [make_token(users["pavel"], Purpose.RESET)],
+        "filename": ["css/app.css"],
+    }
+
+    def items(kind: str, name: str) -> list[dict]:
+        return [{"course_key": course, name: key} for course, key, item_kind in lessons if item_kind == kind]
+
+    per_endpoint = {
+        "content.lesson": [{"course_key": c, "lesson_key": k} for c, k, _ in lessons],
+        "quizzes.overview": items("quiz", "quiz_key"),
+        "quizzes.analysis": items("quiz", "quiz_key"),
+        "exercises.scenario": items("scenario", "item_key"),
+        "exercises.assignment": items("assignment", "item_key"),
+        "content.asset": [{"course_key": "tiny-course", "path_in_course": "01-one/img/dot.png"}],
+        "content.go": [{"course_key": "tiny-course", "path_in_course": "01-one/02-second.md"}],
+    }
+    browsers = {"anonymous": app.test_client(), "anna": anna}
+    browsers.update({name: signed_in_client(app, name) for name in ROLES if name != "anna"})
+    submission_page = f"/review/submissions/{samples['submission_id'][0]}"
+    post(browsers["igor"], submission_page + "/claim", page=submission_page)  # others see it taken
+    return get_urls(app, samples, per_endpoint), browsers
+
+
+def test_no_page_writes_anything_but_view_tracking(school):
+    urls, browsers = school
+    visits = walk(browsers, urls)
+    problems = report(visits)
+    assert not problems, "pages that wrote on GET:\n" + problems
+    # The walk reached what it claims to: every role, pages that answered, and the allowed writes
+    # that prove the writes were watched (a first lesson view, a deadline closing an attempt).
+    assert {visit.who for visit in visits} == {"anonymous", *ROLES}
+    assert sum(visit.status == 200 for visit in visits) > 100
+    written = {write for visit in visits for write in visit.writes}
+    assert {("INSERT", "lesson_progress"), ("UPDATE", "quiz_attempts")} <= written
+    assert not any("take_over" in visit.url for visit in visits)  # no page offers it as a link any more
+
+
+def test_the_walker_catches_a_page_that_writes(app, make_user):
+    """The check can fail: throwaway pages that write are reported, with what they wrote."""
+    make_user("anna")
+
+    @app.get("/probe/writes")
+    def probe_writes():
+        db.session.execute(sa.update(User).values(full_name="changed by a GET"))
+        db.session.commit()
+        return "ok"
+
+    @app.get("/probe/audit")
+    def probe_audit():
+        record("user.update", target_type="user", target_label="anna")
+        db.session.commit()
+        return "ok"
+
+    @app.get("/probe/export")
+    def probe_export():
+        record("export.region", target_type="region", target_label="77")
+        db.session.commit()
+        return "ok"
+
+    @app.get("/probe/reads")
+    def probe_reads():
+        return str(db.session.scalar(sa.select(sa.func.count()).select_from(User)))
+
+    @app.get("/probe/links")
+    def probe_links():
+        return '<a href="/probe/writes?via=link">a link that writes</a>', 200, {"Content-Type": "text/html"}
+
+    urls = ["/probe/reads", "/probe/export", "/probe/audit", "/probe/links"]
+    visits = walk({"anonymous": app.test_client()}, urls)
+    flagged = {visit.url: visit.problems for visit in visits if visit.problems}
+    assert flagged == {
+        "/probe/audit": ["audit record user.update"],
+        "/probe/writes?via=link": ["UPDATE users"],
+    }
+    assert ("INSERT", "audit_events") in ALLOWED_WRITES
