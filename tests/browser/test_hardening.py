@@ -15,6 +15,7 @@ from werkzeug.test import encode_multipart
 from tests.browser.conftest import assert_accessible, assert_fits
 from tests.conftest import csrf_from
 from tests.exercises.files import pdf
+from tests.teaching import teach
 
 PASSWORD = "correct-horse-battery"
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "courses" / "exercises"
@@ -47,6 +48,8 @@ def test_a_review_is_started_and_taken_over_with_buttons(app, page, live_server,
     make_user("anna")
     make_user("igor", role="instructor")
     make_user("olga", role="instructor")
+    teach("igor")
+    teach("olga")
     anna = app.test_client()
     token = csrf_from(anna.get("/login").get_data(as_text=True))
     anna.post("/login", data={"username": "anna", "password": PASSWORD, "csrf_token": token})

@@ -90,7 +90,7 @@ def test_message_page_escapes_everything_and_links_only_web_addresses(client, ad
     message = add_message("a@example.org", body_text=body, to_name="<i>Ann</i>")
     response = client.get(f"/admin/outbox/{message.id}")
     html = response.get_data(as_text=True)
-    assert response.headers["Cache-Control"] == "no-store"
+    assert "no-store" in response.headers["Cache-Control"].split(", ")
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; welcome." in html
     assert "&lt;i&gt;Ann&lt;/i&gt;" in html
     url = "https://school.example.org/password/set/abc.def?x=1&amp;y=2"

@@ -17,16 +17,19 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from lms.accounts.models import User
+from lms.accounts.services import create_user, send_invitation
 from lms.accounts.tokens import Purpose, make_token
 from lms.audit.services import record
 from lms.content.models import Course, Lesson
 from lms.exercises.models import Attachment, Playthrough, Submission
 from lms.extensions import db
+from lms.mail.models import OutboxMessage
 from lms.progress import cohorts
 from lms.quizzes.models import Attempt
 from tests.exercises.files import pdf
 from tests.security.browsers import ASSIGNMENT, QUIZ, SCENARIO, page_token, signed_in_client
 from tests.security.getwalk import ALLOWED_WRITES, get_urls, report, walk
+from tests.teaching import teach
 
 ROLES = {
     "anna": {"role": "candidate", "region": "77"},
@@ -80,6 +83,10 @@ def school(app, imported, make_user):
     assert response.status_code == 302
 
     db.session.rollback()
+    teach("igor")  # the instructor reviews every course of the school
+    invited = create_user("newbie", None, "candidate", region_code="77", email="newbie@example.org")
+    send_invitation(invited)  # a message in the outbox
+    db.session.commit()
     cohort = cohorts.create_cohort("Весна", region_code="77")
     cohorts.set_course(cohort, db.session.scalar(sa.select(Course).where(Course.key == "tiny-course")), None)
     cohorts.add_member(cohort, db.session.get(User, users["anna"].id))
@@ -93,6 +100,7 @@ def school(app, imported, make_user):
         "submission_id": list(db.session.scalars(sa.select(Submission.id))),
         "attachment_id": list(db.session.scalars(sa.select(Attachment.id))),
         "cohort_id": [cohort.id],
+        "message_id": list(db.session.scalars(sa.select(OutboxMessage.id))),
         "course_key": ["tiny-course", "quiz-course", "ex-course"],
         "code": ["77", "50"],
         "fmt": ["csv", "xlsx"],

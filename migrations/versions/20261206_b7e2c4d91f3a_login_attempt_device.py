@@ -5,7 +5,7 @@ from unknown browsers, so a guesser elsewhere cannot lock the owner out.
 
 Revision ID: b7e2c4d91f3a
 Revises: 5545fc5e0a27
-Create Date: 2026-12-10 10:00:00.000000
+Create Date: 2026-12-06 13:30:00.000000
 
 """
 
