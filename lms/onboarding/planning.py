@@ -130,6 +130,10 @@ def build_plan(content: bytes, actor: User, *, invite: bool = False) -> Plan:
     for row in plan.rows:
         _decide(row, lookups, invite=invite)
     _give_usernames(plan.rows, lookups)
+    # Problems in the order of the file's columns, those of the row as a whole first.
+    position = {name: index for name, index in columns.index.items()}
+    for row in plan.rows:
+        row.issues.sort(key=lambda issue: position.get(issue.field, -1))
     return plan
 
 

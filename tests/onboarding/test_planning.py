@@ -130,7 +130,7 @@ def test_username_and_email_naming_different_people_is_an_error(admin, make_user
     )
     assert problems(plan) == {
         2: [("Эл. почта", "email_taken"), ("Эл. почта", "duplicate_email")],
-        3: [("Логин", "username_other_account"), ("Эл. почта", "duplicate_email")],
+        3: [("Эл. почта", "duplicate_email"), ("Логин", "username_other_account")],
     }
     plan = plan_of(admin, ["Новый", "anna@example.ru", "77", "newbie", "", ""])
     assert describe(plan.rows[0].issues[0].problem) == (
@@ -269,7 +269,7 @@ def test_national_coordinator_and_own_account(make_user):
         2: [("Регион", "text")],
         4: [("", "not_manageable")],
         5: [("Эл. почта", "duplicate_email")],
-        6: [("Эл. почта", "duplicate_email"), ("", "own_account")],
+        6: [("", "own_account"), ("Эл. почта", "duplicate_email")],
     }
     plan = plan_of(coordinator, ["Нац Коорд Новый", "natco@example.ru", "", "", "", ""])
     assert problems(plan) == {2: [("", "own_account")]}
