@@ -48,6 +48,7 @@ BINARY_SIGNATURES = (
 _INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_FORMULA_OR_MERGE = re.compile(rb"<(?:\w+:)?(?:f|mergeCell)[\s>/]")
 
 
 @dataclass(frozen=True)
@@ -299,39 +300,44 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str) -> tuple[set[tuple[int, int
     uncached: set[tuple[int, int]] = set()
     merges: list[_Merge] = []
     row = column = 0
-    with archive.open(path.lstrip("/")) as source:
-        for event, element in iterparse(source, events=("start", "end")):
-            tag = element.tag
-            if event == "start":
-                if tag == SHEET_NS + "row":
-                    row = int(element.get("r") or row + 1)
-                    column = 0
+    path = path.lstrip("/")
+    with archive.open(path) as source:
+        # Most sheets have neither formulas nor merged cells: one quick look spares the XML parse.
+        data = source.read()
+    if not _FORMULA_OR_MERGE.search(data):
+        return uncached, merges
+    for event, element in iterparse(io.BytesIO(data), events=("start", "end")):
+        tag = element.tag
+        if event == "start":
+            if tag == SHEET_NS + "row":
+                row = int(element.get("r") or row + 1)
+                column = 0
+            continue
+        if tag == SHEET_NS + "c":
+            reference = element.get("r")
+            if reference:
+                row, column = coordinate_to_tuple(reference)
+            else:
+                column += 1
+            formula = element.find(SHEET_NS + "f")
+            if formula is not None:
+                value = element.find(SHEET_NS + "v")
+                # An empty <v> is a computed "" only for a string result (t="str").
+                if value is None or (not value.text and element.get("t") != "str"):
+                    uncached.add((row, column))
+            element.clear()
+        elif tag == SHEET_NS + "row":
+            element.clear()
+        elif tag == SHEET_NS + "mergeCell":
+            ref = element.get("ref") or ""
+            try:
+                min_col, min_row, max_col, max_row = range_boundaries(ref)
+            except (ValueError, TypeError):
                 continue
-            if tag == SHEET_NS + "c":
-                reference = element.get("r")
-                if reference:
-                    row, column = coordinate_to_tuple(reference)
-                else:
-                    column += 1
-                formula = element.find(SHEET_NS + "f")
-                if formula is not None:
-                    value = element.find(SHEET_NS + "v")
-                    # An empty <v> is a computed "" only for a string result (t="str").
-                    if value is None or (not value.text and element.get("t") != "str"):
-                        uncached.add((row, column))
-                element.clear()
-            elif tag == SHEET_NS + "row":
-                element.clear()
-            elif tag == SHEET_NS + "mergeCell":
-                ref = element.get("ref") or ""
-                try:
-                    min_col, min_row, max_col, max_row = range_boundaries(ref)
-                except (ValueError, TypeError):
-                    continue
-                min_row, min_col = min_row or 1, min_col or 1
-                merges.append(_Merge(ref, min_row, min_col, max_row or min_row, max_col or min_col))
-                if len(merges) > MAX_MERGED_RANGES:
-                    raise FileRefused("too_many_merges", limit=MAX_MERGED_RANGES)
+            min_row, min_col = min_row or 1, min_col or 1
+            merges.append(_Merge(ref, min_row, min_col, max_row or min_row, max_col or min_col))
+            if len(merges) > MAX_MERGED_RANGES:
+                raise FileRefused("too_many_merges", limit=MAX_MERGED_RANGES)
     return uncached, merges
 
 
@@ -342,14 +348,16 @@ def _xlsx_records(rows, uncached, merges, letter) -> Iterator[RawRow]:
         row_merges = [m for m in merges if m.min_row <= number <= m.max_row]
         for index, cell in enumerate(cells):
             column = index + 1
-            name = f"{letter(column)}{number}"
             value, problem = _cell_text(cell)
-            if (number, column) in uncached:
-                value, problem = "", Problem("formula_without_value", cell=name)
+            if uncached and (number, column) in uncached:
+                value, problem = "", Problem("formula_without_value", cell=f"{letter(column)}{number}")
             for merge in row_merges:
                 top_left = (number, column) == (merge.min_row, merge.min_col)
                 if merge.min_col <= column <= merge.max_col and not top_left:
-                    value, problem = "", Problem("merged_cell", cell=name, range=merge.ref)
+                    value, problem = (
+                        "",
+                        Problem("merged_cell", cell=f"{letter(column)}{number}", range=merge.ref),
+                    )
             values.append(value)
             if problem:
                 problems[index] = problem

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from lms.accounts.models import User, UserImport
+from lms.accounts.models import Region, User, UserImport
 from lms.accounts.services import create_user, send_invitation, update_user
 from lms.audit.services import record
 from lms.core.errors import ValidationError
@@ -94,6 +94,9 @@ def apply_plan(plan: Plan, *, invite: bool, strict: bool) -> Applied:
     if plan.refused is not None or (strict and plan.counts()["error"]):
         raise ImportRefused(plan)
     invited = 0
+    # The account services look each row's region up by key; the session keeps an object only
+    # while something references it, so holding the regions spares a query per row.
+    regions = db.session.scalars(sa.select(Region)).all()
     for row in plan.rows:
         outcome = row.outcome
         try:
@@ -121,6 +124,7 @@ def apply_plan(plan: Plan, *, invite: bool, strict: bool) -> Applied:
                 raise ImportRefused(plan) from None
             field_name = error.field if error.field in row.cells else None
             row.issues.append(Issue(field_name, Problem("text", message=error.message)))
+    del regions
     counts = plan.counts()
     skipped = [
         (row.number, plan.column(issue.field), describe(issue.problem))
