@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import re
+import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -94,13 +95,15 @@ def read_table(content: bytes) -> Table:
 
 
 def clean_cell(value: str) -> tuple[str, Problem | None]:
-    """Trim a cell, one space between words; control characters and huge cells are a problem."""
+    """Trim a cell, one space between words, letters composed; control characters and huge cells
+    are a problem."""
     if len(value) > MAX_CELL_CHARS:
         return "", Problem("cell_too_long", limit=MAX_CELL_CHARS)
     value = _INVISIBLE.sub("", value)
     if _CONTROL.search(value):
         return "", Problem("control_characters")
-    return " ".join(value.split()), None
+    # Composed letters: a name typed on a Mac ("и" + breve) equals the same name typed elsewhere ("й").
+    return unicodedata.normalize("NFC", " ".join(value.split())), None
 
 
 RawRow = tuple[int, list[str], dict[int, Problem]]

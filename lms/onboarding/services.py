@@ -4,6 +4,7 @@ never commit: the view or the CLI command owns the transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -14,6 +15,7 @@ from lms.core.errors import ValidationError
 from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
+from lms.onboarding.columns import map_columns
 from lms.onboarding.messages import describe
 from lms.onboarding.planning import Issue, Outcome, Plan, build_plan
 from lms.onboarding.problems import FileRefused, Problem
@@ -42,11 +44,12 @@ class Applied:
 
 
 def store_upload(content: bytes, filename: str, actor: User, *, strict: bool, invite: bool) -> UserImport:
-    """Keep an uploaded file for its preview; a file that cannot be read at all is refused now."""
+    """Keep an uploaded file for its preview; a file that cannot be read, or lacks a required
+    column, is refused now (nothing is kept)."""
     if len(content) > MAX_BYTES:
         raise ValidationError("file", describe(Problem("too_big", megabytes=MAX_BYTES // (1024 * 1024))))
     try:
-        read_table(content)
+        map_columns(read_table(content).headings)
     except FileRefused as refused:
         raise ValidationError("file", describe(refused.problem)) from None
     user_import = UserImport(
@@ -191,6 +194,18 @@ def record_import(applied: Applied, *, filename: str, strict: bool, target=None,
         },
         actor=actor,
     )
+
+
+def discard_stale_imports(older_than: timedelta) -> int:
+    """Discard imports left unconfirmed for longer than `older_than`, dropping their files (the
+    people's data in them is kept no longer than needed); returns how many. For a cleanup job."""
+    result = db.session.execute(
+        sa.update(UserImport)
+        .where(UserImport.status == "previewed", UserImport.created_at < utcnow() - older_than)
+        .values(status="discarded", content=b"")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def discard_import(user_import: UserImport) -> bool:

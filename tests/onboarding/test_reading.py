@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import unicodedata
 import zipfile
 
 import pytest
@@ -111,6 +112,12 @@ def test_a_title_row_above_the_header_is_ignored_and_said_so():
 def test_cells_are_trimmed_with_one_space_between_words_and_invisible_characters_dropped():
     content = csv_bytes([HEADER_EN, ["  Иванов \u00a0 Иван\u200b ", " a@example.ru\ufeff", " 77 "]])
     assert values(read_table(content)) == [(2, ("Иванов Иван", "a@example.ru", "77"))]
+
+
+def test_letters_are_composed_whatever_program_wrote_them():
+    decomposed = unicodedata.normalize("NFD", "Йоркин Ёж")
+    assert decomposed != "Йоркин Ёж"
+    assert read_table(csv_bytes([HEADER_EN, [decomposed, "a@example.ru", "77"]])).rows[0].values[0] == "Йоркин Ёж"
 
 
 def test_a_csv_row_with_more_values_than_columns_is_a_row_problem():

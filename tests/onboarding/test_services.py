@@ -180,3 +180,24 @@ def test_filenames_are_kept_without_folders_or_control_characters(admin):
     )
     assert stored.filename == "Люди.csv"
     assert services.store_upload(content, "", admin, strict=False, invite=False).filename == "import"
+
+
+def test_imports_left_unconfirmed_are_discarded_by_age(admin):
+    from datetime import timedelta
+
+    from lms.core.time import utcnow
+
+    old, recent, done = (upload(admin, ["А Б", f"{n}@example.ru", "77", "", "", ""]) for n in "abc")
+    old.created_at = utcnow() - timedelta(days=8)
+    done.created_at = utcnow() - timedelta(days=8)
+    services.confirm_import(done, admin)
+    db.session.commit()
+    assert services.discard_stale_imports(timedelta(days=7)) == 1
+    db.session.commit()
+    for item in (old, recent, done):
+        db.session.refresh(item)
+    assert [(i.status, bool(i.content)) for i in (old, recent, done)] == [
+        ("discarded", False),
+        ("previewed", True),
+        ("applied", False),
+    ]
