@@ -117,7 +117,8 @@ def test_cells_are_trimmed_with_one_space_between_words_and_invisible_characters
 def test_letters_are_composed_whatever_program_wrote_them():
     decomposed = unicodedata.normalize("NFD", "Йоркин Ёж")
     assert decomposed != "Йоркин Ёж"
-    assert read_table(csv_bytes([HEADER_EN, [decomposed, "a@example.ru", "77"]])).rows[0].values[0] == "Йоркин Ёж"
+    row = read_table(csv_bytes([HEADER_EN, [decomposed, "a@example.ru", "77"]])).rows[0]
+    assert row.values[0] == "Йоркин Ёж"
 
 
 def test_a_csv_row_with_more_values_than_columns_is_a_row_problem():
