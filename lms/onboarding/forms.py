@@ -1,4 +1,4 @@
-"""The upload form; confirming and discarding are bare forms (a CSRF token and a button)."""
+"""The upload form (confirming and discarding are a CSRF token and a button)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,3 @@ class UploadForm(FlaskForm):
     strict = BooleanField(_l("Strict: import nothing if any row has an error"))
     invite = BooleanField(_l("Send invitations to new users"), default=True)
 
-
-class ActionForm(FlaskForm):
-    """Confirm or discard: the button is the whole form."""

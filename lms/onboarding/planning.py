@@ -97,11 +97,6 @@ class Plan:
             counts[row.outcome] += 1
         return {outcome.value: count for outcome, count in counts.items()}
 
-    @property
-    def to_write(self) -> int:
-        counts = self.counts()
-        return counts["new"] + counts["update"]
-
     def column(self, field_name: str | None) -> str:
         """A column as the file heads it ("Эл. почта"), or the field's own name."""
         if field_name is None:
@@ -131,9 +126,8 @@ def build_plan(content: bytes, actor: User, *, invite: bool = False) -> Plan:
         _decide(row, lookups, invite=invite)
     _give_usernames(plan.rows, lookups)
     # Problems in the order of the file's columns, those of the row as a whole first.
-    position = {name: index for name, index in columns.index.items()}
     for row in plan.rows:
-        row.issues.sort(key=lambda issue: position.get(issue.field, -1))
+        row.issues.sort(key=lambda issue: columns.index.get(issue.field, -1))
     return plan
 
 
@@ -329,7 +323,7 @@ def _decide(row: PlannedRow, lookups: _Lookups, *, invite: bool) -> None:
             row.notes.append(Problem("deactivated"))
         if not row.changes:
             return
-    elif invite and not row.email:
+    elif invite and not row.email and "email" not in failed:
         row.notes.append(Problem("no_invitation"))
 
     if {"role", "region"} & failed:

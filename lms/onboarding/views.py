@@ -19,7 +19,7 @@ from lms.core.transactions import start_writing
 from lms.core.web import page_arg
 from lms.extensions import db
 from lms.onboarding import services
-from lms.onboarding.forms import ActionForm, UploadForm
+from lms.onboarding.forms import UploadForm
 from lms.onboarding.messages import describe, field_label
 from lms.onboarding.planning import Outcome, Plan, PlannedRow, build_plan
 from lms.onboarding.reading import MAX_BYTES, MAX_ROWS
@@ -29,7 +29,7 @@ MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 PAGE_SIZE = 200
 OUTCOME_LABELS = {
     Outcome.ERROR: _l("Error"),
-    Outcome.NEW: _l("New"),
+    Outcome.NEW: _l("New account"),
     Outcome.UPDATE: _l("Will update"),
     Outcome.UNCHANGED: _l("Unchanged"),
 }
@@ -118,7 +118,6 @@ def show(import_id: int):
         filtered_total=len(rows),
         rows=[_display_row(plan, row) for row in shown],
         outcome_labels=OUTCOME_LABELS,
-        form=ActionForm(),
         refused=describe(plan.refused) if plan.refused else None,
         notes=[describe(note) for note in plan.notes],
     )
