@@ -24,6 +24,7 @@ from lms.content.models import Course, Lesson
 from lms.exercises.models import Attachment, Playthrough, Submission
 from lms.extensions import db
 from lms.mail.models import OutboxMessage
+from lms.onboarding.services import store_upload
 from lms.progress import cohorts
 from lms.quizzes.models import Attempt
 from tests.exercises.files import pdf
@@ -86,6 +87,10 @@ def school(app, imported, make_user):
     teach("igor")  # the instructor reviews every course of the school
     invited = create_user("newbie", None, "candidate", region_code="77", email="newbie@example.org")
     send_invitation(invited)  # a message in the outbox
+    csv_file = "ФИО;Эл. почта;Регион\nИван Петров;ivan@example.org;77\n".encode()
+    upload = store_upload(
+        csv_file, "люди.csv", db.session.get(User, users["root"].id), strict=False, invite=True
+    )
     db.session.commit()
     cohort = cohorts.create_cohort("Весна", region_code="77")
     cohorts.set_course(cohort, db.session.scalar(sa.select(Course).where(Course.key == "tiny-course")), None)
@@ -101,6 +106,7 @@ def school(app, imported, make_user):
         "attachment_id": list(db.session.scalars(sa.select(Attachment.id))),
         "cohort_id": [cohort.id],
         "message_id": list(db.session.scalars(sa.select(OutboxMessage.id))),
+        "import_id": [upload.id],
         "course_key": ["tiny-course", "quiz-course", "ex-course"],
         "code": ["77", "50"],
         "fmt": ["csv", "xlsx"],
