@@ -181,8 +181,10 @@ def main() -> None:
     body = (
         f"{ROWS:,} rows (4,000 existing accounts, 5,900 new people, 100 errors) against {EXISTING:,} "
         f"accounts; database: {backend}; machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}. Confirmation writes each account through the account "
-        "services (audit record each) and queues invitations for the new ones.\n\n"
+        f"Python {platform.python_version()}. Confirmation writes the new accounts together "
+        "(`create_accounts`: one INSERT for the users, one for their audit records), updates the changed "
+        "ones through the account services, adds cohort members in one INSERT per cohort and queues an "
+        "invitation for each new account.\n\n"
         "| step | time |\n|---|---|\n" + "\n".join(f"| {k} | {v:.2f} s |" for k, v in timings.items()) + "\n"
     )
     write_section(f"User import, {backend} (bench/user_import.py)", body)

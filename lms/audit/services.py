@@ -20,6 +20,38 @@ def client_address() -> str:
     return (request.remote_addr or "") if has_request_context() else "cli"
 
 
+def audit_row(
+    action: str,
+    *,
+    target: Any = None,
+    target_type: str | None = None,
+    target_id: object = None,
+    target_label: str = "",
+    details: dict | None = None,
+    actor: Any = None,
+) -> dict[str, Any]:
+    """The column values of one audit event (see `record`); bulk operations insert many at once."""
+    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+        actor = current_user
+    if target is not None:
+        target_type = target_type or type(target).__tablename__.removesuffix("s")
+        target_id = getattr(target, "id", target_id)
+        target_label = target_label or str(
+            getattr(target, "username", None) or getattr(target, "name", None) or getattr(target, "title", "")
+        )
+    return {
+        "at": utcnow(),
+        "actor_id": getattr(actor, "id", None),
+        "actor_name": (getattr(actor, "username", "") or "")[:80],
+        "action": action,
+        "target_type": target_type,
+        "target_id": None if target_id is None else str(target_id)[:64],
+        "target_label": (target_label or "")[:300],
+        "address": client_address()[:64],
+        "details": details or {},
+    }
+
+
 def record(
     action: str,
     *,
@@ -35,24 +67,16 @@ def record(
     `target` may be a model with an `id` (a User's label is its username); or give
     target_type/target_id/target_label yourself.
     """
-    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
-        actor = current_user
-    if target is not None:
-        target_type = target_type or type(target).__tablename__.removesuffix("s")
-        target_id = getattr(target, "id", target_id)
-        target_label = target_label or str(
-            getattr(target, "username", None) or getattr(target, "name", None) or getattr(target, "title", "")
-        )
     event = AuditEvent(
-        at=utcnow(),
-        actor_id=getattr(actor, "id", None),
-        actor_name=(getattr(actor, "username", "") or "")[:80],
-        action=action,
-        target_type=target_type,
-        target_id=None if target_id is None else str(target_id)[:64],
-        target_label=(target_label or "")[:300],
-        address=client_address()[:64],
-        details=details or {},
+        **audit_row(
+            action,
+            target=target,
+            target_type=target_type,
+            target_id=target_id,
+            target_label=target_label,
+            details=details,
+            actor=actor,
+        )
     )
     db.session.add(event)
     return event

@@ -46,8 +46,8 @@ def enqueue(
         body_html=body_html,
         message_id=make_msgid(idstring=secrets.token_hex(8), domain=domain),
     )
+    # Written with the caller's next flush: a bulk import's invitations go out in a few INSERTs.
     db.session.add(message)
-    db.session.flush()
     return message
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager
 from lms.accounts.models import Region, User
 from lms.audit.services import record
 from lms.content.models import Course
-from lms.core.db import insert_or_ignore
+from lms.core.db import insert_many_or_ignore, insert_or_ignore
 from lms.core.errors import ValidationError
 from lms.core.roles import Role
 from lms.core.time import utcnow
@@ -267,12 +267,30 @@ def add_member(cohort: Cohort, user: User, *, due_override: dict[int, date] | No
 
 
 def add_members(cohort: Cohort, users: list[User]) -> int:
-    """Add candidates to a cohort (all or none: the first refusal raises); one audit event."""
+    """Add candidates to a cohort (all or none: the first refusal raises); one audit event.
+
+    Memberships go in with one INSERT (a bulk import adds thousands); enrolments in the cohort's
+    courses follow one by one, as `add_member` makes them.
+    """
+    _require_open(cohort, "username")
     for user in users:
-        try:
-            add_member(cohort, user)
-        except ValidationError as error:
-            raise ValidationError(error.field, f"{user.username}: {error.message}") from None
+        problem = None
+        if user.role != Role.CANDIDATE:
+            problem = _l("Only candidates can join a cohort.")
+        elif cohort.region_code and user.region_code != cohort.region_code:
+            problem = _l("The candidate is from another region than the cohort.")
+        if problem is not None:
+            raise ValidationError("username", f"{user.username}: {problem}")
+    now = utcnow()
+    insert_many_or_ignore(
+        CohortMember,
+        [{"cohort_id": cohort.id, "user_id": user.id, "added_at": now} for user in users],
+        ["cohort_id", "user_id"],
+    )
+    for user in users:
+        for link in cohort.courses:
+            enrol_in_course(cohort, user, link)
+    db.session.flush()
     if users:
         record("cohort.member_add", target=cohort, details=names_for_audit(users))
     return len(users)
