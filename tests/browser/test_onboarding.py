@@ -14,6 +14,7 @@ from lms.accounts.models import User
 from lms.extensions import db
 from lms.mail.models import OutboxMessage
 from tests.browser.conftest import assert_accessible, assert_fits
+from tests.mail.conftest import smtp  # noqa: F401  (fixture: a real SMTP server on 127.0.0.1)
 
 PASSWORD = "correct-horse-battery"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,7 +59,14 @@ def check_page(page) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_admin_imports_fifty_candidates_after_fixing_three_rows(page, live_server, login, make_user):
+def test_admin_imports_fifty_candidates_after_fixing_three_rows(
+    app,
+    page,
+    live_server,
+    login,
+    make_user,
+    smtp,  # noqa: F811
+):
     make_user("boss", role="admin", full_name="Главный Администратор")
     login("boss", PASSWORD)
     page.goto(f"{live_server}/admin/")
@@ -100,6 +108,31 @@ def test_admin_imports_fifty_candidates_after_fixing_three_rows(page, live_serve
     assert {user.region_code for user in candidates} == {"77", "50"}
     invitations = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "invitation")).all()
     assert sorted(message.to_address for message in invitations) == sorted(user.email for user in candidates)
+
+    # The mail worker sends them through a real SMTP server; one candidate opens hers.
+    sent = app.test_cli_runner().invoke(args=["lms", "send-mail"])
+    assert sent.exit_code == 0, sent.output
+    letters = {str(letter["To"]): letter for letter in smtp.messages()}
+    assert len(letters) == 50
+    letter = next(value for key, value in letters.items() if "kandidat2@example.ru" in key)
+    text = letter.get_body(preferencelist=("plain",)).get_content()
+    assert "kandidatov2.ip" in text
+    link = re.search(r"http://\S+/password/set/\S+", text).group(0)
+    assert link.startswith(live_server)
+    admin_url = page.url
+    page.get_by_role("button", name="Выйти").click()
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Выберите пароль")).to_be_visible()
+    page.get_by_label("Новый пароль", exact=True).fill("выборы в сентябре 2026")
+    page.get_by_label("Новый пароль ещё раз").fill("выборы в сентябре 2026")
+    page.get_by_role("button", name="Сохранить пароль").click()
+    expect(page.get_by_label("Имя пользователя")).to_have_value("kandidatov2.ip")
+    page.get_by_label("Пароль").fill("выборы в сентябре 2026")
+    page.get_by_role("main").get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("heading", name="Мои курсы")).to_be_visible()
+    page.get_by_role("button", name="Выйти").click()
+    login("boss", PASSWORD)
+    page.goto(admin_url)
 
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", name="Import finished", level=1)).to_be_visible()
