@@ -59,6 +59,8 @@ def test_demo_creates_accounts_once(runner):
     assert first.exit_code == 0, first.output
     roles = {user.role.value for user in db.session.scalars(sa.select(User))}
     assert roles == {"candidate", "instructor", "coordinator", "admin"}
+    emails = set(db.session.scalars(sa.select(User.email)))
+    assert {"admin@example.org", "candidate@example.org"} <= emails  # a reset link lands in the outbox
     count = db.session.scalar(sa.select(sa.func.count()).select_from(User))
     second = runner.invoke(args=["lms", "demo"])
     assert second.exit_code == 0
