@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import Region, User
+from lms.audit.services import record
 from lms.content.models import Course
 from lms.core.db import insert_or_ignore
 from lms.core.errors import ValidationError
@@ -125,6 +126,7 @@ def add_member(cohort: Cohort, user: User, *, due_override: dict[int, date] | No
 
 def override_due(enrolment: Enrolment, due_on: date | None) -> None:
     """A personal due date for one candidate and course (None goes back to the cohort's)."""
+    previous = enrolment.due_on
     if due_on is None:
         link = db.session.scalar(
             sa.select(CohortCourse).where(
@@ -136,6 +138,19 @@ def override_due(enrolment: Enrolment, due_on: date | None) -> None:
         enrolment.due_on, enrolment.due_overridden = due_on, True
     rollups.recount(enrolment)
     db.session.flush()
+    record(
+        "due.override",
+        target=enrolment.user,
+        details={
+            "course": enrolment.course.key,
+            "due_on": [_iso(previous), _iso(enrolment.due_on)],
+            "personal": enrolment.due_overridden,
+        },
+    )
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 @dataclass(frozen=True)
