@@ -202,15 +202,10 @@ def export_at_risk(fmt: str):
     name = "at-risk" + (f"-{chosen}" if chosen else "") + (f"-{region_code}" if region_code else "")
     counted = CountingRows(rows())
     response = send_export(fmt, columns_for(RISK_COLUMNS), counted, name)
-    region_target = (
-        {"target_type": "region", "target_id": region_code, "target_label": region_code}
-        if region_code
-        else {}
-    )
     audit_export(
         "export.at_risk",
         counted,
-        **region_target,
-        details={"list": chosen or "all", "region": region_code or "", "days": days, "format": fmt},
+        region_code,
+        {"list": chosen or "all", "region": region_code or "", "days": days, "format": fmt},
     )
     return response
