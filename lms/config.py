@@ -55,7 +55,8 @@ class Config:
     MAIL_CLAIM_TIMEOUT = timedelta(seconds=int(os.environ.get("MAIL_CLAIM_TIMEOUT_SECONDS", "300")))
     MAIL_MESSAGE_ID_DOMAIN: str | None = os.environ.get("MAIL_MESSAGE_ID_DOMAIN") or None
 
-    # Audit records older than this are pruned by `flask lms cleanup`.
+    # Audit records older than this are pruned by `flask lms cleanup` (lms.audit.services.prune_expired);
+    # 0 keeps them all.
     AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "1095"))
 
 
