@@ -178,6 +178,18 @@ def detail_value(value: object) -> str:
     return str(value)
 
 
-def detail_items(details: dict | None) -> list[tuple[str, str]]:
-    """(label, value) pairs for showing an event's details as "key: value" lines."""
-    return [(str(DETAIL_LABELS.get(key, key)), detail_value(value)) for key, value in (details or {}).items()]
+def detail_items(details: dict | None, names: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(label, value) pairs for showing an event's details as "key: value" lines.
+
+    `names` are the DETAIL_LABELS already translated (an export translates them once, not per row).
+    """
+    if names is None:
+        return [
+            (str(DETAIL_LABELS.get(key, key)), detail_value(value)) for key, value in (details or {}).items()
+        ]
+    return [(names.get(key, key), detail_value(value)) for key, value in (details or {}).items()]
+
+
+def translated(labels: dict) -> dict[str, str]:
+    """A catalogue's labels in the reader's language, looked up once."""
+    return {key: str(label) for key, label in labels.items()}

@@ -285,3 +285,13 @@ def test_export_of_an_unknown_actor_is_empty_and_still_audited(client, auth, adm
     table = read_csv(client.get(EXPORT, query_string={"actor": "nobody"}))
     assert len(table) == 1  # the header only
     assert events("export.audit")[0].details["rows"] == 0
+
+
+def test_export_times_are_in_the_readers_time_zone_with_the_offset(client, auth, admin, add_event):
+    add_event("mail.retry", at=datetime(2026, 3, 1, 9, 0, 5, tzinfo=UTC), details={"rows": 3})
+    auth.login("root")
+    table = read_csv(client.get(EXPORT, query_string={"action": "mail.retry"}))
+    header, (row,) = table[0], table[1:]
+    assert row[header.index("Когда")] == "2026-03-01 12:00:05+03:00"
+    assert row[header.index("Действие")] == "Письмо отправлено повторно"
+    assert row[header.index("Подробности")] == "Строк: 3"
