@@ -84,7 +84,7 @@ MIX = (
     ("password.link_issued", 0.001, "admin"),
     ("session.end", 0.03, "anyone"),
     ("due.override", 0.01, "coordinator"),
-    ("cohort.members_add", 0.004, "coordinator"),
+    ("cohort.member_add", 0.004, "coordinator"),
     ("mail.retry", 0.002, "admin"),
 )
 REGIONS = ("77", "50", "78", "69", "16", "66", "54", "23", "61", "02")
@@ -470,8 +470,9 @@ def explain(app, client, case: Scenario, log, postgres: bool) -> str:
     full = any(re.search(r"Seq Scan on audit_events|^SCAN audit_events$", line.strip()) for line in lines)
     if full:
         used.append("FULL SCAN")
+    # A full sort of what the index found (PostgreSQL's Incremental Sort only orders ties of `at`).
     sort = (
-        any("Sort" in line and "Incremental" not in line for line in lines)
+        any(re.match(r"(->\s+)?Sort\b", line.strip()) for line in lines)
         if postgres
         else any("TEMP B-TREE" in line for line in lines)
     )

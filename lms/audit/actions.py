@@ -65,13 +65,21 @@ ACTION_GROUPS = (
         _l("Cohorts"),
         {
             "cohort.create": _l("Cohort created"),
-            "cohort.rename": _l("Cohort renamed"),
-            "cohort.archive": _l("Cohort archived"),
-            "cohort.restore": _l("Cohort restored"),
+            "cohort.update": _l("Cohort changed"),
             "cohort.course": _l("Cohort course or due date set"),
-            "cohort.members_add": _l("Members added to a cohort"),
-            "cohort.members_remove": _l("Members removed from a cohort"),
+            "cohort.member_add": _l("Members added to a cohort"),
+            "cohort.member_remove": _l("Member removed from a cohort"),
+            "cohort.archive": _l("Cohort archived"),
+            "cohort.unarchive": _l("Cohort taken out of the archive"),
             "due.override": _l("Personal due date changed"),
+        },
+    ),
+    (
+        "staff",
+        _l("Course staff"),
+        {
+            "staff.add": _l("Instructor added to a course"),
+            "staff.remove": _l("Instructor removed from a course"),
         },
     ),
     (
@@ -138,7 +146,24 @@ DETAIL_LABELS = {
     "personal": _l("Personal"),
     "deleted": _l("Removed"),
     "older_than_days": _l("Older than (days)"),
+    "campaign": _l("Campaign"),
+    "starts_on": _l("Starts"),
+    "ends_on": _l("Ends"),
+    "added": _l("Added"),
+    "previous_due_on": _l("Previous due date"),
+    "changes": _l("Changes"),
+    "count": _l("Count"),
+    "usernames": _l("Usernames"),
+    "username": _l("Username"),
+    "members": _l("Members"),
+    "enrolments": _l("Enrolments"),
+    "instructor": _l("Instructor"),
+    "kind": _l("Kind"),
+    "last_error": _l("Last error"),
+    "purpose": _l("Purpose"),
 }
+# Keys whose list values are lists (of names); any other two-item list is a change [before, after].
+LIST_KEYS = frozenset({"usernames"})
 
 
 # What kind of thing a target is (record() derives it from the model's table name).
@@ -148,6 +173,8 @@ TARGET_TYPES = {
     "cohort": _l("cohort"),
     "submission": _l("submission"),
     "outbox": _l("message"),
+    "mail": _l("message"),
+    "course": _l("course"),
     "user_import": _l("import"),
 }
 
@@ -163,16 +190,16 @@ def action_label(code: str) -> str:
     return str(label) if label is not None else code
 
 
-def detail_value(value: object) -> str:
-    """One details value as text: [old, new] pairs read "old → new", nested mappings "k=v, …"."""
+def detail_value(value: object, *, pair_is_change: bool = True) -> str:
+    """One details value as text: [before, after] reads "before → after", mappings "k=v, …"."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "✓" if value else "✗"
     if isinstance(value, list | tuple):
-        if len(value) == 2:
+        if pair_is_change and len(value) == 2:
             return f"{detail_value(value[0])} → {detail_value(value[1])}"
-        return ", ".join(detail_value(item) for item in value)
+        return ", ".join(detail_value(item) for item in value) or "—"
     if isinstance(value, dict):
         return ", ".join(f"{key}={detail_value(item)}" for key, item in value.items()) or "—"
     return str(value)
@@ -183,11 +210,13 @@ def detail_items(details: dict | None, names: dict[str, str] | None = None) -> l
 
     `names` are the DETAIL_LABELS already translated (an export translates them once, not per row).
     """
-    if names is None:
-        return [
-            (str(DETAIL_LABELS.get(key, key)), detail_value(value)) for key, value in (details or {}).items()
-        ]
-    return [(names.get(key, key), detail_value(value)) for key, value in (details or {}).items()]
+    return [
+        (
+            names[key] if names is not None and key in names else str(DETAIL_LABELS.get(key, key)),
+            detail_value(value, pair_is_change=key not in LIST_KEYS),
+        )
+        for key, value in (details or {}).items()
+    ]
 
 
 def translated(labels: dict) -> dict[str, str]:

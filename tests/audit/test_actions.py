@@ -121,6 +121,7 @@ def test_details_read_as_key_value_pairs(app):
                 "filters": {"status": "behind", "course": "3"},
                 "passed": True,
                 "email": None,
+                "usernames": ["anna", "boris"],
                 "custom_key": "x",
             }
         )
@@ -130,5 +131,6 @@ def test_details_read_as_key_value_pairs(app):
         ("Filters", "status=behind, course=3"),
         ("Passed", "✓"),
         ("Email", "—"),
+        ("Usernames", "anna, boris"),  # a list of two names, not a change from anna to boris
         ("custom_key", "x"),
     ]
