@@ -1,7 +1,7 @@
 """Audit records of grading: claim, take-over, return, accept and a reviewed conversation.
 
-The services record them (the routes may change method; the records must not move), so the
-claim and take-over are driven through the services and the rest through the real forms too.
+The services record them (the routes may change method; the records must not move), so claims
+and take-overs are driven through the services, grades and conversation reviews through the forms.
 """
 
 from __future__ import annotations
@@ -66,11 +66,21 @@ def work(item) -> dict:
     return {"candidate": "anna", "course": "ex-course", "item": "as-plan", "title": item.title}
 
 
-def test_opening_a_submission_claims_it_once(client, auth, item, people, submission):
+def claim(submission_id: int, username: str) -> None:
+    """Take the submission for review as the grading page's button does (through the service: the
+    page's route and method are another engineer's)."""
+    from lms.accounts.models import User
+
+    db.session.rollback()
+    reviewer = db.session.scalar(sa.select(User).where(User.username == username))
+    assert services.claim_submission(db.session.get(Submission, submission_id), reviewer).claimed
+    db.session.commit()
+
+
+def test_taking_a_submission_is_recorded_once(item, people, submission):
     anna, igor, _olga = people
-    auth.login("igor")
-    assert client.get(f"/review/submissions/{submission.id}").status_code == 200
-    assert client.get(f"/review/submissions/{submission.id}").status_code == 200  # already his: no record
+    claim(submission.id, "igor")
+    claim(submission.id, "igor")  # already his: the claim is renewed, nothing new to record
     (event,) = grading_events()
     assert event.action == "grading.claim"
     assert (event.actor_id, event.actor_name) == (igor.id, "igor")
@@ -109,8 +119,8 @@ def current_version(submission_id: int) -> int:
 
 def test_returning_and_accepting_record_the_points(client, auth, item, people, submission, tmp_path):
     anna, _igor, _olga = people
+    claim(submission.id, "igor")
     auth.login("igor")
-    client.get(f"/review/submissions/{submission.id}")
     response = grade_form(
         auth, submission.id, current_version(submission.id), "return", LOW, "Добавьте место."
     )
@@ -135,7 +145,7 @@ def test_returning_and_accepting_record_the_points(client, auth, item, people, s
         expected_version=current_version(submission.id),
     )
     db.session.commit()
-    client.get(f"/review/submissions/{submission.id}")
+    claim(submission.id, "igor")
     response = grade_form(auth, submission.id, current_version(submission.id), "accept", HIGH, "Отлично.")
     assert response.status_code == 302
     actions = [event.action for event in grading_events()]
@@ -145,8 +155,8 @@ def test_returning_and_accepting_record_the_points(client, auth, item, people, s
 
 
 def test_a_refused_grade_records_nothing(client, auth, item, people, submission):
+    claim(submission.id, "igor")
     auth.login("igor")
-    client.get(f"/review/submissions/{submission.id}")
     version = current_version(submission.id)
     assert grade_form(auth, submission.id, version, "accept", LOW).status_code == 400  # below the pass mark
     assert grade_form(auth, submission.id, version - 1, "accept", HIGH).status_code == 409  # stale form
