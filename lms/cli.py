@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 
 from lms.accounts.sessions import delete_ended_sessions
 from lms.accounts.throttle import delete_old_failures
-from lms.audit.services import prune
+from lms.audit.services import prune_expired
 from lms.extensions import db
+from lms.onboarding.services import discard_stale_imports
 
 lms_cli = AppGroup("lms", help="Content and demo data.")
 users_cli = AppGroup("users", help="User accounts.")
@@ -183,15 +184,18 @@ def rollups_command(rebuild: bool) -> None:
 def cleanup_command() -> None:
     """Delete what is kept only for a while (run daily from cron): sessions that ended more than
     SESSION_RETENTION_DAYS ago, login attempts that no longer count, audit events older than
-    AUDIT_RETENTION_DAYS."""
+    AUDIT_RETENTION_DAYS (0 keeps them all; a prune is itself recorded), and uploaded user files
+    left unconfirmed for UNCONFIRMED_IMPORT_DAYS (they hold personal data)."""
     config = current_app.config
     sessions = delete_ended_sessions(timedelta(days=config["SESSION_RETENTION_DAYS"]))
     attempts = delete_old_failures(config["LOGIN_FAILURE_WINDOW"])
-    events = prune(timedelta(days=config["AUDIT_RETENTION_DAYS"]))
+    events = prune_expired()
+    imports = discard_stale_imports(timedelta(days=config["UNCONFIRMED_IMPORT_DAYS"]))
     db.session.commit()
     click.echo(_("Ended sessions deleted: %(count)d.", count=sessions))
     click.echo(_("Old login attempts deleted: %(count)d.", count=attempts))
     click.echo(_("Audit events deleted: %(count)d.", count=events))
+    click.echo(_("Unconfirmed imports discarded: %(count)d.", count=imports))
 
 
 @lms_cli.command("demo")

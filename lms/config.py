@@ -83,7 +83,10 @@ class Config:
     MAIL_CLAIM_TIMEOUT = timedelta(seconds=int(os.environ.get("MAIL_CLAIM_TIMEOUT_SECONDS", "300")))
     MAIL_MESSAGE_ID_DOMAIN: str | None = os.environ.get("MAIL_MESSAGE_ID_DOMAIN") or None
 
-    # Audit records older than this are pruned by `flask lms cleanup`.
+    # Uploaded user files nobody confirmed are discarded by `flask lms cleanup` after this many days.
+    UNCONFIRMED_IMPORT_DAYS = int(os.environ.get("UNCONFIRMED_IMPORT_DAYS", "7"))
+    # Audit records older than this are pruned by `flask lms cleanup` (lms.audit.services.prune_expired);
+    # 0 keeps them all.
     AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "1095"))
 
 

@@ -14,6 +14,7 @@ from lms.accounts.models import User
 from lms.accounts.permissions import assignable_roles, check_assignment, is_national, region_limit
 from lms.admin import users as user_list
 from lms.admin.forms import NewUserForm, UserForm
+from lms.audit.actions import action_label
 from lms.audit.models import AuditEvent
 from lms.audit.services import record
 from lms.core.errors import ValidationError, apply_to_form
@@ -55,15 +56,6 @@ def visible_sections() -> list[tuple[str, str, str]]:
 def has_page(endpoint: str) -> bool:
     """Whether this build has a page (the admin area's parts come from several packages)."""
     return endpoint in current_app.view_functions
-
-
-@bp.app_template_global()
-def audit_label(action: str) -> str:
-    """An audit action in words (the audit log's catalogue), or its code when it has none."""
-    from lms.audit import services as audit_services  # TODO(merge): the catalogue lands with the audit page
-
-    label = getattr(audit_services, "ACTIONS", {}).get(action)
-    return str(label) if label else action
 
 
 @bp.route("/")
@@ -152,6 +144,7 @@ def _render_user(user: User, form: UserForm, *, issued_link: str | None = None, 
     ).all()
     return render_template(
         "admin/user.html",
+        action_label=action_label,
         user=user,
         form=form,
         login_sessions=sessions.live_sessions(user),

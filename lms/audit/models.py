@@ -19,6 +19,9 @@ class AuditEvent(db.Model):
         sa.Index("ix_audit_events_action_at", "action", "at"),
         sa.Index("ix_audit_events_actor_at", "actor_id", "at"),
         sa.Index("ix_audit_events_target", "target_type", "target_id"),
+        # The log page's address and target filters, newest first (migration 09c4c6adce2c).
+        sa.Index("ix_audit_events_address_at", "address", "at"),
+        sa.Index("ix_audit_events_target_label_at", "target_label", "at"),
     )
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)

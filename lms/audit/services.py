@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 from lms.audit.models import AuditEvent
@@ -86,3 +86,18 @@ def prune(older_than: timedelta) -> int:
     """Delete events older than the retention period; returns how many went."""
     result = db.session.execute(sa.delete(AuditEvent).where(AuditEvent.at < utcnow() - older_than))
     return result.rowcount or 0
+
+
+def prune_expired() -> int:
+    """The retention job (`flask lms cleanup`): drop events older than AUDIT_RETENTION_DAYS.
+
+    0 or less keeps every event. The pruning itself is recorded, so a gap in the log has an
+    explanation in the log. The caller commits.
+    """
+    days = int(current_app.config.get("AUDIT_RETENTION_DAYS") or 0)
+    if days <= 0:
+        return 0
+    deleted = prune(timedelta(days=days))
+    if deleted:
+        record("audit.prune", details={"deleted": deleted, "older_than_days": days})
+    return deleted

@@ -11,7 +11,7 @@ import io
 import math
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -68,6 +68,20 @@ class Column:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown column kind {self.kind!r}; expected one of {', '.join(KINDS)}")
+
+
+class CountingRows:
+    """Rows passed through to a writer and counted on the way: the audit record of an export says
+    how many rows left, without building the list twice or running the query again."""
+
+    def __init__(self, rows: Iterable[Mapping[str, object]]) -> None:
+        self.rows = rows
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Mapping[str, object]]:
+        for row in self.rows:
+            self.count += 1
+            yield row
 
 
 def neutralise(value: str) -> str:

@@ -8,10 +8,12 @@ from flask import Response, abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.audit.services import record
 from lms.core.roles import role_required
+from lms.core.transactions import start_writing
 from lms.core.web import int_arg
 from lms.dashboards import services
-from lms.dashboards.export import Column, to_csv, to_xlsx
+from lms.dashboards.export import Column, CountingRows, to_csv, to_xlsx
 from lms.dashboards.views import (
     VIEWERS,
     _region_or_404,
@@ -35,6 +37,23 @@ def send_export(fmt: str, columns: list[Column], rows: Iterable[Mapping[str, obj
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def audit_export(action: str, rows: CountingRows, region_code: str | None, details: dict) -> None:
+    """Record who downloaded which personal data, and how many rows, once the file is built.
+
+    An export is a GET, a read; this record is the one write such a page makes (as a lesson page
+    records the visit): on SQLite in a write transaction of its own, after the rows were read.
+    """
+    start_writing()
+    record(
+        action,
+        target_type="region" if region_code else None,
+        target_id=region_code,
+        target_label=region_code or "",
+        details={**details, "rows": rows.count},
+    )
+    db.session.commit()
 
 
 def column_titles() -> dict[str, str]:
@@ -109,8 +128,17 @@ def export(code: str, fmt: str):
     filters = services.RegionFilters.from_args(request.args)
     statuses = status_labels()
     listing = services.region_listing(current_user, region.code, filters)
-    rows = (region_values(row, statuses) for row in services.candidate_rows(listing, services.live_courses()))
-    return send_export(fmt, columns_for(REGION_COLUMNS), rows, f"region-{region.code}")
+    rows = CountingRows(
+        region_values(row, statuses) for row in services.candidate_rows(listing, services.live_courses())
+    )
+    response = send_export(fmt, columns_for(REGION_COLUMNS), rows, f"region-{region.code}")
+    audit_export(
+        "export.region",
+        rows,
+        region.code,
+        {"region": region.code, "filters": filters.as_args(), "format": fmt},
+    )
+    return response
 
 
 RISK_COLUMNS = (
@@ -172,4 +200,12 @@ def export_at_risk(fmt: str):
                 }
 
     name = "at-risk" + (f"-{chosen}" if chosen else "") + (f"-{region_code}" if region_code else "")
-    return send_export(fmt, columns_for(RISK_COLUMNS), rows(), name)
+    counted = CountingRows(rows())
+    response = send_export(fmt, columns_for(RISK_COLUMNS), counted, name)
+    audit_export(
+        "export.at_risk",
+        counted,
+        region_code,
+        {"list": chosen or "all", "region": region_code or "", "days": days, "format": fmt},
+    )
+    return response

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import User
+from lms.audit.services import record
 from lms.content.models import Lesson
 from lms.content.render import render_markdown
 from lms.core.db import insert_or_ignore
@@ -165,6 +166,29 @@ def review_playthrough(playthrough: Playthrough, reviewer: User, comment: str) -
     )
     playthrough.review_status = "reviewed"
     db.session.flush()
+    _audit_grading(
+        "grading.review_playthrough",
+        reviewer,
+        playthrough.user,
+        playthrough.item,
+        {"playthrough": playthrough.id, "passed": bool(playthrough.passed)},
+    )
+
+
+def _audit_grading(action: str, reviewer: User, candidate: User, item: Lesson, details: dict) -> None:
+    """The audit record of a grading step: the candidate is the target, the work in the details."""
+    record(
+        action,
+        actor=reviewer,
+        target=candidate,
+        details={
+            "candidate": candidate.username,
+            "course": item.course.key,
+            "item": item.key,
+            "title": item.title,
+            **details,
+        },
+    )
 
 
 def playthrough_reviews(playthrough: Playthrough) -> list[ReviewEvent]:
@@ -339,6 +363,7 @@ def claim_submission(submission: Submission, reviewer: User, *, take_over: bool 
     if held and not take_over:
         return ClaimResult(False, submission.reviewer, submission.claimed_at)
     if submission.reviewer_id != reviewer.id or submission.status != "in_review":
+        previous = submission.reviewer if held else None
         submission.reviewer_id = reviewer.id
         submission.claimed_at = now
         submission.status = "in_review"
@@ -347,6 +372,16 @@ def claim_submission(submission: Submission, reviewer: User, *, take_over: bool 
             ReviewEvent(
                 submission=submission, actor_id=reviewer.id, action="taken_over" if held else "claimed"
             )
+        )
+        details: dict = {"submission": submission.id}
+        if previous is not None:
+            details["previous_reviewer"] = previous.username
+        _audit_grading(
+            "grading.take_over" if held else "grading.claim",
+            reviewer,
+            submission.user,
+            submission.item,
+            details,
         )
     else:
         submission.claimed_at = now
@@ -375,7 +410,7 @@ def grade_submission(
         raise ValidationError("decision", _l("Choose to return or to accept."))
     payload = submission.snapshot.payload
     try:
-        total, _maximum = rubric_rules.score(payload["rubric"], scores)
+        total, maximum = rubric_rules.score(payload["rubric"], scores)
     except ValueError:
         raise ValidationError("scores", _l("Choose a level for every criterion.")) from None
     if decision == "accept" and not rubric_rules.passed(payload, total):
@@ -407,6 +442,17 @@ def grade_submission(
 
         complete_lesson(submission.user, submission.item)
     db.session.flush()
+    _audit_grading(
+        "grading.accept" if decision == "accept" else "grading.return",
+        reviewer,
+        submission.user,
+        submission.item,
+        {
+            "submission": submission.id,
+            "points": total,
+            "max_points": maximum,
+        },
+    )
     return submission
 
 

@@ -383,6 +383,7 @@ def unarchive_cohort(cohort: Cohort) -> None:
 
 def override_due(enrolment: Enrolment, due_on: date | None) -> None:
     """A personal due date for one candidate and course (None goes back to the cohort's)."""
+    previous = enrolment.due_on
     if due_on is None:
         link = db.session.scalar(
             sa.select(CohortCourse).where(
@@ -394,3 +395,16 @@ def override_due(enrolment: Enrolment, due_on: date | None) -> None:
         enrolment.due_on, enrolment.due_overridden = due_on, True
     rollups.recount(enrolment)
     db.session.flush()
+    record(
+        "due.override",
+        target=enrolment.user,
+        details={
+            "course": enrolment.course.key,
+            "due_on": [_iso(previous), _iso(enrolment.due_on)],
+            "personal": enrolment.due_overridden,
+        },
+    )
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -61,7 +61,7 @@ def test_admin_finds_and_deactivates_a_user_whose_open_session_then_stops(
         expect(page.locator("table.data-table tbody tr")).to_have_count(1)  # her one session
         _check(page)
         page.get_by_role("button", name="Отключить").click()
-        expect(page.get_by_text("Учётная запись отключена")).to_be_visible()
+        expect(page.locator(".flash")).to_have_text("Учётная запись отключена; все её сеансы завершены.")
         expect(page.get_by_role("button", name="Включить снова")).to_be_visible()
 
         anna_page.reload()

@@ -19,6 +19,7 @@ from werkzeug.test import encode_multipart
 from lms.accounts.models import User
 from lms.accounts.services import create_user, send_invitation
 from lms.accounts.tokens import Purpose, make_token
+from lms.audit.models import AuditEvent
 from lms.audit.services import record
 from lms.content.models import Course, Lesson
 from lms.exercises.models import Attachment, Playthrough, Submission
@@ -107,6 +108,7 @@ def school(app, imported, make_user):
         "cohort_id": [cohort.id],
         "message_id": list(db.session.scalars(sa.select(OutboxMessage.id))),
         "import_id": [upload.id],
+        "event_id": list(db.session.scalars(sa.select(AuditEvent.id).limit(3))),
         "course_key": ["tiny-course", "quiz-course", "ex-course"],
         "code": ["77", "50"],
         "fmt": ["csv", "xlsx"],

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import format_datetime
 
-from lms.accounts.models import LoginFailure, LoginSession
+from lms.accounts.models import LoginFailure, LoginSession, UserImport
 from lms.accounts.sessions import expires_at
 from lms.audit.models import AuditEvent
 from lms.core.time import utcnow
@@ -160,6 +160,13 @@ def test_cleanup_deletes_what_has_served_its_time(app, runner, make_user):
             AuditEvent(action="auth.login", at=now - (keep_days - 1) * days, details={}),
         ]
     )
+    stale_days = app.config["UNCONFIRMED_IMPORT_DAYS"] + 1
+    db.session.add_all(
+        [
+            UserImport(filename="old.csv", content=b"x", created_at=now - stale_days * days),
+            UserImport(filename="new.csv", content=b"y", created_at=now - days),
+        ]
+    )
     db.session.commit()
     result = runner.invoke(args=["lms", "cleanup"])
     assert result.exit_code == 0, result.output
@@ -167,10 +174,14 @@ def test_cleanup_deletes_what_has_served_its_time(app, runner, make_user):
         "Удалено завершённых сеансов: 3.",
         "Удалено старых попыток входа: 1.",
         "Удалено записей журнала действий: 1.",
+        "Удалено неподтверждённых импортов: 1.",
     ]
+    imports = db.session.execute(sa.select(UserImport.filename, UserImport.status, UserImport.content)).all()
+    assert sorted(imports) == [("new.csv", "previewed", b"y"), ("old.csv", "discarded", b"")]
     db.session.rollback()
     left = set(db.session.scalars(sa.select(LoginSession.user_agent)))
     assert left == {"live", "revoked recently", "idle recently", "too old recently"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 1
     kept = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.at)).all()
-    assert kept == ["auth.login", "user.create"]  # the recent one, and anna's creation just now
+    # the recent one, anna's creation just now, and the prune itself
+    assert kept == ["auth.login", "user.create", "audit.prune"]
