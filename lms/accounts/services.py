@@ -354,22 +354,26 @@ def _dummy_hash() -> str:
 # --- Passwords: invitations, resets, changes ----------------------------------------------------
 
 
-def send_invitation(user: User, *, audit: bool = True) -> bool:
-    """Queue a set-password link to the user's email; False when there is no address to send to."""
+def _mail_link(user: User, kind: str, purpose: Purpose, **context: object) -> bool:
+    """Queue mail `kind` carrying a set-password link to an active user with an address."""
     if not user.email or not user.is_active_account:
         return False
     enqueue(
-        "invitation",
+        kind,
         to_address=user.email,
         to_name=user.display_name,
         locale=user.locale,
         user_id=user.id,
-        context={
-            "user": user,
-            "link": set_password_link(user, Purpose.INVITATION),
-            "valid_days": current_app.config["INVITATION_MAX_AGE"].days,
-        },
+        context={"user": user, "link": set_password_link(user, purpose), **context},
     )
+    return True
+
+
+def send_invitation(user: User, *, audit: bool = True) -> bool:
+    """Queue a set-password link to the user's email; False when there is no address to send to."""
+    days = current_app.config["INVITATION_MAX_AGE"].days
+    if not _mail_link(user, "invitation", Purpose.INVITATION, valid_days=days):
+        return False
     user.invited_at = utcnow()
     if audit:
         record("user.invite", target=user)
@@ -402,20 +406,9 @@ def request_password_reset(identifier: str) -> bool:
 
 def send_password_reset(user: User, *, actor: User | None = None) -> bool:
     """Queue a reset link to the user's email (the user asked, or a manager sent it for them)."""
-    if not user.email or not user.is_active_account:
+    minutes = int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60)
+    if not _mail_link(user, "password_reset", Purpose.RESET, valid_minutes=minutes):
         return False
-    enqueue(
-        "password_reset",
-        to_address=user.email,
-        to_name=user.display_name,
-        locale=user.locale,
-        user_id=user.id,
-        context={
-            "user": user,
-            "link": set_password_link(user, Purpose.RESET),
-            "valid_minutes": int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60),
-        },
-    )
     record("password.reset_requested", target=user, actor=actor)
     return True
 

@@ -52,32 +52,13 @@ def audit_row(
     }
 
 
-def record(
-    action: str,
-    *,
-    target: Any = None,
-    target_type: str | None = None,
-    target_id: object = None,
-    target_label: str = "",
-    details: dict | None = None,
-    actor: Any = None,
-) -> AuditEvent:
+def record(action: str, **fields: Any) -> AuditEvent:
     """Add one audit event: `action` done by `actor` (default: the signed-in user) to `target`.
 
-    `target` may be a model with an `id` (a User's label is its username); or give
-    target_type/target_id/target_label yourself.
+    Takes `audit_row`'s keywords: `target` may be a model with an `id` (a User's label is its
+    username); or give target_type/target_id/target_label yourself.
     """
-    event = AuditEvent(
-        **audit_row(
-            action,
-            target=target,
-            target_type=target_type,
-            target_id=target_id,
-            target_label=target_label,
-            details=details,
-            actor=actor,
-        )
-    )
+    event = AuditEvent(**audit_row(action, **fields))
     db.session.add(event)
     return event
 

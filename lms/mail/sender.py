@@ -196,18 +196,13 @@ def mark_failed(claimed: Claimed, error: str, *, permanent: bool) -> str:
     """
     attempts = claimed.attempts + 1
     give_up = permanent or attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]
-    values = {
-        "status": "failed" if give_up else "pending",
-        "attempts": attempts,
-        "last_error": error[:ERROR_LENGTH],
-        "claim_token": None,
-        "claimed_until": None,
-    }
+    status = "failed" if give_up else "pending"
+    values = {"status": status, "attempts": attempts, "last_error": error[:ERROR_LENGTH]}
     if not give_up:
         values["next_attempt_at"] = utcnow() + backoff(attempts)
-    if not _write(_owned(claimed).values(**values)):
+    if not _write(_owned(claimed).values(**values, claim_token=None, claimed_until=None)):
         return ""
-    return values["status"]
+    return status
 
 
 def release(claimed: Claimed) -> bool:
