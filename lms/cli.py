@@ -327,6 +327,54 @@ def set_region_command(username: str, region_code: str) -> None:
     click.echo(f"{user.username}: region {previous or 'none'} → {code or 'none'}")
 
 
+def _existing_user(username: str):
+    from lms.accounts.services import find_user
+
+    user = find_user(username)
+    if user is None:
+        raise click.ClickException(f"No user {username!r}.")
+    return user
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def deactivate_command(username: str) -> None:
+    """Deactivate USERNAME: their sessions end at once; all history stays (undo with reactivate)."""
+    from lms.accounts.services import deactivate_user
+
+    user = _existing_user(username)
+    deactivate_user(user)
+    db.session.commit()
+    click.echo(f"{user.username}: deactivated")
+
+
+@users_cli.command("reactivate")
+@click.argument("username")
+def reactivate_command(username: str) -> None:
+    """Let a deactivated USERNAME sign in again."""
+    from lms.accounts.services import reactivate_user
+
+    user = _existing_user(username)
+    reactivate_user(user)
+    db.session.commit()
+    click.echo(f"{user.username}: active")
+
+
+@users_cli.command("invite")
+@click.argument("username")
+def invite_command(username: str) -> None:
+    """Queue (again) a set-password link to USERNAME's email: an invitation, or a reset link for an
+    account that has a password."""
+    from lms.accounts.services import send_invitation, send_password_reset
+
+    user = _existing_user(username)
+    sent = send_password_reset(user) if user.has_password else send_invitation(user)
+    if not sent:
+        raise click.ClickException(f"{user.username} has no email address or is deactivated.")
+    db.session.commit()
+    click.echo(f"{user.username}: queued to {user.email}")
+
+
 def init_app(app: Flask, command_modules: list | None = None) -> None:
     """Add the `lms` and `users` groups; `command_modules` (each domain's cli.py, imported by the
     factory) have attached their commands to these groups on import."""

@@ -114,3 +114,29 @@ def test_users_set_region_refuses_unknown_users_and_regions(runner, make_user):
     result = runner.invoke(args=["users", "set-region", "olga", "none"])  # a national coordinator now
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.select(User.region_code).where(User.username == "olga")) is None
+
+
+def test_users_deactivate_reactivate_and_invite(app, runner, make_user):
+    from lms.accounts.services import create_user
+    from lms.mail.models import OutboxMessage
+
+    anna = make_user("anna", email="anna@example.org")
+    other = app.test_client()
+    from tests.conftest import AuthActions
+
+    AuthActions(other).login("anna")
+    result = runner.invoke(args=["users", "deactivate", "anna"])
+    assert result.exit_code == 0 and "deactivated" in result.output
+    assert other.get("/").status_code == 302  # her open session ended
+    assert runner.invoke(args=["users", "reactivate", "anna"]).exit_code == 0
+    db.session.expire_all()
+    assert db.session.get(User, anna.id).is_active_account
+    create_user("ivan", None, "candidate", region_code="77", email="ivan@example.org")
+    make_user("boris")  # no email
+    db.session.commit()
+    assert runner.invoke(args=["users", "invite", "ivan"]).exit_code == 0
+    assert runner.invoke(args=["users", "invite", "anna"]).exit_code == 0
+    assert runner.invoke(args=["users", "invite", "boris"]).exit_code != 0
+    assert runner.invoke(args=["users", "deactivate", "nobody"]).exit_code != 0
+    kinds = dict(db.session.execute(sa.select(OutboxMessage.to_address, OutboxMessage.kind)).all())
+    assert kinds == {"ivan@example.org": "invitation", "anna@example.org": "password_reset"}

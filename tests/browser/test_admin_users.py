@@ -148,3 +148,37 @@ def test_own_account_pages_in_russian_and_english(page, live_server, login, make
     page.goto(f"{live_server}/admin/users")
     _check(page)
     assert db.session.scalar(sa.select(User.locale).where(User.username == "olga")) == "en"
+
+
+FOCUSED_NAME = """() => {
+    const e = document.activeElement;
+    return (e.labels && e.labels[0] ? e.labels[0].textContent : e.textContent || e.value || "").trim();
+}"""
+
+
+def _tab_to(page, accessible_name: str, limit: int = 80) -> None:
+    """Press Tab until the focused element's text or label is `accessible_name`."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED_NAME)
+        if focused == accessible_name:
+            return
+    raise AssertionError(f"{accessible_name!r} not reached with the keyboard")
+
+
+def test_a_user_is_found_and_deactivated_with_the_keyboard_alone(page, live_server, login, make_user):
+    make_user("root", role="admin")
+    make_user("anna", region="77", full_name="Анна Ёлкина")
+    make_user("boris", region="69", full_name="Борис Тверской")
+    login("root", DEFAULT_PASSWORD)
+    page.goto(f"{live_server}/admin/users")
+    _tab_to(page, "Имя, логин или эл. почта")
+    page.keyboard.type("ёлкина")
+    page.keyboard.press("Enter")
+    expect(page.locator("#users tbody tr")).to_have_count(1)
+    _tab_to(page, "Анна Ёлкина")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Анна Ёлкина")).to_be_visible()
+    _tab_to(page, "Отключить")
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash")).to_have_text("Учётная запись отключена; все её сеансы завершены.")
