@@ -35,10 +35,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, render_as_batch=True)
     extensions.csrf.init_app(app)
 
-    from lms.core import i18n, proxy, sqlite, web
+    from lms.core import i18n, proxy, sqlite, transactions, web
 
     i18n.init_app(app)
     sqlite.init_app(app)
+    transactions.init_app(app)
     web.init_app(app)
     proxy.init_app(app)
 

@@ -32,14 +32,24 @@ def min_length() -> int:
 
 
 def check_password_rules(password: str, *, username: str = "", email: str = "") -> None:
-    """Raise ValidationError("password", ...) when a password breaks the rules."""
+    """Raise ValidationError(code, ..., field="password") when a password breaks the rules."""
     if len(password) < min_length():
-        raise ValidationError("password", _l("Use at least %(count)s characters.", count=min_length()))
+        raise ValidationError(
+            "too_short", _l("Use at least %(count)s characters.", count=min_length()), field="password"
+        )
     if len(password) > MAX_LENGTH:
-        raise ValidationError("password", _l("Use at most %(count)s characters.", count=MAX_LENGTH))
+        raise ValidationError(
+            "too_long", _l("Use at most %(count)s characters.", count=MAX_LENGTH), field="password"
+        )
     folded = password.strip().lower()
     if folded in common_passwords() or len(set(folded)) < 3:
-        raise ValidationError("password", _l("This password is too common; choose another."))
+        raise ValidationError(
+            "too_common", _l("This password is too common; choose another."), field="password"
+        )
     for own in (username, email.split("@", 1)[0] if email else ""):
         if own and len(own) >= 4 and own.lower() in folded:
-            raise ValidationError("password", _l("The password must not contain your username or email."))
+            raise ValidationError(
+                "contains_name",
+                _l("The password must not contain your username or email."),
+                field="password",
+            )

@@ -77,11 +77,15 @@ def check_assignment(actor: User, role: Role | str, region_code: str | None) -> 
     try:
         role = Role(role)
     except ValueError:
-        raise ValidationError("role", _l("Unknown role.")) from None
+        raise ValidationError("unknown_role", _l("Unknown role."), field="role") from None
     if role not in assignable_roles(actor):
-        raise ValidationError("role", _l("You may not give this role."))
+        raise ValidationError("role_not_allowed", _l("You may not give this role."), field="role")
     limit = region_limit(actor)
     if limit is not None and region_code != limit:
-        raise ValidationError("region", _l("You manage accounts of your own region only."))
+        raise ValidationError(
+            "other_region", _l("You manage accounts of your own region only."), field="region"
+        )
     if actor.role == Role.COORDINATOR and role == Role.COORDINATOR and not region_code:
-        raise ValidationError("region", _l("A coordinator you appoint needs a region."))
+        raise ValidationError(
+            "region_needed", _l("A coordinator you appoint needs a region."), field="region"
+        )

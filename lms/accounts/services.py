@@ -88,22 +88,28 @@ def check_region(role: Role | str, region_code: str | None) -> None:
     """A known region code, or none for staff (a coordinator without one is national)."""
     if region_code:
         if db.session.get(Region, region_code) is None:
-            raise ValidationError("region", _l("Unknown region code %(code)s.", code=region_code))
+            raise ValidationError(
+                "unknown_region", _l("Unknown region code %(code)s.", code=region_code), field="region"
+            )
     elif role == Role.CANDIDATE:
-        raise ValidationError("region", _l("A candidate needs a region."))
+        raise ValidationError("region_needed", _l("A candidate needs a region."), field="region")
 
 
 def check_username(username: str, *, exclude_id: int | None = None) -> str:
     username = normalise_username(username)
     if not USERNAME_RE.match(username):
         raise ValidationError(
-            "username", _l("Username: 2-80 latin letters, digits, dots, dashes or underscores.")
+            "username_invalid",
+            _l("Username: 2-80 latin letters, digits, dots, dashes or underscores."),
+            field="username",
         )
     query = sa.select(User.id).where(User.username == username)
     if exclude_id is not None:
         query = query.where(User.id != exclude_id)
     if db.session.scalar(query) is not None:
-        raise ValidationError("username", _l("The username %(username)s is taken.", username=username))
+        raise ValidationError(
+            "username_taken", _l("The username %(username)s is taken.", username=username), field="username"
+        )
     return username
 
 
@@ -113,12 +119,12 @@ def check_email(email: str | None, *, exclude_id: int | None = None) -> str | No
     if email is None:
         return None
     if len(email) > 200 or not EMAIL_RE.match(email):
-        raise ValidationError("email", _l("This is not an email address."))
+        raise ValidationError("email_invalid", _l("This is not an email address."), field="email")
     query = sa.select(User.id).where(User.email == email)
     if exclude_id is not None:
         query = query.where(User.id != exclude_id)
     if db.session.scalar(query) is not None:
-        raise ValidationError("email", _l("Another account uses this email address."))
+        raise ValidationError("email_taken", _l("Another account uses this email address."), field="email")
     return email
 
 
@@ -128,7 +134,7 @@ def check_timezone(name: str | None) -> str | None:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError("timezone", _l("Unknown time zone.")) from None
+        raise ValidationError("unknown_timezone", _l("Unknown time zone."), field="timezone") from None
     return name
 
 
@@ -136,7 +142,7 @@ def _role(role: Role | str) -> Role:
     try:
         return Role(role)
     except ValueError:
-        raise ValidationError("role", _l("Unknown role %(role)s.", role=role)) from None
+        raise ValidationError("unknown_role", _l("Unknown role %(role)s.", role=role), field="role") from None
 
 
 def create_user(
@@ -213,13 +219,15 @@ def create_accounts(accounts: list[NewAccount], *, actor: object = None) -> list
         username = normalise_username(account.username)
         if not USERNAME_RE.match(username):
             raise ValidationError(
-                "username", _l("Username: 2-80 latin letters, digits, dots, dashes or underscores.")
+                "username_invalid",
+                _l("Username: 2-80 latin letters, digits, dots, dashes or underscores."),
+                field="username",
             )
         role = _role(account.role)
         check_region(role, account.region_code)
         email = normalise_email(account.email)
         if email is not None and (len(email) > 200 or not EMAIL_RE.match(email)):
-            raise ValidationError("email", _l("This is not an email address."))
+            raise ValidationError("email_invalid", _l("This is not an email address."), field="email")
         full_name = (account.full_name or "").strip()[:200]
         rows.append(
             {
@@ -238,10 +246,12 @@ def create_accounts(accounts: list[NewAccount], *, actor: object = None) -> list
     taken_names, taken_emails = taken_logins(usernames, emails)
     if taken_names or len(set(usernames)) < len(usernames):
         raise ValidationError(
-            "username", _l("The username %(username)s is taken.", username=", ".join(sorted(taken_names)[:5]))
+            "username_taken",
+            _l("The username %(username)s is taken.", username=", ".join(sorted(taken_names)[:5])),
+            field="username",
         )
     if taken_emails or len(set(emails)) < len(emails):
-        raise ValidationError("email", _l("Another account uses this email address."))
+        raise ValidationError("email_taken", _l("Another account uses this email address."), field="email")
     if not rows:
         return []
     users = list(db.session.scalars(sa.insert(User).returning(User), rows))
@@ -437,9 +447,13 @@ def set_new_password(user: User, password: str, *, keep_token: str | None = None
 def change_own_password(user: User, current_password: str, new_password: str) -> int:
     """The profile's "change password": the current one first; other sessions end."""
     if not user.check_password(current_password):
-        raise ValidationError("current_password", _l("The current password is wrong."))
+        raise ValidationError(
+            "wrong_password", _l("The current password is wrong."), field="current_password"
+        )
     if current_password == new_password:
-        raise ValidationError("password", _l("Choose a password different from the current one."))
+        raise ValidationError(
+            "same_password", _l("Choose a password different from the current one."), field="password"
+        )
     return set_new_password(
         user, new_password, keep_token=user.current_session_token, action="password.change"
     )
@@ -451,7 +465,7 @@ def update_profile(
     """A user's own profile: name, address, language and time zone."""
     languages = current_app.config["LANGUAGES"]
     if locale and locale not in languages:
-        raise ValidationError("locale", _l("Unknown language."))
+        raise ValidationError("unknown_locale", _l("Unknown language."), field="locale")
     timezone = check_timezone(timezone)
     update_user(user, full_name=full_name, email=email)
     user.locale = locale or None

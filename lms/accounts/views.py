@@ -82,6 +82,8 @@ def login():
         # Record the attempt and commit it before counting: parallel guesses count each other.
         # Each step is a transaction of its own that starts with its write, or only reads: on
         # SQLite no read is ever upgraded to a write, and no lock is held during the hash check.
+        # So this view commits step by step itself, an exception to one commit per request; from
+        # start_writing() on, the request's commit at its end takes over (lms.core.transactions).
         device_cookie = request.cookies.get(current_app.config["LOGIN_DEVICE_COOKIE"])
         device = throttle.known_device(form.username.data, device_cookie)
         db.session.commit()
@@ -91,7 +93,7 @@ def login():
         db.session.commit()
         if refused is not None:
             throttle.forget_attempt(attempt)
-            db.session.commit()
+            db.session.commit()  # a step of its own; the 429 below would roll it back otherwise
             minutes = int(current_app.config["LOGIN_FAILURE_WINDOW"].total_seconds() // 60)
             form.form_errors.append(REFUSAL_MESSAGES[refused] % {"minutes": minutes})
             return render_template("accounts/login.html", form=form), 429
@@ -101,13 +103,11 @@ def login():
             record(
                 "auth.login_failed", target_type="user", target_label=form.username.data.strip().lower()[:80]
             )
-            db.session.commit()
             form.form_errors.append(_("Wrong username or password."))
             return render_template("accounts/login.html", form=form), 200
         throttle.attempt_succeeded(attempt)
         _begin_session(user)
         record("auth.login", target=user, actor=user)
-        db.session.commit()
         response = redirect(safe_next(form.next.data) or url_for("progress.resume"))
         throttle.remember_device(response, user.username, device_cookie)
         return response
@@ -119,7 +119,6 @@ def logout():
     if current_user.is_authenticated:
         sessions.end_login_session(current_user.current_session_token)
         record("auth.logout", target=current_user._get_current_object())
-        db.session.commit()
     lang = session.get("lang")
     logout_user()
     session.clear()
@@ -135,7 +134,6 @@ def set_language(lang: str):
         session["lang"] = lang
         if current_user.is_authenticated and current_user.locale != lang:
             current_user.locale = lang  # remembered for the next sign-in and for mail
-            db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("progress.home"))
 
 
@@ -147,7 +145,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.login.data)
-        db.session.commit()
         # The same answer whether or not the account exists.
         return render_template("accounts/forgot_sent.html")
     return render_template("accounts/forgot.html", form=form), 400 if form.errors else 200
@@ -180,7 +177,6 @@ def set_password(token: str):
             if current_user.is_authenticated:
                 sessions.end_login_session(current_user.current_session_token)
                 logout_user()
-            db.session.commit()
             flash(_("Your password is set. Sign in with it now."), "success")
             response = redirect(url_for("accounts.login", username=user.username))
             # The link came by mail: this browser is the owner's, even while guessers elsewhere
@@ -229,7 +225,6 @@ def profile():
             db.session.rollback()
             apply_to_form(form, error)
         else:
-            db.session.commit()
             session["lang"] = user.locale or session.get("lang")
             flash(_("Profile saved."), "success")
             return redirect(url_for("accounts.profile"))
@@ -248,7 +243,6 @@ def change_password():
             db.session.rollback()
             apply_to_form(form, error)
         else:
-            db.session.commit()
             flash(_("Password changed. Other sessions ended: %(count)s.", count=ended), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form), 400 if form.errors else 200
@@ -274,6 +268,5 @@ def end_own_session(session_id: int):
     if not sessions.end_session_by_id(user, session_id):
         abort(404)
     record("session.end", target=user, details={"session": session_id})
-    db.session.commit()
     flash(_("The session has ended."), "success")
     return redirect(url_for("accounts.own_sessions"))

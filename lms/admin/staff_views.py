@@ -62,9 +62,8 @@ def add(course_id: int):
         user = db.session.get(User, int(form.user.data)) if form.user.data.isdecimal() else None
         try:
             if user is None:
-                raise ValidationError("user", _("Choose an active instructor."))
+                raise ValidationError("not_instructor", _("Choose an active instructor."), field="user")
             added = staff.add_instructor(course, user)
-            db.session.commit()
             if added:
                 flash(
                     _("%(name)s now teaches %(course)s.", name=user.display_name, course=course.title),
@@ -86,6 +85,5 @@ def remove(course_id: int, user_id: int):
     user = db.session.get(User, user_id)
     if user is None or not staff.remove_instructor(course, user):
         abort(404)
-    db.session.commit()
     flash(_("%(name)s no longer teaches %(course)s.", name=user.display_name, course=course.title), "success")
     return redirect(url_for("course_staff.index") + f"#course-{course.id}")

@@ -126,7 +126,6 @@ def new_user():
             db.session.rollback()
             apply_to_form(form, error)
         else:
-            db.session.commit()
             if invited:
                 flash(_("Account created; the invitation is in the outbox."), "success")
             else:
@@ -180,14 +179,12 @@ def user(user_id: int):
             db.session.rollback()
             apply_to_form(form, error)
         else:
-            db.session.commit()
             flash(_("Saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for("admin.user", user_id=target.id))
     return _render_user(target, form, status=400 if form.errors else 200)
 
 
 def _done(target: User, message: str):
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("admin.user", user_id=target.id))
 
@@ -231,7 +228,6 @@ def issue_link(user_id: int):
     if not target.is_active_account:
         abort(409)
     link = accounts.issue_set_password_link(target)
-    db.session.commit()
     form = UserForm(obj=target, formdata=None)
     _fill_choices(form, _actor())
     form.role.data, form.region.data = target.role.value, target.region_code or ""
@@ -287,6 +283,5 @@ def send_invitations():
             sent += accounts.send_password_reset(target, actor=actor)
         else:
             sent += accounts.send_invitation(target)
-    db.session.commit()
     flash(_("Invitations queued: %(count)s.", count=sent), "success")
     return redirect(url_for("admin.invitations"))

@@ -82,9 +82,9 @@ def staff_by_course(course_ids: list[int]) -> dict[int, list[User]]:
 def add_instructor(course: Course, user: User) -> bool:
     """Assign an instructor to a course; False when they already teach it."""
     if user.role != Role.INSTRUCTOR or not user.is_active_account:
-        raise ValidationError("user", _l("Choose an active instructor."))
+        raise ValidationError("not_instructor", _l("Choose an active instructor."), field="user")
     if course.archived_at is not None:
-        raise ValidationError("user", _l("The course is archived."))
+        raise ValidationError("course_archived", _l("The course is archived."), field="user")
     added = insert_or_ignore(
         CourseStaff,
         {"course_id": course.id, "user_id": user.id, "added_at": utcnow()},

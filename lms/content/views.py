@@ -88,6 +88,8 @@ def lesson(course_key: str, lesson_key: str):
         endpoint, key_name = ITEM_ENDPOINTS[page.kind]
         return redirect(url_for(endpoint, course_key=course_key, **{key_name: lesson_key}))
     reader = user if user.role == Role.CANDIDATE else None
+    # The page commits itself, an exception to one commit per request (lms.core.transactions):
+    # the first visit's rows in one transaction, before autocommit resumes for the rest.
     if reader is not None and page.is_first_visit():
         transactions.start_writing()
         progress.record_view(reader, services.live_lesson_page_or_404(course_key, lesson_key))
@@ -107,7 +109,7 @@ def lesson(course_key: str, lesson_key: str):
     now = utcnow()
     if reader is not None and page.needs_touch(now):
         progress.touch_enrolment(page.enrolment_id, page.lesson_id, now)  # one statement
-        db.session.commit()
+        db.session.commit()  # in autocommit: only gives the connection back, before the response
     return html
 
 

@@ -38,22 +38,26 @@ def writes(flag: bool = True):
 
     Pages that record a view on GET write; the login POST reads first and writes only after the
     slow password check, in a transaction of its own, so it must not hold the lock meanwhile.
+    A request that writes takes the write lock at BEGIN here, and commits at its end
+    (lms.core.transactions); one that reads does neither.
     """
 
     def decorator(view):
-        view.sqlite_writes = flag
+        view.declared_writes = flag
         return view
 
     return decorator
 
 
-def _request_writes() -> bool:
+def request_writes() -> bool:
+    """Whether this request writes: `start_writing()` was called, or the view declared it, or
+    else its HTTP method says so (GET, HEAD and OPTIONS read)."""
     if not has_request_context():
         return False
-    if "sqlite_writes" in g:
-        return g.sqlite_writes
+    if "writing" in g:
+        return g.writing
     view = current_app.view_functions.get(request.endpoint or "")
-    declared = getattr(view, "sqlite_writes", None)
+    declared = getattr(view, "declared_writes", None)
     if declared is not None:
         return declared
     return request.method not in READ_ONLY_METHODS
@@ -65,7 +69,7 @@ def _on_begin(connection) -> None:
         return
     if has_request_context() and g.get("autocommit"):
         return  # lms.core.transactions.autocommit: the DBAPI connection stays in autocommit
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if request_writes() else "BEGIN")
 
 
 def init_app(_app) -> None:

@@ -1,19 +1,39 @@
 """How a request's statements group into transactions, the same way on SQLite and PostgreSQL.
 
-A request runs in one transaction by default (on SQLite a deferred BEGIN for pages, BEGIN IMMEDIATE
-for requests that write: see lms.core.sqlite). Two calls change that where it matters:
+A request runs in one transaction and commits once, here, at its end: a request that writes (see
+`lms.core.sqlite.request_writes`: POST and friends, views declared `@writes()`, or after
+`start_writing()`) commits when its answer is not an error (a page, a redirect) and rolls back
+when it is (a 4xx or 5xx, or an exception). Views and services never commit; a view that refused
+a service call and goes on to render rolls back first, so the page shows what is stored. A page
+that only reads ends its transaction at teardown, as it always did. On SQLite a request that
+writes starts with BEGIN IMMEDIATE and a page with a deferred BEGIN (lms.core.sqlite).
+
+Two calls change that where it matters:
 
 - `start_writing()`: a page that has read and now writes, in a transaction of its own.
 - `autocommit()`: every statement is its own transaction, for the busiest page (a lesson), whose
   one read needs no snapshot shared with another statement and whose one write is a single UPDATE.
   It saves the BEGIN and COMMIT round trips, and SQLite's write lock is held for the UPDATE alone.
+
+Files follow the transaction: a file written during it (`remove_on_rollback`) is deleted when
+the transaction ends without a commit.
 """
 
 from __future__ import annotations
 
-from flask import g
+import logging
+from pathlib import Path
 
+from flask import Flask, Response, g, session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from lms.core.sqlite import request_writes
 from lms.extensions import db
+
+logger = logging.getLogger(__name__)
+
+WRITTEN_FILES = "lms.written_files"
 
 
 def _on_sqlite() -> bool:
@@ -40,11 +60,73 @@ def start_writing() -> None:
     SQLite: commit the read and take the write lock at the next BEGIN (BEGIN IMMEDIATE), so the
     write never has to upgrade a read whose snapshot another writer made stale. PostgreSQL locks
     rows as they are written, so a read transaction simply goes on; after `autocommit()` a
-    transaction starts with the next statement.
+    transaction starts with the next statement. On both, the request now commits at its end.
     """
     was_autocommit = g.pop("autocommit", False)
+    g.writing = True
     if _on_sqlite():
-        db.session.commit()
-        g.sqlite_writes = True
+        db.session.commit()  # only a read so far: ends it, so that the next BEGIN is IMMEDIATE
     elif was_autocommit:
         db.session.commit()  # gives the autocommit connection back; the next statement begins
+
+
+def keep_writes() -> None:
+    """Commit this request's writes although its answer is a refusal (4xx), because what it
+    wrote is true whatever the answer: an attempt its deadline closed, a claim on a submission."""
+    g.keep_writes = True
+
+
+def end_request(response: Response) -> Response:
+    """The request's one commit (an after_request hook, so a failed commit is a 500, not a
+    success page over lost work)."""
+    if g.get("autocommit") or not request_writes():
+        return response  # the statements committed themselves, or nothing was meant to be written
+    status = response.status_code
+    if status < 400 or (status < 500 and g.get("keep_writes")):
+        try:
+            db.session.commit()
+        except Exception:
+            session.pop("_flashes", None)  # "Saved." would be a lie on the next page
+            raise
+    else:
+        db.session.rollback()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Commit (or roll back) each request that writes as it ends."""
+    app.after_request(end_request)
+
+
+# --- Files that belong to a transaction -------------------------------------------------------
+
+
+def remove_on_rollback(path: Path) -> None:
+    """`path` is about to be written as part of this transaction: it is deleted unless the
+    transaction commits (a refused form, a failed flush, an error after the service ran).
+
+    Call it before writing, so that nothing failing in between can leave the file behind.
+    """
+    session = db.session()  # the request's Session itself: the scoped proxy lacks get_transaction
+    if session.get_transaction() is None:
+        session.begin()  # the file belongs to the transaction that holds its row
+    session.info.setdefault(WRITTEN_FILES, []).append(Path(path))
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written_files(session: Session) -> None:
+    if not session.in_nested_transaction():  # a savepoint's release decides nothing yet
+        session.info.pop(WRITTEN_FILES, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_uncommitted_files(session: Session, transaction: SessionTransaction) -> None:
+    """A root transaction ended and its files were not kept by a commit: they go (a rollback,
+    or a session closed with the transaction still open, as at the end of a failed request)."""
+    if transaction.parent is not None:
+        return
+    for path in session.info.pop(WRITTEN_FILES, ()):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            logger.warning("could not remove %s after a rollback", path, exc_info=True)

@@ -50,7 +50,6 @@ def cohorts():
                 starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data,
             )
-            db.session.commit()
             flash(_("Cohort created."), "success")
             return redirect(url_for("dashboards.cohort", cohort_id=cohort.id))
         except ValidationError as error:
@@ -137,7 +136,6 @@ def edit_cohort(cohort_id: int):
                 starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data,
             )
-            db.session.commit()
             flash(_("Cohort saved.") if changes else _("Nothing changed."), "success")
             return _back(cohort)
         except ValidationError as error:
@@ -158,9 +156,8 @@ def cohort_course(cohort_id: int):
         course = db.session.get(Course, int(raw)) if raw.isdecimal() else None
         try:
             if course is None or course.archived_at is not None:
-                raise ValidationError("course", _("Choose a course."))
+                raise ValidationError("no_course", _("Choose a course."), field="course")
             cohort_service.set_course(cohort, course, form.due_on.data)
-            db.session.commit()
             flash(_("Course and due date saved."), "success")
             return _back(cohort, "#courses")
         except ValidationError as error:
@@ -187,9 +184,12 @@ def add_members(cohort_id: int):
         missing = [name for name in names if name not in users]
         try:
             if missing:
-                raise ValidationError("usernames", _("Unknown: %(names)s", names=", ".join(missing[:20])))
+                raise ValidationError(
+                    "unknown_usernames",
+                    _("Unknown: %(names)s", names=", ".join(missing[:20])),
+                    field="usernames",
+                )
             added = cohort_service.add_members(cohort, [users[name] for name in names])
-            db.session.commit()
             flash(_("%(count)s candidate(s) added.", count=added), "success")
             return _back(cohort, "#members")
         except ValidationError as error:
@@ -207,7 +207,6 @@ def remove_member(cohort_id: int, user_id: int):
         abort(404)
     try:
         cohort_service.remove_member(cohort, user)
-        db.session.commit()
         flash(
             _("%(name)s left the cohort; their progress is kept.", name=user.display_name),
             "success",
@@ -224,7 +223,6 @@ def archive_cohort(cohort_id: int):
     cohort = cohort_or_404(current_user, cohort_id)
     try:
         cohort_service.archive_cohort(cohort)
-        db.session.commit()
         flash(_("Cohort archived."), "success")
     except ValidationError as error:
         db.session.rollback()
@@ -238,7 +236,6 @@ def unarchive_cohort(cohort_id: int):
     cohort = cohort_or_404(current_user, cohort_id)
     try:
         cohort_service.unarchive_cohort(cohort)
-        db.session.commit()
         flash(_("Cohort restored from the archive."), "success")
     except ValidationError as error:
         db.session.rollback()
@@ -267,7 +264,6 @@ def override_due(user_id: int, enrolment_id: int):
             cohort_service.override_due(enrolment, form.due_on.data)
             message = _("Personal due date saved.")
         if not form.due_on.errors:
-            db.session.commit()
             flash(message, "success")
             return redirect(url_for("dashboards.candidate", user_id=user.id) + f"#enrolment-{enrolment.id}")
     db.session.rollback()

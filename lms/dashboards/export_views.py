@@ -43,7 +43,8 @@ def audit_export(action: str, rows: CountingRows, region_code: str | None, detai
     """Record who downloaded which personal data, and how many rows, once the file is built.
 
     An export is a GET, a read; this record is the one write such a page makes (as a lesson page
-    records the visit): on SQLite in a write transaction of its own, after the rows were read.
+    records the visit): on SQLite in a write transaction of its own, after the rows were read. The
+    request commits it as it ends, before the file is sent (the file is built, not streamed).
     """
     start_writing()
     record(
@@ -53,7 +54,6 @@ def audit_export(action: str, rows: CountingRows, region_code: str | None, detai
         target_label=region_code or "",
         details={**details, "rows": rows.count},
     )
-    db.session.commit()
 
 
 def column_titles() -> dict[str, str]:

@@ -18,6 +18,7 @@ from lms.content.render import render_markdown
 from lms.core.db import insert_or_ignore
 from lms.core.errors import ValidationError
 from lms.core.time import utcnow
+from lms.core.transactions import remove_on_rollback
 from lms.exercises import rubric as rubric_rules
 from lms.exercises import scenario as scenario_rules
 from lms.exercises.models import Attachment, ItemSnapshot, Playthrough, ReviewEvent, Submission
@@ -105,7 +106,9 @@ def start_playthrough(user: User, item: Lesson) -> Playthrough:
     )
     playthrough = open_playthrough(user, item)
     if playthrough is None:
-        raise ValidationError(None, "try-again")
+        raise ValidationError(
+            "try_again", _l("This was started in another tab at the same moment. Please try again.")
+        )
     return playthrough
 
 
@@ -123,13 +126,15 @@ def choose_reply(playthrough: Playthrough, step: int, reply_index: int, free_tex
     payload = playthrough.snapshot.payload
     node = payload["nodes"][state["node"]]
     if not 0 <= reply_index < len(node["replies"]):
-        raise ValidationError("reply", _l("Choose one of the replies."))
+        raise ValidationError("no_reply", _l("Choose one of the replies."), field="reply")
     if node["replies"][reply_index].get("free"):
         free_text = (free_text or "").strip()
         if not free_text:
-            raise ValidationError("free_text", _l("Write your reply."))
+            raise ValidationError("reply_empty", _l("Write your reply."), field="free_text")
         if len(free_text) > 4000:
-            raise ValidationError("free_text", _l("The reply is too long (4000 characters at most)."))
+            raise ValidationError(
+                "reply_too_long", _l("The reply is too long (4000 characters at most)."), field="free_text"
+            )
     else:
         free_text = None
     new_state = scenario_rules.apply_choice(payload, state, reply_index, free_text)
@@ -252,18 +257,22 @@ def save_submission(
     _lock(Submission, submission.id)
     db.session.refresh(submission)
     if submission.status not in ("draft", "returned"):
-        raise ValidationError(None, "locked")
+        raise ValidationError("locked", _l("The work is under review and cannot be changed now."))
     if expected_version is not None and expected_version != submission.version:
-        raise ValidationError(None, "stale")
+        raise ValidationError(
+            "stale", _l("This work was changed in another tab. Reload the page and try again.")
+        )
     if len(text) > MAX_TEXT_LENGTH:
         raise ValidationError(
-            "text", _l("The text is too long (%(count)s characters at most).", count=MAX_TEXT_LENGTH)
+            "text_too_long",
+            _l("The text is too long (%(count)s characters at most).", count=MAX_TEXT_LENGTH),
+            field="text",
         )
     rules = payload.get("attachments")
     checked = []
     for upload in uploads:
         if rules is None:
-            raise ValidationError("files", _l("This assignment accepts text only."))
+            raise ValidationError("text_only", _l("This assignment accepts text only."), field="files")
         try:
             checked.append(
                 (
@@ -278,14 +287,19 @@ def save_submission(
             )
         except UploadRejected as error:
             raise ValidationError(
-                "files",
+                "file_refused",
                 _l("%(name)s: %(reason)s", name=upload.filename[:80], reason=UPLOAD_REASONS[error.code]),
+                field="files",
             ) from None
     kept = [a for a in live_attachments(submission) if a.id not in set(remove_ids)]
     if rules is not None and len(kept) + len(checked) > rules["max_files"]:
-        raise ValidationError("files", _l("At most %(count)s files.", count=rules["max_files"]))
+        raise ValidationError(
+            "too_many_files", _l("At most %(count)s files.", count=rules["max_files"]), field="files"
+        )
     if submit and not text.strip() and not kept and not checked:
-        raise ValidationError("text", _l("Write your answer or attach a file before submitting."))
+        raise ValidationError(
+            "nothing_to_submit", _l("Write your answer or attach a file before submitting."), field="text"
+        )
     now = utcnow()
     for attachment in live_attachments(submission):
         if attachment.id in set(remove_ids):
@@ -293,6 +307,7 @@ def save_submission(
     upload_dir.mkdir(parents=True, exist_ok=True)
     for info, data in checked:
         stored = secrets.token_hex(16)
+        remove_on_rollback(upload_dir / stored)  # no orphan file if the submission is not stored
         (upload_dir / stored).write_bytes(data)
         submission.attachments.append(
             Attachment(
@@ -403,24 +418,38 @@ def grade_submission(
     _lock(Submission, submission.id)
     db.session.refresh(submission)
     if submission.version != expected_version:
-        raise ValidationError(None, "stale")
+        raise ValidationError(
+            "stale",
+            _l(
+                "Someone else changed this submission while you were grading. "
+                "Their grade is shown below; nothing of yours was saved."
+            ),
+        )
     if submission.status not in ("submitted", "in_review"):
-        raise ValidationError(None, "not-in-review")
+        raise ValidationError("not_in_review", _l("This submission is no longer waiting for review."))
     if decision not in ("return", "accept"):
-        raise ValidationError("decision", _l("Choose to return or to accept."))
+        raise ValidationError("no_decision", _l("Choose to return or to accept."), field="decision")
     payload = submission.snapshot.payload
     try:
         total, maximum = rubric_rules.score(payload["rubric"], scores)
     except ValueError:
-        raise ValidationError("scores", _l("Choose a level for every criterion.")) from None
+        raise ValidationError(
+            "scores_missing", _l("Choose a level for every criterion."), field="scores"
+        ) from None
     if decision == "accept" and not rubric_rules.passed(payload, total):
-        raise ValidationError("decision", _l("The points are below the pass mark: return it for rework."))
+        raise ValidationError(
+            "below_pass_mark",
+            _l("The points are below the pass mark: return it for rework."),
+            field="decision",
+        )
     if (
         decision == "return"
         and not comment.strip()
         and not any(v.strip() for v in criterion_comments.values())
     ):
-        raise ValidationError("comment", _l("Say what to improve when returning the work."))
+        raise ValidationError(
+            "comment_needed", _l("Say what to improve when returning the work."), field="comment"
+        )
     submission.status = "accepted" if decision == "accept" else "returned"
     submission.points = total
     submission.version += 1

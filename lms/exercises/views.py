@@ -14,6 +14,7 @@ from lms.content.staff import taught_course_ids, teaches, teaches_anything
 from lms.core.errors import ValidationError, apply_to_form
 from lms.core.roles import Role, login_required, role_required
 from lms.core.sqlite import writes
+from lms.core.transactions import keep_writes
 from lms.core.web import page_arg
 from lms.exercises import queue, services
 from lms.exercises import scenario as scenario_rules
@@ -52,7 +53,6 @@ def scenario(course_key: str, item_key: str):
         from lms.progress import services as progress
 
         progress.record_view(current_user, item)
-        db.session.commit()
     return render_template(
         "exercises/scenario.html",
         course=course,
@@ -67,9 +67,13 @@ def scenario(course_key: str, item_key: str):
 @bp.route("/courses/<course_key>/scenarios/<item_key>/start", methods=["POST"])
 @role_required(Role.CANDIDATE)
 def start_scenario(course_key: str, item_key: str):
-    _course, item = _item_or_404(course_key, item_key, "scenario")
-    playthrough = services.start_playthrough(current_user, item)
-    db.session.commit()
+    course, item = _item_or_404(course_key, item_key, "scenario")
+    try:
+        playthrough = services.start_playthrough(current_user, item)
+    except ValidationError as error:  # a parallel start took the number: try again
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("exercises.scenario", course_key=course.key, item_key=item.key))
     return redirect(url_for("exercises.play", playthrough_id=playthrough.id))
 
 
@@ -93,7 +97,6 @@ def play(playthrough_id: int):
             step, reply = -1, -1
         try:
             services.choose_reply(playthrough, step, reply, form.free_text.data)
-            db.session.commit()
             return redirect(url_for("exercises.play", playthrough_id=playthrough.id))
         except ValidationError as error:
             db.session.rollback()
@@ -189,19 +192,11 @@ def assignment(course_key: str, item_key: str):
                     upload_dir=_upload_dir(),
                     expected_version=version,
                 )
-                db.session.commit()
                 flash(_("Your work is submitted for review.") if submit else _("Draft saved."), "success")
                 return redirect(url_for("exercises.assignment", course_key=course.key, item_key=item.key))
-            except ValidationError as error:
+            except ValidationError as error:  # stale, locked, or a field's problem: all shown on the form
                 db.session.rollback()
-                if error.message == "stale":
-                    form.form_errors.append(
-                        _("This work was changed in another tab. Reload the page and try again.")
-                    )
-                elif error.message == "locked":
-                    form.form_errors.append(_("The work is under review and cannot be changed now."))
-                else:
-                    apply_to_form(form, error)
+                apply_to_form(form, error)
                 submission = services.get_submission(current_user, item)
         status = 400
     if submission is not None:
@@ -210,7 +205,6 @@ def assignment(course_key: str, item_key: str):
         from lms.progress import services as progress
 
         progress.record_view(current_user, item)
-        db.session.commit()
     return render_template(
         "exercises/assignment.html",
         course=course,
@@ -298,25 +292,17 @@ def grade(submission_id: int):
                 decision=request.form.get("decision", ""),
                 expected_version=request.form.get("version", -1, type=int),
             )
-            db.session.commit()
             flash(_("The grade is saved and the candidate can see it."), "success")
             return redirect(url_for("exercises.review_queue"))
         except ValidationError as error:
             db.session.rollback()
-            if error.message == "stale":
-                form_errors.append(
-                    _(
-                        "Someone else changed this submission while you were grading. "
-                        "Their grade is shown below; nothing of yours was saved."
-                    )
-                )
-            elif error.message == "not-in-review":
-                form_errors.append(_("This submission is no longer waiting for review."))
+            if error.code in ("stale", "not_in_review"):
+                form_errors.append(error.message)
             else:
                 errors[error.field or "form"] = error.message
-            status = 409 if error.message == "stale" else 400
+            status = 409 if error.code == "stale" else 400
         claim = services.claim_submission(submission, current_user)
-        db.session.commit()
+        keep_writes()  # the claim stands although the grade was refused
     else:
         claim = services.claim_state(submission, current_user)  # a page only reads
     return render_template(
@@ -341,7 +327,6 @@ def start_review(submission_id: int):
     if submission is None or submission.status == "draft":
         abort(404)
     services.claim_submission(submission, current_user, take_over=request.form.get("take_over") == "1")
-    db.session.commit()
     return redirect(url_for("exercises.grade", submission_id=submission.id))
 
 
@@ -355,7 +340,6 @@ def review_playthrough(playthrough_id: int):
         abort(404)
     if request.method == "POST":
         services.review_playthrough(playthrough, current_user, request.form.get("comment", "")[:10000])
-        db.session.commit()
         flash(_("Your comment is saved."), "success")
         return redirect(url_for("exercises.review_queue"))
     payload = playthrough.snapshot.payload

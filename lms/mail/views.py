@@ -77,7 +77,6 @@ def message(message_id: int):
 def retry(message_id: int):
     found = db.session.get(OutboxMessage, message_id) or abort(404)
     if send_again(found):
-        db.session.commit()
         flash(_("The message is queued again."), "success")
     else:
         flash(_("Only a message that failed can be sent again."), "error")

@@ -49,11 +49,12 @@ def store_upload(content: bytes, filename: str, actor: User, *, strict: bool, in
     """Keep an uploaded file for its preview; a file that cannot be read, or lacks a required
     column, is refused now (nothing is kept)."""
     if len(content) > MAX_BYTES:
-        raise ValidationError("file", describe(Problem("too_big", megabytes=MAX_BYTES // (1024 * 1024))))
+        too_big = Problem("too_big", megabytes=MAX_BYTES // (1024 * 1024))
+        raise ValidationError(too_big.code, describe(too_big), field="file")
     try:
         map_columns(read_table(content).headings)
     except FileRefused as refused:
-        raise ValidationError("file", describe(refused.problem)) from None
+        raise ValidationError(refused.problem.code, describe(refused.problem), field="file") from None
     user_import = UserImport(
         created_by_id=actor.id,
         filename=_safe_filename(filename),

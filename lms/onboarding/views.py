@@ -70,7 +70,6 @@ def upload():
             db.session.rollback()
             apply_to_form(form, error)
         else:
-            db.session.commit()
             return redirect(url_for(".show", import_id=user_import.id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
@@ -154,7 +153,6 @@ def confirm(import_id: int):
             "error",
         )
         return redirect(url_for(".show", import_id=import_id))
-    db.session.commit()
     if applied is not None:
         flash(_("Import finished."), "success")
     return redirect(url_for(".show", import_id=import_id))
@@ -165,7 +163,6 @@ def confirm(import_id: int):
 def discard(import_id: int):
     user_import = _visible_or_404(import_id)
     if services.discard_import(user_import):
-        db.session.commit()
         flash(_("The import was discarded; nothing was written."), "info")
         return redirect(url_for(".upload"))
     return redirect(url_for(".show", import_id=import_id))

@@ -32,20 +32,24 @@ def _check_fields(
 ) -> str:
     name = name.strip()
     if not name:
-        raise ValidationError("name", _l("Give the cohort a name."))
+        raise ValidationError("name_missing", _l("Give the cohort a name."), field="name")
     taken = sa.select(Cohort.id).where(Cohort.name == name)
     if exclude_id is not None:
         taken = taken.where(Cohort.id != exclude_id)
     if db.session.scalar(taken) is not None:
-        raise ValidationError("name", _l("A cohort with this name already exists."))
+        raise ValidationError("name_taken", _l("A cohort with this name already exists."), field="name")
     if starts_on and ends_on and ends_on < starts_on:
-        raise ValidationError("ends_on", _l("The end date is before the start date."))
+        raise ValidationError(
+            "ends_before_start", _l("The end date is before the start date."), field="ends_on"
+        )
     return name
 
 
 def _require_open(cohort: Cohort, field: str | None = None) -> None:
     if cohort.archived_at is not None:
-        raise ValidationError(field, _l("The cohort is archived: unarchive it to change it."))
+        raise ValidationError(
+            "cohort_archived", _l("The cohort is archived: unarchive it to change it."), field=field
+        )
 
 
 def _day(value: date | None) -> str | None:
@@ -62,7 +66,7 @@ def create_cohort(
 ) -> Cohort:
     name = _check_fields(name, starts_on, ends_on)
     if region_code and db.session.get(Region, region_code) is None:
-        raise ValidationError("region", _l("Unknown region."))
+        raise ValidationError("unknown_region", _l("Unknown region."), field="region")
     cohort = Cohort(
         name=name,
         region_code=region_code or None,
@@ -254,9 +258,11 @@ def add_member(cohort: Cohort, user: User, *, due_override: dict[int, date] | No
     """Enrol a candidate in every course of the cohort, with the cohort's due dates."""
     _require_open(cohort, "username")
     if user.role != Role.CANDIDATE:
-        raise ValidationError("username", _l("Only candidates can join a cohort."))
+        raise ValidationError("not_candidate", _l("Only candidates can join a cohort."), field="username")
     if cohort.region_code and user.region_code != cohort.region_code:
-        raise ValidationError("username", _l("The candidate is from another region than the cohort."))
+        raise ValidationError(
+            "other_region", _l("The candidate is from another region than the cohort."), field="username"
+        )
     join_cohort(cohort, user)
     enrolments = [
         enrol_in_course(cohort, user, link, (due_override or {}).get(link.course_id))
@@ -274,13 +280,13 @@ def add_members(cohort: Cohort, users: list[User]) -> int:
     """
     _require_open(cohort, "username")
     for user in users:
-        problem = None
+        code, problem = None, None
         if user.role != Role.CANDIDATE:
-            problem = _l("Only candidates can join a cohort.")
+            code, problem = "not_candidate", _l("Only candidates can join a cohort.")
         elif cohort.region_code and user.region_code != cohort.region_code:
-            problem = _l("The candidate is from another region than the cohort.")
-        if problem is not None:
-            raise ValidationError("username", f"{user.username}: {problem}")
+            code, problem = "other_region", _l("The candidate is from another region than the cohort.")
+        if code is not None:
+            raise ValidationError(code, f"{user.username}: {problem}", field="username")
     now = utcnow()
     insert_many_or_ignore(
         CohortMember,
@@ -313,7 +319,7 @@ def remove_member(cohort: Cohort, user: User) -> int:
         sa.delete(CohortMember).where(CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id)
     ).rowcount
     if not removed:  # never was, or a double click removed them a moment ago
-        raise ValidationError(None, _l("The candidate is not in this cohort."))
+        raise ValidationError("not_member", _l("The candidate is not in this cohort."))
     # Locked and read afresh: a completion in flight must not be counted against stale figures.
     enrolments = list(
         db.session.scalars(
@@ -363,10 +369,10 @@ def can_archive(cohort: Cohort, today: date | None = None) -> bool:
 def archive_cohort(cohort: Cohort, today: date | None = None) -> None:
     """Archive a finished or empty cohort: it keeps its history and takes no new members or courses."""
     if cohort.archived_at is not None:
-        raise ValidationError(None, _l("The cohort is already archived."))
+        raise ValidationError("already_archived", _l("The cohort is already archived."))
     if not can_archive(cohort, today):
         raise ValidationError(
-            None, _l("Only an empty cohort or one whose end date has passed can be archived.")
+            "not_archivable", _l("Only an empty cohort or one whose end date has passed can be archived.")
         )
     cohort.archived_at = utcnow()
     record("cohort.archive", target=cohort, details={"members": member_count(cohort)})
@@ -375,7 +381,7 @@ def archive_cohort(cohort: Cohort, today: date | None = None) -> None:
 
 def unarchive_cohort(cohort: Cohort) -> None:
     if cohort.archived_at is None:
-        raise ValidationError(None, _l("The cohort is not archived."))
+        raise ValidationError("not_archived", _l("The cohort is not archived."))
     cohort.archived_at = None
     record("cohort.unarchive", target=cohort)
     db.session.flush()

@@ -9,7 +9,6 @@ from flask_login import current_user
 from lms.content import services as content
 from lms.content.views import item_url
 from lms.core.roles import Role, login_required, role_required
-from lms.extensions import db
 from lms.progress import rollups, services
 
 bp = Blueprint("progress", __name__)
@@ -46,7 +45,6 @@ def resume():
 def start(course_key: str):
     course = content.live_course_or_404(course_key)
     services.enrol(current_user, course)
-    db.session.commit()
     lesson = services.first_unfinished_lesson(current_user, course)
     if lesson is None:
         return redirect(url_for("content.course", course_key=course.key))
@@ -59,7 +57,6 @@ def complete(course_key: str, lesson_key: str):
     course = content.live_course_or_404(course_key)
     lesson = content.live_lesson_or_404(course, lesson_key)
     newly_completed = services.complete_lesson(current_user, lesson)
-    db.session.commit()
     enrolment = services.get_enrolment(current_user, course)
     if newly_completed and enrolment is not None and enrolment.completed_at is not None:
         flash(_("Course complete. Well done!"), "success")

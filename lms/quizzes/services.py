@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
@@ -118,7 +119,7 @@ def start_attempt(user: User, quiz: Lesson, now: datetime | None = None) -> Atte
         return existing
     left = attempts_left(user, quiz)
     if left == 0:
-        raise ValidationError(None, "no-attempts-left")
+        raise ValidationError("no_attempts_left", _l("You have no attempts left for this quiz."))
     policy = policy_of(quiz)
     versions = _current_versions(quiz)
     questions = [version.data for version in versions.values()]
@@ -159,7 +160,9 @@ def start_attempt(user: User, quiz: Lesson, now: datetime | None = None) -> Atte
         )
     )
     if attempt is None:  # a concurrent request started and already submitted it: extremely unlikely
-        raise ValidationError(None, "try-again")
+        raise ValidationError(
+            "try_again", _l("This was started in another tab at the same moment. Please try again.")
+        )
     return attempt
 
 

@@ -15,6 +15,7 @@ from lms.core.errors import ValidationError
 from lms.core.roles import Role, login_required, role_required
 from lms.core.sqlite import writes
 from lms.core.time import utcnow
+from lms.core.transactions import keep_writes
 from lms.extensions import db
 from lms.quizzes import reports, services
 from lms.quizzes.display import encode_matching, question_for_display
@@ -58,14 +59,12 @@ def overview(course_key: str, quiz_key: str):
     tracked = current_user.role == Role.CANDIDATE
     attempts, open_attempt, left = [], None, None
     if tracked:
-        open_attempt = services.open_attempt(current_user, quiz)
-        db.session.commit()  # an expired attempt may just have been closed
+        open_attempt = services.open_attempt(current_user, quiz)  # may close an expired one
         attempts = services.user_attempts(current_user, quiz)
         left = services.attempts_left(current_user, quiz)
         from lms.progress import services as progress
 
         progress.record_view(current_user, quiz)
-        db.session.commit()
     return render_template(
         "quizzes/overview.html",
         course=course,
@@ -86,11 +85,10 @@ def start(course_key: str, quiz_key: str):
     course, quiz = _quiz_or_404(course_key, quiz_key)
     try:
         attempt = services.start_attempt(current_user, quiz)
-    except ValidationError:
+    except ValidationError as error:  # no attempts left, or a parallel start to try again after
         db.session.rollback()
-        flash(_("You have no attempts left for this quiz."), "error")
+        flash(error.message, "error")
         return redirect(url_for("quizzes.overview", course_key=course.key, quiz_key=quiz.key))
-    db.session.commit()
     return redirect(url_for("quizzes.take", attempt_id=attempt.id))
 
 
@@ -100,7 +98,6 @@ def start(course_key: str, quiz_key: str):
 def take(attempt_id: int):
     attempt = _own_attempt_or_404(attempt_id)
     services.close_if_expired(attempt, utcnow())
-    db.session.commit()
     if not attempt.is_open:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     served = services.attempt_questions(attempt)
@@ -129,11 +126,10 @@ def save(attempt_id: int):
     try:
         answered = services.save_answers(attempt, _form_lists())
     except services.AttemptClosed:
-        db.session.commit()
+        keep_writes()  # the attempt may just have been closed by its deadline: that stands
         if wants_json:
             return jsonify(closed=True, result=url_for("quizzes.result", attempt_id=attempt.id)), 409
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    db.session.commit()
     if wants_json:
         return jsonify(closed=False, answered=answered, saved_at=utcnow().isoformat())
     flash(_("Your answers are saved."), "success")
@@ -145,7 +141,6 @@ def save(attempt_id: int):
 def submit(attempt_id: int):
     attempt = _own_attempt_or_404(attempt_id)
     services.submit_attempt(attempt, _form_lists())
-    db.session.commit()
     return redirect(url_for("quizzes.result", attempt_id=attempt.id))
 
 
@@ -155,7 +150,6 @@ def submit(attempt_id: int):
 def result(attempt_id: int):
     attempt = _own_attempt_or_404(attempt_id)
     services.close_if_expired(attempt, utcnow())
-    db.session.commit()
     if attempt.is_open:
         return redirect(url_for("quizzes.take", attempt_id=attempt.id))
     quiz = attempt.quiz
