@@ -9,6 +9,9 @@ from typing import Any
 
 from flask import Flask
 
+# `kinds` fills content's item-kind registry as it is imported, so importing anything from `lms`
+# (the Flask-free loader in `flask lms check`, tests, editors) knows every kind without an app.
+from lms import kinds  # noqa: F401
 from lms.config import Config, TestingConfig
 
 
