@@ -58,6 +58,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from lms.exercises.views import bp as exercises_bp
     from lms.mail.views import bp as outbox_bp
     from lms.onboarding.views import bp as onboarding_bp
+
+    # It adds the course and lesson pages to content's blueprint: imported before it is registered.
+    from lms.progress import lesson_views  # noqa: F401
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
 
