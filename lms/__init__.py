@@ -54,12 +54,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from lms.admin.views import bp as admin_bp
     from lms.audit.views import bp as audit_bp
     from lms.content.views import bp as content_bp
+
+    # These add pages to another module's blueprint (dashboards', content's): imported before
+    # those blueprints are registered.
+    from lms.dashboards import cohort_views, export_views, teaching_views  # noqa: F401
     from lms.dashboards.views import bp as dashboards_bp
     from lms.exercises.views import bp as exercises_bp
     from lms.mail.views import bp as outbox_bp
     from lms.onboarding.views import bp as onboarding_bp
-
-    # It adds the course and lesson pages to content's blueprint: imported before it is registered.
     from lms.progress import lesson_views  # noqa: F401
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
