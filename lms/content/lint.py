@@ -29,7 +29,6 @@ class Doc:
     source: SourceFile
     rendered: Rendered | None
     doc_dir: str  # folder of the file relative to the course folder, "" for course.md
-    is_item: bool = False
     _anchors: set[str] | None = field(default=None, init=False, repr=False)
 
     def anchors(self) -> set[str]:

@@ -166,10 +166,10 @@ class _TreeLoader:
     def display(self, rel_path: str) -> str:
         return f"{self.prefix}/{rel_path}" if self.prefix else rel_path
 
-    def read(self, rel_path: str, doc_dir: str, *, is_item: bool = False) -> Doc:
+    def read(self, rel_path: str, doc_dir: str) -> Doc:
         """Parse one file; documents are kept in tree order for the id checks."""
         source = read_source(self.root / rel_path, rel_path, self.display(rel_path))
-        doc = Doc(source, None, doc_dir, is_item=is_item)
+        doc = Doc(source, None, doc_dir)
         self.docs.append(doc)
         return doc
 
@@ -266,7 +266,7 @@ class _TreeLoader:
         self, course: CourseSource, docs: CourseDocs, path_in_course: str, position: int
     ) -> LessonSource | None:
         rel_path = f"{course.folder}/{path_in_course}"
-        doc = self.read(rel_path, path_in_course.rsplit("/", 1)[0], is_item=True)
+        doc = self.read(rel_path, path_in_course.rsplit("/", 1)[0])
         source = doc.source
         kind: ItemKind | None = None
         values: dict[str, Any] = {}
