@@ -9,7 +9,30 @@ from typing import Any
 
 from flask import Flask
 
+# `kinds` fills content's item-kind registry as it is imported, so importing anything from `lms`
+# (the Flask-free loader in `flask lms check`, tests, editors) knows every kind without an app.
+from lms import cli, extensions, kinds  # noqa: F401
+from lms.accounts import auth
+from lms.accounts.views import bp as accounts_bp
+from lms.admin.staff_views import bp as course_staff_bp
+from lms.admin.views import bp as admin_bp
+from lms.audit.views import bp as audit_bp
 from lms.config import Config, TestingConfig
+from lms.content.views import bp as content_bp
+from lms.core import i18n, proxy, sqlite, transactions, web
+
+# These add their pages to another module's blueprint (dashboards', content's), so they are
+# imported here, before any app registers those blueprints.
+from lms.dashboards import cohort_views, export_views, teaching_views  # noqa: F401
+from lms.dashboards.views import bp as dashboards_bp
+from lms.exercises.views import bp as exercises_bp
+from lms.mail import cli as mail_cli
+from lms.mail.views import bp as outbox_bp
+from lms.onboarding import cli as onboarding_cli
+from lms.onboarding.views import bp as onboarding_bp
+from lms.progress import lesson_views  # noqa: F401
+from lms.progress.views import bp as progress_bp
+from lms.quizzes.views import bp as quizzes_bp
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -29,13 +52,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _default_database(app)
     _default_secret_key(app)
 
-    from lms import extensions
-
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, render_as_batch=True)
     extensions.csrf.init_app(app)
-
-    from lms.core import i18n, proxy, sqlite, transactions, web
 
     i18n.init_app(app)
     sqlite.init_app(app)
@@ -43,21 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     proxy.init_app(app)
 
-    from lms.accounts import auth
-
     auth.init_app(app)
-
-    from lms.accounts.views import bp as accounts_bp
-    from lms.admin.staff_views import bp as course_staff_bp
-    from lms.admin.views import bp as admin_bp
-    from lms.audit.views import bp as audit_bp
-    from lms.content.views import bp as content_bp
-    from lms.dashboards.views import bp as dashboards_bp
-    from lms.exercises.views import bp as exercises_bp
-    from lms.mail.views import bp as outbox_bp
-    from lms.onboarding.views import bp as onboarding_bp
-    from lms.progress.views import bp as progress_bp
-    from lms.quizzes.views import bp as quizzes_bp
 
     for blueprint in (
         accounts_bp,
@@ -73,10 +78,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         outbox_bp,
     ):
         app.register_blueprint(blueprint)
-
-    from lms import cli
-    from lms.mail import cli as mail_cli
-    from lms.onboarding import cli as onboarding_cli
 
     cli.init_app(app, [mail_cli, onboarding_cli])
     return app

@@ -13,11 +13,33 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from lms.accounts.models import User
+from lms.accounts.services import (
+    check_region,
+    create_user,
+    deactivate_user,
+    find_user,
+    reactivate_user,
+    send_invitation,
+    send_password_reset,
+)
 from lms.accounts.sessions import delete_ended_sessions
 from lms.accounts.throttle import delete_old_failures
-from lms.audit.services import prune_expired
+from lms.accounts.tokens import Purpose, set_password_link
+from lms.audit.services import prune_expired, record
+from lms.content.loader import check_tree, render_file
+from lms.content.problems import ContentError
+from lms.content.staff import add_instructor
+from lms.content.sync import sync_tree
+from lms.core.errors import ValidationError
 from lms.extensions import db
 from lms.onboarding.services import discard_stale_imports
+from lms.progress import rollups
+from lms.progress.cohort_csv import enroll_from_csv
+from lms.progress.services import change_region, enrol, live_courses
+from lms.quizzes.gift import convert_gift
+from lms.quizzes.gift_files import add_to_module_items, default_quiz_id
+from lms.quizzes.services import refresh_stuck_on_quiz
 
 lms_cli = AppGroup("lms", help="Content and demo data.")
 users_cli = AppGroup("users", help="User accounts.")
@@ -47,8 +69,6 @@ def _display_prefix(root: Path) -> str:
 @click.argument("root", required=False, type=click.Path(file_okay=False, path_type=Path))
 def check_command(strict: bool, root: Path | None) -> None:
     """Check every course file; print `path:line:col: CODE message` for each problem."""
-    from lms.content.loader import check_tree
-
     root = root or _courses_root()
     problems = check_tree(root, display_prefix=_display_prefix(root))
     for problem in problems:
@@ -63,9 +83,6 @@ def check_command(strict: bool, root: Path | None) -> None:
 @lms_cli.command("import")
 def import_command() -> None:
     """Import courses/ into the database: all or nothing, unchanged files skipped."""
-    from lms.content.problems import ContentError
-    from lms.content.sync import sync_tree
-
     root = _courses_root()
     try:
         report = sync_tree(root, display_prefix=_display_prefix(root))
@@ -86,8 +103,6 @@ def import_command() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def render_command(file: Path) -> None:
     """Print the sanitised HTML of one Markdown file, through the import pipeline."""
-    from lms.content.loader import render_file
-
     click.echo(render_file(file))
 
 
@@ -107,9 +122,6 @@ def import_gift_command(
     gift_file: Path, module_dir: Path, quiz_id: str | None, title: str | None, force: bool
 ) -> None:
     """Convert a Moodle GIFT question bank into a Markdown quiz in a module folder."""
-    from lms.quizzes.gift import convert_gift
-    from lms.quizzes.gift_files import add_to_module_items, default_quiz_id
-
     if not (module_dir / "module.md").is_file():
         raise click.ClickException(f"{module_dir} has no module.md: give a module folder")
     try:
@@ -145,8 +157,6 @@ def import_gift_command(
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def enroll_command(csv_file: Path) -> None:
     """Enrol candidates into cohorts' courses from CSV: username,cohort,course[,due_on]. All or nothing."""
-    from lms.progress.cohort_csv import enroll_from_csv
-
     try:
         text = csv_file.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
@@ -169,9 +179,6 @@ def enroll_command(csv_file: Path) -> None:
 )
 def rollups_command(rebuild: bool) -> None:
     """Move enrolments whose status changed with the date (run daily from cron)."""
-    from lms.progress import rollups
-    from lms.quizzes.services import refresh_stuck_on_quiz
-
     moved = rollups.refresh_statuses()
     if rebuild:
         rollups.rebuild_stats()
@@ -202,11 +209,6 @@ def cleanup_command() -> None:
 def demo_command() -> None:
     """Create demo accounts once, printing their generated passwords; the demo instructor teaches
     every live course (so the review queue is full). Later runs change nothing else."""
-    from lms.accounts.models import User
-    from lms.accounts.services import create_user
-    from lms.content.staff import add_instructor
-    from lms.progress.services import enrol, live_courses
-
     created = []
     for username, role, region, full_name in DEMO_ACCOUNTS:
         if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
@@ -255,9 +257,6 @@ def create_user_command(
     invite: bool,
 ) -> None:
     """Create a user account (the same checks and password rules as the browser)."""
-    from lms.accounts.services import create_user, send_invitation
-    from lms.core.errors import ValidationError
-
     if invite and not email:
         raise click.ClickException("--invite needs --email")
     if password is None and not invite:
@@ -286,10 +285,6 @@ def create_user_command(
 @click.argument("username")
 def reset_password_command(username: str) -> None:
     """Print a one-time link that sets USERNAME's password (for an admin who has only a terminal)."""
-    from lms.accounts.services import find_user
-    from lms.accounts.tokens import Purpose, set_password_link
-    from lms.audit.services import record
-
     user = find_user(username)
     if user is None:
         raise click.ClickException(f"No user {username!r}.")
@@ -309,10 +304,6 @@ def reset_password_command(username: str) -> None:
 def set_region_command(username: str, region_code: str) -> None:
     """Move a user to region REGION ("none": national staff). A candidate's enrolments move along,
     so every dashboard counts them in their new region at once."""
-    from lms.accounts.services import check_region, find_user
-    from lms.core.errors import ValidationError
-    from lms.progress.services import change_region
-
     user = find_user(username)
     if user is None:
         raise click.ClickException(f"No user {username!r}.")
@@ -328,8 +319,6 @@ def set_region_command(username: str, region_code: str) -> None:
 
 
 def _existing_user(username: str):
-    from lms.accounts.services import find_user
-
     user = find_user(username)
     if user is None:
         raise click.ClickException(f"No user {username!r}.")
@@ -340,8 +329,6 @@ def _existing_user(username: str):
 @click.argument("username")
 def deactivate_command(username: str) -> None:
     """Deactivate USERNAME: their sessions end at once; all history stays (undo with reactivate)."""
-    from lms.accounts.services import deactivate_user
-
     user = _existing_user(username)
     deactivate_user(user)
     db.session.commit()
@@ -352,8 +339,6 @@ def deactivate_command(username: str) -> None:
 @click.argument("username")
 def reactivate_command(username: str) -> None:
     """Let a deactivated USERNAME sign in again."""
-    from lms.accounts.services import reactivate_user
-
     user = _existing_user(username)
     reactivate_user(user)
     db.session.commit()
@@ -365,8 +350,6 @@ def reactivate_command(username: str) -> None:
 def invite_command(username: str) -> None:
     """Queue (again) a set-password link to USERNAME's email: an invitation, or a reset link for an
     account that has a password."""
-    from lms.accounts.services import send_invitation, send_password_reset
-
     user = _existing_user(username)
     sent = send_password_reset(user) if user.has_password else send_invitation(user)
     if not sent:

@@ -20,10 +20,10 @@ from lms.audit.actions import (
 )
 from lms.audit.models import AuditEvent
 from lms.audit.services import record
+from lms.core.export import Column, CountingRows, to_csv
 from lms.core.roles import Role, role_required
 from lms.core.transactions import start_writing
 from lms.core.web import int_arg
-from lms.dashboards.export import Column, CountingRows, to_csv
 from lms.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")

@@ -1,1 +1,2 @@
-"""Courses: a Flask-free loader and renderer (loader, render), SQL sync, and lesson pages."""
+"""Courses: a Flask-free loader and renderer (loader, render), the item-kind registry, SQL sync,
+links and assets."""

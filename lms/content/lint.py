@@ -29,7 +29,6 @@ class Doc:
     source: SourceFile
     rendered: Rendered | None
     doc_dir: str  # folder of the file relative to the course folder, "" for course.md
-    is_item: bool = False
     _anchors: set[str] | None = field(default=None, init=False, repr=False)
 
     def anchors(self) -> set[str]:
@@ -85,14 +84,12 @@ def check_ids(docs: list[Doc]) -> None:
                 claimed[old_id] = where
 
 
-def check_body(doc: Doc, *, empty_ok: bool = False) -> None:
-    """Body checks that need only the source text: empty lessons, unknown callout kinds.
+def check_body(doc: Doc) -> None:
+    """Body checks of every file that need only the source text: unknown callout kinds.
 
-    `empty_ok` is for kinds that check their own body (an empty quiz is an error of its own).
+    An item's kind adds its own checks (its `lint` hook: an empty lesson is worth a warning).
     """
     source = doc.source
-    if doc.is_item and not empty_ok and not source.body.strip():
-        source.add("W101", "lesson body is empty", max(source.body_line - 1, 1), 1, warning=True)
     kinds = callout_kinds(source.body)
     if not kinds:
         return

@@ -20,10 +20,12 @@ from lms.content.frontmatter import (
     read_source,
     split_front_matter,
 )
+from lms.content.lessons import LESSON
 from lms.content.lint import CourseDocs, Doc, check_body, check_course_refs, check_ids
 from lms.content.problems import WARNING, ContentError, Problem
+from lms.content.registry import ITEM_KINDS, ItemKind
 from lms.content.render import RENDERER_VERSION, CourseUrlPolicy, LinkRef, Rendered, render_markdown
-from lms.content.schema import COURSE_FIELDS, ID_PATTERN, ITEM_FIELDS, ITEM_KINDS, MODULE_FIELDS, ItemKind
+from lms.content.schema import COURSE_FIELDS, ID_PATTERN, ITEM_FIELDS, MODULE_FIELDS
 
 COURSE_FILE = "course.md"
 MODULE_FILE = "module.md"
@@ -164,10 +166,10 @@ class _TreeLoader:
     def display(self, rel_path: str) -> str:
         return f"{self.prefix}/{rel_path}" if self.prefix else rel_path
 
-    def read(self, rel_path: str, doc_dir: str, *, is_item: bool = False) -> Doc:
+    def read(self, rel_path: str, doc_dir: str) -> Doc:
         """Parse one file; documents are kept in tree order for the id checks."""
         source = read_source(self.root / rel_path, rel_path, self.display(rel_path))
-        doc = Doc(source, None, doc_dir, is_item=is_item)
+        doc = Doc(source, None, doc_dir)
         self.docs.append(doc)
         return doc
 
@@ -176,28 +178,30 @@ class _TreeLoader:
     ) -> str:
         """Render a parsed body, from the cache when unchanged; return its render key.
 
-        A kind with a body hook (a quiz) parses and renders its own body. Its rendering is
-        kept for the cache only when the hook found no error: an unchanged broken file must
-        report its errors again on the next load.
+        An item is parsed and rendered by its kind's body hook (a quiz's questions), course and
+        module files as one Markdown text. An item's rendering is kept for the cache only when
+        the hook found no error: an unchanged broken file must report its errors again on the
+        next load. Its kind's lint hook runs either way.
         """
         source = doc.source
         key = render_key(course_id, source.rel_path, source.source_hash)
-        hook = kind.body if kind is not None else None
         if source.parsed:
             rendered = self.cache.get(key)
             cacheable = True
             if rendered is None:
                 render = partial(render_markdown, doc_dir=doc.doc_dir, policy=CourseUrlPolicy(course_id))
-                if hook is None:
+                if kind is None:
                     rendered = render(source.body)
                 else:
                     errors = sum(p.is_error for p in source.problems)
-                    rendered = hook(source, values or {}, render)
+                    rendered = kind.body(source, values or {}, render)
                     cacheable = sum(p.is_error for p in source.problems) == errors
             doc.rendered = rendered
             if cacheable:
                 self.rendered[key] = rendered
-            check_body(doc, empty_ok=hook is not None)
+            check_body(doc)
+            if kind is not None:
+                kind.lint(doc)
         return key
 
     def load_course(self, folder: Path, position: int) -> CourseSource | None:
@@ -262,7 +266,7 @@ class _TreeLoader:
         self, course: CourseSource, docs: CourseDocs, path_in_course: str, position: int
     ) -> LessonSource | None:
         rel_path = f"{course.folder}/{path_in_course}"
-        doc = self.read(rel_path, path_in_course.rsplit("/", 1)[0], is_item=True)
+        doc = self.read(rel_path, path_in_course.rsplit("/", 1)[0])
         source = doc.source
         kind: ItemKind | None = None
         values: dict[str, Any] = {}
@@ -274,7 +278,8 @@ class _TreeLoader:
                 message = f"unknown item type {kind_name!r} (known: {known})"
                 source.add_at(source.nodes["type"][1], "E209", message)
             values = check_fields(source, kind.all_fields() if kind else ITEM_FIELDS)
-        key = self.render(doc, course.id, kind, values)
+        # An item of an unknown type is still checked as far as it goes: as a lesson.
+        key = self.render(doc, course.id, kind or LESSON, values)
         docs.docs.append(doc)
         docs.items[path_in_course] = doc
         if not source.parsed or doc.rendered is None:

@@ -1,19 +1,15 @@
-"""What each front matter may contain: fields, value checks and the item kind registry."""
+"""What each front matter may contain: fields and the value checks kinds build theirs from."""
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-
-if TYPE_CHECKING:
-    from lms.content.frontmatter import SourceFile
-    from lms.content.render import Rendered
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _NULL_TAG = "tag:yaml.org,2002:null"
@@ -73,16 +69,17 @@ def identifier(key: str, node: yaml.Node, value: Any) -> str:
 
 def identifier_list(key: str, node: yaml.Node, value: Any) -> list[str]:
     """A list of ids (renamed_from); each entry is checked at its own position."""
-    items = _sequence(key, node)
+    items = sequence(key, node)
     return [_check_id(key, item, required_text(key, item, None)) for item in items]
 
 
 def name_list(key: str, node: yaml.Node, value: Any) -> list[str]:
     """A list of folder or file names (modules, items); checked further by the loader."""
-    return [required_text(key, item, None) for item in _sequence(key, node)]
+    return [required_text(key, item, None) for item in sequence(key, node)]
 
 
-def _sequence(key: str, node: yaml.Node) -> list[yaml.Node]:
+def sequence(key: str, node: yaml.Node) -> list[yaml.Node]:
+    """The entry nodes of a list value (null is an empty list)."""
     if isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG:
         return []
     if not isinstance(node, yaml.SequenceNode):
@@ -181,50 +178,21 @@ ITEM_FIELDS: dict[str, Field] = {
 }
 
 
-QUIZ_FIELDS: dict[str, Field] = {
-    "pass_mark": Field(integer(0, 100)),
-    "attempts": Field(integer(0)),
-    "time_limit": Field(integer(1)),
-    "shuffle_questions": Field(boolean),
-    "shuffle_options": Field(boolean),
-    "draw": Field(integer(1)),
-    "show_answers": Field(choice("always", "after_pass", "never")),
-    "required": Field(boolean),
-    "feedback": Field(choice("optional", "required")),
-}
-# The policy a quiz gets for every key its front matter leaves out.
-DEFAULT_PASS_MARK = 70  # percent
-QUIZ_DEFAULTS: dict[str, Any] = {
-    "pass_mark": DEFAULT_PASS_MARK,
-    "attempts": 0,
-    "time_limit": None,
-    "shuffle_questions": False,
-    "shuffle_options": False,
-    "draw": None,
-    "show_answers": "always",
-    "required": True,
-    "feedback": "optional",
-}
-
-# Ids inside an exercise: scenario nodes and competencies, rubric criteria.
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,79}$")
-KEY_RULE = "use a lowercase latin letter, then letters, digits, '_' or '-' (at most 80)"
-
-
-def _constructed(node: yaml.Node) -> Any:
+def constructed(node: yaml.Node) -> Any:
+    """The plain Python value of a YAML node (for values inside a mapping the kind checks itself)."""
     return SafeConstructor().construct_document(node)
 
 
-_Entry = tuple[str, yaml.Node, yaml.Node]
+Entry = tuple[str, yaml.Node, yaml.Node]
 
 
-def _entries(key: str, node: yaml.Node, *, allow_null: bool = False) -> list[_Entry]:
+def mapping_entries(key: str, node: yaml.Node, *, allow_null: bool = False) -> list[Entry]:
     """The (name, key node, value node) entries of a mapping value, checking names and repeats."""
     if allow_null and isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG:
         return []
     if not isinstance(node, yaml.MappingNode):
         raise Invalid("E108", f"'{key}' must be a mapping of `name: value` lines", node)
-    found: list[_Entry] = []
+    found: list[Entry] = []
     seen: set[str] = set()
     for key_node, value_node in node.value:
         name = key_node.value if isinstance(key_node, yaml.ScalarNode) else ""
@@ -235,145 +203,11 @@ def _entries(key: str, node: yaml.Node, *, allow_null: bool = False) -> list[_En
     return found
 
 
-def _known_keys(key: str, entries: list[_Entry], known: tuple[str, ...]) -> None:
+def known_keys(key: str, entries: list[Entry], known: tuple[str, ...]) -> None:
+    """Refuse a name not in `known`, suggesting the closest one."""
     for name, key_node, _value in entries:
         if name not in known:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
             raise Invalid("E106", f"unknown key '{name}' in '{key}'{hint}", key_node)
 
-
-def competencies(key: str, node: yaml.Node, value: Any) -> dict[str, str]:
-    """`id: label` lines in written order; at least one."""
-    entries = _entries(key, node)
-    if not entries:
-        raise Invalid("E108", f"'{key}' must name at least one competency (`id: label`)", node)
-    result: dict[str, str] = {}
-    for name, key_node, value_node in entries:
-        if not KEY_PATTERN.match(name):
-            raise Invalid("E501", f"invalid competency id {name!r}: {KEY_RULE}", key_node)
-        result[name] = required_text(f"{key}.{name}", value_node, None)
-    return result
-
-
-PASS_ENDINGS = ("any", "good")
-
-
-def scenario_pass(key: str, node: yaml.Node, value: Any) -> dict[str, Any]:
-    """`{ending: any|good, min: {competency: N}}`, both optional; competencies are checked later."""
-    entries = _entries(key, node, allow_null=True)
-    _known_keys(key, entries, ("ending", "min"))
-    rule: dict[str, Any] = {"ending": "any", "min": {}}
-    for name, _key_node, value_node in entries:
-        if name == "ending":
-            rule["ending"] = choice(*PASS_ENDINGS)(f"{key}.ending", value_node, None)
-            continue
-        for competency, _node, number_node in _entries(f"{key}.min", value_node, allow_null=True):
-            minimum = _constructed(number_node)
-            if isinstance(minimum, bool) or not isinstance(minimum, int):
-                raise Invalid("E108", f"'{key}.min.{competency}' must be a whole number", number_node)
-            rule["min"][competency] = minimum
-    return rule
-
-
-ATTACHMENT_TYPES = ("pdf", "docx", "xlsx", "png", "jpg", "jpeg", "webp")
-_JPEG = ("jpg", "jpeg")  # one kind of file: allowing either name allows both
-
-
-def attachments(key: str, node: yaml.Node, value: Any) -> dict[str, Any]:
-    """`{max_files: 1-10, max_mb: 1-50, types: [...]}`; every part has a default."""
-    entries = _entries(key, node, allow_null=True)
-    _known_keys(key, entries, ("max_files", "max_mb", "types"))
-    policy: dict[str, Any] = {"max_files": 3, "max_mb": 10, "types": list(ATTACHMENT_TYPES)}
-    bounds = {"max_files": (1, 10), "max_mb": (1, 50)}
-    for name, _key_node, value_node in entries:
-        if name in bounds:
-            policy[name] = integer(*bounds[name])(f"{key}.{name}", value_node, _constructed(value_node))
-            continue
-        types: list[str] = []
-        for item in _sequence(f"{key}.types", value_node):
-            written = required_text(f"{key}.types", item, None)
-            kind = written.lower().lstrip(".")
-            if kind not in ATTACHMENT_TYPES:
-                close = difflib.get_close_matches(kind, ATTACHMENT_TYPES, n=1, cutoff=0.6)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                allowed = ", ".join(ATTACHMENT_TYPES)
-                message = f"attachment type '{written}' is not allowed{hint} (use {allowed})"
-                raise Invalid("E611", message, item)
-            types.extend(_JPEG if kind in _JPEG else (kind,))
-        if not types:
-            raise Invalid("E108", f"'{key}.types' must list at least one file type", value_node)
-        policy["types"] = list(dict.fromkeys(types))
-    return policy
-
-
-SCENARIO_FIELDS: dict[str, Field] = {
-    "competencies": Field(competencies, required=True),
-    "start": Field(required_text),
-    "feedback": Field(choice("immediate", "debrief")),
-    "counts": Field(choice("best", "last")),
-    "pass": Field(scenario_pass),
-}
-# The policy a scenario gets for every key its front matter leaves out (start: the first node).
-SCENARIO_DEFAULTS: dict[str, Any] = {
-    "start": None, "feedback": "immediate", "counts": "best", "pass": {"ending": "any", "min": {}},
-}
-
-ASSIGNMENT_FIELDS: dict[str, Field] = {
-    "pass_points": Field(integer(0), required=True),
-    "attachments": Field(attachments),  # omitted: text only (payload `attachments: null`)
-}
-
-BodyHook = Callable[["SourceFile", dict[str, Any], Callable[[str], "Rendered"]], "Rendered"]
-"""Parse and render an item body: (source, checked front matter, Markdown renderer) -> Rendered.
-
-Problems go onto the source (`add_in_body`, `add_at`); the renderer is `render_markdown`
-bound to the item's folder and course URL policy.
-"""
-
-
-@dataclass(frozen=True)
-class ItemKind:
-    """A kind of module item (`type:`): the extra front matter keys it accepts.
-
-    Each kind (quiz, scenario, assignment) adds an entry to ITEM_KINDS with its own fields; the
-    loader validates them exactly like the common ones. A kind with a `body` hook parses and
-    renders its own body (a quiz's questions) instead of rendering it as one Markdown text.
-    """
-
-    name: str
-    fields: Mapping[str, Field] = field(default_factory=dict)
-    body: BodyHook | None = None
-
-    def all_fields(self) -> dict[str, Field]:
-        """Common item fields plus this kind's own."""
-        return {**ITEM_FIELDS, **self.fields}
-
-
-def _quiz_body(source: SourceFile, values: dict[str, Any], render: Callable[[str], Rendered]) -> Rendered:
-    # Imported on use: the quiz format builds on this module and the renderer.
-    from lms.quizzes.format import parse_quiz
-
-    return parse_quiz(source, values, render)
-
-
-def _scenario_body(source: SourceFile, values: dict[str, Any], render: Callable[[str], Rendered]) -> Rendered:
-    from lms.exercises.scenario import parse_scenario
-
-    return parse_scenario(source, values, render)
-
-
-def _assignment_body(
-    source: SourceFile, values: dict[str, Any], render: Callable[[str], Rendered]
-) -> Rendered:
-    from lms.exercises.rubric import parse_assignment
-
-    return parse_assignment(source, values, render)
-
-
-ITEM_KINDS: dict[str, ItemKind] = {
-    "lesson": ItemKind("lesson"),
-    "quiz": ItemKind("quiz", QUIZ_FIELDS, body=_quiz_body),
-    "scenario": ItemKind("scenario", SCENARIO_FIELDS, body=_scenario_body),
-    "assignment": ItemKind("assignment", ASSIGNMENT_FIELDS, body=_assignment_body),
-}

@@ -10,12 +10,11 @@ import sqlalchemy as sa
 from lms.content.loader import CourseSource, LessonSource, ModuleSource, load_tree
 from lms.content.models import ContentMixin, Course, Lesson, Module
 from lms.content.problems import ContentError
+from lms.content.registry import ITEM_KINDS
 from lms.content.render import Rendered
+from lms.content.signals import course_items_changed, courses_in_use, ids_in_use, lessons_in_use
 from lms.core.time import utcnow
 from lms.extensions import db
-from lms.progress.models import Enrolment, LessonProgress
-from lms.progress.services import refresh_course_rollups
-from lms.quizzes.services import record_question_versions
 
 
 @dataclass
@@ -90,7 +89,8 @@ def sync_tree(root: Path, *, display_prefix: str | None = None) -> SyncReport:
         syncer.course(course_source)
     syncer.retire_missing()
     db.session.flush()
-    record_question_versions([row for row in syncer.touched_lessons if row.kind == "quiz"])
+    for kind in ITEM_KINDS.values():  # each kind's post-import step (a quiz pins its questions)
+        kind.after_import([row for row in syncer.touched_lessons if row.kind == kind.name])
     for course in syncer.courses_to_refresh:
         _refresh_counts(course)
     db.session.flush()
@@ -98,7 +98,8 @@ def sync_tree(root: Path, *, display_prefix: str | None = None) -> SyncReport:
 
 
 def _refresh_counts(course: Course) -> None:
-    """Recount the course's live items, record their order and bring its enrolments' rollups up to date."""
+    """Recount the course's live items and record their order; progress (a receiver of
+    `course_items_changed`) then brings the course's enrolments and rollups up to date."""
     items = db.session.execute(
         sa.select(Lesson.id, Lesson.key, Lesson.kind, Lesson.title)
         .join(Module, Module.id == Lesson.module_id)
@@ -110,7 +111,7 @@ def _refresh_counts(course: Course) -> None:
     if course.item_order != item_order:
         course.item_order = item_order
         course.updated_at = utcnow()  # lesson pages cache their pager under this stamp
-    refresh_course_rollups(course)
+    course_items_changed.send(course)
 
 
 class _Syncer:
@@ -225,22 +226,13 @@ class _Syncer:
         self.touched_lessons.append(row)
 
     def retire_missing(self) -> None:
-        """Rows whose files are gone: archived when someone has progress on them, else deleted."""
+        """Rows whose files are gone: archived when another domain keeps records about them (progress:
+        someone opened the lesson, is enrolled on the course), else deleted."""
         gone_lessons = [row for row in self.lessons.by_key.values() if id(row) not in self.lessons.seen]
         gone_modules = [row for row in self.modules.by_key.values() if id(row) not in self.modules.seen]
         gone_courses = [row for row in self.courses.by_key.values() if id(row) not in self.courses.seen]
         lesson_ids = [row.id for row in gone_lessons]
-        with_progress = (
-            set(
-                db.session.scalars(
-                    sa.select(LessonProgress.lesson_id)
-                    .where(LessonProgress.lesson_id.in_(lesson_ids))
-                    .distinct()
-                )
-            )
-            if lesson_ids
-            else set()
-        )
+        with_progress = ids_in_use(lessons_in_use, lesson_ids=lesson_ids) if lesson_ids else set()
         kept_modules: set[int] = set()
         for lesson in gone_lessons:
             self.courses_to_refresh.add(lesson.course)
@@ -261,9 +253,8 @@ class _Syncer:
                     self.report.archived.append(f"module {module.key}")
             else:
                 self._delete(module, "module")
-        enrolled = (
-            set(db.session.scalars(sa.select(Enrolment.course_id).distinct())) if gone_courses else set()
-        )
+        course_ids = [row.id for row in gone_courses]
+        enrolled = ids_in_use(courses_in_use, course_ids=course_ids) if course_ids else set()
         for course in gone_courses:
             self.courses_to_refresh.discard(course)
             if course.id in enrolled:

@@ -1,116 +1,28 @@
-"""Course outline, lesson pages and course assets. Pages serve HTML rendered at import."""
+"""Content's blueprint: links between items, course assets, and `item_url` for every template.
+
+The course outline and lesson pages are on this blueprint too (their URLs are content's), but they
+show a reader's progress, so they live in lms.progress.lesson_views.
+"""
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, render_template, send_file, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, current_app, redirect, send_file, url_for
 
-from lms.accounts.auth import adopt_user, session_token
 from lms.content import services
-from lms.content.models import Lesson
+from lms.content.registry import page_of
 from lms.content.services import ASSET_TYPES
-from lms.core import transactions
-from lms.core.roles import Role, login_required
-from lms.core.time import utcnow
-from lms.extensions import db, login_manager
-from lms.progress import services as progress
+from lms.core.roles import login_required
 
 bp = Blueprint("content", __name__, url_prefix="/courses")
-
-# Module items other than lessons have their own pages; everything links through item_url.
-ITEM_ENDPOINTS = {
-    "quiz": ("quizzes.overview", "quiz_key"),
-    "scenario": ("exercises.scenario", "item_key"),
-    "assignment": ("exercises.assignment", "item_key"),
-}
 
 
 @bp.app_template_global()
 def item_url(course, item) -> str:
-    """URL of a module item (lesson, quiz, ...) for links in outlines and pagers."""
-    endpoint, key_name = ITEM_ENDPOINTS.get(item.kind, ("content.lesson", "lesson_key"))
+    """URL of a module item (lesson, quiz, ...) on its kind's page, for outlines and pagers."""
+    endpoint, key_name = page_of(item.kind)
     return url_for(endpoint, course_key=course.key, **{key_name: item.key})
-
-
-@bp.route("/<course_key>")
-@login_required
-def course(course_key: str):
-    course = services.live_course_or_404(course_key)
-    outline = progress.course_outline(current_user, course)
-    enrolment = progress.get_enrolment(current_user, course)
-    next_lesson = progress.first_unfinished_lesson(current_user, course) if enrolment else None
-    return render_template(
-        "content/course.html",
-        course=course,
-        outline=outline,
-        enrolment=enrolment,
-        next_lesson=next_lesson,
-    )
-
-
-class LessonContent:
-    """The lesson with its course, module and neighbours, loaded only if a cached part of the
-    page has to be rendered (a first view since start-up or since the content changed)."""
-
-    def __init__(self, course_key: str, lesson_key: str) -> None:
-        self.course_key, self.lesson_key = course_key, lesson_key
-
-    @cached_property
-    def lesson(self) -> Lesson:
-        return services.live_lesson_page_or_404(self.course_key, self.lesson_key)
-
-    @cached_property
-    def neighbours(self) -> tuple[progress.OutlineItem | None, progress.OutlineItem | None]:
-        return progress.neighbours(self.lesson.course, self.lesson)
-
-
-@bp.route("/<course_key>/lessons/<lesson_key>")
-def lesson(course_key: str, lesson_key: str):
-    """The busiest page: one statement checks the session and reads the page, then render, then
-    record the visit in a short write of its own.
-
-    Signed-in users only, as `login_required` would check, but without loading the user in a
-    statement of its own. Only a first visit writes before rendering (it creates what the page
-    shows, in a transaction); a repeat visit's single UPDATE runs after, as a statement of its
-    own, so on SQLite the write lock is held for that statement alone.
-    """
-    transactions.autocommit()
-    user, page = progress.lesson_page(session_token(), course_key, lesson_key)
-    adopt_user(user)
-    if user is None:
-        return login_manager.unauthorized()
-    if page is None:
-        abort(404)
-    if page.kind in ITEM_ENDPOINTS:
-        endpoint, key_name = ITEM_ENDPOINTS[page.kind]
-        return redirect(url_for(endpoint, course_key=course_key, **{key_name: lesson_key}))
-    reader = user if user.role == Role.CANDIDATE else None
-    # The page commits itself, an exception to one commit per request (lms.core.transactions):
-    # the first visit's rows in one transaction, before autocommit resumes for the rest.
-    if reader is not None and page.is_first_visit():
-        transactions.start_writing()
-        progress.record_view(reader, services.live_lesson_page_or_404(course_key, lesson_key))
-        db.session.commit()
-        transactions.autocommit()
-        _, page = progress.lesson_page(session_token(), course_key, lesson_key)
-        if page is None:  # archived or signed out between the two statements
-            abort(404)
-    html = render_template(
-        "content/lesson.html",
-        page=page,
-        content=LessonContent(course_key, lesson_key),
-        course_key=course_key,
-        lesson_key=lesson_key,
-        tracked=reader is not None,
-    )
-    now = utcnow()
-    if reader is not None and page.needs_touch(now):
-        progress.touch_enrolment(page.enrolment_id, page.lesson_id, now)  # one statement
-        db.session.commit()  # in autocommit: only gives the connection back, before the response
-    return html
 
 
 @bp.route("/<course_key>/go/<path:path_in_course>")

@@ -11,6 +11,8 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lms.extensions import login_manager
+
 F = TypeVar("F", bound=Callable)
 
 
@@ -27,8 +29,6 @@ def role_required(*roles: Role) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args, **kwargs):
-            from lms.extensions import login_manager
-
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if roles and current_user.role not in roles:
@@ -38,6 +38,11 @@ def role_required(*roles: Role) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+class Refused(Exception):
+    """A rule said no to the signed-in user (lms.progress.visibility): answered with 403, exactly as
+    a wrong role is, by the error handler in lms.core.web. Services raise it; they never abort."""
 
 
 def login_required(view: F) -> F:

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from lms.core.fragments import FragmentCache
+from lms.core.roles import Refused
 
 # Pages carry no inline scripts or styles; everything comes from /static.
 CONTENT_SECURITY_POLICY = (
@@ -63,6 +64,10 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/static/") or error.code is None or error.code < 400:
             return error
         return render_template("errors/error.html", code=error.code, reason=None), error.code
+
+    @app.errorhandler(Refused)
+    def _refused(error: Refused):
+        return render_template("errors/error.html", code=403, reason=None), 403
 
     @app.template_global()
     def nav_section(endpoint: str | None) -> str | None:

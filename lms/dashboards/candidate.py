@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from lms.accounts.models import User
 from lms.content.models import Lesson
-from lms.exercises.models import Playthrough, ReviewEvent, Submission
+from lms.exercises import reports as exercise_reports
 from lms.extensions import db
 from lms.progress.models import Enrolment, LessonProgress
-from lms.quizzes.models import Attempt
+from lms.quizzes import reports as quiz_reports
 
 TIMELINE_LIMIT = 200
 
@@ -31,9 +32,10 @@ class Event:
 class CandidateRecord:
     user: User
     enrolments: list[Enrolment]
-    attempts: list[Attempt]
-    playthroughs: list[Playthrough]
-    submissions: list[Submission]
+    # As lms.quizzes.reports and lms.exercises.reports give them; the page reads their attributes.
+    attempts: list[Any]
+    playthroughs: list[Any]
+    submissions: list[Any]
     timeline: list[Event]
 
 
@@ -57,23 +59,9 @@ def timeline_labels() -> dict[str, str]:
 
 def candidate_record(user: User) -> CandidateRecord:
     enrolments = list(db.session.scalars(sa.select(Enrolment).where(Enrolment.user_id == user.id)))
-    attempts = list(
-        db.session.scalars(
-            sa.select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.started_at.desc())
-        )
-    )
-    playthroughs = list(
-        db.session.scalars(
-            sa.select(Playthrough)
-            .where(Playthrough.user_id == user.id)
-            .order_by(Playthrough.started_at.desc())
-        )
-    )
-    submissions = list(
-        db.session.scalars(
-            sa.select(Submission).where(Submission.user_id == user.id).order_by(Submission.updated_at)
-        )
-    )
+    attempts = quiz_reports.candidate_attempts(user.id)
+    playthroughs = exercise_reports.candidate_playthroughs(user.id)
+    submissions = exercise_reports.candidate_submissions(user.id)
     events: list[Event] = []
     for enrolment in enrolments:
         events.append(Event(enrolment.enrolled_at, "enrolled", enrolment.course.title))
@@ -113,21 +101,15 @@ def candidate_record(user: User) -> CandidateRecord:
                     ),
                 )
             )
-    submission_ids = [submission.id for submission in submissions]
-    if submission_ids:
-        for event in db.session.scalars(
-            sa.select(ReviewEvent)
-            .where(ReviewEvent.submission_id.in_(submission_ids))
-            .order_by(ReviewEvent.id)
-        ):
-            events.append(
-                Event(
-                    event.created_at,
-                    f"submission_{event.action}",
-                    event.submission.item.title,
-                    str(event.points) if event.points is not None else "",
-                    ("dashboards.submission", {"user_id": user.id, "submission_id": event.submission_id}),
-                )
+    for event in exercise_reports.review_history([submission.id for submission in submissions]):
+        events.append(
+            Event(
+                event.created_at,
+                f"submission_{event.action}",
+                event.submission.item.title,
+                str(event.points) if event.points is not None else "",
+                ("dashboards.submission", {"user_id": user.id, "submission_id": event.submission_id}),
             )
+        )
     events.sort(key=lambda event: event.at, reverse=True)
     return CandidateRecord(user, enrolments, attempts, playthroughs, submissions, events[:TIMELINE_LIMIT])

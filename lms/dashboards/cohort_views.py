@@ -8,30 +8,41 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.accounts.models import Region, User
+from lms.accounts.models import User
 from lms.content.models import Course
 from lms.core.errors import ValidationError, apply_to_form
 from lms.core.roles import Role, role_required
 from lms.core.web import page_arg
 from lms.dashboards import candidate as candidate_service
 from lms.dashboards.forms import CohortCourseForm, CohortEditForm, CohortForm, DueOverrideForm, MembersForm
-from lms.dashboards.scope import candidate_or_404, cohort_or_404, may_set_due, region_scope, visible_cohorts
-from lms.dashboards.views import bp, render_candidate
+from lms.dashboards.views import bp, candidate_or_404, render_candidate
 from lms.extensions import db
 from lms.progress import cohorts as cohort_service
 from lms.progress.models import Cohort, CohortMember, Enrolment
+from lms.progress.visibility import (
+    in_scope,
+    may_set_due,
+    region_scope,
+    visible_cohort,
+    visible_cohorts,
+    visible_regions,
+)
 
 MANAGERS = (Role.COORDINATOR, Role.ADMIN)
 
 
 def _region_choices() -> list[tuple[str, str]]:
     """Where a new cohort may be: anywhere (or national), or only a regional coordinator's region."""
-    scope = region_scope(current_user)
-    query = sa.select(Region).order_by(Region.code)
-    if scope is not None:
-        query = query.where(Region.code == scope)
-    regions = [(r.code, f"{r.code} · {r.name_ru}") for r in db.session.scalars(query)]
-    return regions if scope is not None else [("", _("National")), *regions]
+    regions = [(r.code, f"{r.code} · {r.name_ru}") for r in db.session.scalars(visible_regions(current_user))]
+    return regions if region_scope(current_user) is not None else [("", _("National")), *regions]
+
+
+def cohort_or_404(cohort_id: int) -> Cohort:
+    """A cohort the signed-in viewer may manage; another region's is simply not there."""
+    cohort = visible_cohort(current_user, cohort_id)
+    if cohort is None:
+        abort(404)
+    return cohort
 
 
 @bp.route("/cohorts", methods=["GET", "POST"])
@@ -117,13 +128,13 @@ def _archived(cohort: Cohort):
 @bp.route("/cohorts/<int:cohort_id>")
 @role_required(*MANAGERS)
 def cohort(cohort_id: int):
-    return _render_cohort(cohort_or_404(current_user, cohort_id))
+    return _render_cohort(cohort_or_404(cohort_id))
 
 
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["POST"])
 @role_required(*MANAGERS)
 def edit_cohort(cohort_id: int):
-    cohort = cohort_or_404(current_user, cohort_id)
+    cohort = cohort_or_404(cohort_id)
     if cohort.archived_at is not None:
         return _archived(cohort)
     form = CohortEditForm(prefix="edit")
@@ -147,7 +158,7 @@ def edit_cohort(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/courses", methods=["POST"])
 @role_required(*MANAGERS)
 def cohort_course(cohort_id: int):
-    cohort = cohort_or_404(current_user, cohort_id)
+    cohort = cohort_or_404(cohort_id)
     if cohort.archived_at is not None:
         return _archived(cohort)
     form = CohortCourseForm(prefix="course")
@@ -169,17 +180,15 @@ def cohort_course(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/members", methods=["POST"])
 @role_required(*MANAGERS)
 def add_members(cohort_id: int):
-    cohort = cohort_or_404(current_user, cohort_id)
+    cohort = cohort_or_404(cohort_id)
     if cohort.archived_at is not None:
         return _archived(cohort)
     form = MembersForm(prefix="members")
     if form.validate_on_submit():
         names = list(dict.fromkeys(line.strip().lower() for line in form.usernames.data.splitlines()))
         names = [name for name in names if name]
-        query = sa.select(User).where(User.username.in_(names))
-        scope = region_scope(current_user)
-        if scope is not None:  # other regions' accounts are simply not found
-            query = query.where(User.region_code == scope)
+        # Other regions' accounts are simply not found.
+        query = in_scope(sa.select(User).where(User.username.in_(names)), User.region_code, current_user)
         users = {user.username: user for user in db.session.scalars(query)}
         missing = [name for name in names if name not in users]
         try:
@@ -201,7 +210,7 @@ def add_members(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/remove", methods=["POST"])
 @role_required(*MANAGERS)
 def remove_member(cohort_id: int, user_id: int):
-    cohort = cohort_or_404(current_user, cohort_id)
+    cohort = cohort_or_404(cohort_id)
     user = db.session.get(User, user_id)
     if user is None or db.session.get(CohortMember, (cohort.id, user.id)) is None:
         abort(404)
@@ -220,7 +229,7 @@ def remove_member(cohort_id: int, user_id: int):
 @bp.route("/cohorts/<int:cohort_id>/archive", methods=["POST"])
 @role_required(*MANAGERS)
 def archive_cohort(cohort_id: int):
-    cohort = cohort_or_404(current_user, cohort_id)
+    cohort = cohort_or_404(cohort_id)
     try:
         cohort_service.archive_cohort(cohort)
         flash(_("Cohort archived."), "success")
@@ -233,7 +242,7 @@ def archive_cohort(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/unarchive", methods=["POST"])
 @role_required(*MANAGERS)
 def unarchive_cohort(cohort_id: int):
-    cohort = cohort_or_404(current_user, cohort_id)
+    cohort = cohort_or_404(cohort_id)
     try:
         cohort_service.unarchive_cohort(cohort)
         flash(_("Cohort restored from the archive."), "success")
@@ -247,7 +256,7 @@ def unarchive_cohort(cohort_id: int):
 @role_required(*MANAGERS)
 def override_due(user_id: int, enrolment_id: int):
     """Set or clear one candidate's personal due date for a course."""
-    user = candidate_or_404(current_user, user_id)
+    user = candidate_or_404(user_id)
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.user_id != user.id:
         abort(404)

@@ -8,12 +8,15 @@ from flask import Response, abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.accounts.models import User
 from lms.audit.services import record
+from lms.content.models import Course
+from lms.core.export import Column, CountingRows, to_csv, to_xlsx
 from lms.core.roles import role_required
 from lms.core.transactions import start_writing
 from lms.core.web import int_arg
 from lms.dashboards import services
-from lms.dashboards.export import Column, CountingRows, to_csv, to_xlsx
+from lms.dashboards.insights import RISK_KEYS, risk_queries, with_candidates
 from lms.dashboards.views import (
     VIEWERS,
     _region_or_404,
@@ -23,6 +26,7 @@ from lms.dashboards.views import (
     status_labels,
 )
 from lms.extensions import db
+from lms.progress.models import Enrolment
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
@@ -158,11 +162,6 @@ RISK_COLUMNS = (
 @role_required(*VIEWERS)
 def export_at_risk(fmt: str):
     """Every row of one at-risk list (?list=), or of all four, with the page's region and days."""
-    from lms.accounts.models import User
-    from lms.content.models import Course
-    from lms.dashboards.insights import RISK_KEYS, risk_queries, with_candidates
-    from lms.progress.models import Enrolment
-
     chosen = request.args.get("list", "")
     if fmt not in FORMATS or (chosen and chosen not in RISK_KEYS):
         abort(404)

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from lms.accounts.models import User
 from lms.content.models import Course, Lesson, Module
 from lms.core.time import utcnow
-from lms.dashboards.scope import visible_enrolments
 from lms.extensions import db
 from lms.progress.models import Enrolment, LessonProgress
+from lms.progress.visibility import visible_enrolments
 
 AT_RISK_LIMIT = 50  # rows per list on the page; one list alone pages through all of its rows
 NOT_STARTED_GRACE = timedelta(days=7)

@@ -11,15 +11,16 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from lms.accounts.models import Region, User
-from lms.content.models import Course, Lesson
+from lms.content.models import Course
 from lms.core.db import utc_day
 from lms.core.time import utcnow
-from lms.dashboards.scope import region_scope, visible_enrolments
-from lms.exercises.models import Submission
+from lms.dashboards.charts import WeekPoint
+from lms.exercises import reports as exercise_reports
 from lms.extensions import db
 from lms.progress.models import Cohort, CohortCourseStats, Enrolment, RegionCourseStats
 from lms.progress.rollups import STATUSES
-from lms.quizzes.models import Attempt
+from lms.progress.visibility import in_scope, visible_enrolments, visible_regions
+from lms.quizzes import reports as quiz_reports
 
 PAGE_SIZE = 50
 
@@ -69,13 +70,9 @@ class Overview:
 
 def national_overview(viewer: User, *, sort: str = "region") -> Overview:
     """Regions × courses from the region rollup: one small query whatever the number of candidates."""
-    scope = region_scope(viewer)
+    regions_query = visible_regions(viewer)
+    stats_query = in_scope(sa.select(RegionCourseStats), RegionCourseStats.region_code, viewer)
     courses = live_courses()
-    regions_query = sa.select(Region).order_by(Region.code)
-    stats_query = sa.select(RegionCourseStats)
-    if scope is not None:
-        regions_query = regions_query.where(Region.code == scope)
-        stats_query = stats_query.where(RegionCourseStats.region_code == scope)
     cells: dict[str, dict[int, Cell]] = defaultdict(dict)
     for row in db.session.scalars(stats_query):
         cells[row.region_code][row.course_id] = _cell(row)
@@ -236,22 +233,8 @@ def candidate_rows(
         for r in results
     ]
     user_ids = list({row.user_id for row in rows})
-    quiz: dict[tuple[int, int], tuple[float | None, int]] = {}
-    for user_id, course_id, best, count in db.session.execute(
-        sa.select(Attempt.user_id, Lesson.course_id, sa.func.max(Attempt.percent), sa.func.count())
-        .join(Lesson, Lesson.id == Attempt.quiz_id)
-        .where(Attempt.user_id.in_(user_ids), Attempt.submitted_at.is_not(None))
-        .group_by(Attempt.user_id, Lesson.course_id)
-    ):
-        quiz[(user_id, course_id)] = (best, count)
-    exercises: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
-    for user_id, course_id, status, count in db.session.execute(
-        sa.select(Submission.user_id, Lesson.course_id, Submission.status, sa.func.count())
-        .join(Lesson, Lesson.id == Submission.item_id)
-        .where(Submission.user_id.in_(user_ids))
-        .group_by(Submission.user_id, Lesson.course_id, Submission.status)
-    ):
-        exercises[(user_id, course_id)][status] = count
+    quiz = quiz_reports.best_results(user_ids)
+    exercises = exercise_reports.submission_counts(user_ids)
     for row in rows:
         key = (row.user_id, row.course.id)
         row.best_quiz, row.quiz_attempts = quiz.get(key, (None, 0))
@@ -300,8 +283,6 @@ class RegionSummary:
 
 def region_summary(query: sa.Select) -> RegionSummary:
     """Row count, latest due date and completions per ISO week of region_enrolments(), in one query."""
-    from lms.dashboards.charts import WeekPoint
-
     day = utc_day(Enrolment.completed_at)
     grouped = query.with_only_columns(day, sa.func.count(), sa.func.max(Enrolment.due_on)).group_by(day)
     total, due = 0, None

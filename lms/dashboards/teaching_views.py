@@ -6,11 +6,11 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from lms.content.services import live_course_or_404
-from lms.content.staff import teaches, teaches_anything
 from lms.core.roles import Role, role_required
 from lms.core.web import page_arg
 from lms.dashboards import teaching as service
 from lms.dashboards.views import bp, status_labels
+from lms.progress.visibility import teaches, teaches_anything
 
 TEACHERS = (Role.INSTRUCTOR, Role.ADMIN)
 

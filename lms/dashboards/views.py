@@ -1,4 +1,8 @@
-"""Coordinator dashboards: national overview, region page with exports, candidate drill-down."""
+"""Coordinator dashboards: national overview, region page with exports, candidate drill-down.
+
+More pages join this blueprint from cohort_views, export_views and teaching_views (the factory
+imports them); they build on the helpers here, never the other way round.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,20 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.accounts.models import Region
+from lms.accounts.models import Region, User
+from lms.content.services import live_course_or_404
 from lms.core.i18n import select_locale
 from lms.core.roles import Role, role_required
 from lms.core.web import int_arg, page_arg
 from lms.dashboards import candidate as candidate_service
 from lms.dashboards import services
-from lms.dashboards.scope import candidate_or_404, may_set_due, region_scope, require_region
+from lms.dashboards.charts import ChartLabels, completion_chart, completion_table
+from lms.dashboards.forms import DueOverrideForm
+from lms.dashboards.insights import AT_RISK_LIMIT, RISK_KEYS, heatmap
+from lms.dashboards.insights import at_risk as risk_lists
+from lms.exercises import reports as exercise_reports
 from lms.extensions import db
+from lms.progress.visibility import may_see_region, may_set_due, region_scope, visible_candidate
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboard")
 VIEWERS = (Role.COORDINATOR, Role.ADMIN)
@@ -32,8 +42,17 @@ def overview():
     )
 
 
+def candidate_or_404(user_id: int) -> User:
+    """A candidate the signed-in viewer may see; anyone else's page is simply not there."""
+    candidate = visible_candidate(current_user, user_id)
+    if candidate is None:
+        abort(404)
+    return candidate
+
+
 def _region_or_404(code: str) -> Region:
-    require_region(current_user, code)
+    if not may_see_region(current_user, code):
+        abort(404)
     region = db.session.get(Region, code)
     if region is None:
         abort(404)
@@ -62,8 +81,6 @@ def region(code: str):
         limit=services.PAGE_SIZE,
         offset=(page - 1) * services.PAGE_SIZE,
     )
-    from lms.dashboards.charts import ChartLabels, completion_chart, completion_table
-
     labels = ChartLabels(
         weekly=_("Completions per week"),
         cumulative=_("Completed, cumulative %%").replace("%%", "%"),
@@ -125,7 +142,7 @@ def dashboard_status(status: str) -> str:
 @bp.route("/candidates/<int:user_id>")
 @role_required(*VIEWERS)
 def candidate(user_id: int):
-    user = candidate_or_404(current_user, user_id)
+    user = candidate_or_404(user_id)
     return render_candidate(candidate_service.candidate_record(user))
 
 
@@ -133,8 +150,6 @@ def render_candidate(
     record: candidate_service.CandidateRecord, failed: tuple[int, object] | None = None, status: int = 200
 ):
     """The drill-down page; `failed` is (enrolment id, due-date form) to show again with its errors."""
-    from lms.dashboards.forms import DueOverrideForm
-
     due_forms = {}
     for enrolment in record.enrolments:
         if not may_set_due(current_user, enrolment):
@@ -153,16 +168,9 @@ def render_candidate(
     ), status
 
 
-# These register more pages on bp.
-from lms.dashboards import cohort_views, export_views, teaching_views  # noqa: E402,F401
-
-
 @bp.route("/at-risk")
 @role_required(*VIEWERS)
 def at_risk():
-    from lms.dashboards.insights import AT_RISK_LIMIT, RISK_KEYS
-    from lms.dashboards.insights import at_risk as risk_lists
-
     region_code = _requested_region()
     days = int_arg("inactive", 7, high=3650)
     only = request.args.get("list") or None
@@ -188,9 +196,6 @@ def at_risk():
 @bp.route("/courses/<course_key>")
 @role_required(*VIEWERS)
 def course_heatmap(course_key: str):
-    from lms.content.services import live_course_or_404
-    from lms.dashboards.insights import heatmap
-
     course = live_course_or_404(course_key)
     region_code = _requested_region()
     cohort_id = int_arg("cohort", None)
@@ -219,20 +224,17 @@ def course_heatmap(course_key: str):
 @role_required(*VIEWERS)
 def submission(user_id: int, submission_id: int):
     """Read-only view of a candidate's submission and its review history, for coordinators."""
-    from lms.exercises.models import Submission
-    from lms.exercises.services import latest_grading, live_attachments
-
-    user = candidate_or_404(current_user, user_id)
-    found = db.session.get(Submission, submission_id)
-    if found is None or found.user_id != user.id:
+    user = candidate_or_404(user_id)
+    report = exercise_reports.candidate_submission(user.id, submission_id)
+    if report is None:
         abort(404)
     return render_template(
         "dashboards/submission.html",
         user=user,
-        submission=found,
-        payload=found.snapshot.payload,
-        grading=latest_grading(found),
-        attachments=live_attachments(found),
+        submission=report.submission,
+        payload=report.payload,
+        grading=report.grading,
+        attachments=report.attachments,
     )
 
 
@@ -240,18 +242,14 @@ def submission(user_id: int, submission_id: int):
 @role_required(*VIEWERS)
 def playthrough(user_id: int, playthrough_id: int):
     """Read-only debrief of a candidate's conversation, for coordinators."""
-    from lms.exercises import scenario as scenario_rules
-    from lms.exercises.models import Playthrough
-
-    user = candidate_or_404(current_user, user_id)
-    found = db.session.get(Playthrough, playthrough_id)
-    if found is None or found.user_id != user.id or found.finished_at is None:
+    user = candidate_or_404(user_id)
+    report = exercise_reports.finished_playthrough(user.id, playthrough_id)
+    if report is None:
         abort(404)
-    payload = found.snapshot.payload
     return render_template(
         "dashboards/playthrough.html",
         user=user,
-        playthrough=found,
-        report=scenario_rules.debrief(payload, found.state),
-        payload=payload,
+        playthrough=report.playthrough,
+        report=report.debrief,
+        payload=report.payload,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from lms.content.schema import KEY_PATTERN, KEY_RULE
+from lms.exercises.fields import KEY_PATTERN, KEY_RULE
 from lms.exercises.text import Body, Span
 
 _NODE = re.compile(r"^##(?!#)[ \t]*(.*?)(?:[ \t]+#+)?[ \t]*$")  # closing #s are optional

@@ -14,7 +14,7 @@ from typing import Any
 
 from lms.content.frontmatter import SourceFile
 from lms.content.render import Rendered
-from lms.content.schema import KEY_PATTERN, KEY_RULE
+from lms.exercises.fields import KEY_PATTERN, KEY_RULE
 from lms.exercises.text import Body, Pieces, Span, digest
 
 _RUBRIC = re.compile(r"^##(?!#)[ \t]*(?:критерии оценивания|rubric)[ \t]*:?[ \t#]*$", re.IGNORECASE)

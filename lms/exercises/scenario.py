@@ -16,8 +16,8 @@ import yaml
 
 from lms.content.frontmatter import SourceFile
 from lms.content.render import Rendered
-from lms.content.schema import SCENARIO_DEFAULTS
 from lms.exercises import graph as graphs
+from lms.exercises.fields import SCENARIO_DEFAULTS
 from lms.exercises.nodes import ParsedNode, read_nodes
 from lms.exercises.text import Body, Pieces, digest, raw
 

@@ -24,6 +24,7 @@ from lms.exercises import scenario as scenario_rules
 from lms.exercises.models import Attachment, ItemSnapshot, Playthrough, ReviewEvent, Submission
 from lms.exercises.uploads import UploadRejected, check_upload
 from lms.extensions import db
+from lms.progress.services import complete_lesson, uncomplete_lesson
 
 MAX_TEXT_LENGTH = 50_000
 UPLOAD_REASONS = {
@@ -154,8 +155,6 @@ def choose_reply(playthrough: Playthrough, step: int, reply_index: int, free_tex
 
 def _update_scenario_completion(playthrough: Playthrough) -> None:
     """`counts: best` completes once any playthrough passes; `last` follows the latest one."""
-    from lms.progress.services import complete_lesson, uncomplete_lesson
-
     counts = playthrough.snapshot.payload.get("counts", "best")
     if playthrough.passed:
         complete_lesson(playthrough.user, playthrough.item)
@@ -467,8 +466,6 @@ def grade_submission(
         )
     )
     if decision == "accept":
-        from lms.progress.services import complete_lesson
-
         complete_lesson(submission.user, submission.item)
     db.session.flush()
     _audit_grading(

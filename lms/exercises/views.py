@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.content import services as content
-from lms.content.staff import taught_course_ids, teaches, teaches_anything
 from lms.core.errors import ValidationError, apply_to_form
 from lms.core.roles import Role, login_required, role_required
 from lms.core.sqlite import writes
@@ -22,6 +21,8 @@ from lms.exercises.forms import FreeTextForm, SubmissionForm
 from lms.exercises.models import Attachment, Playthrough, Submission
 from lms.exercises.uploads import CONTENT_TYPES
 from lms.extensions import db
+from lms.progress import services as progress
+from lms.progress.visibility import taught_course_ids, teaches, teaches_anything
 
 bp = Blueprint("exercises", __name__)
 STAFF = (Role.INSTRUCTOR, Role.ADMIN)
@@ -50,8 +51,6 @@ def scenario(course_key: str, item_key: str):
     tracked = current_user.role == Role.CANDIDATE
     playthroughs = services.user_playthroughs(current_user, item) if tracked else []
     if tracked:
-        from lms.progress import services as progress
-
         progress.record_view(current_user, item)
     return render_template(
         "exercises/scenario.html",
@@ -202,8 +201,6 @@ def assignment(course_key: str, item_key: str):
     if submission is not None:
         form.version.data = str(submission.version)
     if tracked and request.method == "GET":
-        from lms.progress import services as progress
-
         progress.record_view(current_user, item)
     return render_template(
         "exercises/assignment.html",

@@ -299,6 +299,7 @@ def _read_workbook(content: bytes, archive: zipfile.ZipFile) -> Table:
 
 def _scan_sheet(archive: zipfile.ZipFile, path: str) -> tuple[set[tuple[int, int]], list[_Merge]]:
     """Cells with a formula but no computed value, and the merged ranges, from the sheet's XML."""
+    # Imported on use for the reason given in _read_workbook (start-up time).
     from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
     from openpyxl.xml.functions import iterparse  # defusedxml's when installed (it is)
 

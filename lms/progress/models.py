@@ -44,8 +44,8 @@ class Enrolment(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default="not_started", index=True)
     # The candidate's region, copied so region rollups and filters need no join to users.
     region_code: Mapped[str | None] = mapped_column(sa.String(3), index=True)
-    # Rollup for the at-risk list: some quiz of this course failed twice and never passed. Kept by
-    # quiz grading in the same transaction (lms.quizzes.services.refresh_stuck_on_quiz).
+    # Rollup for the at-risk list: some quiz of this course failed twice and never passed. Set in
+    # quiz grading's transaction: quizzes call progress.services.set_stuck_on_quiz with their rule.
     stuck_on_quiz: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     user: Mapped[User] = relationship()

@@ -8,7 +8,7 @@ enrolments and is what the tests compare the incremental counts against.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -24,8 +24,6 @@ MOSCOW_OFFSET_HOURS = 3  # the school's calendar day: due dates are Moscow dates
 
 
 def school_today(now: datetime | None = None) -> date:
-    from datetime import timedelta
-
     return ((now or utcnow()) + timedelta(hours=MOSCOW_OFFSET_HOURS)).date()
 
 

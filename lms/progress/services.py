@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from lms.accounts.models import User
 from lms.accounts.sessions import accept_session_user, session_params, session_user_select
 from lms.accounts.signals import region_changed
+from lms.content import signals as content_signals
 from lms.content.models import Course, Lesson, Module
 from lms.core.db import insert_or_ignore
 from lms.core.roles import Role
@@ -325,6 +326,20 @@ def uncomplete_lesson(user: User, lesson: Lesson) -> bool:
     return True
 
 
+def set_stuck_on_quiz(
+    stuck: sa.ColumnElement[bool], *, user_id: int | None = None, course_id: int | None = None
+) -> None:
+    """Store whether enrolments are stuck on a quiz (the at-risk list "failed a quiz twice"), for one
+    candidate's course or for all. Quizzes know what stuck means and pass it as `stuck`, a condition
+    on the enrolment's user_id and course_id that the database evaluates within this one UPDATE."""
+    statement = sa.update(Enrolment).values(stuck_on_quiz=stuck)
+    if user_id is not None:
+        statement = statement.where(Enrolment.user_id == user_id)
+    if course_id is not None:
+        statement = statement.where(Enrolment.course_id == course_id)
+    db.session.execute(statement.execution_options(synchronize_session=False))
+
+
 def _update_course_completion(enrolment: Enrolment, now) -> None:
     course = enrolment.course
     done = course.lesson_count > 0 and enrolment.lessons_done >= course.lessons_required
@@ -374,6 +389,31 @@ def refresh_course_rollups(course: Course) -> int:
         rollups.recount(enrolment, lessons_delta=enrolment.lessons_done - before)
         count += 1
     return count
+
+
+@content_signals.course_items_changed.connect
+def _follow_course_import(course: Course, **_details) -> None:
+    refresh_course_rollups(course)
+
+
+@content_signals.lessons_in_use.connect
+def _lessons_with_progress(_sender=None, *, lesson_ids: list[int]) -> set[int]:
+    """Lessons someone opened: an import archives them instead of deleting them."""
+    return set(
+        db.session.scalars(
+            sa.select(LessonProgress.lesson_id).where(LessonProgress.lesson_id.in_(lesson_ids)).distinct()
+        )
+    )
+
+
+@content_signals.courses_in_use.connect
+def _courses_with_enrolments(_sender=None, *, course_ids: list[int]) -> set[int]:
+    """Courses someone is enrolled on: an import archives them instead of deleting them."""
+    return set(
+        db.session.scalars(
+            sa.select(Enrolment.course_id).where(Enrolment.course_id.in_(course_ids)).distinct()
+        )
+    )
 
 
 @dataclass

@@ -18,7 +18,8 @@ from typing import Any
 from lms.content.frontmatter import SourceFile
 from lms.content.render import LinkRef, Rendered
 from lms.content.scan import fenced_lines
-from lms.content.schema import ID_PATTERN, QUIZ_DEFAULTS
+from lms.content.schema import ID_PATTERN
+from lms.quizzes.fields import QUIZ_DEFAULTS
 from lms.quizzes.lines import BULLET, CHOICE, ITEM, VALUE, AnswerLine, ParsedAnswer, Report, Span
 from lms.quizzes.text import parse_number
 from lms.quizzes.types import QUESTION_TYPES, QuestionType

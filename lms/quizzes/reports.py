@@ -1,4 +1,6 @@
-"""Item analysis for instructors: loads submitted attempts and runs the pure statistics."""
+"""What quizzes tell other domains: item analysis for instructors and coordinators, and each
+candidate's attempts and best results for the coordinators' dashboards. Dashboards read quizzes
+through these functions only, never through the models."""
 
 from __future__ import annotations
 
@@ -80,3 +82,25 @@ def item_analysis(quiz: Lesson, *, region_code: str | None = None) -> ItemAnalys
         for stats in summary.questions
     ]
     return ItemAnalysis(quiz, summary, reports)
+
+
+def candidate_attempts(user_id: int) -> list[Attempt]:
+    """Every attempt of one candidate, newest first (open ones too), for their record page."""
+    return list(
+        db.session.scalars(
+            sa.select(Attempt).where(Attempt.user_id == user_id).order_by(Attempt.started_at.desc())
+        )
+    )
+
+
+def best_results(user_ids: list[int]) -> dict[tuple[int, int], tuple[float | None, int]]:
+    """(candidate id, course id) -> (best percent, submitted attempts), for these candidates only."""
+    found: dict[tuple[int, int], tuple[float | None, int]] = {}
+    for user_id, course_id, best, count in db.session.execute(
+        sa.select(Attempt.user_id, Lesson.course_id, sa.func.max(Attempt.percent), sa.func.count())
+        .join(Lesson, Lesson.id == Attempt.quiz_id)
+        .where(Attempt.user_id.in_(user_ids), Attempt.submitted_at.is_not(None))
+        .group_by(Attempt.user_id, Lesson.course_id)
+    ):
+        found[(user_id, course_id)] = (best, count)
+    return found

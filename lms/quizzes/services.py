@@ -17,6 +17,8 @@ from lms.core.db import insert_many_or_ignore, insert_or_ignore
 from lms.core.errors import ValidationError
 from lms.core.time import utcnow
 from lms.extensions import db
+from lms.progress import services as progress
+from lms.progress.models import Enrolment
 from lms.quizzes.display import decode_matching
 from lms.quizzes.grading import layout as make_layout
 from lms.quizzes.models import Attempt, AttemptAnswer, QuestionVersion
@@ -328,25 +330,16 @@ def stuck_on_quiz(user_id, course_id) -> sa.Exists:
 
 
 def refresh_stuck_on_quiz(*, user_id: int | None = None, course_id: int | None = None) -> None:
-    """Recompute the enrolments' `stuck_on_quiz` flag: one candidate's course after grading, or all."""
-    from lms.progress.models import Enrolment
-
-    statement = sa.update(Enrolment).values(
-        stuck_on_quiz=stuck_on_quiz(Enrolment.user_id, Enrolment.course_id)
-    )
-    if user_id is not None:
-        statement = statement.where(Enrolment.user_id == user_id)
-    if course_id is not None:
-        statement = statement.where(Enrolment.course_id == course_id)
-    db.session.execute(statement.execution_options(synchronize_session=False))
+    """Tell progress which enrolments are stuck on a quiz: one candidate's course after grading,
+    or all of them (`flask lms rollups --rebuild`). Progress owns the flag and its UPDATE."""
+    stuck = stuck_on_quiz(Enrolment.user_id, Enrolment.course_id)
+    progress.set_stuck_on_quiz(stuck, user_id=user_id, course_id=course_id)
 
 
 def _record_completion(attempt: Attempt) -> None:
     """A passed quiz (or any submitted one when passing is not required) completes the item."""
-    from lms.progress.services import complete_lesson
-
     if attempt.passed or not attempt.policy.get("required", True):
-        complete_lesson(attempt.user, attempt.quiz)
+        progress.complete_lesson(attempt.user, attempt.quiz)
 
 
 @dataclass

@@ -9,14 +9,15 @@ from flask_login import current_user
 
 from lms.accounts.models import Region
 from lms.content import services as content
-from lms.content.models import Course, Lesson
-from lms.content.staff import teaches
+from lms.content.models import Lesson
 from lms.core.errors import ValidationError
 from lms.core.roles import Role, login_required, role_required
 from lms.core.sqlite import writes
 from lms.core.time import utcnow
 from lms.core.transactions import keep_writes
 from lms.extensions import db
+from lms.progress import services as progress
+from lms.progress.visibility import analysis_region, may_analyse
 from lms.quizzes import reports, services
 from lms.quizzes.display import encode_matching, question_for_display
 from lms.quizzes.models import Attempt
@@ -40,13 +41,6 @@ def _own_attempt_or_404(attempt_id: int) -> Attempt:
     return attempt
 
 
-def _may_analyse(course: Course) -> bool:
-    """Coordinators read every quiz's analysis (regional ones their region's); instructors their courses'."""
-    if current_user.role == Role.COORDINATOR:
-        return True
-    return current_user.role in (Role.INSTRUCTOR, Role.ADMIN) and teaches(current_user, course.id)
-
-
 def _form_lists() -> dict[str, list[str]]:
     return {key: request.form.getlist(key) for key in request.form}
 
@@ -62,8 +56,6 @@ def overview(course_key: str, quiz_key: str):
         open_attempt = services.open_attempt(current_user, quiz)  # may close an expired one
         attempts = services.user_attempts(current_user, quiz)
         left = services.attempts_left(current_user, quiz)
-        from lms.progress import services as progress
-
         progress.record_view(current_user, quiz)
     return render_template(
         "quizzes/overview.html",
@@ -75,7 +67,7 @@ def overview(course_key: str, quiz_key: str):
         open_attempt=open_attempt,
         attempts_left=left,
         tracked=tracked,
-        may_analyse=not tracked and _may_analyse(course),
+        may_analyse=not tracked and may_analyse(current_user, course.id),
     )
 
 
@@ -153,8 +145,6 @@ def result(attempt_id: int):
     if attempt.is_open:
         return redirect(url_for("quizzes.take", attempt_id=attempt.id))
     quiz = attempt.quiz
-    from lms.progress import services as progress
-
     return render_template(
         "quizzes/result.html",
         view=services.result_view(attempt),
@@ -171,11 +161,9 @@ def result(attempt_id: int):
 @role_required(Role.INSTRUCTOR, Role.ADMIN, Role.COORDINATOR)
 def analysis(course_key: str, quiz_key: str):
     course, quiz = _quiz_or_404(course_key, quiz_key)
-    if not _may_analyse(course):
+    if not may_analyse(current_user, course.id):
         abort(404)
-    region_code = request.args.get("region") or None
-    if current_user.role == Role.COORDINATOR and current_user.region_code:
-        region_code = current_user.region_code  # a regional coordinator sees their region only
+    region_code = analysis_region(current_user, request.args.get("region") or None)
     report = reports.item_analysis(quiz, region_code=region_code)
     regions = db.session.scalars(sa.select(Region).order_by(Region.name_ru)).all()
     return render_template(

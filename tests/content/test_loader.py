@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import markdown
@@ -12,8 +13,9 @@ import pytest
 from lms.content import render as render_module
 from lms.content.loader import LoadResult, check_tree, load_tree, render_file
 from lms.content.problems import ContentError, Problem
+from lms.content.registry import ITEM_KINDS
 from lms.content.render import LinkRef, Rendered
-from lms.content.schema import ITEM_KINDS, Field, ItemKind, whole_number
+from lms.content.schema import Field, whole_number
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "courses"
 GOOD = FIXTURES / "good"
@@ -354,7 +356,8 @@ def test_reimporting_500_unchanged_lessons_is_fast(tmp_path: Path) -> None:
 
 
 def test_item_kinds_registry_validates_extra_keys(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(ITEM_KINDS, "survey", ItemKind("survey", {"pass_percent": Field(whole_number)}))
+    survey_kind = replace(ITEM_KINDS["lesson"], name="survey", fields={"pass_percent": Field(whole_number)})
+    monkeypatch.setitem(ITEM_KINDS, "survey", survey_kind)
     lesson = tree / "tiny-course" / "02-two" / "01-third.md"
     text = lesson.read_text(encoding="utf-8")
     write(lesson, text.replace("title: Третий урок", "title: Т\ntype: survey\npass_percent: 80"))

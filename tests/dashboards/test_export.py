@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lms.dashboards.export import Column, neutralise, to_csv, to_xlsx
+from lms.core.export import Column, neutralise, to_csv, to_xlsx
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 BOM = b"\xef\xbb\xbf"

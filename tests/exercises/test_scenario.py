@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lms.content.loader import load_tree
-from lms.content.schema import ASSIGNMENT_FIELDS, ITEM_KINDS, SCENARIO_FIELDS
+from lms.content.registry import ITEM_KINDS
+from lms.exercises.fields import ASSIGNMENT_FIELDS, SCENARIO_FIELDS
 from lms.exercises.graph import Graph, best_scores, find_problems, strong_replies
 from lms.exercises.scenario import MAX_FREE_TEXT, apply_choice, debrief, initial_state, passes
 from tests.exercises.exfiles import (

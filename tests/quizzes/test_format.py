@@ -10,9 +10,12 @@ import markdown
 import pytest
 
 from lms.content import render as render_module
+from lms.content.lessons import markdown_body
 from lms.content.loader import load_tree
+from lms.content.registry import ITEM_KINDS
 from lms.content.render import Rendered
-from lms.content.schema import ITEM_KINDS, QUIZ_DEFAULTS
+from lms.quizzes.fields import QUIZ_DEFAULTS
+from lms.quizzes.format import parse_quiz
 from tests.quizzes.quizfiles import (
     BROKEN_TREE,
     QUIZ_PATH,
@@ -34,7 +37,7 @@ def _quiz(result):
 
 def test_quiz_kind_is_registered_with_its_policy_fields() -> None:
     kind = ITEM_KINDS["quiz"]
-    assert kind.body is not None and ITEM_KINDS["lesson"].body is None
+    assert kind.body is parse_quiz and ITEM_KINDS["lesson"].body is markdown_body
     assert set(kind.fields) == set(QUIZ_DEFAULTS)
 
 

@@ -1,0 +1,18 @@
+"""The `quiz` item kind: questions parsed from the body, versions pinned after each import."""
+
+from __future__ import annotations
+
+from lms.content.registry import ItemKind, no_checks
+from lms.quizzes.fields import QUIZ_FIELDS
+from lms.quizzes.format import parse_quiz
+from lms.quizzes.services import record_question_versions
+
+QUIZ = ItemKind(
+    name="quiz",
+    fields=QUIZ_FIELDS,
+    body=parse_quiz,
+    lint=no_checks,  # parse_quiz reports every problem of a quiz body itself
+    page="quizzes.overview",
+    page_key="quiz_key",
+    after_import=record_question_versions,
+)
