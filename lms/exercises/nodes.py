@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lms.content.body import Body, Span
 from lms.exercises.fields import KEY_PATTERN, KEY_RULE
-from lms.exercises.text import Body, Span
 
 _NODE = re.compile(r"^##(?!#)[ \t]*(.*?)(?:[ \t]+#+)?[ \t]*$")  # closing #s are optional
 _NODE_TEXT = re.compile(r"(\S+?)(?:[ \t]*\[([^\[\]]*)\])?")

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lms.content.body import Body, Span
 from lms.content.frontmatter import SourceFile
 from lms.content.render import Rendered
 from lms.exercises.fields import KEY_PATTERN, KEY_RULE
-from lms.exercises.text import Body, Pieces, Span, digest
+from lms.exercises.text import Pieces, digest
 
 _RUBRIC = re.compile(r"^##(?!#)[ \t]*(?:критерии оценивания|rubric)[ \t]*:?[ \t#]*$", re.IGNORECASE)
 _CRITERION = re.compile(r"^###(?!#)[ \t]*(.*?)(?:[ \t]+#+)?[ \t]*$")

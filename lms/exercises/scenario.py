@@ -14,12 +14,13 @@ from typing import Any
 
 import yaml
 
+from lms.content.body import Body
 from lms.content.frontmatter import SourceFile
 from lms.content.render import Rendered
 from lms.exercises import graph as graphs
 from lms.exercises.fields import SCENARIO_DEFAULTS
 from lms.exercises.nodes import ParsedNode, read_nodes
-from lms.exercises.text import Body, Pieces, digest, raw
+from lms.exercises.text import Pieces, digest, raw
 
 MAX_FREE_TEXT = 5000  # characters of a free-text answer
 

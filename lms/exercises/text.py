@@ -1,4 +1,5 @@
-"""Positioned Markdown pieces of an exercise file and how they become payload HTML."""
+"""Positioned Markdown pieces of an exercise file and how they become payload HTML (the body's lines
+and positions are content's `Body` and `Span`, shared with quizzes)."""
 
 from __future__ import annotations
 
@@ -6,33 +7,13 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from lms.content.body import Span
 from lms.content.frontmatter import SourceFile
 from lms.content.render import LinkRef, Rendered
-from lms.content.scan import fenced_lines
 
 _WRAPPING_P = re.compile(r"<p>((?:(?!</?p>).)*)</p>", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Span:
-    """Text from one line of a file, with the 1-based file line and column where it starts."""
-
-    line: int
-    col: int
-    text: str
-
-
-def trimmed(spans: list[Span]) -> list[Span]:
-    """Drop blank lines at both ends."""
-    start, end = 0, len(spans)
-    while start < end and not spans[start].text.strip():
-        start += 1
-    while end > start and not spans[end - 1].text.strip():
-        end -= 1
-    return spans[start:end]
 
 
 def raw(spans: list[Span]) -> str:
@@ -44,31 +25,6 @@ def digest(canonical: Any) -> str:
     """sha256 of a JSON-able value written in one canonical way."""
     text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-class Body:
-    """The body of one exercise file: its lines, which are fenced code, where problems go."""
-
-    def __init__(self, source: SourceFile) -> None:
-        self.source = source
-        self.lines = source.body.split("\n")
-        self.fenced = fenced_lines(self.lines)
-        self.first = source.body_line  # file line of body line 0
-
-    def report(self, line: int, col: int, code: str, message: str, *, warning: bool = False) -> None:
-        """A problem at a file position."""
-        self.source.add(code, message, line, col, warning=warning)
-
-    def report_top(self, code: str, message: str) -> None:
-        """A problem about something missing from the body: at the closing `---`."""
-        self.source.add(code, message, max(self.source.body_line - 1, 1), 1)
-
-    def span(self, index: int) -> Span:
-        """A whole body line as Markdown text at its file position."""
-        return Span(self.first + index, 1, self.lines[index])
-
-    def spans(self, start: int, end: int) -> list[Span]:
-        return trimmed([self.span(index) for index in range(start, end)])
 
 
 class Pieces:

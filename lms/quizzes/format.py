@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lms.content.body import Body, trimmed
 from lms.content.frontmatter import SourceFile
 from lms.content.render import LinkRef, Rendered
-from lms.content.scan import fenced_lines
 from lms.content.schema import ID_PATTERN
 from lms.quizzes.fields import QUIZ_DEFAULTS
 from lms.quizzes.lines import BULLET, CHOICE, ITEM, VALUE, AnswerLine, ParsedAnswer, Report, Span
@@ -75,31 +75,8 @@ def _users(line_kind: str) -> str:
     return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
 
 
-def _trimmed(spans: list[Span]) -> list[Span]:
-    """Drop blank lines at both ends."""
-    start, end = 0, len(spans)
-    while start < end and not spans[start].text.strip():
-        start += 1
-    while end > start and not spans[end - 1].text.strip():
-        end -= 1
-    return spans[start:end]
-
-
-class _Parser:
-    """One quiz body: its lines, which of them are fenced code, and where problems go."""
-
-    def __init__(self, source: SourceFile) -> None:
-        self.source = source
-        self.lines = source.body.split("\n")
-        self.fenced = fenced_lines(self.lines)
-        self.first = source.body_line  # file line of body line 0
-
-    def report(self, line: int, col: int, code: str, message: str, *, warning: bool = False) -> None:
-        self.source.add(code, message, line, col, warning=warning)
-
-    def span(self, index: int) -> Span:
-        """A whole body line as Markdown text at its file position."""
-        return Span(self.first + index, 1, self.lines[index])
+class _Parser(Body):
+    """One quiz body: its questions, each a heading, a prompt, answers and an explanation."""
 
     def starts(self) -> list[int]:
         return [i for i, text in enumerate(self.lines) if not self.fenced[i] and _QUESTION.match(text)]
@@ -115,10 +92,10 @@ class _Parser:
         explained = next((i for i in body if not self.fenced[i] and _EXPLANATION.match(self.lines[i])), None)
         explanation: list[Span] = []
         if explained is not None:
-            explanation = _trimmed([self.span(i) for i in range(explained + 1, end)])
+            explanation = trimmed([self.span(i) for i in range(explained + 1, end)])
             body = list(range(start + 1, explained))
         answers_at = next((i for i in body if self.starts_answers(i, kind)), end)
-        prompt = _trimmed([self.span(i) for i in body if i < answers_at])
+        prompt = trimmed([self.span(i) for i in body if i < answers_at])
         if not prompt:
             self.report(line, 1, "E407", f"question '{key}' has no prompt: write it under the heading")
         lines = self.answer_lines([i for i in body if i >= answers_at], kind)

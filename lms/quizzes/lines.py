@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lms.content.body import Span
 from lms.content.schema import ID_PATTERN
 from lms.quizzes.text import normalise_text
 
@@ -16,25 +17,6 @@ ITEM = "item"  # 1. id: text
 BULLET = "bullet"  # - id: left => right
 
 Report = Callable[..., None]  # (line, col, code, message, *, warning=False): file positions
-
-
-@dataclass(frozen=True)
-class Span:
-    """Text from one line of a quiz file, with the 1-based line and column where it starts."""
-
-    line: int
-    col: int
-    text: str
-
-    def after(self, offset: int) -> Span:
-        """The rest of this text from `offset`, without leading blanks, at its own column."""
-        rest = self.text[offset:]
-        stripped = rest.lstrip()
-        return Span(self.line, self.col + offset + len(rest) - len(stripped), stripped.rstrip())
-
-    def until(self, offset: int) -> Span:
-        """This text up to `offset`, without trailing blanks."""
-        return Span(self.line, self.col, self.text[:offset].rstrip())
 
 
 @dataclass
