@@ -29,6 +29,7 @@ from lms.accounts.tokens import Purpose, set_password_link
 from lms.audit.services import prune_expired, record
 from lms.content.loader import check_tree, render_file
 from lms.content.problems import ContentError
+from lms.content.services import live_courses
 from lms.content.staff import add_instructor
 from lms.content.sync import sync_tree
 from lms.core.errors import ValidationError
@@ -36,7 +37,7 @@ from lms.extensions import db
 from lms.onboarding.services import discard_stale_imports
 from lms.progress import rollups
 from lms.progress.cohort_csv import enroll_from_csv
-from lms.progress.services import change_region, enrol, live_courses
+from lms.progress.services import change_region, enrol
 from lms.quizzes.gift import convert_gift
 from lms.quizzes.gift_files import add_to_module_items, default_quiz_id
 from lms.quizzes.services import refresh_stuck_on_quiz

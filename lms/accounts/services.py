@@ -84,6 +84,11 @@ def seed_regions(path: Path = REGIONS_FILE) -> int:
     return added
 
 
+def regions_query() -> sa.Select:
+    """Every region in code order: the one query behind every region list, filter and choice."""
+    return sa.select(Region).order_by(Region.code)
+
+
 def check_region(role: Role | str, region_code: str | None) -> None:
     """A known region code, or none for staff (a coordinator without one is national)."""
     if region_code:

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from lms.accounts.models import UNUSABLE_PASSWORD_PREFIX, Region, User, user_search_text
 from lms.accounts.permissions import manageable_users, region_limit
+from lms.accounts.services import regions_query
 from lms.core.roles import Role
 from lms.extensions import db
 from lms.progress.models import Cohort, CohortMember
@@ -134,7 +135,7 @@ def list_users(actor: User, filters: UserFilters, page: int = 1) -> UserPage:
 
 def region_choices(actor: User) -> list[Region]:
     """Regions a manager may filter by or assign: one for a regional coordinator, all otherwise."""
-    query = sa.select(Region).order_by(Region.code)
+    query = regions_query()
     limit = region_limit(actor)
     if limit is not None:
         query = query.where(Region.code == limit)

@@ -22,6 +22,15 @@ ASSET_TYPES = {
 }
 
 
+def live_courses() -> list[Course]:
+    """Every live course in the school's order (position, then title): the one list of courses."""
+    return list(
+        db.session.scalars(
+            sa.select(Course).where(Course.archived_at.is_(None)).order_by(Course.position, Course.title)
+        )
+    )
+
+
 def live_course_or_404(course_key: str) -> Course:
     course = db.session.scalar(
         sa.select(Course).where(Course.key == course_key, Course.archived_at.is_(None))

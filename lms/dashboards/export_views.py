@@ -11,6 +11,7 @@ from flask_login import current_user
 from lms.accounts.models import User
 from lms.audit.services import record
 from lms.content.models import Course
+from lms.content.services import live_courses
 from lms.core.export import Column, CountingRows, to_csv, to_xlsx
 from lms.core.roles import role_required
 from lms.core.transactions import start_writing
@@ -133,7 +134,7 @@ def export(code: str, fmt: str):
     statuses = status_labels()
     listing = services.region_listing(current_user, region.code, filters)
     rows = CountingRows(
-        region_values(row, statuses) for row in services.candidate_rows(listing, services.live_courses())
+        region_values(row, statuses) for row in services.candidate_rows(listing, live_courses())
     )
     response = send_export(fmt, columns_for(REGION_COLUMNS), rows, f"region-{region.code}")
     audit_export(

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from lms.accounts.models import Region, User
 from lms.content.models import Course
+from lms.content.services import live_courses
 from lms.core.db import utc_day
 from lms.core.time import utcnow
 from lms.dashboards.charts import WeekPoint
@@ -47,11 +48,6 @@ class Cell:
 def _cell(row) -> Cell:
     return Cell(**{name: getattr(row, name) for name in ("total", *STATUSES, "lessons_done")})
 
-
-def live_courses() -> list[Course]:
-    return list(
-        db.session.scalars(sa.select(Course).where(Course.archived_at.is_(None)).order_by(Course.position))
-    )
 
 
 @dataclass

@@ -6,13 +6,12 @@ imports them); they build on the helpers here, never the other way round.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts.models import Region, User
-from lms.content.services import live_course_or_404
+from lms.content.services import live_course_or_404, live_courses
 from lms.core.i18n import select_locale
 from lms.core.roles import Role, role_required
 from lms.core.web import int_arg, page_arg
@@ -24,7 +23,13 @@ from lms.dashboards.insights import AT_RISK_LIMIT, RISK_KEYS, heatmap
 from lms.dashboards.insights import at_risk as risk_lists
 from lms.exercises import reports as exercise_reports
 from lms.extensions import db
-from lms.progress.visibility import may_see_region, may_set_due, region_scope, visible_candidate
+from lms.progress.visibility import (
+    may_see_region,
+    may_set_due,
+    region_scope,
+    selectable_regions,
+    visible_candidate,
+)
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboard")
 VIEWERS = (Role.COORDINATOR, Role.ADMIN)
@@ -73,7 +78,7 @@ def region(code: str):
     region = _region_or_404(code)
     filters = services.RegionFilters.from_args(request.args)
     page = page_arg()
-    courses = services.live_courses()
+    courses = live_courses()
     summary = services.region_summary(services.region_enrolments(current_user, region.code, filters))
     rows = services.candidate_rows(
         services.region_listing(current_user, region.code, filters),
@@ -178,7 +183,7 @@ def at_risk():
         abort(404)
     page = page_arg() if only else 1
     lists = risk_lists(current_user, region_code=region_code, inactive_days=days, only=only, page=page)
-    regions = db.session.scalars(sa.select(Region).order_by(Region.code)).all()
+    regions = selectable_regions(current_user)
     return render_template(
         "dashboards/at_risk.html",
         lists=lists,
@@ -208,7 +213,7 @@ def course_heatmap(course_key: str):
         module_key=request.args.get("module"),
         page=page,
     )
-    regions = db.session.scalars(sa.select(Region).order_by(Region.code)).all()
+    regions = selectable_regions(current_user)
     return render_template(
         "dashboards/heatmap.html",
         data=data,

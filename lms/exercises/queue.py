@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
-from lms.accounts.models import Region, User
+from lms.accounts.models import User
+from lms.accounts.services import regions_query
 from lms.content.models import Course, Lesson
 from lms.core.time import utcnow
 from lms.exercises.models import Playthrough, Submission
@@ -145,5 +146,5 @@ def filter_options(course_ids: sa.Select | None = None) -> dict:
         courses = courses.where(Course.id.in_(course_ids))
     return {
         "courses": db.session.execute(courses).all(),
-        "regions": db.session.scalars(sa.select(Region).order_by(Region.code)).all(),
+        "regions": db.session.scalars(regions_query()).all(),
     }

@@ -20,14 +20,6 @@ from lms.progress import rollups
 from lms.progress.models import Enrolment, LessonProgress, percent_done
 
 
-def live_courses() -> list[Course]:
-    return list(
-        db.session.scalars(
-            sa.select(Course).where(Course.archived_at.is_(None)).order_by(Course.position, Course.title)
-        )
-    )
-
-
 def get_enrolment(user: User, course: Course) -> Enrolment | None:
     return db.session.scalar(
         sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)

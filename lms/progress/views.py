@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.content import services as content
+from lms.content.services import live_courses
 from lms.content.views import item_url
 from lms.core.roles import Role, login_required, role_required
 from lms.progress import rollups, services
@@ -19,7 +20,7 @@ bp = Blueprint("progress", __name__)
 def home():
     enrolments = services.user_enrolments(current_user)
     enrolled_ids = {enrolment.course_id for enrolment in enrolments}
-    other_courses = [course for course in services.live_courses() if course.id not in enrolled_ids]
+    other_courses = [course for course in live_courses() if course.id not in enrolled_ids]
     resume = services.resume_lesson(current_user) if current_user.role == Role.CANDIDATE else None
     return render_template(
         "progress/home.html",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from lms.accounts.models import Region, User
+from lms.accounts.services import regions_query
 from lms.content.staff import taught_course_ids, teaches, teaches_anything
 from lms.core.roles import Refused, Role
 from lms.extensions import db
@@ -28,6 +29,7 @@ __all__ = [
     "may_see_region",
     "may_set_due",
     "region_scope",
+    "selectable_regions",
     "taught_course_ids",
     "teaches",
     "teaches_anything",
@@ -66,7 +68,14 @@ def may_see_region(viewer: User, region_code: str) -> bool:
 
 def visible_regions(viewer: User) -> sa.Select:
     """Regions this viewer may see (and put a cohort in), by code."""
-    return in_scope(sa.select(Region).order_by(Region.code), Region.code, viewer)
+    return in_scope(regions_query(), Region.code, viewer)
+
+
+def selectable_regions(viewer: User) -> list[Region]:
+    """The regions a viewer may pick in a filter: their scope for coordinators and admins; every
+    region for instructors (who are limited by course, not by region)."""
+    query = visible_regions(viewer) if viewer.role in (Role.COORDINATOR, Role.ADMIN) else regions_query()
+    return list(db.session.scalars(query))
 
 
 def visible_enrolments(viewer: User) -> sa.Select:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.accounts.models import Region
 from lms.content import services as content
-from lms.content.models import Lesson
 from lms.core.errors import ValidationError
 from lms.core.roles import Role, login_required, role_required
 from lms.core.sqlite import writes
@@ -17,7 +14,7 @@ from lms.core.time import utcnow
 from lms.core.transactions import keep_writes
 from lms.extensions import db
 from lms.progress import services as progress
-from lms.progress.visibility import analysis_region, may_analyse
+from lms.progress.visibility import analysis_region, may_analyse, selectable_regions
 from lms.quizzes import reports, services
 from lms.quizzes.display import encode_matching, question_for_display
 from lms.quizzes.models import Attempt
@@ -165,7 +162,7 @@ def analysis(course_key: str, quiz_key: str):
         abort(404)
     region_code = analysis_region(current_user, request.args.get("region") or None)
     report = reports.item_analysis(quiz, region_code=region_code)
-    regions = db.session.scalars(sa.select(Region).order_by(Region.name_ru)).all()
+    regions = selectable_regions(current_user)
     return render_template(
         "quizzes/analysis.html",
         course=course,
@@ -176,11 +173,3 @@ def analysis(course_key: str, quiz_key: str):
     )
 
 
-def quiz_items(course_id: int) -> list[Lesson]:
-    return list(
-        db.session.scalars(
-            sa.select(Lesson).where(
-                Lesson.course_id == course_id, Lesson.kind == "quiz", Lesson.archived_at.is_(None)
-            )
-        )
-    )
