@@ -31,40 +31,16 @@ COURSE_FILE = "course.md"
 MODULE_FILE = "module.md"
 
 
-@dataclass
-class LessonSource:
-    """One module item (a lesson for now), ready to be synced."""
-
-    id: str
-    title: str
-    kind: str
-    minutes: int | None
-    complete: str  # "button" | "view": the lesson's own setting, else the course default
-    summary: str
-    renamed_from: list[str]
-    rel_path: str  # posix, relative to the courses root
-    path_in_course: str
-    source_hash: str
-    render_key: str
-    position: int
-    html: str
-    toc: list[dict]
-    links: list[LinkRef]
-    images: list[LinkRef]
-    front_matter: dict
-    payload: dict = field(default_factory=dict)  # a quiz's policy and questions; empty for lessons
-
-
-@dataclass
-class ModuleSource:
-    """One module folder with its items in listed order."""
+@dataclass(kw_only=True)
+class DocumentSource:
+    """What every course, module and item file brings to the sync: its identity, hashes and the
+    rendered body with the links and images found in it."""
 
     id: str
     title: str
     summary: str
     renamed_from: list[str]
-    folder: str  # path in course
-    rel_path: str  # of module.md
+    rel_path: str  # posix, relative to the courses root (of course.md / module.md for folders)
     source_hash: str
     render_key: str
     position: int
@@ -72,6 +48,25 @@ class ModuleSource:
     toc: list[dict] = field(default_factory=list)
     links: list[LinkRef] = field(default_factory=list)
     images: list[LinkRef] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class LessonSource(DocumentSource):
+    """One module item (a lesson, quiz, scenario or assignment), ready to be synced."""
+
+    kind: str
+    minutes: int | None
+    complete: str  # "button" | "view": the lesson's own setting, else the course default
+    path_in_course: str
+    front_matter: dict
+    payload: dict = field(default_factory=dict)  # the kind's data (a quiz's policy and questions)
+
+
+@dataclass(kw_only=True)
+class ModuleSource(DocumentSource):
+    """One module folder with its items in listed order."""
+
+    folder: str  # path in course
     lessons: list[LessonSource] = field(default_factory=list)
 
 
@@ -83,27 +78,15 @@ class CompletionRule:
     percent: int = 100
 
 
-@dataclass
-class CourseSource:
+@dataclass(kw_only=True)
+class CourseSource(DocumentSource):
     """One course folder with its modules in listed order."""
 
-    id: str
-    title: str
-    summary: str
     audience: str
     estimated_hours: float | None
     completion: CompletionRule
     lesson_completion: str
-    renamed_from: list[str]
     folder: str  # folder name under the courses root
-    rel_path: str  # of course.md
-    source_hash: str
-    render_key: str
-    position: int
-    html: str
-    toc: list[dict] = field(default_factory=list)
-    links: list[LinkRef] = field(default_factory=list)
-    images: list[LinkRef] = field(default_factory=list)
     modules: list[ModuleSource] = field(default_factory=list)
 
 
