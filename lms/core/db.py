@@ -73,3 +73,11 @@ def built_on(schema_object: object, dialect: str) -> bool:
         return True
     wanted = condition.dialect
     return dialect == wanted if isinstance(wanted, str) else dialect in wanted
+
+
+def next_number(number_column: sa.orm.InstrumentedAttribute, *conditions: sa.ColumnElement[bool]) -> int:
+    """1 + the highest number among the rows matching `conditions` (a candidate's attempts at a
+    quiz, playthroughs of a scenario): the number a new try takes. Two requests may compute the same
+    number; the table's unique (…, number) index and `insert_or_ignore` settle which one wins."""
+    highest = db.session.scalar(sa.select(sa.func.max(number_column)).where(*conditions))
+    return 1 + (highest or 0)

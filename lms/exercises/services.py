@@ -15,7 +15,7 @@ from lms.accounts.models import User
 from lms.audit.services import record
 from lms.content.models import Lesson
 from lms.content.render import render_markdown
-from lms.core.db import insert_or_ignore
+from lms.core.db import insert_or_ignore, next_number
 from lms.core.errors import ValidationError
 from lms.core.time import utcnow
 from lms.core.transactions import remove_on_rollback
@@ -82,14 +82,7 @@ def start_playthrough(user: User, item: Lesson) -> Playthrough:
     if existing is not None:
         return existing
     snapshot = snapshot_for(item)
-    number = 1 + (
-        db.session.scalar(
-            sa.select(sa.func.max(Playthrough.number)).where(
-                Playthrough.user_id == user.id, Playthrough.item_id == item.id
-            )
-        )
-        or 0
-    )
+    number = next_number(Playthrough.number, Playthrough.user_id == user.id, Playthrough.item_id == item.id)
     now = utcnow()
     insert_or_ignore(
         Playthrough,

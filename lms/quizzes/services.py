@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
 from lms.content.models import Lesson
-from lms.core.db import insert_many_or_ignore, insert_or_ignore
+from lms.core.db import insert_many_or_ignore, insert_or_ignore, next_number
 from lms.core.errors import ValidationError
 from lms.core.time import utcnow
 from lms.extensions import db
@@ -127,14 +127,7 @@ def start_attempt(user: User, quiz: Lesson, now: datetime | None = None) -> Atte
     questions = [version.data for version in versions.values()]
     questions.sort(key=lambda q: q.get("line", 0))
     served = make_layout(questions, policy, secrets.randbits(32))
-    number = 1 + (
-        db.session.scalar(
-            sa.select(sa.func.max(Attempt.number)).where(
-                Attempt.user_id == user.id, Attempt.quiz_id == quiz.id
-            )
-        )
-        or 0
-    )
+    number = next_number(Attempt.number, Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
     time_limit = policy.get("time_limit")
     max_score = sum(float(versions[item["key"]].data.get("points", 1)) for item in served)
     insert_or_ignore(
