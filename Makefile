@@ -35,6 +35,7 @@ test: $(VENV)/.dev translations
 # Style and a static security scan (bandit settings and its one skip: pyproject.toml).
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/bandit -q -r lms -c pyproject.toml
 
 # Known vulnerabilities in the pinned requirements and in the installed packages. Exit 0: all

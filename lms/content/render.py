@@ -18,7 +18,13 @@ from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
 import markdown
-from bleach.html5lib_shim import BleachHTMLParser, Filter, convert_entities, namespaces
+# bleach vendors html5lib; its type stubs do not list the re-exported Filter and namespaces.
+from bleach.html5lib_shim import (  # type: ignore[attr-defined]
+    BleachHTMLParser,
+    Filter,
+    convert_entities,
+    namespaces,
+)
 from bleach.sanitizer import Cleaner
 from markdown.extensions.toc import slugify_unicode
 
@@ -212,7 +218,9 @@ class _Cleaner(Cleaner):
             namespaceHTMLElements=False,
         )
         base_walker = self.walker
-        self.walker = lambda dom: _DropDangerousElements(base_walker(dom))
+        # bleach's stubs type `walker` as a TreeWalker class; at run time any callable returning a
+        # walker serves (bleach calls it with the tree).
+        self.walker = lambda dom: _DropDangerousElements(base_walker(dom))  # type: ignore[assignment, operator]
 
 
 _Attrs = dict[tuple[str | None, str], str]

@@ -81,10 +81,11 @@ class Finding:
 
 def reachable(graph: Graph) -> set[str]:
     """Nodes a playthrough can get to from the start (the start included)."""
-    if graph.start not in graph.nodes:
+    start = graph.start
+    if start is None or start not in graph.nodes:
         return set()
-    seen = {graph.start}
-    queue = deque([graph.start])
+    seen = {start}
+    queue = deque([start])
     while queue:
         for reply in graph.edges(queue.popleft()):
             if reply.target not in seen:
@@ -155,13 +156,18 @@ def scoring_loop(graph: Graph, competency: str) -> Loop | None:
     return None
 
 
+def _effect_of(competency: str) -> Callable[[Reply], int]:
+    """A reply's weight for one competency: what it adds to that competency's score."""
+    return lambda reply: reply.effects.get(competency, 0)
+
+
 def best_scores(graph: Graph, competencies: Iterable[str]) -> dict[str, int]:
     """`best[c]`: the highest score for each competency over the paths from the start to an ending."""
     best: dict[str, int] = {}
     endings = graph.endings()
     for competency in competencies:
-        start = [graph.start] if graph.start in graph.nodes else []
-        score, _came_from, _improved = _longest(graph, lambda r, c=competency: r.effects.get(c, 0), start)
+        start = [graph.start] if graph.start is not None and graph.start in graph.nodes else []
+        score, _came_from, _improved = _longest(graph, _effect_of(competency), start)
         reached = [score[key] for key in endings if key in score]
         best[competency] = max(reached) if reached else 0
     return best
