@@ -375,6 +375,7 @@ def render_file(path: Path) -> str:
         return render_markdown(body).html
     course = read_source(course_dir / COURSE_FILE, COURSE_FILE, COURSE_FILE)
     course_id = course.front_matter.get("id")
-    policy = CourseUrlPolicy(course_id) if isinstance(course_id, str) and ID_PATTERN.match(course_id) else None
+    usable = isinstance(course_id, str) and ID_PATTERN.match(course_id) is not None
+    policy = CourseUrlPolicy(str(course_id)) if usable else None
     doc_dir = absolute.parent.relative_to(course_dir).as_posix()
     return render_markdown(body, doc_dir="" if doc_dir == "." else doc_dir, policy=policy).html

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
 import markdown
+
 # bleach vendors html5lib; its type stubs do not list the re-exported Filter and namespaces.
 from bleach.html5lib_shim import (  # type: ignore[attr-defined]
     BleachHTMLParser,
