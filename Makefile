@@ -29,8 +29,10 @@ setup: $(VENV)/.runtime translations
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# Tests run in parallel, one worker per core (TEST_WORKERS=0 runs them in this process).
+TEST_WORKERS ?= auto
 test: $(VENV)/.dev translations
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # Style and a static security scan (bandit settings and its one skip: pyproject.toml).
 lint: $(VENV)/.dev

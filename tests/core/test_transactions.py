@@ -34,6 +34,8 @@ QUIZ = "/courses/quiz-course/quizzes/q-all"
 SCENARIO = "/courses/ex-course/scenarios/sc-door"
 ASSIGNMENT = "/courses/ex-course/assignments/as-plan"
 
+pytestmark = pytest.mark.own_app  # every test here adds a probe blueprint to its app
+
 
 @pytest.fixture
 def courses_dir(tmp_path) -> Path:

@@ -18,6 +18,16 @@ HOSTILE = [
 ]
 
 
+def expected_status(path: str, value: str) -> int:
+    """A NUL byte is refused outright (400); an unknown at-risk list has no export (404); any other
+    odd value falls back to the default (page 1, no filter, default sort): the page itself (200)."""
+    if value == "%00":
+        return 400
+    if path.startswith("/dashboard/at-risk/export.csv") and value != "":
+        return 404
+    return 200
+
+
 @pytest.mark.parametrize("value", HOSTILE)
 def test_dashboard_parameters_never_break_a_page(client, auth, world, make_user, value):
     make_user("olga", role="admin")  # sees the dashboards and the review queue
@@ -34,4 +44,4 @@ def test_dashboard_parameters_never_break_a_page(client, auth, world, make_user,
         f"/review?page={value}&region={value}&course={value}&status={value}",
     ):
         response = client.get(path)
-        assert response.status_code in (200, 400, 404), (path, response.status_code)
+        assert response.status_code == expected_status(path, value), (path, response.status_code)

@@ -21,6 +21,8 @@ from tests.exercises.files import pdf
 
 ASSIGNMENT = "/courses/ex-course/assignments/as-plan"
 
+pytestmark = pytest.mark.own_app  # every test here adds a probe blueprint to its app
+
 
 def _probe_blueprint() -> Blueprint:
     """A view that saves a draft with one file, as the assignment page does, then fails after it."""
@@ -48,7 +50,8 @@ def _probe_blueprint() -> Blueprint:
 
 
 @pytest.fixture
-def app(app) -> Flask:
+def app(app, tmp_path) -> Flask:
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
     app.register_blueprint(_probe_blueprint())
     return app
 
