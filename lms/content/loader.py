@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from lms.content.frontmatter import (
     read_source,
     split_front_matter,
 )
+from lms.content.gates import Gate, TreeIndex, check_gates
 from lms.content.lessons import LESSON
 from lms.content.lint import CourseDocs, Doc, check_body, check_course_refs, check_ids
 from lms.content.problems import WARNING, ContentError, Problem
@@ -67,6 +69,8 @@ class ModuleSource(DocumentSource):
     """One module folder with its items in listed order."""
 
     folder: str  # path in course
+    requires: list[dict] = field(default_factory=list)
+    opens: date | None = None
     lessons: list[LessonSource] = field(default_factory=list)
 
 
@@ -87,6 +91,8 @@ class CourseSource(DocumentSource):
     completion: CompletionRule
     lesson_completion: str
     folder: str  # folder name under the courses root
+    requires: list[dict] = field(default_factory=list)
+    opens: date | None = None
     modules: list[ModuleSource] = field(default_factory=list)
 
 
@@ -145,6 +151,8 @@ class _TreeLoader:
         self.rendered: dict[str, Rendered] = {}
         self.docs: list[Doc] = []
         self.problems: list[Problem] = []
+        self.gates: list[Gate] = []
+        self.tree = TreeIndex()
 
     def display(self, rel_path: str) -> str:
         return f"{self.prefix}/{rel_path}" if self.prefix else rel_path
@@ -202,8 +210,11 @@ class _TreeLoader:
             completion=CompletionRule(completion_kind, percent),
             lesson_completion=values.get("lesson_completion", "button"),
             renamed_from=values.get("renamed_from", []), folder=folder.name, rel_path=rel_path,
+            requires=values.get("requires", []), opens=values.get("opens"),
             source_hash=source.source_hash, render_key=key, position=position, **_rendered_fields(doc),
         )
+        self.tree.courses.add(course_id)
+        self.gates.append(Gate("course", course_id, course_id, course.requires, course.opens, source))
         docs = CourseDocs(folder=folder)
         docs.docs.append(doc)
         if "modules" in values:
@@ -230,8 +241,13 @@ class _TreeLoader:
         module = ModuleSource(
             id=values.get("id", ""), title=values.get("title", ""), summary=values.get("summary", ""),
             renamed_from=values.get("renamed_from", []), folder=name, rel_path=rel_path,
+            requires=values.get("requires", []), opens=values.get("opens"),
             source_hash=source.source_hash, render_key=key, position=position, **_rendered_fields(doc),
         )
+        if module.id:
+            self.tree.module_course[module.id] = course.id
+            self.tree.course_modules.setdefault(course.id, []).append(module.id)
+            self.gates.append(Gate("module", module.id, course.id, module.requires, module.opens, source))
         folder = docs.folder / name
         if "items" in values:
             listed = self._listed_names(source, "items", values, is_dir=False, folder=folder)
@@ -243,6 +259,9 @@ class _TreeLoader:
             lesson = self.load_item(course, docs, path_in_course, len(module.lessons))
             if lesson is not None:
                 module.lessons.append(lesson)
+                if lesson.id and module.id:
+                    self.tree.item_module[lesson.id] = module.id
+                    self.tree.item_kind[lesson.id] = lesson.kind
         return module if source.parsed else None
 
     def load_item(
@@ -344,6 +363,7 @@ def load_tree(
         if course is not None:
             courses.append(course)
     check_ids(loader.docs)
+    check_gates(loader.gates, loader.tree)
     for doc in loader.docs:
         loader.problems.extend(doc.source.problems)
     problems = sorted(set(loader.problems))

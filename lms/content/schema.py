@@ -6,6 +6,7 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import yaml
@@ -145,6 +146,41 @@ def completion(key: str, node: yaml.Node, value: Any) -> tuple[str, int]:
     raise Invalid("E108", "'completion' must be 'all' or '{percent: N}'", node)
 
 
+REQUIREMENT_KINDS = ("module", "course", "quiz")
+
+
+def requirements(key: str, node: yaml.Node, value: Any) -> list[dict[str, Any]]:
+    """What must be done before a course or module opens: a list of `- module: id`,
+    `- course: id` (completed) and `- quiz: id` (passed; `min_score: N` asks for at least N %).
+
+    Returns [{"kind", "key"} (+ "min_score")]; whether the ids exist is checked across the tree.
+    """
+    found: list[dict[str, Any]] = []
+    for entry in sequence(key, node):
+        entries = mapping_entries(key, entry)
+        known_keys(key, entries, (*REQUIREMENT_KINDS, "min_score"))
+        kinds = [(name, value_node) for name, _key_node, value_node in entries if name in REQUIREMENT_KINDS]
+        if len(kinds) != 1:
+            raise Invalid("E108", f"each '{key}' entry names one of: {', '.join(REQUIREMENT_KINDS)}", entry)
+        kind, id_node = kinds[0]
+        requirement: dict[str, Any] = {"kind": kind, "key": identifier(kind, id_node, None)}
+        for name, key_node, value_node in entries:
+            if name != "min_score":
+                continue
+            if kind != "quiz":
+                raise Invalid("E108", "'min_score' applies to a quiz requirement only", key_node)
+            requirement["min_score"] = integer(0, 100)("min_score", value_node, constructed(value_node))
+        found.append(requirement)
+    return found
+
+
+def opening_date(key: str, node: yaml.Node, value: Any) -> date:
+    """A calendar date written `2027-03-01`; it opens at the start of that day, school time."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise Invalid("E108", f"'{key}' must be a date written YYYY-MM-DD", node)
+    return value
+
+
 COMPLETION_MODES = ("button", "view")
 
 COURSE_FIELDS: dict[str, Field] = {
@@ -156,6 +192,8 @@ COURSE_FIELDS: dict[str, Field] = {
     "modules": Field(name_list, required=True),
     "completion": Field(completion),
     "lesson_completion": Field(choice(*COMPLETION_MODES)),
+    "requires": Field(requirements),
+    "opens": Field(opening_date),
     "renamed_from": Field(identifier_list),
 }
 
@@ -164,6 +202,8 @@ MODULE_FIELDS: dict[str, Field] = {
     "title": Field(required_text, required=True),
     "summary": Field(text),
     "items": Field(name_list, required=True),
+    "requires": Field(requirements),
+    "opens": Field(opening_date),
     "renamed_from": Field(identifier_list),
 }
 
