@@ -71,6 +71,17 @@ def test_coordinator_switches_the_version_by_keyboard(page, live_server, login, 
     expect(page.get_by_role("button", name="Normal version")).to_be_visible()
     assert_accessible(page)
 
+    # On paper (an A4 sheet is about 700 CSS px wide): no menu, and the wide candidates table
+    # fits the sheet instead of being cut off.
+    page.set_viewport_size({"width": 700, "height": 900})
+    page.emulate_media(media="print")
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(page.locator("#candidates")).to_be_visible()
+    table_width = page.evaluate("() => document.querySelector('#candidates').getBoundingClientRect().width")
+    assert table_width <= page.evaluate("() => document.documentElement.clientWidth")
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
     press_tab_to(page, "Normal version")
     page.keyboard.press("Enter")
     expect(page.locator("html")).not_to_have_class("low-vision")
