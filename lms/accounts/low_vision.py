@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import Flask, Response, current_app, has_request_context, request
 from flask_login import current_user
 
@@ -77,8 +78,11 @@ def init_app(app: Flask) -> None:
         already_set = any(
             header.startswith(f"{COOKIE}=") for header in response.headers.getlist("Set-Cookie")
         )
-        if current_user and current_user.is_authenticated and not already_set:
-            on = bool(current_user.low_vision)
-            if on != chosen_by_cookie():
-                remember(response, on)
+        if not (current_user and current_user.is_authenticated) or already_set:
+            return response
+        # Only as loaded: a page that committed before this (a lesson) has expired the user, and
+        # reloading it would cost the busiest page a query; the next page catches up instead.
+        on = sa.inspect(current_user._get_current_object()).dict.get("low_vision")
+        if on is not None and on != chosen_by_cookie():
+            remember(response, on)
         return response
