@@ -12,7 +12,7 @@ from flask import Flask
 # `kinds` fills content's item-kind registry as it is imported, so importing anything from `lms`
 # (the Flask-free loader in `flask lms check`, tests, editors) knows every kind without an app.
 from lms import cli, extensions, kinds  # noqa: F401
-from lms.accounts import auth
+from lms.accounts import auth, low_vision
 from lms.accounts.views import bp as accounts_bp
 from lms.admin.staff_views import bp as course_staff_bp
 from lms.admin.views import bp as admin_bp
@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     proxy.init_app(app)
 
     auth.init_app(app)
+    low_vision.init_app(app)
 
     for blueprint in (
         accounts_bp,

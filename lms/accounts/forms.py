@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 MAX_PASSWORD = 200
@@ -71,3 +71,4 @@ class ProfileForm(FlaskForm):
     )
     locale = SelectField(_l("Language"), choices=[], validate_choice=False)
     timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False)
+    low_vision = BooleanField(_l("Low-vision version: large type, high contrast, one column"))

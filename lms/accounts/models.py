@@ -66,6 +66,8 @@ class User(db.Model):
     # Interface language ("ru", "en") and the time zone dates are shown in; None: the school's defaults.
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    # The low-vision version of every page (lms.accounts.low_vision), chosen by the user.
+    low_vision: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # When the latest invitation (a link to set a first password) was queued.
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -465,9 +465,15 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
 
 
 def update_profile(
-    user: User, *, full_name: str, email: str | None, locale: str | None, timezone: str | None
+    user: User,
+    *,
+    full_name: str,
+    email: str | None,
+    locale: str | None,
+    timezone: str | None,
+    low_vision: bool | None = None,
 ) -> None:
-    """A user's own profile: name, address, language and time zone."""
+    """A user's own profile: name, address, language, time zone and (if given) the low-vision version."""
     languages = current_app.config["LANGUAGES"]
     if locale and locale not in languages:
         raise ValidationError("unknown_locale", _l("Unknown language."), field="locale")
@@ -475,4 +481,6 @@ def update_profile(
     update_user(user, full_name=full_name, email=email)
     user.locale = locale or None
     user.timezone = timezone
+    if low_vision is not None:
+        user.low_vision = low_vision
     db.session.flush()

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from lms.accounts import services, sessions, throttle
+from lms.accounts import low_vision, services, sessions, throttle
 from lms.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, SetPasswordForm
 from lms.accounts.tokens import Purpose, TokenProblem, TokenRefused, read_token
 from lms.audit.services import client_address, record
@@ -106,6 +106,7 @@ def login():
             form.form_errors.append(_("Wrong username or password."))
             return render_template("accounts/login.html", form=form), 200
         throttle.attempt_succeeded(attempt)
+        low_vision.adopt_on_sign_in(user)
         _begin_session(user)
         record("auth.login", target=user, actor=user)
         response = redirect(safe_next(form.next.data) or url_for("progress.resume"))
@@ -135,6 +136,18 @@ def set_language(lang: str):
         if current_user.is_authenticated and current_user.locale != lang:
             current_user.locale = lang  # remembered for the next sign-in and for mail
     return redirect(safe_next(request.form.get("next")) or url_for("progress.home"))
+
+
+@bp.route("/low-vision", methods=["POST"])
+def set_low_vision():
+    """Switch the low-vision version on (`on=1`) or off (anything else), for this browser and,
+    signed in, for the account; back to the page the switch was pressed on."""
+    on = request.form.get("on") == "1"
+    if current_user.is_authenticated and current_user.low_vision != on:
+        current_user.low_vision = on
+    response = redirect(safe_next(request.form.get("next")) or url_for("progress.home"))
+    low_vision.remember(response, on)
+    return response
 
 
 # --- Forgotten password and set-password links ---------------------------------------------------
@@ -220,6 +233,7 @@ def profile():
                 email=form.email.data,
                 locale=form.locale.data,
                 timezone=form.timezone.data,
+                low_vision=form.low_vision.data,
             )
         except ValidationError as error:
             db.session.rollback()
@@ -227,7 +241,9 @@ def profile():
         else:
             session["lang"] = user.locale or session.get("lang")
             flash(_("Profile saved."), "success")
-            return redirect(url_for("accounts.profile"))
+            response = redirect(url_for("accounts.profile"))
+            low_vision.remember(response, user.low_vision)
+            return response
     return render_template("accounts/profile.html", form=form), 400 if form.errors else 200
 
 
