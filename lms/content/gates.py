@@ -109,12 +109,14 @@ def _report_cycles(edges: dict[str, list[tuple[str, Gate | None, int]]]) -> None
     (the step from a module to its own course is implied, not written)."""
     state: dict[str, int] = {}  # 1: on the current path, 2: done
     path: list[tuple[str, Gate | None, int]] = []  # (node, the edge that entered it)
+    reported: set[tuple[int, int]] = set()  # a requirement closing several loops is named once
 
     def report(loop: list[tuple[str, Gate | None, int]], closing: tuple[str, Gate | None, int]) -> None:
         written = [(gate, index) for _node, gate, index in [*loop[1:], closing] if gate is not None]
-        if not written:
+        if not written or any((id(gate), index) in reported for gate, index in written):
             return
         gate, index = written[-1]
+        reported.add((id(gate), index))
         chain = " → ".join([node for node, _gate, _index in loop] + [closing[0]])
         nodes = gate.source.value_nodes("requires")
         message = f"requirements wait on each other: {chain}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -51,6 +51,12 @@ class Course(ContentMixin, db.Model):
     # Live items in course order, [{"id", "key", "kind", "title"}], also kept by the importer: the
     # lesson pager and "next" links read it instead of querying modules and lessons per request.
     item_order: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Prerequisites and release date as written (`requires`, `opens`), and every gate of the course
+    # and its live modules in one place, kept by the importer: {"course": gate, "modules":
+    # {"<module id>": gate}}, each gate {"title", "requires": [...], "opens": "YYYY-MM-DD" | None}.
+    requires: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
+    opens_on: Mapped[date | None] = mapped_column(sa.Date)
+    gates: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
 
     modules: Mapped[list[Module]] = relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
@@ -70,6 +76,8 @@ class Module(ContentMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     folder: Mapped[str] = mapped_column(sa.String(200))
+    requires: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
+    opens_on: Mapped[date | None] = mapped_column(sa.Date)
 
     course: Mapped[Course] = relationship(back_populates="modules")
     lessons: Mapped[list[Lesson]] = relationship(

@@ -33,6 +33,10 @@ LintHook = Callable[[Doc], None]
 AfterImport = Callable[[Sequence["Lesson"]], Any]
 """Runs once per import, after the rows were flushed, with this kind's added or updated rows."""
 
+BestPercents = Callable[[int, Sequence[int]], Mapping[int, float]]
+"""(candidate id, item ids) -> item id -> the candidate's best score in percent, for kinds that
+score (a quiz); `requires: - quiz: id, min_score: N` is checked against it."""
+
 
 @dataclass(frozen=True)
 class ItemKind:
@@ -44,6 +48,7 @@ class ItemKind:
     page, page_key: the endpoint of the page that shows an item, and the URL argument that takes
         the item's key (the endpoint also takes `course_key`).
     after_import: what the kind records once its rows exist (a quiz pins its question versions).
+    best_percents: the candidate's best scores, for kinds that score (None for the others).
     """
 
     name: str
@@ -53,6 +58,7 @@ class ItemKind:
     page: str
     page_key: str
     after_import: AfterImport
+    best_percents: BestPercents | None = None
 
     def all_fields(self) -> dict[str, Field]:
         """Common item fields plus this kind's own."""

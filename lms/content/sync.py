@@ -111,7 +111,29 @@ def _refresh_counts(course: Course) -> None:
     if course.item_order != item_order:
         course.item_order = item_order
         course.updated_at = utcnow()  # lesson pages cache their pager under this stamp
+    gates = _gates(course)
+    if course.gates != gates:
+        course.gates = gates
     course_items_changed.send(course)
+
+
+def _gate(row: Course | Module) -> dict | None:
+    if not row.requires and row.opens_on is None:
+        return None
+    opens = row.opens_on.isoformat() if row.opens_on else None
+    return {"key": row.key, "title": row.title, "requires": row.requires, "opens": opens}
+
+
+def _gates(course: Course) -> dict:
+    """Every gate of the course and its live modules, read by progress on each page."""
+    modules = db.session.scalars(
+        sa.select(Module).where(Module.course_id == course.id, Module.archived_at.is_(None))
+    )
+    gated = {str(module.id): gate for module in modules if (gate := _gate(module)) is not None}
+    course_gate = _gate(course)
+    if course_gate is None and not gated:
+        return {}
+    return {"course": course_gate, "modules": gated}
 
 
 class _Syncer:
@@ -189,6 +211,8 @@ class _Syncer:
                 "completion_kind": source.completion.kind,
                 "completion_percent": source.completion.percent,
                 "lesson_completion": source.lesson_completion,
+                "requires": source.requires,
+                "opens_on": source.opens,
             },
         )
         self.courses_to_refresh.add(course)  # cheap: one grouped query per course
@@ -198,7 +222,16 @@ class _Syncer:
     def module(self, course: Course, source: ModuleSource) -> None:
         previous_course = getattr(self.modules.by_key.get(source.id), "course", None)
         module = self._apply(
-            self.modules, Module, source, "module", {"course": course, "folder": source.folder}
+            self.modules,
+            Module,
+            source,
+            "module",
+            {
+                "course": course,
+                "folder": source.folder,
+                "requires": source.requires,
+                "opens_on": source.opens,
+            },
         )
         if previous_course is not None and previous_course is not course:
             self.courses_to_refresh.add(previous_course)

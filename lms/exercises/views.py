@@ -21,6 +21,7 @@ from lms.exercises.forms import FreeTextForm, SubmissionForm
 from lms.exercises.models import Attachment, Playthrough, Submission
 from lms.exercises.uploads import CONTENT_TYPES
 from lms.extensions import db
+from lms.progress import gates
 from lms.progress import services as progress
 from lms.progress.visibility import taught_course_ids, teaches, teaches_anything
 
@@ -33,6 +34,7 @@ def _item_or_404(course_key: str, item_key: str, kind: str):
     item = content.live_lesson_or_404(course, item_key)
     if item.kind != kind:
         abort(404)
+    gates.check_item_open(current_user, item)  # playthroughs start here, so their pages need no check
     return course, item
 
 

@@ -22,6 +22,7 @@ from lms.core import transactions
 from lms.core.roles import Role, login_required
 from lms.core.time import utcnow
 from lms.extensions import db, login_manager
+from lms.progress import gates
 from lms.progress import services as progress
 
 
@@ -38,6 +39,7 @@ def course(course_key: str):
         outline=outline,
         enrolment=enrolment,
         next_lesson=next_lesson,
+        locks=gates.course_locks(current_user, course),
     )
 
 
@@ -78,6 +80,10 @@ def lesson(course_key: str, lesson_key: str):
     if endpoint != LESSON.page:  # a quiz or an exercise: shown on its kind's own page
         return redirect(url_for(endpoint, course_key=course_key, **{key_name: lesson_key}))
     reader = user if user.role == Role.CANDIDATE else None
+    if reader is not None and page.gates:
+        lock = gates.locks_for(reader, page.gates).for_module(page.module_id)
+        if lock is not None:
+            raise gates.ItemLocked(course_key, lock)
     # The page commits itself, an exception to one commit per request (lms.core.transactions):
     # the first visit's rows in one transaction, before autocommit resumes for the rest.
     if reader is not None and page.is_first_visit():

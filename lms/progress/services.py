@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -127,6 +127,8 @@ class LessonPage:
     last_activity_at: datetime | None
     viewed: bool
     completed: bool
+    module_id: int = 0
+    gates: dict = field(default_factory=dict)  # the course's gates (lms.progress.gates)
 
     @property
     def percent(self) -> int:
@@ -164,6 +166,7 @@ _LESSON_PAGE = (
         Module.updated_at.label("module_updated_at"),
         Course.updated_at.label("course_updated_at"),
         Course.lesson_count,
+        Course.gates,
         Enrolment.id.label("enrolment_id"),
         Enrolment.lessons_done,
         Enrolment.last_lesson_id,
@@ -224,6 +227,8 @@ def lesson_page(
         last_activity_at=row.last_activity_at if reader else None,
         viewed=reader and row.first_viewed_at is not None,
         completed=reader and row.completed_at is not None,
+        module_id=row.module_id,
+        gates=row.gates or {},
     )
 
 

@@ -10,9 +10,17 @@ from lms.content import services as content
 from lms.content.services import live_courses
 from lms.content.views import item_url
 from lms.core.roles import Role, login_required, role_required
-from lms.progress import rollups, services
+from lms.progress import gates, rollups, services
 
 bp = Blueprint("progress", __name__)
+
+
+@bp.app_errorhandler(gates.ItemLocked)
+def locked(error: gates.ItemLocked):
+    """Any kind's page or action on an item that is not open to the candidate yet: why, and what
+    opens it (403: the address is right, the item is closed to them for now)."""
+    course = content.live_course_or_404(error.course_key)
+    return render_template("progress/locked.html", course=course, lock=error.lock), 403
 
 
 @bp.route("/")
@@ -45,6 +53,8 @@ def resume():
 @role_required(Role.CANDIDATE)
 def start(course_key: str):
     course = content.live_course_or_404(course_key)
+    if (lock := gates.course_locks(current_user, course).course) is not None:
+        raise gates.ItemLocked(course.key, lock)
     services.enrol(current_user, course)
     lesson = services.first_unfinished_lesson(current_user, course)
     if lesson is None:
@@ -57,6 +67,7 @@ def start(course_key: str):
 def complete(course_key: str, lesson_key: str):
     course = content.live_course_or_404(course_key)
     lesson = content.live_lesson_or_404(course, lesson_key)
+    gates.check_item_open(current_user, lesson)
     newly_completed = services.complete_lesson(current_user, lesson)
     enrolment = services.get_enrolment(current_user, course)
     if newly_completed and enrolment is not None and enrolment.completed_at is not None:

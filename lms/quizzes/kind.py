@@ -5,6 +5,7 @@ from __future__ import annotations
 from lms.content.registry import ItemKind, no_checks
 from lms.quizzes.fields import QUIZ_FIELDS
 from lms.quizzes.format import parse_quiz
+from lms.quizzes.reports import best_percents
 from lms.quizzes.services import record_question_versions
 
 QUIZ = ItemKind(
@@ -15,4 +16,5 @@ QUIZ = ItemKind(
     page="quizzes.overview",
     page_key="quiz_key",
     after_import=record_question_versions,
+    best_percents=best_percents,
 )

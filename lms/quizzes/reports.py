@@ -5,6 +5,7 @@ through these functions only, never through the models."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -104,3 +105,20 @@ def best_results(user_ids: list[int]) -> dict[tuple[int, int], tuple[float | Non
     ):
         found[(user_id, course_id)] = (best, count)
     return found
+
+
+def best_percents(user_id: int, quiz_ids: Sequence[int]) -> dict[int, float]:
+    """Quiz id -> the candidate's best submitted score in percent (quizzes never submitted: absent)."""
+    if not quiz_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Attempt.quiz_id, sa.func.max(Attempt.percent))
+        .where(
+            Attempt.user_id == user_id,
+            Attempt.quiz_id.in_(list(quiz_ids)),
+            Attempt.submitted_at.is_not(None),
+            Attempt.percent.is_not(None),
+        )
+        .group_by(Attempt.quiz_id)
+    )
+    return {quiz_id: float(best) for quiz_id, best in rows}

@@ -13,6 +13,7 @@ from lms.core.sqlite import writes
 from lms.core.time import utcnow
 from lms.core.transactions import keep_writes
 from lms.extensions import db
+from lms.progress import gates
 from lms.progress import services as progress
 from lms.progress.visibility import analysis_region, may_analyse, selectable_regions
 from lms.quizzes import reports, services
@@ -27,6 +28,7 @@ def _quiz_or_404(course_key: str, quiz_key: str) -> tuple:
     quiz = content.live_lesson_or_404(course, quiz_key)
     if quiz.kind != "quiz":
         abort(404)
+    gates.check_item_open(current_user, quiz)  # attempts start here, so their pages need no check
     return course, quiz
 
 

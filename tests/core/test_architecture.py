@@ -249,7 +249,7 @@ def test_the_reader_sees_imports_inside_functions_and_type_checking_blocks(tmp_p
 
 # --- item kinds -------------------------------------------------------------------------------
 
-HOOKS = {"name", "fields", "body", "lint", "page", "page_key", "after_import"}
+HOOKS = {"name", "fields", "body", "lint", "page", "page_key", "after_import", "best_percents"}
 
 
 def test_every_registered_kind_provides_every_hook(app) -> None:
@@ -263,6 +263,8 @@ def test_every_registered_kind_provides_every_hook(app) -> None:
         assert callable(kind.body) and callable(kind.lint) and callable(kind.after_import), name
         assert kind.page in rules, f"{name}: no page {kind.page}"
         assert rules[kind.page].arguments == {"course_key", kind.page_key}, name
+        assert kind.best_percents is None or callable(kind.best_percents), name
+    assert [name for name, kind in ITEM_KINDS.items() if kind.best_percents] == ["quiz"]  # what scores
 
 
 def test_a_kind_name_is_registered_once() -> None:
