@@ -22,6 +22,7 @@ the transaction ends without a commit.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, Response, g, session
@@ -107,10 +108,17 @@ def remove_on_rollback(path: Path) -> None:
 
     Call it before writing, so that nothing failing in between can leave the file behind.
     """
+    path = Path(path)
+    undo_on_rollback(lambda: path.unlink(missing_ok=True), str(path))
+
+
+def undo_on_rollback(undo: Callable[[], object], label: str) -> None:
+    """The same for anything written outside the database (an object in a bucket): `undo` runs
+    unless the transaction commits. Register it before writing."""
     session = db.session()  # the request's Session itself: the scoped proxy lacks get_transaction
     if session.get_transaction() is None:
         session.begin()  # the file belongs to the transaction that holds its row
-    session.info.setdefault(WRITTEN_FILES, []).append(Path(path))
+    session.info.setdefault(WRITTEN_FILES, []).append((undo, label))
 
 
 @event.listens_for(Session, "after_commit")
@@ -125,8 +133,8 @@ def _remove_uncommitted_files(session: Session, transaction: SessionTransaction)
     or a session closed with the transaction still open, as at the end of a failed request)."""
     if transaction.parent is not None:
         return
-    for path in session.info.pop(WRITTEN_FILES, ()):
+    for undo, label in session.info.pop(WRITTEN_FILES, ()):
         try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            logger.warning("could not remove %s after a rollback", path, exc_info=True)
+            undo()
+        except Exception:  # a storage error must not hide the rollback's own cause
+            logger.warning("could not remove %s after a rollback", label, exc_info=True)

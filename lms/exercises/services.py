@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
+from functools import partial
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -15,10 +15,11 @@ from lms.accounts.models import User
 from lms.audit.services import record
 from lms.content.models import Lesson
 from lms.content.render import render_markdown
+from lms.core import storage
 from lms.core.db import insert_or_ignore, next_number
 from lms.core.errors import ValidationError
 from lms.core.time import utcnow
-from lms.core.transactions import remove_on_rollback
+from lms.core.transactions import undo_on_rollback
 from lms.exercises import rubric as rubric_rules
 from lms.exercises import scenario as scenario_rules
 from lms.exercises.models import Attachment, ItemSnapshot, Playthrough, ReviewEvent, Submission
@@ -225,7 +226,6 @@ def save_submission(
     uploads: list[Upload],
     remove_ids: list[int],
     submit: bool,
-    upload_dir: Path,
     expected_version: int | None = None,
 ) -> Submission:
     """Save a draft or submit. Every file is checked first: one bad file and nothing is saved."""
@@ -296,11 +296,12 @@ def save_submission(
     for attachment in live_attachments(submission):
         if attachment.id in set(remove_ids):
             attachment.removed_at = now
-    upload_dir.mkdir(parents=True, exist_ok=True)
+    store = storage.attachments()
     for info, data in checked:
         stored = secrets.token_hex(16)
-        remove_on_rollback(upload_dir / stored)  # no orphan file if the submission is not stored
-        (upload_dir / stored).write_bytes(data)
+        # No orphan object if the submission is not stored; registered before the write.
+        undo_on_rollback(partial(store.delete, stored), f"attachment {stored}")
+        store.put(stored, data, info.content_type)
         submission.attachments.append(
             Attachment(
                 filename=info.filename,

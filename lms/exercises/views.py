@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.content import services as content
+from lms.core import storage
 from lms.core.errors import ValidationError, apply_to_form
 from lms.core.roles import Role, login_required, role_required
 from lms.core.sqlite import writes
@@ -36,10 +36,6 @@ def _item_or_404(course_key: str, item_key: str, kind: str):
         abort(404)
     gates.check_item_open(current_user, item)  # playthroughs start here, so their pages need no check
     return course, item
-
-
-def _upload_dir() -> Path:
-    return Path(current_app.config.get("UPLOAD_DIR") or Path(current_app.instance_path) / "uploads")
 
 
 # --- scenarios -------------------------------------------------------------------------------
@@ -190,7 +186,6 @@ def assignment(course_key: str, item_key: str):
                     uploads=uploads,
                     remove_ids=remove_ids,
                     submit=submit,
-                    upload_dir=_upload_dir(),
                     expected_version=version,
                 )
                 flash(_("Your work is submitted for review.") if submit else _("Draft saved."), "success")
@@ -228,17 +223,19 @@ def attachment(submission_id: int, attachment_id: int):
         current_user.role in STAFF and teaches(current_user, file.submission.item.course_id)
     ):
         abort(404)
-    path = _upload_dir() / file.stored_name
-    if not path.is_file():
+    try:
+        stored = storage.attachments().open(file.stored_name)
+    except storage.Missing:
         abort(404)
     inline = file.kind in ("pdf", "png", "jpeg", "webp") and request.args.get("download") is None
-    response = send_file(
-        path,
+    response = send_file(  # streams the file object, from the disk or the bucket, and closes it
+        stored,
         mimetype=CONTENT_TYPES[file.kind],
         as_attachment=not inline,
         download_name=file.filename,
         max_age=0,
     )
+    response.content_length = file.size
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response

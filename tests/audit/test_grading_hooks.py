@@ -56,7 +56,7 @@ def people(make_user, imported):
 def submission(app, item, people, tmp_path) -> Submission:
     anna = people[0]
     submitted = services.save_submission(
-        anna, item, text="План встречи", uploads=[], remove_ids=[], submit=True, upload_dir=tmp_path
+        anna, item, text="План встречи", uploads=[], remove_ids=[], submit=True
     )
     db.session.commit()
     return submitted
@@ -145,7 +145,6 @@ def test_returning_and_accepting_record_the_points(client, auth, item, people, s
         uploads=[],
         remove_ids=[],
         submit=True,
-        upload_dir=tmp_path,
         expected_version=current_version(submission.id),
     )
     db.session.commit()

@@ -3,8 +3,6 @@ status each page answers with, and the claim a refused grade keeps."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
@@ -30,14 +28,13 @@ def submission() -> Submission:
 
 def test_the_services_refuse_with_codes(app, assignment_item, make_user):
     user = make_user("anna")
-    folder = Path(app.config["UPLOAD_DIR"])
     draft = services.save_submission(
-        user, assignment_item, text="Мой план", uploads=[], remove_ids=[], submit=False, upload_dir=folder
+        user, assignment_item, text="Мой план", uploads=[], remove_ids=[], submit=False
     )
     db.session.commit()
     with pytest.raises(ValidationError) as stale:
         services.save_submission(
-            user, assignment_item, text="", uploads=[], remove_ids=[], submit=True, upload_dir=folder,
+            user, assignment_item, text="", uploads=[], remove_ids=[], submit=True,
             expected_version=draft.version - 1,
         )  # fmt: skip
     db.session.rollback()

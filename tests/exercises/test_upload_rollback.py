@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, request
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
@@ -40,7 +40,6 @@ def _probe_blueprint() -> Blueprint:
             uploads=uploads,
             remove_ids=remove,
             submit=False,
-            upload_dir=Path(current_app.config["UPLOAD_DIR"]),
         )
         if ending == "raise":
             raise RuntimeError("a bug after the files were written")
@@ -79,17 +78,16 @@ def save_draft(auth, files=(), remove=()):
 
 def test_a_file_written_by_a_transaction_that_rolls_back_is_removed(app, assignment_item, make_user):
     user = make_user("anna")
-    folder = Path(app.config["UPLOAD_DIR"])
     services.save_submission(
         user, assignment_item, text="", uploads=[services.Upload("plan.pdf", pdf())],
-        remove_ids=[], submit=False, upload_dir=folder,
+        remove_ids=[], submit=False
     )  # fmt: skip
     assert len(stored_files(app)) == 1  # written before the commit, as the row that names it
     db.session.rollback()
     assert stored_files(app) == []
     services.save_submission(
         user, assignment_item, text="", uploads=[services.Upload("plan.pdf", pdf())],
-        remove_ids=[], submit=False, upload_dir=folder,
+        remove_ids=[], submit=False
     )  # fmt: skip
     db.session.commit()
     db.session.rollback()  # nothing left to undo: the committed file stays

@@ -64,7 +64,6 @@ def work(app, imported, make_user) -> Work:
             uploads=[exercises.Upload("план.pdf", pdf())],
             remove_ids=[],
             submit=True,
-            upload_dir=Path(app.config["UPLOAD_DIR"]),
         )
         playthrough = exercises.start_playthrough(anna, door)
         for step, (reply, text) in enumerate(
