@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from flask import Blueprint, abort, current_app, render_template, request
-from flask_babel import format_decimal, get_timezone
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 
 from lms.audit import search
@@ -20,6 +20,7 @@ from lms.audit.actions import (
 )
 from lms.audit.models import AuditEvent
 from lms.audit.services import record
+from lms.core import formats
 from lms.core.downloads import CSV_TYPE, attachment, csv_filename, requested_dialect
 from lms.core.export import STANDARD, Column, CountingRows, to_csv
 from lms.core.roles import Role, role_required
@@ -51,7 +52,7 @@ def index():
         filters=filters,
         page=page,
         groups=ACTION_GROUPS,
-        export_limit=format_decimal(search.EXPORT_LIMIT),
+        export_limit=formats.number(search.EXPORT_LIMIT),
         **_page_context(),
     )
 
