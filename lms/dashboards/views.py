@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.accounts.models import Region, User
@@ -132,7 +133,7 @@ def status_labels() -> dict[str, str]:
 def risk_titles(days: int) -> dict[str, str]:
     """The at-risk lists' headings, shared by the page and its export."""
     return {
-        "inactive": _("Inactive for %(days)s days or more", days=days),
+        "inactive": ngettext("Inactive for %(num)s day or more", "Inactive for %(num)s days or more", days),
         "failed_quiz": _("Failed a quiz twice without passing it"),
         "overdue": _("Past the due date"),
         "not_started": _("Not started a week after enrolment"),
