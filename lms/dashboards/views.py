@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from lms.accounts.models import Region, User
 from lms.content.services import live_course_or_404, live_courses
+from lms.core import formats
 from lms.core.i18n import select_locale
 from lms.core.roles import Role, role_required
 from lms.core.web import int_arg, page_arg
@@ -92,7 +93,10 @@ def region(code: str):
         cumulative=_("Completed, cumulative %%").replace("%%", "%"),
         due=_("Due date"),
         week=_("Week"),
-        summary=_("{completed} of {total} completed ({percent} %); due {due}"),
+        summary=_("{completed} of {total} completed ({percent}); due {due}"),
+        day=formats.date,
+        day_month=formats.day_month,
+        percent=lambda value: formats.percent(value, 0),
     )
     chart = completion_chart(
         summary.weeks,
