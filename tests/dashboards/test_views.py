@@ -155,7 +155,7 @@ def test_candidate_drill_down(client, auth, world, make_user):
     make_user("olga", role="coordinator")
     auth.login("olga")
     html = client.get(f"/dashboard/candidates/{world.moscow[0]}").get_data(as_text=True)
-    assert "100%" in html and "Крошечный курс" in html
+    assert "<td>100\u00a0%</td>" in html and "Крошечный курс" in html
 
 
 def test_candidate_sees_due_dates(client, auth, world):

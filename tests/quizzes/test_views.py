@@ -165,7 +165,7 @@ def test_result_page_shows_score_and_feedback(client, auth, quiz, make_user):
         auth, page + "/submit", full_form(quiz, _attempt(attempt_id), right=True), page, follow_redirects=True
     )
     html = response.get_data(as_text=True)
-    assert "100%" in html
+    assert "(100\u00a0%); для сдачи нужно" in html
     explained = [q for q in quiz.payload["questions"] if q.get("explanation_html")]
     assert explained and explained[0]["explanation_html"] in html
 
