@@ -20,7 +20,7 @@ def test_national_coordinator_drills_down_and_exports(page, live_server, login, 
     page.get_by_role("link", name="Мониторинг").click()
     expect(page.get_by_role("heading", name="Прохождение по регионам")).to_be_visible()
     moscow = page.locator('tr[data-region="77"]')
-    expect(moscow).to_contain_text("33.3%")
+    expect(moscow).to_contain_text("33,3\u00a0%")
     moscow.locator("a.cell-link").click()
     expect(page).to_have_url(re.compile(r"/dashboard/regions/77\?course=\d+"))
     expect(page.locator("#candidates tbody tr")).to_have_count(3)
