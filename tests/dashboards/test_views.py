@@ -113,6 +113,17 @@ def test_csv_export_matches_the_page_and_is_safe(client, auth, world, make_user)
     float(rows[1][percent_index])  # a number, not text
 
 
+def test_region_page_counts_rows_with_the_right_plural(client, auth, world, make_user):
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    assert "<p>1 строка." in client.get("/dashboard/regions/69").get_data(as_text=True)
+    assert "<p>3 строки." in client.get("/dashboard/regions/77").get_data(as_text=True)
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    assert "<p>1 row." in client.get("/dashboard/regions/69").get_data(as_text=True)
+    assert "<p>3 rows." in client.get("/dashboard/regions/77").get_data(as_text=True)
+
+
 def test_csv_downloads_say_utf_8_once_and_offer_an_excel_ru_variant(client, auth, world, make_user):
     lesson = db.session.scalar(
         sa.select(Lesson).where(Lesson.course_id == world.course.id).order_by(Lesson.id)
