@@ -166,6 +166,7 @@ def test_result_page_shows_score_and_feedback(client, auth, quiz, make_user):
     )
     html = response.get_data(as_text=True)
     assert "(100\u00a0%); для сдачи нужно" in html
+    assert "27 ± 0,5" in html and "4…6" in html  # the numeric keys, with a decimal comma
     explained = [q for q in quiz.payload["questions"] if q.get("explanation_html")]
     assert explained and explained[0]["explanation_html"] in html
 
