@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import render_template_string
@@ -186,3 +188,19 @@ def test_english_plurals_have_two_forms(in_request, count, expected):
 def test_russian_plurals_in_python_code(in_request, count, expected):
     with force_locale("ru"):
         assert expected + " и попробуйте ещё раз." in REFUSAL_MESSAGES[Refusal.DEVICE](count)
+
+
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+# Flask-Babel's own filters take a style per call (pages drifted into three date styles), `round`
+# prints a decimal point in every language, and a bare `%` after a value skips the locale's spacing.
+AD_HOC_FORMATTING = re.compile(r"\|\s*(datetimeformat|dateformat|timeformat|round)\b|\}\}\s*%")
+
+
+def test_templates_format_numbers_and_dates_only_through_lms_core_formats():
+    found = [
+        f"{path.relative_to(TEMPLATES)}:{number}: {line.strip()[:80]}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if AD_HOC_FORMATTING.search(line)
+    ]
+    assert found == []
