@@ -25,7 +25,7 @@ from babel.dates import (
 )
 from babel.numbers import NumberPattern, format_decimal, format_percent
 from flask import Flask
-from flask_babel import get_locale, get_timezone, to_user_timezone
+from flask_babel import get_locale, to_user_timezone
 
 from lms.core.time import as_utc, utcnow
 
@@ -36,10 +36,12 @@ TIME_STYLE = "short"
 RANGE_SKELETON = "yMMMd"
 MISSING_END = "…"
 DAY_MONTH_SKELETON = "dM"
+FALLBACK_LOCALE = "ru"
 
 
 def _locale() -> Locale:
-    return get_locale() or Locale.parse("ru")
+    # Outside an application context Flask-Babel has no locale; the school's language then.
+    return get_locale() or Locale.parse(FALLBACK_LOCALE)
 
 
 def _pattern(base: NumberPattern, places: int) -> NumberPattern:
@@ -118,11 +120,6 @@ def relative(value: DateTime, now: DateTime | None = None) -> str:
     """How long ago or how soon, from `now`: «3 дня назад» / "in 2 hours"."""
     delta = as_utc(value) - as_utc(now or utcnow())
     return format_timedelta(delta, add_direction=True, locale=_locale())
-
-
-def timezone_name() -> str:
-    """The reader's zone, for pages that say which clock their times are on."""
-    return str(get_timezone())
 
 
 FILTERS = {
