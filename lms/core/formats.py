@@ -9,10 +9,11 @@ lms.core.i18n), so a Russian page says «3,4 %» and «6 дек. 2026 г.», an 
 from __future__ import annotations
 
 from copy import copy
+from datetime import UTC, timedelta
 from datetime import date as Date
 from datetime import datetime as DateTime
-from datetime import timedelta
 from decimal import Decimal
+from typing import Final
 
 from babel import Locale
 from babel.dates import (
@@ -27,11 +28,11 @@ from babel.numbers import NumberPattern, format_decimal, format_percent
 from flask import Flask
 from flask_babel import get_locale, to_user_timezone
 
-from lms.core.time import as_utc, utcnow
+from lms.core.time import utcnow
 
 # One date style everywhere: «6 дек. 2026 г.» / "Dec 6, 2026". Times without seconds.
-DATE_STYLE = "medium"
-TIME_STYLE = "short"
+DATE_STYLE: Final = "medium"
+TIME_STYLE: Final = "short"
 # A date range "30 нояб. – 6 дек. 2026 г.": CLDR picks how much of the two ends to repeat.
 RANGE_SKELETON = "yMMMd"
 MISSING_END = "…"
@@ -63,19 +64,29 @@ def percent(value: float | int | Decimal, places: int = 1) -> str:
     return format_percent(value / 100, _pattern(locale.percent_formats[None], places), locale=locale)
 
 
-def _local(value: Date) -> Date:
-    """Datetimes move into the reader's zone (naive ones are UTC, as stored); dates stay."""
-    return to_user_timezone(as_utc(value)) if isinstance(value, DateTime) else value
+def _aware(value: DateTime) -> DateTime:
+    """Naive datetimes are the UTC the database stored."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _moment(value: DateTime) -> DateTime:
+    """The moment on the reader's clock."""
+    return to_user_timezone(_aware(value))
+
+
+def _day(value: Date) -> Date:
+    """A date as it is; a datetime as the reader's local day."""
+    return _moment(value).date() if isinstance(value, DateTime) else value
 
 
 def date(value: Date) -> str:
     """A day in the one UI style: «6 дек. 2026 г.» / "Dec 6, 2026" (a datetime: its local day)."""
-    return format_date(_local(value), DATE_STYLE, locale=_locale())
+    return format_date(_day(value), DATE_STYLE, locale=_locale())
 
 
 def time(value: DateTime) -> str:
     """Hours and minutes in the reader's zone: «15:42» / "3:42 PM"."""
-    return format_time(_local(value), TIME_STYLE, locale=_locale())
+    return format_time(_moment(value), TIME_STYLE, locale=_locale())
 
 
 def datetime(value: DateTime, seconds: bool = False) -> str:
@@ -84,9 +95,9 @@ def datetime(value: DateTime, seconds: bool = False) -> str:
     `seconds` only where they matter (the audit log); the date part is the same everywhere.
     """
     locale = _locale()
-    local = _local(value)
+    local = _moment(value)
     return (
-        get_datetime_format(DATE_STYLE, locale=locale)
+        str(get_datetime_format(DATE_STYLE, locale=locale))
         .replace("'", "")
         .replace("{0}", format_time(local, "medium" if seconds else TIME_STYLE, locale=locale))
         .replace("{1}", format_date(local, DATE_STYLE, locale=locale))
@@ -95,15 +106,13 @@ def datetime(value: DateTime, seconds: bool = False) -> str:
 
 def day_month(value: Date) -> str:
     """A short day and month for tight places such as chart axes: «01.09» / "9/1"."""
-    return format_skeleton(DAY_MONTH_SKELETON, _local(value), locale=_locale())
+    return format_skeleton(DAY_MONTH_SKELETON, _day(value), locale=_locale())
 
 
 def date_range(start: Date | None, end: Date | None) -> str:
     """Two days as one range, «30 нояб. – 6 дек. 2026 г.»; a missing end shows as "…"."""
     if start is not None and end is not None:
-        first, last = _local(start), _local(end)
-        first = first.date() if isinstance(first, DateTime) else first
-        last = last.date() if isinstance(last, DateTime) else last
+        first, last = _day(start), _day(end)
         if first <= last:
             return format_interval(first, last, RANGE_SKELETON, locale=_locale())
     left = date(start) if start is not None else MISSING_END
@@ -111,14 +120,14 @@ def date_range(start: Date | None, end: Date | None) -> str:
     return f"{left} – {right}"
 
 
-def duration(value: timedelta | float | int) -> str:
+def duration(value: timedelta | int) -> str:
     """A length of time in words, rounded to its largest unit: «5 минут» / "5 minutes"."""
     return format_timedelta(value, locale=_locale())
 
 
 def relative(value: DateTime, now: DateTime | None = None) -> str:
     """How long ago or how soon, from `now`: «3 дня назад» / "in 2 hours"."""
-    delta = as_utc(value) - as_utc(now or utcnow())
+    delta = _aware(value) - _aware(now or utcnow())
     return format_timedelta(delta, add_direction=True, locale=_locale())
 
 
