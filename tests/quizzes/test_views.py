@@ -42,7 +42,7 @@ def test_overview_states_the_policy(client, auth, quiz, make_user):
     auth.login("anna")
     html = client.get(OVERVIEW).get_data(as_text=True)
     policy = quiz.payload["policy"]
-    assert f"{policy['pass_mark']}%" in html
+    assert f"не менее {policy['pass_mark']}\u00a0% баллов." in html
     assert str(policy["time_limit"]) in html
     assert "Осталось попыток: 2" in html or "Attempts left: 2" in html
 
