@@ -1,7 +1,9 @@
 """Turn a table of plain rows into CSV or XLSX bytes that are safe to open in a spreadsheet.
 
 No Flask, no database: a view builds the columns and rows from its scoped query and sends the bytes.
-Text is defended against formula injection; numbers and dates keep their types.
+Text is defended against formula injection; numbers and dates keep their types. CSV comes in two
+dialects: STANDARD (comma, decimal point, ISO dates) and EXCEL_RU (semicolon, decimal comma,
+dd.mm.yyyy), for Excel set to Russian, which splits a double-clicked CSV on its list separator `;`.
 """
 
 from __future__ import annotations
