@@ -54,5 +54,5 @@ clean:
 
 # After changing user-facing strings: extract them and merge into both catalogs.
 translations-update: $(VENV)/.runtime
-	PYTHONPATH=. $(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot lms templates
+	PYTHONPATH=. $(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output -o translations/messages.pot lms templates
 	$(VENV)/bin/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching

@@ -19,7 +19,7 @@ from lms.admin.views import bp as admin_bp
 from lms.audit.views import bp as audit_bp
 from lms.config import Config, TestingConfig
 from lms.content.views import bp as content_bp
-from lms.core import i18n, proxy, sqlite, transactions, web
+from lms.core import formats, i18n, proxy, sqlite, transactions, web
 
 # These add their pages to another module's blueprint (dashboards', content's), so they are
 # imported here, before any app registers those blueprints.
@@ -57,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     extensions.csrf.init_app(app)
 
     i18n.init_app(app)
+    formats.init_app(app)
     sqlite.init_app(app)
     transactions.init_app(app)
     web.init_app(app)

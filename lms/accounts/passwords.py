@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from lms.core.errors import ValidationError
 
@@ -35,11 +36,17 @@ def check_password_rules(password: str, *, username: str = "", email: str = "") 
     """Raise ValidationError(code, ..., field="password") when a password breaks the rules."""
     if len(password) < min_length():
         raise ValidationError(
-            "too_short", _l("Use at least %(count)s characters.", count=min_length()), field="password"
+            "too_short",
+            lazy_ngettext(
+                "Use at least %(num)s character.", "Use at least %(num)s characters.", min_length()
+            ),
+            field="password",
         )
     if len(password) > MAX_LENGTH:
         raise ValidationError(
-            "too_long", _l("Use at most %(count)s characters.", count=MAX_LENGTH), field="password"
+            "too_long",
+            lazy_ngettext("Use at most %(num)s character.", "Use at most %(num)s characters.", MAX_LENGTH),
+            field="password",
         )
     folded = password.strip().lower()
     if folded in common_passwords() or len(set(folded)) < 3:

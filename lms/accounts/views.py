@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from lms.accounts import low_vision, services, sessions, throttle
@@ -60,14 +62,24 @@ def _begin_session(user) -> None:
     login_user(user)
 
 
-REFUSAL_MESSAGES = {
-    throttle.Refusal.DEVICE: _l("Too many failed attempts. Please wait %(minutes)s minutes and try again."),
-    throttle.Refusal.ACCOUNT: _l(
-        "Too many failed attempts. Please wait %(minutes)s minutes and try again, or set a new "
-        "password with “Forgot your password?”."
+# Functions of the wait in minutes: "1 minute", "15 minutes" (in Russian three forms).
+REFUSAL_MESSAGES: dict[throttle.Refusal, Callable[[int], str]] = {
+    throttle.Refusal.DEVICE: lambda minutes: ngettext(
+        "Too many failed attempts. Please wait %(num)s minute and try again.",
+        "Too many failed attempts. Please wait %(num)s minutes and try again.",
+        minutes,
     ),
-    throttle.Refusal.ADDRESS: _l(
-        "Too many failed attempts from your network. Please wait %(minutes)s minutes and try again."
+    throttle.Refusal.ACCOUNT: lambda minutes: ngettext(
+        "Too many failed attempts. Please wait %(num)s minute and try again, or set a new "
+        "password with “Forgot your password?”.",
+        "Too many failed attempts. Please wait %(num)s minutes and try again, or set a new "
+        "password with “Forgot your password?”.",
+        minutes,
+    ),
+    throttle.Refusal.ADDRESS: lambda minutes: ngettext(
+        "Too many failed attempts from your network. Please wait %(num)s minute and try again.",
+        "Too many failed attempts from your network. Please wait %(num)s minutes and try again.",
+        minutes,
     ),
 }
 
@@ -95,7 +107,7 @@ def login():
             throttle.forget_attempt(attempt)
             db.session.commit()  # a step of its own; the 429 below would roll it back otherwise
             minutes = int(current_app.config["LOGIN_FAILURE_WINDOW"].total_seconds() // 60)
-            form.form_errors.append(REFUSAL_MESSAGES[refused] % {"minutes": minutes})
+            form.form_errors.append(REFUSAL_MESSAGES[refused](minutes))
             return render_template("accounts/login.html", form=form), 429
         user = services.authenticate(form.username.data, form.password.data)
         start_writing()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
-from flask_babel import format_decimal, get_timezone
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 
 from lms.audit import search
@@ -20,7 +20,9 @@ from lms.audit.actions import (
 )
 from lms.audit.models import AuditEvent
 from lms.audit.services import record
-from lms.core.export import Column, CountingRows, to_csv
+from lms.core import formats
+from lms.core.downloads import CSV_TYPE, attachment, csv_filename, requested_dialect
+from lms.core.export import STANDARD, Column, CountingRows, to_csv
 from lms.core.roles import Role, role_required
 from lms.core.transactions import start_writing
 from lms.core.web import int_arg
@@ -50,7 +52,7 @@ def index():
         filters=filters,
         page=page,
         groups=ACTION_GROUPS,
-        export_limit=format_decimal(search.EXPORT_LIMIT),
+        export_limit=formats.number(search.EXPORT_LIMIT),
         **_page_context(),
     )
 
@@ -103,14 +105,13 @@ def _export_values(rows: Iterable) -> Iterator[dict]:
 def export():
     """The filtered events as CSV (text cells neutralised against formulas), newest first."""
     filters = search.AuditFilters.from_args(request.args)
+    dialect = requested_dialect()
     rows = CountingRows(_export_values(search.export_rows(filters)))
-    body = to_csv(_export_columns(), rows)
+    body = to_csv(_export_columns(), rows, dialect)
     # A download is a read, but who took a copy of the log belongs in it: like the lesson-view
     # record, this GET writes, after the file is built, in a transaction of its own on SQLite,
     # committed as the request ends, before the file is sent.
     start_writing()
-    record("export.audit", details={"filters": filters.as_args(), "rows": rows.count, "format": "csv"})
-    response = Response(body, mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    fmt = "csv" if dialect is STANDARD else f"csv-{dialect.name}"
+    record("export.audit", details={"filters": filters.as_args(), "rows": rows.count, "format": fmt})
+    return attachment(body, csv_filename("audit-log", dialect), CSV_TYPE)

@@ -1,7 +1,9 @@
 """Turn a table of plain rows into CSV or XLSX bytes that are safe to open in a spreadsheet.
 
 No Flask, no database: a view builds the columns and rows from its scoped query and sends the bytes.
-Text is defended against formula injection; numbers and dates keep their types.
+Text is defended against formula injection; numbers and dates keep their types. CSV comes in two
+dialects: STANDARD (comma, decimal point, ISO dates) and EXCEL_RU (semicolon, decimal comma,
+dd.mm.yyyy), for Excel set to Russian, which splits a double-clicked CSV on its list separator `;`.
 """
 
 from __future__ import annotations
@@ -94,12 +96,28 @@ def neutralise(value: str) -> str:
     return value
 
 
-def to_csv(columns: list[Column], rows: Iterable[Mapping[str, object]]) -> bytes:
-    """UTF-8 CSV with a BOM and CRLF line ends, so Excel opens Cyrillic text correctly."""
-    plan = [(column.key, _CSV_FIELDS[column.kind]) for column in columns]
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV file separates cells and writes numbers and dates."""
+
+    name: str
+    delimiter: str
+    fields: Mapping[str, Callable[[object], str | int]]
+
+
+def to_csv(
+    columns: list[Column], rows: Iterable[Mapping[str, object]], dialect: CsvDialect | None = None
+) -> bytes:
+    """UTF-8 CSV with a BOM and CRLF line ends, so Excel opens Cyrillic text correctly.
+
+    The standard dialect (comma, decimal point, ISO dates) is for programs; EXCEL_RU is for a
+    double click in Excel set to Russian, which splits on `;` and reads `3,5` as a number.
+    """
+    dialect = dialect or STANDARD
+    plan = [(column.key, dialect.fields[column.kind]) for column in columns]
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=dialect.delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow([neutralise(column.title) for column in columns])
     writer.writerows([field(row.get(key)) for key, field in plan] for row in rows)
     text = buffer.getvalue()
@@ -267,6 +285,50 @@ _CSV_FIELDS: dict[str, Callable[[object], str | int]] = {
     "date": _csv_date,
     "datetime": _csv_datetime,
 }
+
+
+# Excel set to Russian: `;` between cells, a decimal comma, and the dates it reads as dates
+# without asking (dd.mm.yyyy, dd.mm.yyyy hh:mm), so a double click gives typed, sortable columns.
+# No thousands separator: Excel would take "1 234,5" for text.
+EXCEL_RU_DATE = "%d.%m.%Y"
+EXCEL_RU_DATETIME = "%d.%m.%Y %H:%M"
+
+
+def _excel_ru_number(value: object) -> str | int:
+    typed = _as_number(value)
+    if typed is None or isinstance(typed, str):  # text is already neutralised: left as written
+        return "" if typed is None else typed
+    if type(typed) is int:
+        return typed
+    return _csv_field(typed).replace(".", ",")
+
+
+def _excel_ru_date(value: object) -> str:
+    typed = _as_date(value)
+    return typed.strftime(EXCEL_RU_DATE) if isinstance(typed, date) else _csv_field(typed)
+
+
+def _excel_ru_datetime(value: object) -> str:
+    typed = _as_datetime(value)
+    if isinstance(typed, datetime):
+        return typed.strftime(EXCEL_RU_DATETIME)
+    return typed.strftime(EXCEL_RU_DATE) if isinstance(typed, date) else _csv_field(typed)
+
+
+STANDARD = CsvDialect("standard", ",", _CSV_FIELDS)
+EXCEL_RU = CsvDialect(
+    "excel-ru",
+    ";",
+    {
+        "text": _csv_text,
+        "int": _excel_ru_number,
+        "float": _excel_ru_number,
+        "percent": _excel_ru_number,
+        "date": _excel_ru_date,
+        "datetime": _excel_ru_datetime,
+    },
+)
+CSV_DIALECTS = {dialect.name: dialect for dialect in (STANDARD, EXCEL_RU)}
 
 
 def _xlsx_text(value: str) -> str:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from lms.accounts.models import User
 from lms.content.models import Lesson
+from lms.core import formats
 from lms.exercises import reports as exercise_reports
 from lms.extensions import db
 from lms.progress.models import Enrolment, LessonProgress
@@ -85,7 +86,7 @@ def candidate_record(user: User) -> CandidateRecord:
                     attempt.submitted_at,
                     "quiz",
                     attempt.quiz.title,
-                    f"{attempt.percent:.0f}%" if attempt.percent is not None else "",
+                    formats.percent(attempt.percent, 0) if attempt.percent is not None else "",
                 )
             )
     for playthrough in playthroughs:

@@ -12,6 +12,7 @@ import hashlib
 import html
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -46,9 +47,25 @@ class WeekPoint:
     completions: int
 
 
+def _numeric_day(day: date) -> str:
+    return f"{day:%d.%m.%Y}"
+
+
+def _numeric_day_month(day: date) -> str:
+    return f"{day:%d.%m}"
+
+
+def _plain_percent(value: int) -> str:
+    return f"{value}\u00a0%"
+
+
 @dataclass(frozen=True)
 class ChartLabels:
-    """Translated strings for a chart; `summary` is formatted with completed, total, percent and due."""
+    """Translated strings for a chart; `summary` is formatted with completed, total, percent and due.
+
+    The page passes its language's formatters (lms.core.formats) for dates and percentages; the
+    defaults keep this module free of Flask and Babel.
+    """
 
     weekly: str
     cumulative: str
@@ -57,6 +74,9 @@ class ChartLabels:
     summary: str
     # Shown instead of a chart when there are no points; None shows the summary sentence.
     no_data: str | None = None
+    day: Callable[[date], str] = _numeric_day
+    day_month: Callable[[date], str] = _numeric_day_month
+    percent: Callable[[int], str] = _plain_percent
 
 
 def completion_table(points: list[WeekPoint], total: int) -> list[dict]:
@@ -88,8 +108,8 @@ def completion_chart(
         completed=completed,
         total=total,
         # Rounded down, so the sentence never says 100 % while someone is still missing.
-        percent=100 * completed // total if total > 0 else 0,
-        due=f"{due:%d.%m.%Y}" if due else "",
+        percent=labels.percent(100 * completed // total if total > 0 else 0),
+        due=labels.day(due) if due else "",
     )
     if not rows:
         return _empty_chart(title, summary, labels.no_data or summary)
@@ -134,13 +154,14 @@ def completion_chart(
     for i in range(Y_INTERVALS + 1):
         y = _n(PLOT_BOTTOM - plot_height * i / Y_INTERVALS + FONT_SIZE / 3)
         parts.append(f'<text x="{PLOT_LEFT - 6}" y="{y}" text-anchor="end">{_count(step * i)}</text>')
-        percent = 100 * i // Y_INTERVALS
-        parts.append(f'<text x="{PLOT_RIGHT + 6}" y="{y}" text-anchor="start">{percent}\u00a0%</text>')
+        percent = _text(labels.percent(100 * i // Y_INTERVALS))
+        parts.append(f'<text x="{PLOT_RIGHT + 6}" y="{y}" text-anchor="start">{percent}</text>')
     every = max(1, math.ceil(slots / ((PLOT_RIGHT - PLOT_LEFT) // MIN_LABEL_SPACING)))
     for slot in range(0, slots, every):
         week = first + WEEK * slot
         parts.append(
-            f'<text x="{_n(centre(slot))}" y="{PLOT_BOTTOM + 15}" text-anchor="middle">{week:%d.%m}</text>'
+            f'<text x="{_n(centre(slot))}" y="{PLOT_BOTTOM + 15}" text-anchor="middle">'
+            f"{_text(labels.day_month(week))}</text>"
         )
     parts.append(
         f'<text x="{_n((PLOT_LEFT + PLOT_RIGHT) / 2)}" y="{HEIGHT - 8}" text-anchor="middle">'
@@ -153,7 +174,7 @@ def completion_chart(
     for slot, row in enumerate(rows):
         y = count_y(row["completions"])
         tooltip = (
-            f"{row['week']:%d.%m.%Y}: {labels.weekly} {_count(row['completions'])}, "
+            f"{labels.day(row['week'])}: {labels.weekly} {_count(row['completions'])}, "
             f"{labels.cumulative} {_count(row['cumulative'])}"
         )
         parts.append(
@@ -181,7 +202,8 @@ def completion_chart(
             f'<g class="chart-due"><line x1="{_n(x)}" y1="{PLOT_TOP}" x2="{_n(x)}" y2="{PLOT_BOTTOM}" '
             f'stroke="{DUE_STROKE}" stroke-width="1.5" stroke-dasharray="5 4"/>'
             f'<text class="chart-label" x="{_n(text_x)}" y="{PLOT_TOP + FONT_SIZE}" text-anchor="{anchor}" '
-            f'fill="currentColor" font-size="{FONT_SIZE}">{_text(labels.due)} {due:%d.%m}</text></g>'
+            f'fill="currentColor" font-size="{FONT_SIZE}">{_text(labels.due)} '
+            f"{_text(labels.day_month(due))}</text></g>"
         )
 
     parts.append(_legend(labels, with_due=due is not None))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.accounts.models import User
@@ -199,7 +200,7 @@ def add_members(cohort_id: int):
                     field="usernames",
                 )
             added = cohort_service.add_members(cohort, [users[name] for name in names])
-            flash(_("%(count)s candidate(s) added.", count=added), "success")
+            flash(ngettext("%(num)s candidate added.", "%(num)s candidates added.", added), "success")
             return _back(cohort, "#members")
         except ValidationError as error:
             db.session.rollback()

@@ -12,6 +12,7 @@ from lms.accounts.models import User
 from lms.audit.services import record
 from lms.content.models import Course
 from lms.content.services import live_courses
+from lms.core.downloads import CSV_TYPE, XLSX_TYPE, attachment, csv_filename, requested_dialect
 from lms.core.export import Column, CountingRows, to_csv, to_xlsx
 from lms.core.roles import role_required
 from lms.core.transactions import start_writing
@@ -29,19 +30,25 @@ from lms.dashboards.views import (
 from lms.extensions import db
 from lms.progress.models import Enrolment
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
 
 
-def send_export(fmt: str, columns: list[Column], rows: Iterable[Mapping[str, object]], name: str) -> Response:
-    """The rows as a download named `name.fmt`, never cached (they are personal data)."""
+def export_format(fmt: str) -> str:
+    """`csv`, `csv-excel-ru` (the CSV for Excel set to Russian, `?dialect=excel-ru`) or `xlsx`."""
+    if fmt not in FORMATS:
+        abort(404)
     if fmt == "csv":
-        response = Response(to_csv(columns, rows), mimetype="text/csv; charset=utf-8")
-    else:
-        response = Response(to_xlsx(columns, rows), mimetype=XLSX_TYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+        dialect = requested_dialect()
+        return "csv" if dialect.name == "standard" else f"csv-{dialect.name}"
+    return fmt
+
+
+def send_export(fmt: str, columns: list[Column], rows: Iterable[Mapping[str, object]], name: str) -> Response:
+    """The rows as a download named after `name` and the format, never cached (personal data)."""
+    if fmt.startswith("csv"):
+        dialect = requested_dialect()
+        return attachment(to_csv(columns, rows, dialect), csv_filename(name, dialect), CSV_TYPE)
+    return attachment(to_xlsx(columns, rows), f"{name}.xlsx", XLSX_TYPE)
 
 
 def audit_export(action: str, rows: CountingRows, region_code: str | None, details: dict) -> None:
@@ -127,8 +134,7 @@ def region_values(row: services.CandidateRow, statuses: dict[str, str]) -> dict:
 @role_required(*VIEWERS)
 def export(code: str, fmt: str):
     """Exactly the rows of the region page (same query, same filters), all pages."""
-    if fmt not in FORMATS:
-        abort(404)
+    fmt = export_format(fmt)
     region = _region_or_404(code)
     filters = services.RegionFilters.from_args(request.args)
     statuses = status_labels()
@@ -164,7 +170,8 @@ RISK_COLUMNS = (
 def export_at_risk(fmt: str):
     """Every row of one at-risk list (?list=), or of all four, with the page's region and days."""
     chosen = request.args.get("list", "")
-    if fmt not in FORMATS or (chosen and chosen not in RISK_KEYS):
+    fmt = export_format(fmt)
+    if chosen and chosen not in RISK_KEYS:
         abort(404)
     region_code = _requested_region()
     days = int_arg("inactive", 7, high=3650)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.accounts.models import Region, User
 from lms.content.services import live_course_or_404, live_courses
+from lms.core import formats
 from lms.core.i18n import select_locale
 from lms.core.roles import Role, role_required
 from lms.core.web import int_arg, page_arg
@@ -91,7 +93,10 @@ def region(code: str):
         cumulative=_("Completed, cumulative %%").replace("%%", "%"),
         due=_("Due date"),
         week=_("Week"),
-        summary=_("{completed} of {total} completed ({percent} %); due {due}"),
+        summary=_("{completed} of {total} completed ({percent}); due {due}"),
+        day=formats.date,
+        day_month=formats.day_month,
+        percent=lambda value: formats.percent(value, 0),
     )
     chart = completion_chart(
         summary.weeks,
@@ -132,7 +137,7 @@ def status_labels() -> dict[str, str]:
 def risk_titles(days: int) -> dict[str, str]:
     """The at-risk lists' headings, shared by the page and its export."""
     return {
-        "inactive": _("Inactive for %(days)s days or more", days=days),
+        "inactive": ngettext("Inactive for %(num)s day or more", "Inactive for %(num)s days or more", days),
         "failed_quiz": _("Failed a quiz twice without passing it"),
         "overdue": _("Past the due date"),
         "not_started": _("Not started a week after enrolment"),

@@ -10,6 +10,7 @@ from functools import partial
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from lms.accounts.models import User
 from lms.audit.services import record
@@ -257,7 +258,11 @@ def save_submission(
     if len(text) > MAX_TEXT_LENGTH:
         raise ValidationError(
             "text_too_long",
-            _l("The text is too long (%(count)s characters at most).", count=MAX_TEXT_LENGTH),
+            lazy_ngettext(
+                "The text is too long (%(num)s character at most).",
+                "The text is too long (%(num)s characters at most).",
+                MAX_TEXT_LENGTH,
+            ),
             field="text",
         )
     rules = payload.get("attachments")
@@ -286,7 +291,9 @@ def save_submission(
     kept = [a for a in live_attachments(submission) if a.id not in set(remove_ids)]
     if rules is not None and len(kept) + len(checked) > rules["max_files"]:
         raise ValidationError(
-            "too_many_files", _l("At most %(count)s files.", count=rules["max_files"]), field="files"
+            "too_many_files",
+            lazy_ngettext("At most %(num)s file.", "At most %(num)s files.", rules["max_files"]),
+            field="files",
         )
     if submit and not text.strip() and not kept and not checked:
         raise ValidationError(

@@ -6,7 +6,7 @@ import math
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_number, get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -77,7 +77,7 @@ def upload():
         form=form,
         imports=services.recent_imports(_current_user()),
         max_megabytes=MAX_BYTES // (1024 * 1024),
-        max_rows=format_number(MAX_ROWS),
+        max_rows=MAX_ROWS,
     ), status
 
 
@@ -134,10 +134,12 @@ def confirm(import_id: int):
             flash(describe(refused.plan.refused), "error")
         else:
             flash(
-                _(
-                    "Nothing was imported: %(count)s rows have errors and the import is strict. Fix the file "
+                ngettext(
+                    "Nothing was imported: %(num)s row has errors and the import is strict. Fix the file "
                     "and upload it again.",
-                    count=refused.plan.counts()["error"],
+                    "Nothing was imported: %(num)s rows have errors and the import is strict. Fix the file "
+                    "and upload it again.",
+                    refused.plan.counts()["error"],
                 ),
                 "error",
             )

@@ -277,6 +277,20 @@ def test_export_is_filtered_formula_safe_and_itself_audited(client, auth, admin,
     assert exported[0].details == {"filters": {"action": "auth.login_failed"}, "rows": 2, "format": "csv"}
 
 
+def test_export_for_russian_excel_uses_semicolons_says_utf_8_once_and_stays_formula_safe(client, auth, admin):
+    auth.login('=HYPERLINK("http://evil.example","click")', "wrong-password-1")
+    auth.login("root")
+    page = client.get("/admin/audit/").get_data(as_text=True)
+    assert 'href="/admin/audit/export.csv?dialect=excel-ru"' in page and "CSV для Excel (русский)" in page
+    response = client.get(EXPORT, query_string={"action": "auth.login_failed", "dialect": "excel-ru"})
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="audit-log-excel-ru.csv"'
+    header, *data = csv.reader(io.StringIO(response.get_data().decode("utf-8-sig")), delimiter=";")
+    assert header[:5] == ["ID", "Когда", "Кто", "Код действия", "Действие"]
+    assert [row[header.index("Объект")] for row in data] == ['\'=hyperlink("http://evil.example","click")']
+    assert events("export.audit")[-1].details["format"] == "csv-excel-ru"
+
+
 def test_export_of_an_unknown_actor_is_empty_and_still_audited(client, auth, admin):
     auth.login("root")
     table = read_csv(client.get(EXPORT, query_string={"actor": "nobody"}))

@@ -55,7 +55,7 @@ def test_rename_a_cohort_and_remove_a_member(page, live_server, login, imported,
     check(page)
     page.get_by_role("link", name="Москва-весна").click()
     expect(page.locator("#member-count")).to_have_text("2")
-    expect(page.locator('tr[data-user="anna"]')).to_contain_text("33% · в графике")
+    expect(page.locator('tr[data-user="anna"]')).to_contain_text("33\u00a0% · в графике")
     check(page)
 
     page.get_by_text("Название, кампания и даты").click()

@@ -20,7 +20,7 @@ def test_national_coordinator_drills_down_and_exports(page, live_server, login, 
     page.get_by_role("link", name="Мониторинг").click()
     expect(page.get_by_role("heading", name="Прохождение по регионам")).to_be_visible()
     moscow = page.locator('tr[data-region="77"]')
-    expect(moscow).to_contain_text("33.3%")
+    expect(moscow).to_contain_text("33,3\u00a0%")
     moscow.locator("a.cell-link").click()
     expect(page).to_have_url(re.compile(r"/dashboard/regions/77\?course=\d+"))
     expect(page.locator("#candidates tbody tr")).to_have_count(3)
@@ -61,7 +61,7 @@ def test_national_coordinator_sets_a_personal_due_date(page, live_server, login,
     date_field.fill("2020-01-15")
     page.get_by_role("button", name="Сохранить").click()
     expect(page.get_by_text("Личный срок сохранён.")).to_be_visible()
-    expect(row).to_contain_text("2020-01-15")
+    expect(row).to_contain_text("15 янв. 2020\u202fг.")
     expect(row).to_contain_text("личный")
     expect(row).to_contain_text("просрочено")
 
@@ -80,7 +80,7 @@ def test_regional_coordinator_exports_an_at_risk_list(page, live_server, login, 
     inactive = page.locator("#list-inactive")
     expect(inactive.locator("tbody tr")).to_have_count(1)
     with page.expect_download() as download_info:
-        inactive.get_by_role("link", name="CSV этого списка").click()
+        inactive.get_by_role("link", name="CSV этого списка", exact=True).click()
     content = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(content)))
     assert [row[1] for row in rows[1:]] == ["Кандидат 1"]

@@ -25,7 +25,7 @@ LABELS = ChartLabels(
     cumulative="Completed so far",
     due="Due",
     week="Week",
-    summary="{completed} of {total} candidates completed ({percent} %); due {due}",
+    summary="{completed} of {total} candidates completed ({percent}); due {due}",
 )
 MONDAY = date(2026, 6, 1)
 
@@ -67,7 +67,10 @@ def test_chart_is_an_accessible_image_with_summary():
     assert "style" not in svg.attrib
     title, desc = svg[0], svg[1]
     assert (title.tag, title.text) == (f"{SVG}title", "Course progress")
-    assert (desc.tag, desc.text) == (f"{SVG}desc", "142 of 300 candidates completed (47 %); due 01.09.2026")
+    assert (desc.tag, desc.text) == (
+        f"{SVG}desc",
+        "142 of 300 candidates completed (47\u00a0%); due 01.09.2026",
+    )
     assert svg.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
     assert not [el for el in svg.iter() if "style" in el.attrib or el.tag == f"{SVG}style"]
 
@@ -75,7 +78,7 @@ def test_chart_is_an_accessible_image_with_summary():
 def test_summary_rounds_down_and_leaves_due_empty_without_a_date():
     svg = chart(weeks(299), total=300)
 
-    assert svg[1].text == "299 of 300 candidates completed (99 %); due "
+    assert svg[1].text == "299 of 300 candidates completed (99\u00a0%); due "
 
 
 def test_one_bar_per_week_with_gaps_as_empty_weeks():
@@ -112,7 +115,7 @@ def test_zero_total_draws_a_flat_line_instead_of_dividing_by_zero():
     svg = chart(weeks(3, 4), total=0)
 
     assert [y for _, y in line_points(svg)] == [PLOT_BOTTOM, PLOT_BOTTOM]
-    assert svg[1].text.startswith("7 of 0 candidates completed (0 %)")
+    assert svg[1].text.startswith("7 of 0 candidates completed (0\u00a0%)")
 
 
 def test_due_marker_is_absent_without_a_due_date_or_before_the_data():
@@ -166,11 +169,13 @@ def test_empty_data_draws_a_small_no_data_image():
     svg = chart([], labels=labels, due=date(2026, 9, 1))
 
     assert svg.get("role") == "img"
-    assert svg[1].text == "0 of 300 candidates completed (0 %); due 01.09.2026"
+    assert svg[1].text == "0 of 300 candidates completed (0\u00a0%); due 01.09.2026"
     assert [t.text for t in svg.iter(f"{SVG}text")] == ["No <data> yet"]
     assert bars(svg) == []
     # Without a no-data label, the summary sentence stands in.
-    assert [t.text for t in chart([]).iter(f"{SVG}text")] == ["0 of 300 candidates completed (0 %); due "]
+    assert [t.text for t in chart([]).iter(f"{SVG}text")] == [
+        "0 of 300 candidates completed (0\u00a0%); due "
+    ]
 
 
 def test_single_point():

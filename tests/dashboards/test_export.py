@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lms.core.export import Column, neutralise, to_csv, to_xlsx
+from lms.core.export import EXCEL_RU, Column, neutralise, to_csv, to_xlsx
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 BOM = b"\xef\xbb\xbf"
@@ -208,6 +208,54 @@ def test_csv_dates_are_iso_and_datetimes_are_moscow_minutes():
         ["", "2026-09-01 12:30"],
         ["", "2026-09-01"],
     ]
+
+
+def read_excel_ru(data: bytes) -> list[list[str]]:
+    assert data.startswith(BOM)
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def test_excel_ru_separates_with_semicolons_and_writes_decimal_commas():
+    rows = [
+        {"name": "Иванов; Пётр", "done": 12, "score": 45.5, "percent": 33.3},
+        {"name": "a,b", "done": -3, "score": -0.25, "percent": Decimal("99.50")},
+        {"done": 1234567, "score": 0.1 + 0.2, "percent": 0.0},
+    ]
+    data = to_csv(COLUMNS, rows, EXCEL_RU)
+    lines = data.decode("utf-8-sig").split("\r\n")
+    assert lines[0] == "ФИО;Сделано;Балл;Прогресс, %;Срок;Активность"
+    assert lines[1] == '"Иванов; Пётр";12;45,5;33,3;;'  # a `;` in text is quoted, a comma is not
+    assert lines[2] == "a,b;-3;-0,25;99,50;;"
+    assert lines[3] == ";1234567;0,3;0;;"  # no thousands separator: Excel would read text
+
+
+def test_excel_ru_dates_are_day_month_year_in_moscow_time():
+    rows = [
+        {"due": date(2026, 9, 1), "seen": datetime(2026, 9, 1, 9, 30, 59, tzinfo=UTC)},
+        {"due": datetime(2026, 8, 31, 22, 0, tzinfo=UTC), "seen": datetime(2026, 9, 1, 9, 30)},
+        {"seen": date(2026, 9, 1)},
+    ]
+    assert [row[4:] for row in read_excel_ru(to_csv(COLUMNS, rows, EXCEL_RU))[1:]] == [
+        ["01.09.2026", "01.09.2026 12:30"],
+        ["01.09.2026", "01.09.2026 12:30"],
+        ["", "01.09.2026"],
+    ]
+
+
+def test_excel_ru_is_formula_safe_in_text_headers_and_number_columns():
+    columns = [Column("name", "=title"), Column("done", "Сделано", "int"), Column("score", "Балл", "float")]
+    rows = [{"name": text, "done": "-5", "score": "=1+1"} for text in DANGEROUS]
+    read = read_excel_ru(to_csv(columns, rows, EXCEL_RU))
+    assert read[0][0] == "'=title"
+    assert [row[0] for row in read[1:]] == [neutralise(text) for text in DANGEROUS]
+    assert all(row[0].startswith("'") for row in read[1:])
+    assert {(row[1], row[2]) for row in read[1:]} == {("'-5", "'=1+1")}
+
+
+def test_excel_ru_leaves_commas_in_text_of_number_columns_alone():
+    # Only real numbers get a decimal comma; text that ended up in a number column stays as written.
+    rows = [{"score": "1.5 (approx.)"}, {"score": 2.5}]
+    assert [row[2] for row in read_excel_ru(to_csv(COLUMNS, rows, EXCEL_RU))[1:]] == ["1.5 (approx.)", "2,5"]
 
 
 def test_xlsx_types_numbers_percentages_dates_and_datetimes():

@@ -5,10 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.content.models import Lesson
+from lms.extensions import db
+from lms.progress import services as progress
 
 REGION_PAGES = [
     "/dashboard/regions/{code}",
@@ -23,10 +28,22 @@ def test_national_overview_counts(client, auth, world, make_user):
     auth.login("olga")
     html = client.get("/dashboard/").get_data(as_text=True)
     row = re.search(r'<tr data-region="77">(.*?)</tr>', html, re.S).group(1)
-    assert "33.3%" in row and "(1/3)" in row
-    assert "не начали 1" in row or "not started 1" in row
+    assert "<strong>33,3\u00a0%</strong>" in row and "(1/3)" in row
+    assert "не начали 1" in row
     tver = re.search(r'<tr data-region="69">(.*?)</tr>', html, re.S).group(1)
-    assert "0.0%" in tver and "(0/1)" in tver
+    assert "<strong>0\u00a0%</strong>" in tver and "(0/1)" in tver
+
+
+def test_numbers_follow_the_language_decimal_comma_in_russian_point_in_english(
+    client, auth, world, make_user
+):
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    html = client.get("/dashboard/").get_data(as_text=True)
+    row = re.search(r'<tr data-region="77">(.*?)</tr>', html, re.S).group(1)
+    assert "<strong>33.3%</strong>" in row and "not started 1" in row
 
 
 def test_region_page_lists_candidates_with_filters(client, auth, world, make_user):
@@ -96,11 +113,60 @@ def test_csv_export_matches_the_page_and_is_safe(client, auth, world, make_user)
     float(rows[1][percent_index])  # a number, not text
 
 
+def test_region_page_counts_rows_with_the_right_plural(client, auth, world, make_user):
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    assert "<p>1 строка." in client.get("/dashboard/regions/69").get_data(as_text=True)
+    assert "<p>3 строки." in client.get("/dashboard/regions/77").get_data(as_text=True)
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    assert "<p>1 row." in client.get("/dashboard/regions/69").get_data(as_text=True)
+    assert "<p>3 rows." in client.get("/dashboard/regions/77").get_data(as_text=True)
+
+
+def test_csv_downloads_say_utf_8_once_and_offer_an_excel_ru_variant(client, auth, world, make_user):
+    lesson = db.session.scalar(
+        sa.select(Lesson).where(Lesson.course_id == world.course.id).order_by(Lesson.id)
+    )
+    progress.complete_lesson(db.session.get(User, world.moscow[1]), lesson)
+    db.session.commit()
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    page = client.get("/dashboard/regions/77").get_data(as_text=True)
+    assert "/dashboard/regions/77/export.csv?dialect=excel-ru" in page and "CSV для Excel (русский)" in page
+    standard = client.get("/dashboard/regions/77/export.csv")
+    assert standard.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert standard.headers["Content-Disposition"] == 'attachment; filename="region-77.csv"'
+    excel = client.get("/dashboard/regions/77/export.csv?dialect=excel-ru")
+    assert excel.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert excel.headers["Content-Disposition"] == 'attachment; filename="region-77-excel-ru.csv"'
+    assert excel.data.startswith(b"\xef\xbb\xbf")
+    header, *rows = csv.reader(io.StringIO(excel.data.decode("utf-8-sig")), delimiter=";")
+    assert len(header) == len(next(csv.reader(io.StringIO(standard.data.decode("utf-8-sig")))))
+    percents = {row[header.index("Прогресс, %")] for row in rows}
+    assert percents == {"100", "33,3", "0"}  # msk0: all done, msk1: one lesson of three, msk2: none
+    due = date.today() + timedelta(days=30)
+    assert {row[header.index("Срок")] for row in rows} == {f"{due:%d.%m.%Y}"}
+    tver = client.get("/dashboard/regions/69/export.csv?dialect=excel-ru").data.decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(tver), delimiter=";"))[1][0] == '\'=HYPERLINK("http://evil","x")'
+    assert client.get("/dashboard/regions/77/export.csv?dialect=lotus").status_code == 404
+
+
+def test_at_risk_offers_the_excel_ru_csv_too(client, auth, world, make_user):
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    page = client.get("/dashboard/at-risk").get_data(as_text=True)
+    assert "/dashboard/at-risk/export.csv?dialect=excel-ru" in page
+    response = client.get("/dashboard/at-risk/export.csv?dialect=excel-ru&inactive=7")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.data.decode("utf-8-sig").split("\r\n")[0].count(";") == 8  # nine columns
+
+
 def test_candidate_drill_down(client, auth, world, make_user):
     make_user("olga", role="coordinator")
     auth.login("olga")
     html = client.get(f"/dashboard/candidates/{world.moscow[0]}").get_data(as_text=True)
-    assert "100%" in html and "Крошечный курс" in html
+    assert "<td>100\u00a0%</td>" in html and "Крошечный курс" in html
 
 
 def test_candidate_sees_due_dates(client, auth, world):

@@ -42,7 +42,7 @@ def test_overview_states_the_policy(client, auth, quiz, make_user):
     auth.login("anna")
     html = client.get(OVERVIEW).get_data(as_text=True)
     policy = quiz.payload["policy"]
-    assert f"{policy['pass_mark']}%" in html
+    assert f"не менее {policy['pass_mark']}\u00a0% баллов." in html
     assert str(policy["time_limit"]) in html
     assert "Осталось попыток: 2" in html
 
@@ -165,7 +165,8 @@ def test_result_page_shows_score_and_feedback(client, auth, quiz, make_user):
         auth, page + "/submit", full_form(quiz, _attempt(attempt_id), right=True), page, follow_redirects=True
     )
     html = response.get_data(as_text=True)
-    assert "100%" in html
+    assert "(100\u00a0%); для сдачи нужно" in html
+    assert "27 ± 0,5" in html and "4…6" in html  # the numeric keys, with a decimal comma
     explained = [q for q in quiz.payload["questions"] if q.get("explanation_html")]
     assert explained and explained[0]["explanation_html"] in html
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import format_datetime
 
 from lms.accounts.models import LoginFailure, LoginSession, UserImport
 from lms.accounts.sessions import expires_at
 from lms.audit.models import AuditEvent
+from lms.core import formats
 from lms.core.time import utcnow
 from lms.extensions import db
 from tests.statements import Statements
@@ -109,7 +109,7 @@ def test_the_sessions_page_shows_when_each_session_expires(app, client, auth, ma
     html = client.get("/account/sessions").get_data(as_text=True)
     assert '<th scope="col">Истекает</th>' in html
     with app.test_request_context():
-        assert f"<td>{format_datetime(expected, 'short')}</td>" in html
+        assert f"<td>{formats.datetime(expected)}</td>" in html
     set_session(anna.id, created_at=now - timedelta(days=2), last_seen_at=now - timedelta(days=1))
     login_session = the_session(anna.id)
     assert expires_at(login_session) == login_session.last_seen_at + app.config["SESSION_IDLE_TIMEOUT"]
