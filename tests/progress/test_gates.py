@@ -96,7 +96,7 @@ def test_a_quiz_requirement_with_a_minimum_score(app, client, auth, courses_dir,
     anna = make_user("anna")
     auth.login("anna")
     page = client.get(TINY).get_data(as_text=True)
-    assert "Наберите не меньше 70% в проверке" in page
+    assert "Наберите не меньше 70\xa0% в проверке" in page
     assert client.get(f"{TINY}/lessons/l-one").status_code == 403
 
     quiz = lesson("q-all")
