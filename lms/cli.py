@@ -32,6 +32,7 @@ from lms.content.problems import ContentError
 from lms.content.services import live_courses
 from lms.content.staff import add_instructor
 from lms.content.sync import sync_tree
+from lms.core import storage
 from lms.core.errors import ValidationError
 from lms.extensions import db
 from lms.onboarding.services import discard_stale_imports
@@ -44,6 +45,8 @@ from lms.quizzes.services import refresh_stuck_on_quiz
 
 lms_cli = AppGroup("lms", help="Content and demo data.")
 users_cli = AppGroup("users", help="User accounts.")
+storage_cli = AppGroup("storage", help="Where attachments are kept.")
+lms_cli.add_command(storage_cli)
 
 DEMO_ACCOUNTS = (
     ("candidate", "candidate", "77", "Анна Кандидатова"),
@@ -204,6 +207,18 @@ def cleanup_command() -> None:
     click.echo(_("Old login attempts deleted: %(count)d.", count=attempts))
     click.echo(_("Audit events deleted: %(count)d.", count=events))
     click.echo(_("Unconfirmed imports discarded: %(count)d.", count=imports))
+
+
+@storage_cli.command("migrate")
+@click.option("--remove-local", is_flag=True, help="Delete each local file once its copy is checked.")
+def storage_migrate_command(remove_local: bool) -> None:
+    """Copy the attachments of the local folder (UPLOAD_DIR) into the configured object storage
+    (STORAGE=s3). Idempotent: run it again and it copies only what is missing."""
+    if current_app.config.get("STORAGE", "local") != "s3":
+        raise click.ClickException("STORAGE is not s3: there is nowhere to migrate to")
+    source = storage.local_attachments(current_app._get_current_object())
+    copied, present = storage.copy_missing(source, storage.attachments(), remove_source=remove_local)
+    click.echo(f"{copied} file(s) copied, {present} already there")
 
 
 @lms_cli.command("demo")

@@ -56,6 +56,11 @@ class Config:
     PROXY_FIX_X_PREFIX = int(os.environ.get("PROXY_FIX_X_PREFIX", "0"))
     # Attachments live outside static/ and are served only through an access check.
     UPLOAD_DIR: str | None = os.environ.get("UPLOAD_DIR")
+    # Attachments on the local disk (UPLOAD_DIR) or in S3-compatible object storage: lms/core/storage.py.
+    STORAGE = os.environ.get("STORAGE", "local")
+    S3_BUCKET = os.environ.get("S3_BUCKET")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
+    S3_REGION = os.environ.get("S3_REGION")
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
 

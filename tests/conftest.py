@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from lms import create_app
 from lms.extensions import db
+from tests.s3 import CREDENTIALS, running_s3_server
 
 TESTS_DIR = Path(__file__).resolve().parent
 FIXTURE_COURSES = TESTS_DIR / "fixtures" / "courses"
@@ -224,3 +225,36 @@ class AuthActions:
 @pytest.fixture
 def auth(client) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server on 127.0.0.1 for this session, with the credentials it accepts."""
+    with running_s3_server() as server:
+        if isinstance(server, str):
+            pytest.skip(server)
+        saved = {name: os.environ.get(name) for name in CREDENTIALS}
+        os.environ.update(CREDENTIALS)
+        try:
+            yield server
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_backend(request, app, tmp_path) -> str:
+    """The app's files in a folder of this test, or in a bucket of this test on the S3 server."""
+    if request.param == "s3":
+        import boto3
+
+        server = request.getfixturevalue("s3_server")
+        bucket = f"lms-test-{secrets.token_hex(4)}"
+        boto3.client("s3", endpoint_url=server.endpoint_url).create_bucket(Bucket=bucket)
+        app.config.update(STORAGE="s3", S3_BUCKET=bucket, S3_ENDPOINT_URL=server.endpoint_url)
+    else:
+        app.config.update(STORAGE="local", UPLOAD_DIR=str(tmp_path / "uploads"))
+    return request.param

@@ -166,3 +166,22 @@ def attachments() -> Storage:
         cached = (key, build_attachments(current_app._get_current_object()))  # type: ignore[attr-defined]
         current_app.extensions["lms.storage"] = cached
     return cached[1]
+
+
+def copy_missing(source: Storage, destination: Storage, *, remove_source: bool = False) -> tuple[int, int]:
+    """Copy every object of `source` that `destination` lacks, checking each copy byte for byte;
+    returns (copied, already there). Safe to run again, or after it was stopped half-way: what
+    arrived is skipped, and a source file is removed (when asked) only once its copy is checked."""
+    copied = present = 0
+    for key in list(source.keys()):
+        data = source.get(key)
+        if destination.exists(key) and destination.get(key) == data:
+            present += 1
+        else:
+            destination.put(key, data, "application/octet-stream")
+            if destination.get(key) != data:
+                raise OSError(f"the copy of {key} differs from the original")
+            copied += 1
+        if remove_source:
+            source.delete(key)
+    return copied, present
