@@ -20,12 +20,13 @@ import sqlalchemy as sa
 from flask import Flask, url_for
 from playwright.sync_api import Browser, Page, expect
 
-from lms.accounts.models import User
 from lms.accounts.services import send_invitation
 from lms.accounts.tokens import Purpose, make_token
+from lms.audit.models import AuditEvent
 from lms.content.models import Course, Lesson
 from lms.exercises import services as exercises
 from lms.extensions import db
+from lms.mail.models import OutboxMessage
 from lms.onboarding import services as onboarding
 from lms.progress import cohorts
 from lms.progress import services as progress
@@ -237,9 +238,6 @@ def site(app, live_server, imported, make_user) -> Site:
     )
     send_invitation(anna)
     db.session.commit()
-    from lms.audit.models import AuditEvent
-    from lms.mail.models import OutboxMessage
-
     return Site(
         candidate_id=anna.id,
         open_attempt=open_attempt.id,
