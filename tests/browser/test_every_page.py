@@ -264,6 +264,16 @@ def _violations(page: Page) -> list[str]:
     ]
 
 
+# The outermost elements sticking out past the window's right edge: what to fix.
+WIDEST = """(width) => [...document.querySelectorAll('body *')]
+    .filter(el => el.getBoundingClientRect().right > width + 1
+            && !(el.parentElement.getBoundingClientRect().right > width + 1))
+    .slice(0, 4).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+            + [...el.classList].map(c => '.' + c).join('')
+            + ' in ' + el.parentElement.tagName.toLowerCase()
+            + [...el.parentElement.classList].map(c => '.' + c).join(''))"""
+
+
 def check_page(page: Page) -> list[str]:
     """Problems of the page as it is: sideways scrolling and axe-core violations."""
     problems: list[str] = []
@@ -272,14 +282,7 @@ def check_page(page: Page) -> list[str]:
         if width in FIT_WIDTHS:
             scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
             if scroll_width > width:
-                wide = page.evaluate(
-                    """(width) => [...document.querySelectorAll('body *')]
-                        .filter(el => el.getBoundingClientRect().right > width + 1
-                                && !el.closest('.table-scroll'))
-                        .slice(0, 3).map(el => el.tagName.toLowerCase()
-                                + (el.id ? '#' + el.id : '') + '.' + [...el.classList].join('.'))""",
-                    width,
-                )
+                wide = page.evaluate(WIDEST, width)
                 problems.append(f"{width}px: page is {scroll_width}px wide; wide: {wide}")
         if width in AXE_WIDTHS:
             problems += [f"{width}px axe: {line}" for line in _violations(page)]
