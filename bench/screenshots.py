@@ -43,10 +43,10 @@ def build_world(app) -> None:
     from lms.accounts.services import create_user
     from lms.content.models import Course, Lesson
     from lms.content.sync import sync_tree
+    from lms.core.time import utcnow
     from lms.extensions import db
     from lms.progress import cohorts, rollups
     from lms.progress import services as progress
-    from lms.core.time import utcnow
     from lms.progress.models import Enrolment
 
     upgrade(directory=str(PROJECT_ROOT / "migrations"))
@@ -125,17 +125,17 @@ def shoot(browser, base: str, out_dir: Path) -> list[Path]:
     page.get_by_role("button", name="Начать тест").click()
     page.locator("#quiz-form").wait_for()
     save(page, "quiz-320.png", full_page=False)
+    # The matching question: each pair stacked, its list as wide as the phone.
     matching = page.locator("fieldset.question", has=page.locator(".matching")).first
-    matching.scroll_into_view_if_needed()
-    matching.screenshot(path=str(out_dir / "quiz-matching-320.png"))
-    written.append(out_dir / "quiz-matching-320.png")
+    matching.evaluate("el => el.scrollIntoView({block: 'center'})")
+    save(page, "quiz-matching-320.png", full_page=False)
     phone.close()
 
     low_vision = context(1280, low_vision=True)
     page = low_vision.new_page()
     sign_in(page, base, "candidate4")
     page.goto(f"{base}/courses/{COURSE}/lessons/{LESSON}")
-    save(page, "lesson-low-vision.png")
+    save(page, "lesson-low-vision.png", full_page=False)
     page.get_by_role("button", name="Выйти").click()
     sign_in(page, base, "coordinator")
     page.goto(f"{base}/dashboard/regions/77")
