@@ -127,6 +127,8 @@ def shoot(browser, base: str, out_dir: Path) -> list[Path]:
     save(page, "quiz-320.png", full_page=False)
     # The matching question: each pair stacked, its list as wide as the phone.
     matching = page.locator("fieldset.question", has=page.locator(".matching")).first
+    for number, select in enumerate(matching.locator("select").all()[:2], start=1):
+        select.select_option(index=number)  # two answered, to show a long choice in a narrow list
     matching.evaluate("el => el.scrollIntoView({block: 'center'})")
     save(page, "quiz-matching-320.png", full_page=False)
     phone.close()
