@@ -8,6 +8,7 @@ The walk is built from `app.url_map`: a GET page that is neither walked nor deli
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -42,6 +43,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "courses"
 AXE_WIDTHS = (1280, 320)
 FIT_WIDTHS = (320, 390)
 MODES = ("ru", "en", "low-vision")
+SHOTS = Path(os.environ["WALK_SCREENSHOTS"]) if os.environ.get("WALK_SCREENSHOTS") else None
 
 # GET endpoints the walk leaves out on purpose, with the reason.
 EXCLUDED = {
@@ -325,6 +327,10 @@ def test_every_page(browser: Browser, app, live_server, site, role, mode, capsys
                 continue
             expect(page.locator("html")).to_have_attribute("lang", "en" if mode == "en" else "ru")
             problems += [f"{path} {line}" for line in check_page(page)]
+            if SHOTS:  # to look at the phone layout of every page: WALK_SCREENSHOTS=/tmp/walk
+                page.set_viewport_size({"width": 320, "height": 900})
+                name = f"{role}-{mode}-{path.strip('/').replace('/', '_') or 'home'}.png"
+                page.screenshot(path=str(SHOTS / name), full_page=True)
     finally:
         context.close()
     with capsys.disabled():
