@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -324,6 +325,9 @@ def test_every_page(browser: Browser, app, live_server, site, role, mode, capsys
             response = page.goto(live_server + path)
             if response is None or response.status != 200:
                 problems.append(f"{path}: HTTP {response.status if response else '?'}")
+                continue
+            if urlsplit(page.url).path != path:  # a redirect: the page itself was not walked
+                problems.append(f"{path}: redirected to {page.url}")
                 continue
             expect(page.locator("html")).to_have_attribute("lang", "en" if mode == "en" else "ru")
             problems += [f"{path} {line}" for line in check_page(page)]
