@@ -68,7 +68,8 @@ class Site:
     done_attempt: int
     open_playthrough: int
     done_playthrough: int
-    submission: int
+    returned_submission: int
+    waiting_submission: int
     cohort: int
     user_import: int
     audit_event: int
@@ -106,7 +107,7 @@ WALK: dict[str, list[tuple[str, Args]]] = {
     "instructor": [
         ("progress.home", NO_ARGS),
         ("exercises.review_queue", NO_ARGS),
-        ("exercises.grade", lambda s: {"submission_id": s.submission}),
+        ("exercises.grade", lambda s: {"submission_id": s.waiting_submission}),
         ("exercises.review_playthrough", lambda s: {"playthrough_id": s.done_playthrough}),
         ("dashboards.teaching", NO_ARGS),
         ("dashboards.teaching_course", lambda s: {"course_key": "ex-course"}),
@@ -123,7 +124,10 @@ WALK: dict[str, list[tuple[str, Args]]] = {
             "dashboards.playthrough",
             lambda s: {"user_id": s.candidate_id, "playthrough_id": s.done_playthrough},
         ),
-        ("dashboards.submission", lambda s: {"user_id": s.candidate_id, "submission_id": s.submission}),
+        (
+            "dashboards.submission",
+            lambda s: {"user_id": s.candidate_id, "submission_id": s.returned_submission},
+        ),
     ],
     "national": [
         ("dashboards.overview", NO_ARGS),
@@ -222,16 +226,37 @@ def site(app, live_server, imported, make_user) -> Site:
     open_playthrough = exercises.start_playthrough(anna, door)
     exercises.choose_reply(open_playthrough, 0, 0)
 
-    submission = exercises.save_submission(
+    plan = _lesson("as-plan")
+    long_url = "https://example.org/a/very/long/address/of/the/yard/meeting/without/any/spaces"
+    returned = exercises.save_submission(
         anna,
-        _lesson("as-plan"),
-        text="## План встречи\n\n1. Согласовать место: https://example.org/a/very/long/address/of/the/yard/meeting",
+        plan,
+        text=f"## План встречи\n\n1. Согласовать место: {long_url}",
         uploads=[exercises.Upload("план.pdf", pdf())],
         remove_ids=[],
         submit=True,
         upload_dir=Path(app.config["UPLOAD_DIR"]),
     )
-    exercises.claim_submission(submission, igor)  # the grading form shows
+    exercises.claim_submission(returned, igor)
+    exercises.grade_submission(  # Anna sees the rubric with her levels and comments
+        returned,
+        igor,
+        scores={"structure": 2, "law": 0, "contact": 1},
+        criterion_comments={"structure": f"Сроки: {long_url}", "law": "Нет согласования места."},
+        comment="Доработайте сроки и согласование.",
+        decision="return",
+        expected_version=returned.version,
+    )
+    waiting = exercises.save_submission(
+        boris,
+        plan,
+        text="План встречи",
+        uploads=[],
+        remove_ids=[],
+        submit=True,
+        upload_dir=Path(app.config["UPLOAD_DIR"]),
+    )
+    exercises.claim_submission(waiting, igor)  # Igor sees the grading form
     user_import = onboarding.store_upload(
         csv_bytes([["full_name", "email", "region"], ["Вера Новикова", "vera@example.org", "77"]]),
         "люди.csv",
@@ -247,7 +272,8 @@ def site(app, live_server, imported, make_user) -> Site:
         done_attempt=done_attempt.id,
         open_playthrough=open_playthrough.id,
         done_playthrough=done.id,
-        submission=submission.id,
+        returned_submission=returned.id,
+        waiting_submission=waiting.id,
         cohort=cohort.id,
         user_import=user_import.id,
         audit_event=db.session.scalar(sa.select(sa.func.max(AuditEvent.id))),
