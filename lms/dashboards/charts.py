@@ -23,6 +23,8 @@ WIDTH, HEIGHT = 480, 248
 PLOT_LEFT, PLOT_RIGHT = 52, 440
 PLOT_TOP, PLOT_BOTTOM = 34, 206
 LEGEND_Y = 14
+# A legend too long for one row (Russian labels) goes on in a second row, still above the plot.
+LEGEND_ROW = 13
 FONT_SIZE = 11
 # A week or two would otherwise be drawn as slabs across the whole plot.
 MAX_BAR_WIDTH = 36
@@ -275,19 +277,20 @@ def _empty_chart(title: str, summary: str, message: str) -> Markup:
 
 
 def _legend(labels: ChartLabels, *, with_due: bool) -> str:
-    # No text measuring in a pure module: advance by an estimated average glyph width.
-    glyph = FONT_SIZE * 0.6
+    # No text measuring in a pure module: advance by an estimated average glyph width (Cyrillic
+    # letters are wider than Latin ones, hence 0.65 rather than the usual 0.6).
+    glyph = FONT_SIZE * 0.65
     x = float(PLOT_LEFT)
     y = LEGEND_Y
     parts = [f'<g class="chart-legend chart-label" fill="currentColor" font-size="{FONT_SIZE}">']
     entries = [
         (
             labels.weekly,
-            f'<rect class="chart-bar" x="{{x}}" y="{y - 8}" width="12" height="10" fill="{BAR_FILL}"/>',
+            f'<rect class="chart-bar" x="{{x}}" y="{{y_box}}" width="12" height="10" fill="{BAR_FILL}"/>',
         ),
         (
             labels.cumulative,
-            f'<line class="chart-line" x1="{{x}}" y1="{y - 3}" x2="{{x2}}" y2="{y - 3}" '
+            f'<line class="chart-line" x1="{{x}}" y1="{{y_line}}" x2="{{x2}}" y2="{{y_line}}" '
             f'stroke="{LINE_STROKE}" stroke-width="2"/>',
         ),
     ]
@@ -295,14 +298,17 @@ def _legend(labels: ChartLabels, *, with_due: bool) -> str:
         entries.append(
             (
                 labels.due,
-                f'<line class="chart-due" x1="{{x}}" y1="{y - 3}" x2="{{x2}}" y2="{y - 3}" '
+                f'<line class="chart-due" x1="{{x}}" y1="{{y_line}}" x2="{{x2}}" y2="{{y_line}}" '
                 f'stroke="{DUE_STROKE}" stroke-width="1.5" stroke-dasharray="4 3"/>',
             )
         )
     for text, swatch in entries:
-        parts.append(swatch.format(x=_n(x), x2=_n(x + 12)))
+        width = 16 + glyph * len(text)
+        if x > PLOT_LEFT and x + width > WIDTH - 4:  # would be cut off at the right edge: next row
+            x, y = float(PLOT_LEFT), y + LEGEND_ROW
+        parts.append(swatch.format(x=_n(x), x2=_n(x + 12), y_box=y - 8, y_line=y - 3))
         parts.append(f'<text x="{_n(x + 16)}" y="{y}">{_text(text)}</text>')
-        x += 16 + glyph * len(text) + 14
+        x += width + 14
     parts.append("</g>")
     return "".join(parts)
 

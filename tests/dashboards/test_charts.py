@@ -242,3 +242,32 @@ def test_sparkline_edges():
     clamped = ET.fromstring(sparkline([-5, float("nan"), 100]))
     ys = [float(pair.split(",")[1]) for pair in clamped.find(f"{SVG}polyline").get("points").split()]
     assert ys[0] == ys[1] > ys[2]
+
+
+def legend_rows(svg: ET.Element) -> list[tuple[str, str]]:
+    legend = svg.find(f".//{SVG}g[@class='chart-legend chart-label']")
+    return [(t.text, t.get("y")) for t in legend.findall(f"{SVG}text")]
+
+
+def test_a_long_legend_goes_on_in_a_second_row_instead_of_off_the_edge():
+    """The Russian legend used to run past the image's right edge ("Сро" of "Срок")."""
+    russian = ChartLabels(
+        weekly="Завершили за неделю",
+        cumulative="Завершили нарастающим итогом, %",
+        due="Срок",
+        week="Неделя",
+        summary=LABELS.summary,
+    )
+
+    svg = chart(weeks(1, 2), due=MONDAY + timedelta(weeks=3), labels=russian)
+
+    assert legend_rows(svg) == [
+        ("Завершили за неделю", "14"),
+        ("Завершили нарастающим итогом, %", "14"),
+        ("Срок", "27"),
+    ]
+    assert legend_rows(chart(weeks(1, 2), due=MONDAY + timedelta(weeks=3))) == [
+        ("Completions per week", "14"),
+        ("Completed so far", "14"),
+        ("Due", "14"),
+    ]

@@ -52,9 +52,22 @@ def test_region_page_lists_candidates_with_filters(client, auth, world, make_use
     html = client.get("/dashboard/regions/77").get_data(as_text=True)
     assert len(re.findall(r'<tr data-user="', html)) == 3
     assert "Москва-весна" in html
+    assert 'role="img"' in html  # the completion chart
     html = client.get("/dashboard/regions/77?status=not_started").get_data(as_text=True)
     assert re.findall(r'<tr data-user="(\d+)"', html) == [str(world.moscow[2])]
-    assert 'role="img"' in html  # the completion chart
+    assert 'id="chart-empty"' in html  # nobody of those not started has completed anything
+
+
+def test_a_region_without_completions_says_so_instead_of_drawing(client, auth, world, make_user):
+    """No chart of nothing: a sentence of normal size (it used to be one huge grey SVG text)."""
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    html = client.get("/dashboard/regions/69").get_data(as_text=True)
+    assert 'role="img"' not in html
+    assert (
+        '<p class="chart-empty" id="chart-empty">'
+        "Пока никто не прошёл курс: график появится после первого завершения.</p>"
+    ) in html
 
 
 @pytest.mark.parametrize("template", REGION_PAGES)
