@@ -235,7 +235,6 @@ def site(app, live_server, imported, make_user) -> Site:
         uploads=[exercises.Upload("план.pdf", pdf())],
         remove_ids=[],
         submit=True,
-        upload_dir=Path(app.config["UPLOAD_DIR"]),
     )
     exercises.claim_submission(returned, igor)
     exercises.grade_submission(  # Anna sees the rubric with her levels and comments
@@ -254,7 +253,6 @@ def site(app, live_server, imported, make_user) -> Site:
         uploads=[],
         remove_ids=[],
         submit=True,
-        upload_dir=Path(app.config["UPLOAD_DIR"]),
     )
     exercises.claim_submission(waiting, igor)  # Igor sees the grading form
     user_import = onboarding.store_upload(
