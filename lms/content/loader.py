@@ -25,7 +25,7 @@ from lms.content.lint import CourseDocs, Doc, check_body, check_course_refs, che
 from lms.content.problems import WARNING, ContentError, Problem
 from lms.content.registry import ITEM_KINDS, ItemKind
 from lms.content.render import RENDERER_VERSION, CourseUrlPolicy, LinkRef, Rendered, render_markdown
-from lms.content.schema import COURSE_FIELDS, ID_PATTERN, ITEM_FIELDS, MODULE_FIELDS
+from lms.content.schema import COURSE_FIELDS, EVERY_KIND, ID_PATTERN, ITEM_FIELDS, MODULE_FIELDS
 
 COURSE_FILE = "course.md"
 MODULE_FILE = "module.md"
@@ -74,8 +74,10 @@ class ModuleSource(DocumentSource):
 class CompletionRule:
     """When a course counts as completed."""
 
-    kind: str  # "all" | "percent"
+    kind: str  # "all" | "percent" | "items"
     percent: int = 100
+    # The item kinds that count ("items": those the rule names; otherwise every kind).
+    kinds: tuple[str, ...] = EVERY_KIND
 
 
 @dataclass(kw_only=True)
@@ -195,14 +197,22 @@ class _TreeLoader:
         # Without a valid id the course is dropped anyway; the folder name keeps its links checkable.
         course_id = values.get("id") or folder.name
         key = self.render(doc, course_id)
-        completion_kind, percent = values.get("completion", ("all", 100))
+        completion_kind, percent, kinds = values.get("completion", ("all", 100, EVERY_KIND))
         course = CourseSource(
-            id=course_id, title=values.get("title", ""), summary=values.get("summary", ""),
-            audience=values.get("audience", ""), estimated_hours=values.get("estimated_hours"),
-            completion=CompletionRule(completion_kind, percent),
+            id=course_id,
+            title=values.get("title", ""),
+            summary=values.get("summary", ""),
+            audience=values.get("audience", ""),
+            estimated_hours=values.get("estimated_hours"),
+            completion=CompletionRule(completion_kind, percent, kinds),
             lesson_completion=values.get("lesson_completion", "button"),
-            renamed_from=values.get("renamed_from", []), folder=folder.name, rel_path=rel_path,
-            source_hash=source.source_hash, render_key=key, position=position, **_rendered_fields(doc),
+            renamed_from=values.get("renamed_from", []),
+            folder=folder.name,
+            rel_path=rel_path,
+            source_hash=source.source_hash,
+            render_key=key,
+            position=position,
+            **_rendered_fields(doc),
         )
         docs = CourseDocs(folder=folder)
         docs.docs.append(doc)
@@ -228,9 +238,16 @@ class _TreeLoader:
         source = doc.source
         values = check_fields(source, MODULE_FIELDS) if source.parsed else {}
         module = ModuleSource(
-            id=values.get("id", ""), title=values.get("title", ""), summary=values.get("summary", ""),
-            renamed_from=values.get("renamed_from", []), folder=name, rel_path=rel_path,
-            source_hash=source.source_hash, render_key=key, position=position, **_rendered_fields(doc),
+            id=values.get("id", ""),
+            title=values.get("title", ""),
+            summary=values.get("summary", ""),
+            renamed_from=values.get("renamed_from", []),
+            folder=name,
+            rel_path=rel_path,
+            source_hash=source.source_hash,
+            render_key=key,
+            position=position,
+            **_rendered_fields(doc),
         )
         folder = docs.folder / name
         if "items" in values:
@@ -269,12 +286,23 @@ class _TreeLoader:
             return None
         rendered = doc.rendered
         return LessonSource(
-            id=values.get("id", ""), title=values.get("title", ""), kind=kind.name if kind else "",
-            minutes=values.get("minutes"), complete=values.get("complete", course.lesson_completion),
-            summary=values.get("summary", ""), renamed_from=values.get("renamed_from", []),
-            rel_path=rel_path, path_in_course=path_in_course, source_hash=source.source_hash,
-            render_key=key, position=position, html=rendered.html, toc=rendered.toc,
-            links=rendered.links, images=rendered.images, front_matter=source.front_matter,
+            id=values.get("id", ""),
+            title=values.get("title", ""),
+            kind=kind.name if kind else "",
+            minutes=values.get("minutes"),
+            complete=values.get("complete", course.lesson_completion),
+            summary=values.get("summary", ""),
+            renamed_from=values.get("renamed_from", []),
+            rel_path=rel_path,
+            path_in_course=path_in_course,
+            source_hash=source.source_hash,
+            render_key=key,
+            position=position,
+            html=rendered.html,
+            toc=rendered.toc,
+            links=rendered.links,
+            images=rendered.images,
+            front_matter=source.front_matter,
             payload=rendered.payload,
         )
 
