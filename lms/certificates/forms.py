@@ -9,4 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField(_l("Reason for revocation"), validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(
+        _l("Reason for revocation"),
+        validators=[DataRequired(message=_l("Say why the certificate is revoked.")), Length(max=2000)],
+    )

@@ -56,7 +56,15 @@ def _draw(certificate: Certificate, verify_url: str) -> bytes:
 
     pdf.set_y(22)
     centred(_("Higher Party School").upper(), 13, "B", ACCENT, gap=5)
-    centred(_("Certificate").upper(), 38, "B", ACCENT, gap=4)
+    centred(_("Certificate").upper(), 38, "B", ACCENT, gap=1)
+    # A short double rule under the title.
+    middle = width / 2
+    pdf.set_draw_color(*GOLD)
+    pdf.set_line_width(0.6)
+    pdf.line(middle - 40, pdf.get_y(), middle + 40, pdf.get_y())
+    pdf.set_line_width(0.2)
+    pdf.line(middle - 28, pdf.get_y() + 1.5, middle + 28, pdf.get_y() + 1.5)
+    pdf.ln(6)
     centred(_("This is to certify that"), 13, "I", gap=3)
     centred(certificate.full_name, 24, "B", gap=3)
     centred(_("has completed the course"), 13, "I", gap=3)
@@ -65,7 +73,14 @@ def _draw(certificate: Certificate, verify_url: str) -> bytes:
     facts = [_("Completed on %(date)s", date=format_date(school_today(certificate.completed_on), "long"))]
     if certificate.hours:
         hours = format_decimal(certificate.hours, format="#,##0.#")
-        facts.append(ngettext("%(num)s hour", "%(num)s hours", int(certificate.hours), num=hours))
+        facts.append(
+            ngettext(
+                "Course length: %(hours)s hour",
+                "Course length: %(hours)s hours",
+                int(certificate.hours),
+                hours=hours,
+            )
+        )
     centred(" · ".join(facts), 12, gap=3)
 
     scores = certificate.scores or []

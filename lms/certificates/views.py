@@ -106,7 +106,7 @@ def export():
         Column("region", _("Region")),
         Column("course", _("Course")),
         Column("completed_on", _("Completed on"), "date"),
-        Column("hours", _("Hours"), "number"),
+        Column("hours", _("Hours"), "float"),
         Column("revoked_on", _("Revoked on"), "date"),
         Column("revoked_reason", _("Reason for revocation")),
     ]
