@@ -247,8 +247,8 @@ def lookup_allowed(address: str, *, now: datetime | None = None) -> bool:
 
     Stored in the database so that every worker counts the same look-ups. Old rows are pruned here."""
     now = now or utcnow()
-    window: timedelta = current_app.config.get("VERIFY_LOOKUP_WINDOW", timedelta(minutes=10))
-    limit: int = current_app.config.get("VERIFY_MAX_LOOKUPS", 30)
+    window: timedelta = current_app.config["VERIFY_LOOKUP_WINDOW"]
+    limit: int = current_app.config["VERIFY_MAX_LOOKUPS"]
     address = (address or "")[:64]
     db.session.execute(sa.delete(VerifyLookup).where(VerifyLookup.at < now - window))
     count = db.session.scalar(

@@ -16,7 +16,6 @@ from lms.certificates.pdf import certificate_pdf
 from lms.core.errors import ValidationError
 from lms.core.export import Column, CountingRows, to_csv
 from lms.core.roles import Role, login_required, role_required
-from lms.core.sqlite import writes
 from lms.core.transactions import keep_writes, start_writing
 from lms.extensions import db
 from lms.progress.rollups import school_today
@@ -56,7 +55,6 @@ def download(code: str):
 
 
 @bp.route("/verify")
-@writes()
 def verify():
     """The look-up form; `?code=` (a GET form: a look-up changes nothing) shows the answer."""
     code = request.args.get("code", "").strip()
@@ -66,13 +64,14 @@ def verify():
 
 
 @bp.route("/verify/<code>")
-@writes()
 def verify_code(code: str):
     return _answer(code.strip())
 
 
 def _answer(code: str):
-    # The look-up counter is the one write: kept even when the answer is 404 or 429.
+    # The look-up counter is this page's one write (like a lesson page's visit): in a write
+    # transaction of its own, kept even when the answer is 404 or 429, or guesses would be free.
+    start_writing()
     keep_writes()
     if not services.lookup_allowed(client_address()):
         return render_template("certificates/verify_limited.html"), 429
@@ -86,7 +85,7 @@ def _list_query():
     return services.visible_certificates(current_user)
 
 
-@bp.route("/dashboards/certificates")
+@bp.route("/dashboard/certificates")
 @role_required(Role.ADMIN, Role.COORDINATOR)
 def issued():
     certificates = db.session.scalars(_list_query().options(sa.orm.selectinload(Certificate.course))).all()
@@ -96,7 +95,7 @@ def issued():
     )
 
 
-@bp.route("/dashboards/certificates.csv")
+@bp.route("/dashboard/certificates.csv")
 @role_required(Role.ADMIN, Role.COORDINATOR)
 def export():
     columns = [

@@ -38,6 +38,13 @@ def test_home_shows_the_completion_date_and_the_certificate_link(client, auth, f
     assert "Скачать сертификат (PDF)" in html
 
 
+def test_the_course_page_shows_them_too(client, auth, finished):
+    auth.login("anna")
+    html = client.get("/courses/ex-course").get_data(as_text=True)
+    assert "Курс завершён 6 декабря 2026\u202fг." in html
+    assert f'href="/certificates/{finished.code}.pdf"' in html
+
+
 def test_the_pdf_reads_back_with_the_name_and_the_code(client, auth, finished):
     auth.login("anna")
     response = client.get(f"/certificates/{finished.code}.pdf")
@@ -140,7 +147,7 @@ def test_an_admin_revokes_with_a_reason_and_verification_says_so(
     assert state()[0][2] is None
     monkeypatch.setattr("lms.certificates.services.utcnow", lambda: REVOKED_AT)
     response = auth.post(page, {"reason": "Ошибка в данных"}, page=page)
-    assert (response.status_code, response.headers["Location"]) == (302, "/dashboards/certificates")
+    assert (response.status_code, response.headers["Location"]) == (302, "/dashboard/certificates")
     auth.logout()
     html = client.get(f"/verify/{finished.code}").get_data(as_text=True)
     assert "Сертификат отозван" in html
@@ -196,11 +203,11 @@ def two_regions(app, finished, make_user):
 def test_coordinators_see_and_export_their_scope_only(client, auth, finished, two_regions, make_user):
     make_user("olga", role="coordinator", region="77")
     auth.login("olga")
-    html = client.get("/dashboards/certificates").get_data(as_text=True)
+    html = client.get("/dashboard/certificates").get_data(as_text=True)
     assert finished.code in html and "Анна Петрова" in html
     assert two_regions.code not in html
     assert "Отозвать" not in html  # revoking is for admins
-    response = client.get("/dashboards/certificates.csv")
+    response = client.get("/dashboard/certificates.csv")
     assert response.headers["Content-Disposition"] == 'attachment; filename="certificates.csv"'
     lines = response.get_data(as_text=True).removeprefix("\ufeff").splitlines()
     assert lines[0] == (
@@ -215,7 +222,7 @@ def test_coordinators_see_and_export_their_scope_only(client, auth, finished, tw
 def test_the_export_neutralises_formulas(client, auth, finished, two_regions, make_user):
     make_user("nina", role="coordinator", region=None)
     auth.login("nina")
-    text = client.get("/dashboards/certificates.csv").get_data(as_text=True)
+    text = client.get("/dashboard/certificates.csv").get_data(as_text=True)
     assert "'=HYPERLINK(1)" in text
     assert ",=HYPERLINK" not in text
 
@@ -224,8 +231,8 @@ def test_candidates_and_instructors_have_no_certificate_list(client, auth, finis
     make_user("igor2", role="instructor")
     for who in ("anna", "igor2"):
         auth.login(who)
-        assert client.get("/dashboards/certificates").status_code == 403
-        assert client.get("/dashboards/certificates.csv").status_code == 403
+        assert client.get("/dashboard/certificates").status_code == 403
+        assert client.get("/dashboard/certificates.csv").status_code == 403
         auth.logout()
 
 
@@ -238,8 +245,8 @@ def test_no_get_changes_a_completion_or_a_certificate(client, auth, finished, ma
             "/",
             f"/certificates/{finished.code}.pdf",
             f"/verify/{finished.code}",
-            "/dashboards/certificates",
-            "/dashboards/certificates.csv",
+            "/dashboard/certificates",
+            "/dashboard/certificates.csv",
             f"/certificates/{finished.id}/revoke",
         ):
             client.get(path)
