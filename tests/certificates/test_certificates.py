@@ -149,6 +149,11 @@ def test_an_admin_revokes_with_a_reason_and_verification_says_so(
     response = auth.post(page, {"reason": "Ошибка в данных"}, page=page)
     assert (response.status_code, response.headers["Location"]) == (302, "/dashboard/certificates")
     auth.logout()
+    auth.login("anna")
+    home = client.get("/").get_data(as_text=True)
+    assert "сертификат отозван 20 декабря 2026\u202fг." in home
+    assert f"/certificates/{finished.code}.pdf" not in home
+    auth.logout()
     html = client.get(f"/verify/{finished.code}").get_data(as_text=True)
     assert "Сертификат отозван" in html
     assert "Отозван 20 декабря 2026\u202fг." in html
