@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from lms.certificates import services
 from lms.certificates.models import Certificate, CourseCompletion
 from lms.content.loader import load_tree
 from lms.content.sync import sync_tree
@@ -221,3 +223,27 @@ def test_a_completion_that_no_longer_holds_is_kept_and_marked(app, courses_dir, 
     (completion,) = completions()
     assert completion.lapsed_at is None
     assert [c.code for c in certificates()] == [certificate.code]
+
+
+def test_a_percent_rule_follows_progress(app, courses_dir, make_user):
+    sync_tree(with_rule(courses_dir, "{percent: 60}"))
+    db.session.commit()
+    anna = make_user("anna")
+    read_lesson(anna)  # 1 of 3: 33 %
+    assert completions() == []
+    pass_scenario(anna)  # 2 of 3: 67 %
+    assert [c.user_id for c in completions()] == [anna.id]
+
+
+def test_the_lookup_limit_counts_per_address_within_its_window(app):
+    app.config.update(VERIFY_MAX_LOOKUPS=2, VERIFY_LOOKUP_WINDOW=timedelta(minutes=10))
+    start = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    assert [services.lookup_allowed("10.0.0.1", now=start + timedelta(minutes=m)) for m in (0, 1, 2)] == [
+        True,
+        True,
+        False,
+    ]
+    assert services.lookup_allowed("10.0.0.2", now=start + timedelta(minutes=2)) is True
+    # Ten minutes after the first look-up it no longer counts: one more is allowed, then none.
+    assert services.lookup_allowed("10.0.0.1", now=start + timedelta(minutes=10, seconds=1)) is True
+    assert services.lookup_allowed("10.0.0.1", now=start + timedelta(minutes=10, seconds=2)) is False
