@@ -73,11 +73,13 @@ def _draw(certificate: Certificate, verify_url: str) -> bytes:
     facts = [_("Completed on %(date)s", date=format_date(school_today(certificate.completed_on), "long"))]
     if certificate.hours:
         hours = format_decimal(certificate.hours, format="#,##0.#")
+        # A fraction takes the form of 2 in both languages ("1,5 часа", "1.5 hours").
+        whole = int(certificate.hours) if float(certificate.hours).is_integer() else 2
         facts.append(
             ngettext(
                 "Course length: %(hours)s hour",
                 "Course length: %(hours)s hours",
-                int(certificate.hours),
+                whole,
                 hours=hours,
             )
         )

@@ -46,6 +46,8 @@ def test_the_course_page_shows_them_too(client, auth, finished):
 
 
 def test_the_pdf_reads_back_with_the_name_and_the_code(client, auth, finished):
+    db.session.execute(sa.update(Certificate).values(hours=1.5))
+    db.session.commit()
     auth.login("anna")
     response = client.get(f"/certificates/{finished.code}.pdf")
     assert response.status_code == 200
@@ -59,8 +61,10 @@ def test_the_pdf_reads_back_with_the_name_and_the_code(client, auth, finished):
         "ВЫСШАЯ ПАРТИЙНАЯ ШКОЛА",
         "Анна Петрова",
         "«Практика работы с избирателями»",
-        "6 декабря 2026",
-        "Умение слушать",
+        "Дата завершения: 6 декабря 2026\u202fг.",
+        "Объём курса: 1,5 часа",
+        "Умение слушать: 3 из 3",
+        "План дворовой встречи: 9 из 9",
         f"Код проверки: {finished.code}",
         f"http://127.0.0.1:5000/verify/{finished.code}",
     ):
