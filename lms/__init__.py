@@ -17,6 +17,8 @@ from lms.accounts.views import bp as accounts_bp
 from lms.admin.staff_views import bp as course_staff_bp
 from lms.admin.views import bp as admin_bp
 from lms.audit.views import bp as audit_bp
+from lms.certificates import cli as certificates_cli
+from lms.certificates.views import bp as certificates_bp
 from lms.config import Config, TestingConfig
 from lms.content.views import bp as content_bp
 from lms.core import formats, i18n, proxy, sqlite, transactions, web
@@ -78,10 +80,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         onboarding_bp,
         audit_bp,
         outbox_bp,
+        certificates_bp,
     ):
         app.register_blueprint(blueprint)
 
-    cli.init_app(app, [mail_cli, onboarding_cli])
+    cli.init_app(app, [mail_cli, onboarding_cli, certificates_cli])
     return app
 
 

@@ -39,6 +39,10 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    # The public certificate check (/verify): look-ups per client address within the window,
+    # counted in the database so that every worker shares the count.
+    VERIFY_MAX_LOOKUPS = int(os.environ.get("VERIFY_MAX_LOOKUPS", "30"))
+    VERIFY_LOOKUP_WINDOW = timedelta(minutes=10)
     # A browser that signed in as a user is trusted for that user this long (a signed cookie).
     LOGIN_DEVICE_COOKIE = "lms_device"
     LOGIN_DEVICE_MAX_AGE = timedelta(days=int(os.environ.get("LOGIN_DEVICE_DAYS", "180")))

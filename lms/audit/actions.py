@@ -61,6 +61,13 @@ ACTION_GROUPS = (
         },
     ),
     (
+        "certificates",
+        _l("Certificates"),
+        {
+            "certificate.revoke": _l("Certificate revoked"),
+        },
+    ),
+    (
         "cohorts",
         _l("Cohorts"),
         {
@@ -89,6 +96,7 @@ ACTION_GROUPS = (
             "export.region": _l("Region list exported"),
             "export.at_risk": _l("At-risk list exported"),
             "export.audit": _l("Audit log exported"),
+            "export.certificates": _l("Certificates exported"),
         },
     ),
     (
@@ -137,6 +145,8 @@ DETAIL_LABELS = {
     "max_points": _l("Out of"),
     "previous_reviewer": _l("Previous reviewer"),
     "comment": _l("Comment"),
+    "code": _l("Verification code"),
+    "reason": _l("Reason"),
     "filters": _l("Filters"),
     "rows": _l("Row count"),
     "format": _l("Format"),

@@ -27,7 +27,7 @@ from lms.content.lint import CourseDocs, Doc, check_body, check_course_refs, che
 from lms.content.problems import WARNING, ContentError, Problem
 from lms.content.registry import ITEM_KINDS, ItemKind
 from lms.content.render import RENDERER_VERSION, CourseUrlPolicy, LinkRef, Rendered, render_markdown
-from lms.content.schema import COURSE_FIELDS, ID_PATTERN, ITEM_FIELDS, MODULE_FIELDS
+from lms.content.schema import COURSE_FIELDS, EVERY_KIND, ID_PATTERN, ITEM_FIELDS, MODULE_FIELDS
 
 COURSE_FILE = "course.md"
 MODULE_FILE = "module.md"
@@ -78,8 +78,10 @@ class ModuleSource(DocumentSource):
 class CompletionRule:
     """When a course counts as completed."""
 
-    kind: str  # "all" | "percent"
+    kind: str  # "all" | "percent" | "items"
     percent: int = 100
+    # The item kinds that count ("items": those the rule names; otherwise every kind).
+    kinds: tuple[str, ...] = EVERY_KIND
 
 
 @dataclass(kw_only=True)
@@ -203,11 +205,11 @@ class _TreeLoader:
         # Without a valid id the course is dropped anyway; the folder name keeps its links checkable.
         course_id = values.get("id") or folder.name
         key = self.render(doc, course_id)
-        completion_kind, percent = values.get("completion", ("all", 100))
+        completion_kind, percent, kinds = values.get("completion", ("all", 100, EVERY_KIND))
         course = CourseSource(
             id=course_id, title=values.get("title", ""), summary=values.get("summary", ""),
             audience=values.get("audience", ""), estimated_hours=values.get("estimated_hours"),
-            completion=CompletionRule(completion_kind, percent),
+            completion=CompletionRule(completion_kind, percent, kinds),
             lesson_completion=values.get("lesson_completion", "button"),
             renamed_from=values.get("renamed_from", []), folder=folder.name, rel_path=rel_path,
             requires=values.get("requires", []), opens=values.get("opens"),

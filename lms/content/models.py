@@ -45,6 +45,10 @@ class Course(ContentMixin, db.Model):
     estimated_hours: Mapped[float | None] = mapped_column(sa.Float)
     completion_kind: Mapped[str] = mapped_column(sa.String(20), default="all")
     completion_percent: Mapped[int] = mapped_column(default=100)
+    # The item kinds the completion rule counts (front matter `completion: {lessons: all, ...}`).
+    completion_items: Mapped[list] = mapped_column(
+        sa.JSON, default=lambda: ["lesson", "quiz", "scenario", "assignment"]
+    )
     lesson_completion: Mapped[str] = mapped_column(sa.String(20), default="button")
     # Count of live lessons, kept by the importer so progress bars need no COUNT per request.
     lesson_count: Mapped[int] = mapped_column(default=0)

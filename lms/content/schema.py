@@ -134,16 +134,48 @@ def choice(*options: str) -> Check:
     return check
 
 
-def completion(key: str, node: yaml.Node, value: Any) -> tuple[str, int]:
-    """`all` or `{percent: N}` with 1 <= N <= 100; returns (kind, percent)."""
+# The completion rule by item kind: the key an author writes, the kind it counts and the word that
+# says what done means for it (the item's own completion: a lesson marked read or opened, a quiz
+# passed, a scenario passed, an assignment accepted). `none` leaves the kind out.
+COMPLETION_KINDS: dict[str, tuple[str, str]] = {
+    "lessons": ("lesson", "all"),
+    "quizzes": ("quiz", "passed"),
+    "scenarios": ("scenario", "passed"),
+    "assignments": ("assignment", "accepted"),
+}
+EVERY_KIND = tuple(kind for kind, _done in COMPLETION_KINDS.values())
+
+
+def completion(key: str, node: yaml.Node, value: Any) -> tuple[str, int, tuple[str, ...]]:
+    """`all`, `{percent: N}` with 1 <= N <= 100, or a mapping of item kinds to what done means
+    (`{lessons: all, quizzes: passed, scenarios: none}`; a kind not named counts, done as usual).
+    Returns (rule, percent, the item kinds that count)."""
     if isinstance(node, yaml.ScalarNode) and text(key, node, value) == "all":
-        return ("all", 100)
+        return ("all", 100, EVERY_KIND)
     if isinstance(value, dict) and set(value) == {"percent"}:
         percent = value["percent"]
         if isinstance(percent, int) and not isinstance(percent, bool) and 1 <= percent <= 100:
-            return ("percent", percent)
+            return ("percent", percent, EVERY_KIND)
         raise Invalid("E108", "'completion' percent must be a whole number from 1 to 100", node.value[0][1])
-    raise Invalid("E108", "'completion' must be 'all' or '{percent: N}'", node)
+    if not isinstance(node, yaml.MappingNode):
+        raise Invalid("E108", "'completion' must be 'all', '{percent: N}' or a mapping of item kinds", node)
+    entries = mapping_entries(key, node)
+    if any(name == "percent" for name, _key_node, _value in entries):
+        raise Invalid("E108", "'completion' takes either 'percent' or item kinds, not both", node)
+    known_keys(key, entries, tuple(COMPLETION_KINDS))
+    counted = dict.fromkeys(COMPLETION_KINDS, True)
+    for name, _key_node, value_node in entries:
+        done = COMPLETION_KINDS[name][1]
+        word = text(f"{key}.{name}", value_node, None)
+        if word not in (done, "none"):
+            raise Invalid("E108", f"'{key}.{name}' must be one of: {done}, none (got {word!r})", value_node)
+        counted[name] = word == done
+    kinds = tuple(COMPLETION_KINDS[name][0] for name, counts in counted.items() if counts)
+    if not kinds:
+        raise Invalid(
+            "E108", "'completion' leaves out every item kind: nothing would complete the course", node
+        )
+    return ("items", 100, kinds)
 
 
 REQUIREMENT_KINDS = ("module", "course", "quiz")
@@ -250,4 +282,3 @@ def known_keys(key: str, entries: list[Entry], known: tuple[str, ...]) -> None:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
             raise Invalid("E106", f"unknown key '{name}' in '{key}'{hint}", key_node)
-

@@ -210,6 +210,7 @@ class _Syncer:
                 "estimated_hours": source.estimated_hours,
                 "completion_kind": source.completion.kind,
                 "completion_percent": source.completion.percent,
+                "completion_items": list(source.completion.kinds),
                 "lesson_completion": source.lesson_completion,
                 "requires": source.requires,
                 "opens_on": source.opens,

@@ -31,6 +31,8 @@ NAV_SECTIONS = {
     "exercises.review_queue": "review",
     "dashboards.teaching": "teaching",
     "dashboards.teaching_course": "teaching",
+    "certificates.issued": "dashboards",
+    "certificates.revoke": "dashboards",
 }
 ADMIN_BLUEPRINTS = ("admin.", "onboarding.", "audit.", "outbox.", "course_staff.")
 

@@ -98,3 +98,62 @@ def finished_playthrough(user_id: int, playthrough_id: int) -> PlaythroughReport
         return None
     payload = found.snapshot.payload
     return PlaythroughReport(found, payload, scenario_rules.debrief(payload, found.state))
+
+
+@dataclass(frozen=True)
+class CompetencyScore:
+    """One line of a certificate: a competency (or an accepted assignment) with its points."""
+
+    label: str
+    score: int
+    best: int
+
+
+def course_competency_scores(user_id: int, course_id: int) -> list[CompetencyScore]:
+    """The candidate's scores in the course's voter-work exercises, in course order: for each live
+    scenario, each competency from the best passed playthrough (else the best finished one); for
+    each live assignment with an accepted submission, its rubric points out of the maximum."""
+    items = db.session.scalars(
+        sa.select(Lesson)
+        .where(
+            Lesson.course_id == course_id,
+            Lesson.archived_at.is_(None),
+            Lesson.kind.in_(("scenario", "assignment")),
+        )
+        .order_by(Lesson.position, Lesson.id)
+    ).all()
+    scores: list[CompetencyScore] = []
+    for item in items:
+        if item.kind == "scenario":
+            scores.extend(_scenario_scores(user_id, item))
+        else:
+            scores.extend(_assignment_score(user_id, item))
+    return scores
+
+
+def _scenario_scores(user_id: int, item: Lesson) -> list[CompetencyScore]:
+    finished = db.session.scalars(
+        sa.select(Playthrough).where(
+            Playthrough.user_id == user_id,
+            Playthrough.item_id == item.id,
+            Playthrough.finished_at.is_not(None),
+        )
+    ).all()
+    if not finished:
+        return []
+    best = max(finished, key=lambda p: (bool(p.passed), sum(p.state.get("scores", {}).values()), p.id))
+    debrief = scenario_rules.debrief(best.snapshot.payload, best.state)
+    return [CompetencyScore(row["label"], int(row["score"]), int(row["best"])) for row in debrief["scores"]]
+
+
+def _assignment_score(user_id: int, item: Lesson) -> list[CompetencyScore]:
+    accepted = db.session.scalar(
+        sa.select(Submission)
+        .where(Submission.user_id == user_id, Submission.item_id == item.id, Submission.status == "accepted")
+        .order_by(Submission.updated_at.desc())
+        .limit(1)
+    )
+    if accepted is None or accepted.points is None:
+        return []
+    maximum = int(accepted.snapshot.payload.get("max_points") or accepted.points)
+    return [CompetencyScore(item.title, int(accepted.points), maximum)]

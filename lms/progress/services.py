@@ -17,6 +17,7 @@ from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress import rollups
+from lms.progress import signals as progress_signals
 from lms.progress.models import Enrolment, LessonProgress, percent_done
 
 
@@ -345,6 +346,7 @@ def _update_course_completion(enrolment: Enrolment, now) -> None:
     elif not done and enrolment.completed_at is not None:
         enrolment.completed_at = None
     db.session.flush()
+    progress_signals.enrolment_progressed.send(enrolment)
 
 
 def count_completed_live(user_id: int, course_id: int) -> int:

@@ -26,6 +26,7 @@ DOMAINS = frozenset(
         "accounts",
         "admin",
         "audit",
+        "certificates",
         "content",
         "dashboards",
         "exercises",
@@ -45,16 +46,25 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "audit": DOMAINS - {"audit", "accounts"} | {"kinds"},
     "mail": DOMAINS - {"mail", "accounts", "audit"} | {"kinds"},
     "accounts": DOMAINS - {"accounts", "audit", "mail"} | {"kinds"},
-    "content": frozenset({"quizzes", "exercises", "progress", "dashboards"}) | PAGE_LAYERS | {"kinds"},
-    "progress": frozenset({"quizzes", "exercises", "dashboards"}) | PAGE_LAYERS | {"kinds"},
-    "quizzes": frozenset({"exercises"}) | PAGE_LAYERS | {"kinds"},
-    "exercises": frozenset({"quizzes"}) | PAGE_LAYERS | {"kinds"},
+    "content": frozenset({"quizzes", "exercises", "progress", "dashboards", "certificates"})
+    | PAGE_LAYERS
+    | {"kinds"},
+    "progress": frozenset({"quizzes", "exercises", "dashboards", "certificates"}) | PAGE_LAYERS | {"kinds"},
+    "quizzes": frozenset({"exercises", "certificates"}) | PAGE_LAYERS | {"kinds"},
+    "exercises": frozenset({"quizzes", "certificates"}) | PAGE_LAYERS | {"kinds"},
+    # Certificates sit beside dashboards: above progress (told of changes by its signal), reading
+    # the kinds through their reports.
+    "certificates": PAGE_LAYERS | {"kinds"},
     "dashboards": frozenset({"admin", "onboarding", "kinds"}),
     "admin": frozenset({"dashboards", "onboarding", "kinds"}),
     "onboarding": frozenset({"dashboards", "admin", "kinds"}),
 }
-# Dashboards read a kind only through the report functions it exports (its `reports` module).
-READ_THROUGH: dict[str, dict[str, str]] = {"dashboards": {"quizzes": "reports", "exercises": "reports"}}
+# Dashboards and certificates read a kind only through the report functions it exports (its
+# `reports` module).
+READ_THROUGH: dict[str, dict[str, str]] = {
+    "dashboards": {"quizzes": "reports", "exercises": "reports"},
+    "certificates": {"quizzes": "reports", "exercises": "reports"},
+}
 
 
 def module_name(path: Path, root: Path) -> str:

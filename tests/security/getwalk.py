@@ -35,6 +35,11 @@ ALLOWED_WRITES: dict[tuple[str, str], str] = {
     ("UPDATE", "quiz_attempts"): "closing a quiz attempt whose deadline passed",
     ("INSERT", "quiz_attempt_answers"): "grading an attempt closed by its deadline",
     ("UPDATE", "quiz_attempt_answers"): "grading an attempt closed by its deadline",
+    ("INSERT", "course_completions"): "a completion on view that meets the course's completion rule",
+    ("UPDATE", "course_completions"): "a completion on view that meets the course's rule again",
+    ("INSERT", "certificates"): "the certificate of a completion on view",
+    ("INSERT", "certificate_lookups"): "the public certificate check counts look-ups per address",
+    ("DELETE", "certificate_lookups"): "the public certificate check drops counts past its window",
     # Checked row by row: only records of exports ("export.region", ...) may be written on GET.
     ("INSERT", "audit_events"): "the record of a dashboard export",
 }

@@ -21,12 +21,14 @@ from lms.accounts.services import create_user, send_invitation
 from lms.accounts.tokens import Purpose, make_token
 from lms.audit.models import AuditEvent
 from lms.audit.services import record
+from lms.certificates.models import Certificate
 from lms.content.models import Course, Lesson
 from lms.exercises.models import Attachment, Playthrough, Submission
 from lms.extensions import db
 from lms.mail.models import OutboxMessage
 from lms.onboarding.services import store_upload
 from lms.progress import cohorts
+from lms.progress.services import complete_lesson
 from lms.quizzes.models import Attempt
 from tests.exercises.files import pdf
 from tests.security.browsers import ASSIGNMENT, QUIZ, SCENARIO, page_token, signed_in_client
@@ -98,6 +100,13 @@ def school(app, imported, make_user):
     cohorts.add_member(cohort, db.session.get(User, users["anna"].id))
     db.session.commit()
 
+    # Vera finished the tiny course: a certificate, for the download, verify and revoke pages.
+    vera = make_user("vera", full_name="Vera", role="candidate", region="77")
+    for key in ("l-one", "l-two", "l-three"):
+        complete_lesson(vera, db.session.scalar(sa.select(Lesson).where(Lesson.key == key)))
+    db.session.commit()
+    certificate = db.session.scalar(sa.select(Certificate))
+
     lessons = db.session.execute(sa.select(Course.key, Lesson.key, Lesson.kind).join(Course)).all()
     samples = {
         "user_id": [users["anna"].id, users["igor"].id],
@@ -114,6 +123,7 @@ def school(app, imported, make_user):
         "fmt": ["csv", "xlsx"],
         "token": [make_token(users["pavel"], Purpose.RESET)],
         "filename": ["css/app.css"],
+        "certificate_id": [certificate.id],
     }
 
     def items(kind: str, name: str) -> list[dict]:
@@ -127,6 +137,8 @@ def school(app, imported, make_user):
         "exercises.assignment": items("assignment", "item_key"),
         "content.asset": [{"course_key": "tiny-course", "path_in_course": "01-one/img/dot.png"}],
         "content.go": [{"course_key": "tiny-course", "path_in_course": "01-one/02-second.md"}],
+        "certificates.download": [{"code": certificate.code}],
+        "certificates.verify_code": [{"code": certificate.code}, {"code": "no-such-code"}],
     }
     browsers = {"anonymous": app.test_client(), "anna": anna}
     browsers.update({name: signed_in_client(app, name) for name in ROLES if name != "anna"})

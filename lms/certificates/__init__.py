@@ -1,0 +1,1 @@
+"""Course completions under each course's rule, and the certificates issued for them."""
