@@ -23,11 +23,13 @@ from lms.core import i18n, proxy, sqlite, transactions, web
 
 # These add their pages to another module's blueprint (dashboards', content's), so they are
 # imported here, before any app registers those blueprints.
-from lms.dashboards import cohort_views, export_views, teaching_views  # noqa: F401
+from lms.dashboards import cli as dashboards_cli
+from lms.dashboards import cohort_views, export_views, reminder_views, teaching_views  # noqa: F401
 from lms.dashboards.views import bp as dashboards_bp
 from lms.exercises.views import bp as exercises_bp
 from lms.mail import cli as mail_cli
 from lms.mail.views import bp as outbox_bp
+from lms.notifications.views import bp as notifications_bp
 from lms.onboarding import cli as onboarding_cli
 from lms.onboarding.views import bp as onboarding_bp
 from lms.progress import lesson_views  # noqa: F401
@@ -77,10 +79,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         onboarding_bp,
         audit_bp,
         outbox_bp,
+        notifications_bp,
     ):
         app.register_blueprint(blueprint)
 
-    cli.init_app(app, [mail_cli, onboarding_cli])
+    cli.init_app(app, [mail_cli, onboarding_cli, dashboards_cli])
     return app
 
 

@@ -96,6 +96,7 @@ ACTION_GROUPS = (
         _l("Mail"),
         {
             "mail.retry": _l("Message sent again"),
+            "reminder.send": _l("Reminder sent to a candidate"),
         },
     ),
     (
