@@ -32,7 +32,8 @@ def remind_command(weekly: bool, today) -> None:
     db.session.commit()
     click.echo(
         _(
-            "Due-date notifications: %(due)s; digests queued: %(sent)s, skipped: %(skipped)s; weekly summaries: %(weekly)s.",
+            "Due-date notifications: %(due)s; digests queued: %(sent)s, skipped: %(skipped)s; "
+            "weekly summaries: %(weekly)s.",
             due=report.due_notifications,
             sent=report.digests.sent,
             skipped=report.digests.skipped,

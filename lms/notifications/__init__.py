@@ -1,1 +1,1 @@
-"""In-app notifications, the daily digest mail and coordinators' reminders (a low domain: called down into)."""
+"""In-app notifications, the daily digest and coordinators' reminders: a low domain, called down into."""

@@ -19,9 +19,9 @@ from lms.core.errors import ValidationError
 from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
+from lms.notifications.services import notify_course_assigned, path_for
 from lms.progress import rollups
 from lms.progress.models import Cohort, CohortCourse, CohortMember, Enrolment
-from lms.notifications.services import notify_course_assigned, path_for
 from lms.progress.services import enrol_new
 
 MEMBERS_PAGE = 100

@@ -12,7 +12,6 @@ Create Date: 2026-12-06 16:40:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = "a7d3e5f1c2b8"
 down_revision = "e3b9d47a1c52"

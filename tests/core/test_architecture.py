@@ -38,7 +38,8 @@ DOMAINS = frozenset(
 )
 PAGE_LAYERS = frozenset({"admin", "onboarding", "dashboards"})
 # Domain -> the domains its files must not import. Arrows point down: dashboards -> progress ->
-# content -> notifications -> accounts -> audit, mail -> core; quizzes and exercises are kinds, above progress.
+# content -> notifications -> accounts -> audit, mail -> core; quizzes and exercises are kinds,
+# above progress.
 FORBIDDEN: dict[str, frozenset[str]] = {
     "core": DOMAINS | {"cli", "kinds"},
     "extensions": DOMAINS | {"core", "cli", "kinds"},
