@@ -21,7 +21,7 @@ KINDS = (
 
 
 def _day(value: str | None) -> str:
-    return format_date(date.fromisoformat(value), "long") if value else ""
+    return format_date(date.fromisoformat(value), "d MMMM y") if value else ""
 
 
 def notification_text(notification: Notification) -> str:
