@@ -60,3 +60,12 @@ def test_a_reminder_from_the_at_risk_list_reaches_the_candidate(page, live_serve
     expect(page.get_by_role("status")).to_contain_text("2 уведомления отмечены как прочитанные.")
     expect(page.locator(".site-header .counter")).to_have_count(0)
     assert_accessible(page)
+
+    # The low-vision version, in English too: the page still passes and fits.
+    page.get_by_role("button", name="Версия для слабовидящих").click()
+    expect(page.locator("html")).to_have_class("low-vision")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("main")).to_contain_text("A reminder from Ольга Координатор.")
+    assert_accessible(page)
+    assert_fits(page)
