@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from lms.cli import lms_cli
+from lms.core.transactions import writing_command
 from lms.dashboards.reminders import remind
 from lms.extensions import db
 from lms.progress.rollups import school_today
@@ -28,8 +29,9 @@ def remind_command(weekly: bool, today) -> None:
     WEEKLY_SUMMARY_WEEKDAY or with --weekly. Safe to run twice: nothing is mailed twice."""
     day: date = today.date() if today else school_today()
     weekly = weekly or day.weekday() == current_app.config["WEEKLY_SUMMARY_WEEKDAY"]
-    report = remind(day, weekly=weekly)
-    db.session.commit()
+    with writing_command():  # two runs at once take turns (SQLite) rather than fail
+        report = remind(day, weekly=weekly)
+        db.session.commit()
     click.echo(
         _(
             "Due-date notifications: %(due)s; digests queued: %(sent)s, skipped: %(skipped)s; "

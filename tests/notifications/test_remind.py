@@ -3,7 +3,16 @@ the local SMTP test server), the email opt-out, and coordinators' weekly summari
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -18,6 +27,7 @@ from lms.progress import cohorts
 from lms.progress import services as progress
 from lms.progress.models import Enrolment
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 12, 10)  # a Thursday: no weekly summaries unless asked
 
 
@@ -192,3 +202,57 @@ def test_weekly_summaries_go_on_the_set_weekday_or_when_asked(runner, app, impor
     app.config["WEEKLY_SUMMARY_WEEKDAY"] = 4  # Friday
     assert "недельных отчётов: 0." in remind(runner, TODAY + timedelta(days=1))  # same week: sent already
     assert "недельных отчётов: 1." in remind(runner, TODAY + timedelta(days=8))  # next Friday
+
+
+# --- two runs at once -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def holding_the_write_lock(database_url: str) -> Iterator[None]:
+    """On SQLite, another connection holds the write lock meanwhile; on PostgreSQL, nothing."""
+    url = sa.make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        yield
+        return
+    connection = sqlite3.connect(url.database, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        yield
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
+
+
+def test_two_runs_at_once_queue_one_digest(runner, smtp, imported, make_user, database_url):
+    """Two `flask lms remind` processes started together: one digest queued and delivered."""
+    anna = candidate_due_on(make_user, TODAY + timedelta(days=2))
+    db.session.commit()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MAIL_", "FLASK_", "TEST_DATABASE")) and key != "DATABASE_URL"
+    }
+    env.update(FLASK_APP="app.py", DATABASE_URL=database_url, SECRET_KEY="remind-test-secret")
+    command = [sys.executable, "-m", "flask", "lms", "remind", "--today", TODAY.isoformat()]
+    with holding_the_write_lock(database_url):
+        # Both start while another writer holds SQLite's lock, so that they run into each other.
+        runs = [
+            subprocess.Popen(
+                command,
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        time.sleep(3)  # time for both to start and read; the outcome must not depend on it
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    queued = sorted(re.search(r"сводок в очереди: (\d+)", output).group(1) for output in outputs)
+    assert queued == ["0", "1"], outputs
+    assert [m.to_address for m in outbox("digest")] == ["anna@example.org"]
+    run(runner, "send-mail")
+    assert len(smtp.envelopes) == 1
+    assert kinds_of(anna.id) == ["course_assigned", "due_soon"]
