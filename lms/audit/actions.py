@@ -138,6 +138,7 @@ DETAIL_LABELS = {
     "max_points": _l("Out of"),
     "previous_reviewer": _l("Previous reviewer"),
     "comment": _l("Comment"),
+    "text": _l("Text"),
     "filters": _l("Filters"),
     "rows": _l("Row count"),
     "format": _l("Format"),
