@@ -25,11 +25,13 @@ from lms.core import formats, i18n, proxy, sqlite, transactions, web
 
 # These add their pages to another module's blueprint (dashboards', content's), so they are
 # imported here, before any app registers those blueprints.
-from lms.dashboards import cohort_views, export_views, teaching_views  # noqa: F401
+from lms.dashboards import cli as dashboards_cli
+from lms.dashboards import cohort_views, export_views, reminder_views, teaching_views  # noqa: F401
 from lms.dashboards.views import bp as dashboards_bp
 from lms.exercises.views import bp as exercises_bp
 from lms.mail import cli as mail_cli
 from lms.mail.views import bp as outbox_bp
+from lms.notifications.views import bp as notifications_bp
 from lms.onboarding import cli as onboarding_cli
 from lms.onboarding.views import bp as onboarding_bp
 from lms.progress import lesson_views  # noqa: F401
@@ -81,10 +83,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         audit_bp,
         outbox_bp,
         certificates_bp,
+        notifications_bp,
     ):
         app.register_blueprint(blueprint)
 
-    cli.init_app(app, [mail_cli, onboarding_cli, certificates_cli])
+    cli.init_app(app, [mail_cli, onboarding_cli, certificates_cli, dashboards_cli])
     return app
 
 

@@ -96,6 +96,11 @@ class Config:
     UNCONFIRMED_IMPORT_DAYS = int(os.environ.get("UNCONFIRMED_IMPORT_DAYS", "7"))
     # Audit records older than this are pruned by `flask lms cleanup` (lms.audit.services.prune_expired);
     # 0 keeps them all.
+    # Notifications: `flask lms remind` warns this many days before a due date; a coordinator may
+    # send this many reminders an hour; the weekly summary goes on this weekday (0 = Monday).
+    REMIND_DUE_DAYS = int(os.environ.get("REMIND_DUE_DAYS", "3"))
+    REMINDERS_PER_HOUR = int(os.environ.get("REMINDERS_PER_HOUR", "100"))
+    WEEKLY_SUMMARY_WEEKDAY = int(os.environ.get("WEEKLY_SUMMARY_WEEKDAY", "0"))
     AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "1095"))
 
 

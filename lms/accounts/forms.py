@@ -72,3 +72,4 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[], validate_choice=False)
     timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False)
     low_vision = BooleanField(_l("Low-vision version: large type, high contrast, one column"))
+    email_notifications = BooleanField(_l("Email me about notifications (at most one digest a day)"))

@@ -68,6 +68,11 @@ class User(db.Model):
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
     # The low-vision version of every page (lms.accounts.low_vision), chosen by the user.
     low_vision: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Mail about notifications (the daily digest, reminders); in-app notifications stay regardless.
+    email_notifications: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Unread in-app notifications, kept by lms.notifications: read with the user on every page,
+    # so the header's counter costs no statement of its own.
+    unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
     # When the latest invitation (a link to set a first password) was queued.
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

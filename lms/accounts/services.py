@@ -472,8 +472,10 @@ def update_profile(
     locale: str | None,
     timezone: str | None,
     low_vision: bool | None = None,
+    email_notifications: bool | None = None,
 ) -> None:
-    """A user's own profile: name, address, language, time zone and (if given) the low-vision version."""
+    """A user's own profile: name, address, language, time zone and (if given) the low-vision
+    version and whether notifications are mailed."""
     languages = current_app.config["LANGUAGES"]
     if locale and locale not in languages:
         raise ValidationError("unknown_locale", _l("Unknown language."), field="locale")
@@ -483,4 +485,6 @@ def update_profile(
     user.timezone = timezone
     if low_vision is not None:
         user.low_vision = low_vision
+    if email_notifications is not None:
+        user.email_notifications = email_notifications
     db.session.flush()

@@ -246,6 +246,7 @@ def profile():
                 locale=form.locale.data,
                 timezone=form.timezone.data,
                 low_vision=form.low_vision.data,
+                email_notifications=form.email_notifications.data,
             )
         except ValidationError as error:
             db.session.rollback()

@@ -104,6 +104,7 @@ ACTION_GROUPS = (
         _l("Mail"),
         {
             "mail.retry": _l("Message sent again"),
+            "reminder.send": _l("Reminder sent to a candidate"),
         },
     ),
     (
@@ -147,6 +148,7 @@ DETAIL_LABELS = {
     "comment": _l("Comment"),
     "code": _l("Verification code"),
     "reason": _l("Reason"),
+    "text": _l("Text"),
     "filters": _l("Filters"),
     "rows": _l("Row count"),
     "format": _l("Format"),

@@ -27,6 +27,7 @@ from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.exercises.reports import course_competency_scores
 from lms.extensions import db
+from lms.notifications.services import notify_certificate_issued, path_for
 from lms.progress import visibility
 from lms.progress.models import Enrolment, LessonProgress
 from lms.progress.signals import enrolment_progressed
@@ -153,6 +154,10 @@ def issue_certificate(completion: CourseCompletion, *, now: datetime | None = No
         ["completion_id"],
     )
     db.session.refresh(completion)
+    if inserted:  # told once: only the call that issued it gets here
+        notify_certificate_issued(
+            user, course_title=course.title, link=path_for("content.course", course_key=course.key)
+        )
     return inserted
 
 

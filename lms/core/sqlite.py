@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -69,7 +69,13 @@ def _on_begin(connection) -> None:
         return
     if has_request_context() and g.get("autocommit"):
         return  # lms.core.transactions.autocommit: the DBAPI connection stays in autocommit
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if request_writes() else "BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if request_writes() or command_writes() else "BEGIN")
+
+
+def command_writes() -> bool:
+    """Whether a command (no request) declared that it reads and then writes, with
+    `lms.core.transactions.writing_command()`: its transactions take the write lock at BEGIN."""
+    return not has_request_context() and has_app_context() and bool(g.get("command_writes"))
 
 
 def init_app(_app) -> None:

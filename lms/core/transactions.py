@@ -22,7 +22,8 @@ the transaction ends without a commit.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, Response, g, session
@@ -69,6 +70,20 @@ def start_writing() -> None:
         db.session.commit()  # only a read so far: ends it, so that the next BEGIN is IMMEDIATE
     elif was_autocommit:
         db.session.commit()  # gives the autocommit connection back; the next statement begins
+
+
+@contextmanager
+def writing_command() -> Iterator[None]:
+    """Inside a CLI command that reads and then writes (`flask lms remind`): its transactions
+    begin by taking SQLite's write lock (BEGIN IMMEDIATE), as a writing request's do, so a second
+    run at the same time waits for the first instead of failing on a snapshot the first made
+    stale. PostgreSQL needs nothing: unique rows and row locks order concurrent runs."""
+    db.session.commit()  # end what was read so far: the next BEGIN is IMMEDIATE
+    g.command_writes = True
+    try:
+        yield
+    finally:
+        g.pop("command_writes", None)
 
 
 def keep_writes() -> None:

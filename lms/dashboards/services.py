@@ -49,7 +49,6 @@ def _cell(row) -> Cell:
     return Cell(**{name: getattr(row, name) for name in ("total", *STATUSES, "lessons_done")})
 
 
-
 @dataclass
 class OverviewRow:
     region: Region

@@ -25,6 +25,7 @@ from lms.dashboards.insights import AT_RISK_LIMIT, RISK_KEYS, heatmap
 from lms.dashboards.insights import at_risk as risk_lists
 from lms.exercises import reports as exercise_reports
 from lms.extensions import db
+from lms.notifications.services import reminders_for, reminders_left
 from lms.progress.visibility import (
     may_see_region,
     may_set_due,
@@ -175,12 +176,26 @@ def render_candidate(
         record=record,
         due_forms=due_forms,
         timeline_labels=candidate_service.timeline_labels(),
+        reminders=reminders_for(record.user),
     ), status
 
 
 @bp.route("/at-risk")
 @role_required(*VIEWERS)
 def at_risk():
+    return render_at_risk()
+
+
+def default_reminder_text() -> str:
+    """The reminder's text before the coordinator edits it, in the coordinator's language."""
+    return _(
+        "Hello! Your course at the Higher Party School is waiting for you. "
+        "Please come back and continue; if something is in the way, tell your coordinator."
+    )
+
+
+def render_at_risk(reminder_text: str | None = None, reminder_error: str = "", status: int = 200):
+    """The at-risk lists for the query string's filters, with the reminder form under them."""
     region_code = _requested_region()
     days = int_arg("inactive", 7, high=3650)
     only = request.args.get("list") or None
@@ -200,7 +215,10 @@ def at_risk():
         days=days,
         regions=regions,
         scope=region_scope(current_user),
-    )
+        reminder_text=default_reminder_text() if reminder_text is None else reminder_text,
+        reminder_error=reminder_error,
+        reminders_left=reminders_left(current_user),
+    ), status
 
 
 @bp.route("/courses/<course_key>")

@@ -26,6 +26,7 @@ from lms.exercises import scenario as scenario_rules
 from lms.exercises.models import Attachment, ItemSnapshot, Playthrough, ReviewEvent, Submission
 from lms.exercises.uploads import UploadRejected, check_upload
 from lms.extensions import db
+from lms.notifications.services import notify_submission_graded, path_for
 from lms.progress.services import complete_lesson, uncomplete_lesson
 
 MAX_TEXT_LENGTH = 50_000
@@ -468,6 +469,15 @@ def grade_submission(
     )
     if decision == "accept":
         complete_lesson(submission.user, submission.item)
+    item = submission.item
+    notify_submission_graded(
+        submission.user,
+        accepted=decision == "accept",
+        item_title=item.title,
+        course_title=item.course.title,
+        comment=comment,
+        link=path_for("exercises.assignment", course_key=item.course.key, item_key=item.key),
+    )
     db.session.flush()
     _audit_grading(
         "grading.accept" if decision == "accept" else "grading.return",

@@ -19,9 +19,10 @@ from lms.core.errors import ValidationError
 from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
+from lms.notifications.services import notify_course_assigned, path_for
 from lms.progress import rollups
 from lms.progress.models import Cohort, CohortCourse, CohortMember, Enrolment
-from lms.progress.services import enrol
+from lms.progress.services import enrol_new
 
 MEMBERS_PAGE = 100
 AUDIT_NAMES = 200  # usernames kept in one audit event; the count is always whole
@@ -242,8 +243,11 @@ def _locked(enrolment: Enrolment) -> Enrolment:
 def enrol_in_course(
     cohort: Cohort, user: User, link: CohortCourse, due_override: date | None = None
 ) -> Enrolment:
-    """Enrol a member in one of the cohort's courses; the enrolment counts in this cohort from now on."""
-    enrolment = _locked(enrol(user, link.course, cohort_id=cohort.id, due_on=link.due_on))
+    """Enrol a member in one of the cohort's courses; the enrolment counts in this cohort from now on.
+
+    A course new to the candidate is announced to them (an in-app notification, in the digest)."""
+    enrolment, new = enrol_new(user, link.course, cohort_id=cohort.id, due_on=link.due_on)
+    enrolment = _locked(enrolment)
     if enrolment.cohort_id != cohort.id:
         rollups.move(enrolment, cohort_id=cohort.id, region_code=enrolment.region_code)
     if due_override is not None:
@@ -251,6 +255,13 @@ def enrol_in_course(
     elif not enrolment.due_overridden:
         enrolment.due_on = link.due_on
     rollups.recount(enrolment)
+    if new:
+        notify_course_assigned(
+            user,
+            course_title=link.course.title,
+            due_on=enrolment.due_on,
+            link=path_for("content.course", course_key=link.course.key),
+        )
     return enrolment
 
 

@@ -29,9 +29,16 @@ def get_enrolment(user: User, course: Course) -> Enrolment | None:
 
 def enrol(user: User, course: Course, *, cohort_id: int | None = None, due_on=None) -> Enrolment:
     """Enrol once; a second call (or a concurrent one) returns the same row."""
+    return enrol_new(user, course, cohort_id=cohort_id, due_on=due_on)[0]
+
+
+def enrol_new(
+    user: User, course: Course, *, cohort_id: int | None = None, due_on=None
+) -> tuple[Enrolment, bool]:
+    """`enrol`, also telling whether this call made the enrolment (staff assigning a course notify)."""
     enrolment = get_enrolment(user, course)
     if enrolment is not None:  # the usual case: one SELECT, no INSERT attempt
-        return enrolment
+        return enrolment, False
     inserted = insert_or_ignore(
         Enrolment,
         {
@@ -51,7 +58,7 @@ def enrol(user: User, course: Course, *, cohort_id: int | None = None, due_on=No
     assert enrolment is not None
     if inserted:
         rollups.count_new(enrolment)
-    return enrolment
+    return enrolment, inserted
 
 
 def change_region(user: User, region_code: str | None) -> None:

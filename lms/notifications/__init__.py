@@ -1,0 +1,1 @@
+"""In-app notifications, the daily digest and coordinators' reminders: a low domain, called down into."""
