@@ -211,5 +211,3 @@ def analysis(course_key: str, quiz_key: str):
         regions=regions,
         region_code=region_code,
     )
-
-
