@@ -304,3 +304,46 @@ def test_a_fully_answered_quiz_is_submitted_without_asking(client, auth, quiz, m
     response = _post(auth, page + "/submit", full_form(quiz, _attempt(attempt_id), right=False), page)
     assert response.headers["Location"] == f"{page}/result"
     assert _attempt(attempt_id).submitted_at is not None
+
+
+def test_item_analysis_names_each_question_by_its_text_and_type(client, auth, quiz, make_user):
+    make_user("igor", role="instructor")
+    teach("igor", quiz.course.key)
+    auth.login("igor")
+    html = " ".join(client.get(OVERVIEW + "/analysis").get_data(as_text=True).split())
+    titles = re.findall(r'<h2 id="analysis-title-[^"]+">(.*?)</h2>', html)
+    assert titles == [
+        '1. Где должны находиться средства избирательного фонда? <span class="muted">(Один вариант)</span>',
+        '2. Какие документы входят в финансовый отчёт? <span class="muted">(Несколько вариантов)</span>',
+        "3. Анонимные пожертвования можно зачислять в избирательный фонд. "
+        '<span class="muted">(Верно или неверно)</span>',
+        "4. Как называется комиссия, которая регистрирует кандидатов на выборах в городскую думу? "
+        '<span class="muted">(Краткий ответ)</span>',
+        "5. Сколько дней длится агитационный период для СМИ, если он начинается за 28 дней до дня… "
+        '<span class="muted">(Число)</span>',
+        "6. Какую долю подписей (в процентах) разрешено забраковать без отказа в регистрации? "
+        '<span class="muted">(Число)</span>',
+        '7. Расположите этапы кампании по порядку. <span class="muted">(Порядок)</span>',
+        '8. Сопоставьте документ и орган, куда его подают. <span class="muted">(Соответствие)</span>',
+    ]
+    # Only the shortened one repeats its whole text under the title.
+    assert html.count('<div class="prose">') == 1
+    assert "и заканчивается за сутки до него?" in html
+
+    auth.post("/language/en", {"next": "/"})
+    html = " ".join(client.get(OVERVIEW + "/analysis").get_data(as_text=True).split())
+    labels = re.findall(r'<h2 id="analysis-title-[^"]+">.*?<span class="muted">\((.*?)\)</span></h2>', html)
+    expected = ["Single choice", "Multiple choice", "True or false", "Short answer", "Number", "Number"]
+    assert labels == [*expected, "Ordering", "Matching"]
+
+
+def test_the_teaching_pages_link_each_quizs_item_analysis(client, auth, quiz, make_user):
+    make_user("igor", role="instructor")
+    auth.login("igor")
+    analysis = f'<a href="{OVERVIEW}/analysis">Проверка: все типы вопросов</a>'
+    assert analysis not in client.get("/dashboard/teaching").get_data(as_text=True)  # teaches nothing yet
+    teach("igor", quiz.course.key)
+    html = client.get("/dashboard/teaching").get_data(as_text=True)
+    assert '<h2 id="quiz-analysis-title">Анализ вопросов тестов</h2>' in html
+    assert analysis in html
+    assert analysis in client.get("/dashboard/teaching/quiz-course").get_data(as_text=True)
