@@ -280,6 +280,7 @@ def test_the_confirmation_names_a_question_by_its_text(client, auth, quiz, make_
     )
     assert expected in html
     assert "Без ответа 8 вопросов из 8; за них будет 0 баллов:" in html
+    assert re.search(r"<p>Осталось времени: до \d{1,2}:\d{2}</p>", html)  # the quiz has a time limit
 
 
 def test_a_confirmed_submit_with_the_form_is_graded_at_once(client, auth, quiz, make_user):
