@@ -93,7 +93,8 @@
       list.appendChild(item);
     });
     confirmBox.hidden = false;
-    confirmBox.focus();
+    confirmBox.focus({ preventScroll: true });
+    confirmBox.scrollIntoView({ block: "start" });  // its heading first, clear of the sticky timer
   }
 
   function submitConfirmed() {
