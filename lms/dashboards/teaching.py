@@ -64,6 +64,11 @@ def course_summaries(viewer: User) -> list[tuple[Course, Cell]]:
     return [(course, cells[course.id]) for course in courses]
 
 
+def course_quizzes(course: Course) -> list[dict]:
+    """The live quizzes of a course in course order ({"key", "title", ...}), from its item order."""
+    return [item for item in course.item_order or [] if item.get("kind") == "quiz"]
+
+
 @dataclass(slots=True)
 class ProgressRow:
     full_name: str

@@ -18,9 +18,12 @@ TEACHERS = (Role.INSTRUCTOR, Role.ADMIN)
 @bp.route("/teaching")
 @role_required(*TEACHERS)
 def teaching():
+    summaries = service.course_summaries(current_user)
+    quiz_lists = [(course, service.course_quizzes(course)) for course, _cell in summaries]
     return render_template(
         "dashboards/teaching.html",
-        summaries=service.course_summaries(current_user),
+        summaries=summaries,
+        quiz_lists=[(course, quizzes) for course, quizzes in quiz_lists if quizzes],
         teaches_nothing=not teaches_anything(current_user),
     )
 
@@ -44,4 +47,5 @@ def teaching_course(course_key: str):
         filters=filters,
         choices=service.filter_choices(course),
         statuses=status_labels(),
+        quizzes=service.course_quizzes(course),
     )

@@ -89,6 +89,26 @@ def attachments(key: str, node: yaml.Node, value: Any) -> dict[str, Any]:
     return policy
 
 
+WORD_LIMIT = 100_000  # far above any task; the answer box holds 50,000 characters
+
+
+def word_limits(key: str, node: yaml.Node, value: Any) -> dict[str, int | None]:
+    """`{min: N, max: N}`, either may be left out; min not above max."""
+    entries = mapping_entries(key, node)
+    known_keys(key, entries, ("min", "max"))
+    limits: dict[str, int | None] = {"min": None, "max": None}
+    nodes: dict[str, yaml.Node] = {}
+    for name, _key_node, value_node in entries:
+        limits[name] = integer(1, WORD_LIMIT)(f"{key}.{name}", value_node, constructed(value_node))
+        nodes[name] = value_node
+    if not nodes:
+        raise Invalid("E108", f"'{key}' needs `min`, `max` or both, e.g. {{min: 700, max: 1500}}", node)
+    low, high = limits["min"], limits["max"]
+    if low is not None and high is not None and low > high:
+        raise Invalid("E612", f"'{key}': min {low} is more than max {high}", nodes["min"])
+    return limits
+
+
 SCENARIO_FIELDS: dict[str, Field] = {
     "competencies": Field(competencies, required=True),
     "start": Field(required_text),
@@ -107,4 +127,5 @@ SCENARIO_DEFAULTS: dict[str, Any] = {
 ASSIGNMENT_FIELDS: dict[str, Field] = {
     "pass_points": Field(integer(0), required=True),
     "attachments": Field(attachments),  # omitted: text only (payload `attachments: null`)
+    "words": Field(word_limits),  # omitted: any length (payload `words: null`)
 }

@@ -144,6 +144,7 @@ def parse_assignment(
         "pass_points": values.get("pass_points", 0),
         "max_points": total,
         "attachments": values.get("attachments"),
+        "words": values.get("words"),
         "rubric": criteria,
     }
     written = [
@@ -151,6 +152,8 @@ def parse_assignment(
         for item in rubric.criteria
     ]
     policy = {key: payload[key] for key in ("pass_points", "attachments")}
+    if payload["words"] is not None:  # assignments without limits keep the hash they had
+        policy["words"] = payload["words"]
     payload["hash"] = digest({**policy, "rubric": written})
     return pieces.rendered(payload)
 

@@ -25,6 +25,7 @@ from lms.exercises import rubric as rubric_rules
 from lms.exercises import scenario as scenario_rules
 from lms.exercises.models import Attachment, ItemSnapshot, Playthrough, ReviewEvent, Submission
 from lms.exercises.uploads import UploadRejected, check_upload
+from lms.exercises.words import count_words, outside_limits
 from lms.extensions import db
 from lms.notifications.services import notify_submission_graded, path_for
 from lms.progress.services import complete_lesson, uncomplete_lesson
@@ -300,6 +301,8 @@ def save_submission(
         raise ValidationError(
             "nothing_to_submit", _l("Write your answer or attach a file before submitting."), field="text"
         )
+    if submit:
+        check_word_count(text, payload.get("words"))
     now = utcnow()
     for attachment in live_attachments(submission):
         if attachment.id in set(remove_ids):
@@ -321,7 +324,7 @@ def save_submission(
             )
         )
     submission.text_md = text
-    submission.text_html = render_markdown(text).html if text.strip() else ""
+    submission.text_html = render_answer(text)
     submission.updated_at = now
     submission.version += 1
     if submit:
@@ -341,6 +344,28 @@ def save_submission(
         )
     db.session.flush()
     return submission
+
+
+def render_answer(text: str) -> str:
+    """A candidate's Markdown as the sanitised HTML reviewers see (also the author's preview)."""
+    return render_markdown(text).html if text.strip() else ""
+
+
+def check_word_count(text: str, limits: dict | None) -> None:
+    """Refuse a submitted answer whose words are outside the task's limits (drafts may be)."""
+    count = count_words(text)
+    problem = outside_limits(count, limits)
+    if problem is None or limits is None:
+        return
+    if problem == "few":
+        message = _l(
+            "Too few words: %(count)s; this task needs at least %(min)s.", count=count, min=limits["min"]
+        )
+        raise ValidationError("too_few_words", message, field="text")
+    message = _l(
+        "Too many words: %(count)s; this task allows at most %(max)s.", count=count, max=limits["max"]
+    )
+    raise ValidationError("too_many_words", message, field="text")
 
 
 @dataclass

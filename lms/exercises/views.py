@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import random
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,6 +30,7 @@ from lms.exercises import scenario as scenario_rules
 from lms.exercises.forms import FreeTextForm, SubmissionForm
 from lms.exercises.models import Attachment, Playthrough, Submission
 from lms.exercises.uploads import CONTENT_TYPES
+from lms.exercises.words import count_words, outside_limits
 from lms.extensions import db
 from lms.progress import gates
 from lms.progress import services as progress
@@ -167,10 +178,14 @@ def assignment(course_key: str, item_key: str):
     submission = services.get_submission(current_user, item) if tracked else None
     form = SubmissionForm(text=submission.text_md if submission else "")
     status = 200
+    preview_html = None
     if request.method == "POST":
         if not tracked:
             abort(403)
-        if form.validate_on_submit():
+        valid = form.validate_on_submit()
+        if valid and "preview" in request.form:  # show the answer as reviewers will see it; save nothing
+            preview_html = services.render_answer(form.text.data or "")
+        elif valid:
             uploads = _read_uploads(request.files.getlist(form.files.name))
             remove_ids = [int(v) for v in request.form.getlist("remove") if v.isdecimal()]
             submit = "submit" in request.form
@@ -194,11 +209,14 @@ def assignment(course_key: str, item_key: str):
                 db.session.rollback()
                 apply_to_form(form, error)
                 submission = services.get_submission(current_user, item)
-        status = 400
+            status = 400
+        else:
+            status = 400
     if submission is not None:
         form.version.data = str(submission.version)
     if tracked and request.method == "GET":
         progress.record_view(current_user, item)
+    words = count_words(form.text.data or "")
     return render_template(
         "exercises/assignment.html",
         course=course,
@@ -209,7 +227,19 @@ def assignment(course_key: str, item_key: str):
         tracked=tracked,
         attachments=services.live_attachments(submission) if submission else [],
         grading=services.latest_grading(submission) if submission else None,
+        preview_html=preview_html,
+        words=words,
+        words_problem=outside_limits(words, item.payload.get("words")),
     ), status
+
+
+@bp.route("/courses/<course_key>/assignments/<item_key>/preview", methods=["POST"])
+@role_required(Role.CANDIDATE)
+def assignment_preview(course_key: str, item_key: str):
+    """The answer's preview for the page's script: the same sanitised HTML, and its word count."""
+    _item_or_404(course_key, item_key, "assignment")
+    text = request.form.get("text", "")[: services.MAX_TEXT_LENGTH]
+    return jsonify(html=services.render_answer(text), words=count_words(text))
 
 
 @bp.route("/submissions/<int:submission_id>/files/<int:attachment_id>")

@@ -56,6 +56,11 @@ class Enrolment(db.Model):
     def percent(self) -> int:
         return percent_done(self.lessons_done, self.course.lesson_count)
 
+    @property
+    def started(self) -> bool:
+        """Some step is done: the way on is "Continue"; before that, "Start" (even if one was opened)."""
+        return self.lessons_done > 0
+
 
 def percent_done(lessons_done: int, lesson_count: int) -> int:
     """A progress bar's figure: whole percent, never above 100 (a course can shrink)."""

@@ -30,11 +30,13 @@ def home():
     enrolled_ids = {enrolment.course_id for enrolment in enrolments}
     other_courses = [course for course in live_courses() if course.id not in enrolled_ids]
     resume = services.resume_lesson(current_user) if current_user.role == Role.CANDIDATE else None
+    resume_enrolment = next((e for e in enrolments if resume and e.course_id == resume.course_id), None)
     return render_template(
         "progress/home.html",
         enrolments=enrolments,
         other_courses=other_courses,
         resume=resume,
+        resume_started=resume_enrolment is not None and resume_enrolment.started,
         today=rollups.school_today(),
     )
 

@@ -9,12 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from lms.accounts.models import User
 from lms.content.models import Lesson
 from lms.extensions import db
 from lms.quizzes.analysis import AttemptRecord, QuestionStats, QuizStats, analyse
 from lms.quizzes.models import Attempt, AttemptAnswer, QuestionVersion
+from lms.quizzes.text import plain_text
+from lms.quizzes.types import QUESTION_TYPE_LABELS
 
 
 @dataclass
@@ -23,6 +26,21 @@ class QuestionReport:
     question: dict  # the current version's data (or the latest served one if removed since)
     versions: int
     removed: bool
+
+    @property
+    def title(self) -> str:
+        """The question's text, shortened to one line: what people know a question by."""
+        return plain_text(self.question.get("prompt_html", ""))
+
+    @property
+    def shortened(self) -> bool:
+        return self.title != plain_text(self.question.get("prompt_html", ""), limit=100_000)
+
+    @property
+    def type_label(self) -> str:
+        """The question type in the reader's language ("Один вариант"), never its key."""
+        label = QUESTION_TYPE_LABELS.get(self.question.get("type", ""))
+        return gettext(label) if label else ""
 
 
 @dataclass

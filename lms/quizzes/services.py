@@ -22,6 +22,7 @@ from lms.progress.models import Enrolment
 from lms.quizzes.display import decode_matching
 from lms.quizzes.grading import layout as make_layout
 from lms.quizzes.models import Attempt, AttemptAnswer, QuestionVersion
+from lms.quizzes.text import plain_text
 from lms.quizzes.types import QUESTION_TYPES
 
 # Autosaves that left the browser just before the deadline may arrive a moment after it.
@@ -242,6 +243,37 @@ def _store_answers(attempt: Attempt, form: Mapping[str, list[str]], now: datetim
     db.session.flush()
     db.session.expire(attempt, ["answers"])
     return answered
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """A question an attempt has no answer to: its number on the page, key and short text."""
+
+    number: int
+    key: str
+    text: str
+
+
+def unanswered_questions(attempt: Attempt) -> list[Unanswered]:
+    """The questions of an attempt whose saved answer is empty, in the order they are served."""
+    responses = saved_responses(attempt)
+    return [
+        Unanswered(number, item["key"], plain_text(question.get("prompt_html", "")))
+        for number, (item, question) in enumerate(attempt_questions(attempt), start=1)
+        if responses.get(item["key"]) is None
+    ]
+
+
+def hold_for_confirmation(
+    attempt: Attempt, form: Mapping[str, list[str]], now: datetime | None = None
+) -> list[Unanswered]:
+    """Save a submitted form and name its unanswered questions; the attempt stays open.
+
+    A submit that leaves questions out is confirmed first, so the answers given are kept (the
+    "go back" page shows them) and nothing is graded yet. Raises AttemptClosed like a save.
+    """
+    save_answers(attempt, form, now)
+    return unanswered_questions(attempt)
 
 
 def close_if_expired(attempt: Attempt, now: datetime) -> bool:

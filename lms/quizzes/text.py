@@ -6,6 +6,8 @@ import math
 import re
 import unicodedata
 
+from markupsafe import Markup
+
 SHORT_ANSWER_LIMIT = 500
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 # Spaces people put inside numbers: "3 000", "3 000" (no-break), "3 000" (narrow no-break), "3'000".
@@ -45,3 +47,12 @@ def parse_number(text: str) -> float | None:
         return None
     value = float(cleaned)
     return value if math.isfinite(value) else None
+
+
+def plain_text(html: str, limit: int = 90) -> str:
+    """Sanitised HTML as one line of plain text, cut at a word boundary near `limit` characters."""
+    text = " ".join(Markup(html).striptags().split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[: limit + 1] else text[:limit]
+    return cut.rstrip(" ,.;:—–-") + "…"

@@ -27,6 +27,12 @@ from lms.quizzes.text import SHORT_ANSWER_LIMIT, normalise_text, parse_number
 
 Form = Mapping[str, Any]  # field name -> list of submitted values (a str is taken as one value)
 
+
+def N_(message: str) -> str:
+    """Marks a message for translation where it is defined; it is translated where it is shown."""
+    return message
+
+
 TRUTH = {"true": True, "верно": True, "да": True, "false": False, "неверно": False, "нет": False}
 _EPSILON = 1e-9
 
@@ -55,6 +61,7 @@ class QuestionType:
     """Base of the question types; subclasses set the class attributes and the four methods."""
 
     name: ClassVar[str]
+    label: ClassVar[str]  # what people call the type, in English; translate with gettext to show
     line_kind: ClassVar[str]
 
     def parse(self, lines: list[AnswerLine], heading: int, report: Report) -> ParsedAnswer:
@@ -111,6 +118,7 @@ class Single(Choice):
     """One right option; credit 1 or 0."""
 
     name = "single"
+    label = N_("Single choice")
 
     def check_marks(self, marks: list[Span], heading: int, report: Report) -> None:
         if not marks:
@@ -134,6 +142,7 @@ class Multiple(Choice):
     """One or more right options; (right chosen − wrong chosen) / right options, at least 0."""
 
     name = "multiple"
+    label = N_("Multiple choice")
 
     def check_marks(self, marks: list[Span], heading: int, report: Report) -> None:
         if not marks:
@@ -177,6 +186,7 @@ class TrueFalse(Valued):
     """A statement that is true or false; credit 1 or 0."""
 
     name = "truefalse"
+    label = N_("True or false")
     code = "E415"
 
     def parse(self, lines: list[AnswerLine], heading: int, report: Report) -> ParsedAnswer:
@@ -206,6 +216,7 @@ class Short(Valued):
     """A typed answer matched against accepted answers after `normalise_text`."""
 
     name = "short"
+    label = N_("Short answer")
     code = "E416"
 
     def parse(self, lines: list[AnswerLine], heading: int, report: Report) -> ParsedAnswer:
@@ -241,6 +252,7 @@ class Numeric(Valued):
     """A number within a tolerance (`= 42 ± 0.5`) or a range (`= 40..44`), bounds included."""
 
     name = "numeric"
+    label = N_("Number")
     code = "E417"
 
     def parse(self, lines: list[AnswerLine], heading: int, report: Report) -> ParsedAnswer:
@@ -302,6 +314,7 @@ class Ordering(QuestionType):
     """`1. id: text` items in the right order; credit is the share of items in their place."""
 
     name = "ordering"
+    label = N_("Ordering")
     line_kind = ITEM
 
     def parse(self, lines: list[AnswerLine], heading: int, report: Report) -> ParsedAnswer:
@@ -350,6 +363,7 @@ class Matching(QuestionType):
     """`- id: left => right` pairs; credit is the share of left sides matched to their right."""
 
     name = "matching"
+    label = N_("Matching")
     line_kind = BULLET
 
     def parse(self, lines: list[AnswerLine], heading: int, report: Report) -> ParsedAnswer:
@@ -395,3 +409,5 @@ class Matching(QuestionType):
 QUESTION_TYPES: dict[str, QuestionType] = {
     kind.name: kind() for kind in (Single, Multiple, TrueFalse, Short, Numeric, Ordering, Matching)
 }
+# The name of each type for people (translated where shown), never the key authors write.
+QUESTION_TYPE_LABELS: dict[str, str] = {name: kind.label for name, kind in QUESTION_TYPES.items()}

@@ -130,9 +130,49 @@ def save(attempt_id: int):
 @bp.route("/quiz-attempts/<int:attempt_id>/submit", methods=["POST"])
 @role_required(Role.CANDIDATE)
 def submit(attempt_id: int):
+    """Submit and grade. A form that leaves questions unanswered is saved and confirmed first.
+
+    `confirm=1` comes with the whole form (the page's own confirmation, or time is up);
+    `confirm=saved` from the confirmation page submits the answers saved before it.
+    """
     attempt = _own_attempt_or_404(attempt_id)
-    services.submit_attempt(attempt, _form_lists())
+    confirm = request.form.get("confirm")
+    if confirm == "saved":
+        services.submit_attempt(attempt, None)
+    elif confirm:
+        services.submit_attempt(attempt, _form_lists())
+    else:
+        try:
+            unanswered = services.hold_for_confirmation(attempt, _form_lists())
+        except services.AttemptClosed:
+            keep_writes()  # closed by its deadline just now: that stands
+            return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+        if unanswered:
+            return redirect(url_for("quizzes.confirm", attempt_id=attempt.id))
+        services.submit_attempt(attempt, None)  # answers stored just above, under the same lock
     return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+
+
+@writes()
+@bp.route("/quiz-attempts/<int:attempt_id>/confirm")
+@role_required(Role.CANDIDATE)
+def confirm(attempt_id: int):
+    """Asks before submitting an attempt with unanswered questions (the page without JavaScript)."""
+    attempt = _own_attempt_or_404(attempt_id)
+    services.close_if_expired(attempt, utcnow())
+    if not attempt.is_open:
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    unanswered = services.unanswered_questions(attempt)
+    if not unanswered:  # answered meanwhile (another tab): back to the attempt to submit it
+        return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+    return render_template(
+        "quizzes/confirm.html",
+        attempt=attempt,
+        quiz=attempt.quiz,
+        course=attempt.quiz.course,
+        unanswered=unanswered,
+        total=len(attempt.layout),
+    )
 
 
 @writes()
@@ -173,5 +213,3 @@ def analysis(course_key: str, quiz_key: str):
         regions=regions,
         region_code=region_code,
     )
-
-

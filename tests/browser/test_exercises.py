@@ -7,9 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from lms.content.models import Lesson
+from lms.extensions import db
+from tests.browser.conftest import assert_accessible
 from tests.exercises.files import pdf
+from tests.exercises.test_words import EXAMPLES
 from tests.teaching import teach
 
 PASSWORD = "correct-horse-battery"
@@ -116,3 +121,73 @@ def test_submit_return_resubmit_accept(page, live_server, login, imported, make_
     expect(page.locator("#submission-status")).to_have_text("принято")
     expect(page.locator(".level-chosen").first).to_be_visible()
     expect(page.locator(".history li")).to_have_count(6)
+
+
+def limit_words(minimum: int, maximum: int) -> None:
+    item = db.session.scalar(sa.select(Lesson).where(Lesson.key == "as-plan"))
+    item.payload = {**item.payload, "words": {"min": minimum, "max": maximum}}
+    db.session.commit()
+
+
+def expected_count(words: int) -> str:
+    note = " — меньше, чем нужно" if words < 5 else " — больше, чем можно" if words > 8 else ""
+    return f"Слов: {words} из 5–8{note}"
+
+
+def test_live_word_count_and_preview(page, live_server, login, imported, make_user):
+    limit_words(5, 8)
+    make_user("anna")
+    login("anna", PASSWORD)
+    page.goto(f"{live_server}/courses/ex-course/assignments/as-plan")
+    counter = page.locator("#word-count")
+    box = page.get_by_label("Ваш ответ (Markdown)")
+    expect(counter).to_have_text(expected_count(0))
+    box.fill("Один **два** три")
+    expect(counter).to_have_text(expected_count(3))
+    expect(counter).to_have_class("word-count word-count-off")
+    box.fill("раз два три четыре пять шесть")
+    expect(counter).to_have_text(expected_count(6))
+    expect(counter).to_have_class("word-count")
+    box.fill("раз два три четыре пять шесть семь восемь девять")
+    expect(counter).to_have_text(expected_count(9))
+    for text, words in EXAMPLES:  # the page counts as the server does
+        box.fill(text)
+        expect(counter).to_have_text(expected_count(words))
+
+    box.fill("## План\n\n1. **Место** <script>alert(1)</script>")
+    page.get_by_role("button", name="Предпросмотр").click()
+    preview = page.get_by_role("region", name="Предпросмотр: так ваш ответ увидит проверяющий")
+    expect(preview).to_be_focused()
+    expect(preview.get_by_role("heading", name="План")).to_be_visible()
+    expect(preview.locator("li strong")).to_have_text("Место")
+    expect(preview.locator("script")).to_have_count(0)
+    assert "#answer-preview" not in page.url  # shown by the script, without reloading the page
+    assert_accessible(page)
+    page.set_viewport_size({"width": 320, "height": 800})  # the rubric table above is wider: not ours
+    for new in ("#word-count", "#answer-preview", ".submission-form .actions"):
+        assert page.locator(new).evaluate("el => el.getBoundingClientRect().right") <= 320, new
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.get_by_role("button", name="Отправить на проверку").click()
+    expect(page.locator("#text-error")).to_have_text(
+        "Слишком мало слов: 4; для этого задания нужно не меньше 5."  # План, Место, alert, 1
+    )
+    expect(box).to_have_value("## План\n\n1. **Место** <script>alert(1)</script>")
+    expect(counter).to_have_text(expected_count(4))
+    assert_accessible(page)
+
+
+def test_preview_by_the_server_when_the_script_cannot_fetch(page, live_server, login, imported, make_user):
+    make_user("anna")
+    login("anna", PASSWORD)
+    page.add_init_script("delete window.fetch")  # the page's script then leaves the button alone
+    page.goto(f"{live_server}/courses/ex-course/assignments/as-plan")
+    expect(page.locator("#answer-preview")).to_be_hidden()
+    page.get_by_label("Ваш ответ (Markdown)").fill("Мой *план*")
+    page.get_by_role("button", name="Предпросмотр").click()
+    expect(page).to_have_url(re.compile(r"/assignments/as-plan#answer-preview$"))
+    preview = page.get_by_role("region", name="Предпросмотр: так ваш ответ увидит проверяющий")
+    expect(preview.locator("em")).to_have_text("план")
+    expect(page.get_by_label("Ваш ответ (Markdown)")).to_have_value("Мой *план*")
+    expect(page.locator("#word-count")).to_have_text("Слов: 2")
+    assert_accessible(page)

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from lms.content.models import Lesson
 from lms.extensions import db
 from lms.quizzes.models import Attempt
+from tests.browser.conftest import assert_accessible, assert_fits
 from tests.quizzes.conftest import full_form
 from tests.teaching import teach
 
@@ -93,3 +94,80 @@ def test_fail_retake_pass_and_complete(page, live_server, login, imported, make_
     single = page.locator(f"#analysis-{first_single['key']}")
     expect(single.locator('[data-stat="correct"]')).to_have_text("50\u00a0%")
     expect(single.locator(f'[data-option="{wrong}"]')).to_have_text("1")
+
+
+def test_unanswered_questions_are_named_before_submitting(page, live_server, login, imported, make_user):
+    quiz = db.session.scalar(sa.select(Lesson).where(Lesson.key == "q-all"))
+    db.session.expunge(quiz)
+    make_user("anna")
+    login("anna", PASSWORD)
+    page.goto(f"{live_server}/courses/quiz-course/quizzes/q-all")
+    page.get_by_role("button", name="Начать тест").click()
+    attempt = current_attempt(page)
+    served = [item["key"] for item in attempt.layout]
+    fill(page, full_form(quiz, attempt, right=True, only={"fond-schet"}))
+    submit = page.get_by_role("button", name="Отправить ответы")
+    submit.click()
+
+    dialog = page.get_by_role("alertdialog", name="Отправить, не ответив на все вопросы?")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_be_focused()
+    links = dialog.get_by_role("link")
+    expect(links).to_have_count(7)
+    missing = [key for key in served if key != "fond-schet"]
+    first_number = served.index(missing[0]) + 1
+    expect(links.first).to_have_text(f"Вопрос {first_number}")
+    expect(dialog.locator("li").first).to_contain_text(f"Вопрос {first_number}: ")
+    assert_accessible(page)
+    assert_fits(page, 320)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.keyboard.press("Escape")  # closes it, back on the button that opened it
+    expect(dialog).to_be_hidden()
+    expect(submit).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_focused()
+    dialog.get_by_role("button", name="Вернуться и ответить").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator(f"#question-{missing[0]} :is(input, select)").first).to_be_focused()
+    assert current_attempt(page).submitted_at is None  # nothing was sent
+
+    submit.click()
+    page.keyboard.press("Tab")  # from the dialog to its first link, as a keyboard user goes on
+    expect(links.first).to_be_focused()
+    dialog.get_by_role("button", name="Отправить как есть").click()
+    expect(page.get_by_role("heading", name="Тест не пройден")).to_be_visible()
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
+
+
+def test_the_confirmation_page_without_script_and_the_analysis_links(
+    page, live_server, login, imported, make_user
+):
+    make_user("anna")
+    make_user("igor", role="instructor")
+    teach("igor")
+    login("anna", PASSWORD)
+    page.goto(f"{live_server}/courses/quiz-course/quizzes/q-all")
+    page.get_by_role("button", name="Начать тест").click()
+    attempt_id = current_attempt(page).id
+    page.goto(f"{live_server}/quiz-attempts/{attempt_id}/confirm")  # where a submit without script lands
+    expect(page.get_by_role("heading", level=1)).to_have_text("Отправить, не ответив на все вопросы?")
+    expect(page.get_by_text("Без ответа 8 вопросов из 8; за них будет 0 баллов:")).to_be_visible()
+    assert_accessible(page)
+    assert_fits(page, 320)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Отправить как есть").click()
+    expect(page.get_by_role("heading", name="Тест не пройден")).to_be_visible()
+
+    page.get_by_role("button", name="Выйти").click()
+    login("igor", PASSWORD)
+    page.goto(f"{live_server}/dashboard/teaching")
+    section = page.get_by_role("region", name="Анализ вопросов тестов")
+    assert_accessible(page)
+    section.get_by_role("link", name="Проверка: все типы вопросов").click()
+    first = page.get_by_role("heading", name="Где должны находиться средства избирательного фонда?")
+    expect(first).to_be_visible()
+    expect(page.locator("#analysis-title-fond-schet")).to_contain_text("(Один вариант)")
+    assert_accessible(page)
+    assert_fits(page, 320)

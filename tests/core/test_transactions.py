@@ -157,7 +157,11 @@ def test_a_candidate_s_writes_commit_once_per_request(client, auth, imported, ma
     response = once(client.post, f"/quiz-attempts/{attempt_id}/save", data={"csrf_token": token})
     assert response.status_code == 302
     response = once(client.post, f"/quiz-attempts/{attempt_id}/submit", data={"csrf_token": token})
-    assert response.status_code == 302
+    assert response.headers["Location"] == f"/quiz-attempts/{attempt_id}/confirm"  # nothing answered
+    assert once(client.get, f"/quiz-attempts/{attempt_id}/confirm").status_code == 200
+    confirmed = {"csrf_token": token, "confirm": "saved"}
+    response = once(client.post, f"/quiz-attempts/{attempt_id}/submit", data=confirmed)
+    assert response.headers["Location"] == f"/quiz-attempts/{attempt_id}/result"
     assert once(client.get, f"/quiz-attempts/{attempt_id}/result").status_code == 200
 
     assert once(client.get, SCENARIO).status_code == 200

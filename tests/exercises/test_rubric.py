@@ -15,6 +15,7 @@ from tests.exercises.exfiles import (
     BROKEN_TREE,
     EXERCISES_TREE,
     ITEM_PATH,
+    item_tree,
     payload_of,
     problems_of,
 )
@@ -103,10 +104,33 @@ def test_attachments_defaults_and_jpeg_names(tmp_path: Path) -> None:
         ("pass_points: 1\nattachments:\n  types: []\n", "7:10: E108"),
         ("pass_points: 1\nattachments:\n  types: [pfd]\n", "7:11: E611"),
         ("pass_points: 1\nattachments:\n  max_files: 1\n  max_files: 2\n", "8:3: E107"),
+        ("pass_points: 1\nwords:\n  min: 1500\n  max: 700\n", "7:8: E612"),
+        ("pass_points: 1\nwords: 700\n", "6:8: E108"),
+        ("pass_points: 1\nwords:\n", "6:7: E108"),
+        ("pass_points: 1\nwords:\n  max: 0\n", "7:8: E108"),
+        ("pass_points: 1\nwords:\n  min: много\n", "7:8: E108"),
+        ("pass_points: 1\nwords:\n  mni: 700\n", "7:3: E106"),
     ],
 )
 def test_front_matter_values_are_checked_at_their_place(tmp_path: Path, front: str, expected: str) -> None:
     assert problems_of(tmp_path, "assignment", front, TASK + RUBRIC) == [f"{ITEM_PATH}:{expected}"]
+
+
+def test_word_limits_reach_the_payload_and_the_hash(tmp_path: Path) -> None:
+    body = TASK + RUBRIC
+    plain = payload_of(tmp_path / "1", "assignment", "pass_points: 1\n", body)
+    both = payload_of(tmp_path / "2", "assignment", "pass_points: 1\nwords: {min: 700, max: 1500}\n", body)
+    low = payload_of(tmp_path / "3", "assignment", "pass_points: 1\nwords:\n  min: 700\n", body)
+    assert plain["words"] is None
+    assert both["words"] == {"min": 700, "max": 1500}
+    assert low["words"] == {"min": 700, "max": None}
+    assert len({plain["hash"], both["hash"], low["hash"]}) == 3
+
+
+def test_word_limits_in_the_wrong_order_are_explained(tmp_path: Path) -> None:
+    tree = item_tree(tmp_path, "assignment", "pass_points: 1\nwords: {min: 1500, max: 700}\n", TASK + RUBRIC)
+    [problem] = load_tree(tree, display_prefix="").problems
+    assert str(problem) == f"{ITEM_PATH}:6:14: E612 'words': min 1500 is more than max 700"
 
 
 def test_rubric_heading_variants_and_fenced_lines(tmp_path: Path) -> None:
@@ -184,4 +208,4 @@ def test_every_exercise_code_is_in_the_authoring_table() -> None:
     emitted = {code for text in texts for code in re.findall(r'"([EW][56]\d\d)"', text)}
     docs = (root / "docs" / "authoring.md").read_text("utf-8")
     table = set(re.findall(r"^\| ([EW][56]\d\d) \|", docs, re.MULTILINE))
-    assert len(emitted) == 34 and emitted == table  # E501-E520, E601-E611, W501-W502, W601
+    assert len(emitted) == 35 and emitted == table  # E501-E520, E601-E612, W501-W502, W601

@@ -383,3 +383,99 @@ def test_a_file_with_a_300_character_cyrillic_name_is_accepted_and_downloads(
     assert response.status_code == 200 and response.data == pdf()
     assert ".pdf" in response.headers["Content-Disposition"]
     response.close()
+
+
+def limit_words(item, **limits) -> None:
+    """Give the fixture assignment word limits, as `words:` in its front matter would."""
+    item.payload = {**item.payload, "words": {"min": None, "max": None, **limits}}
+    db.session.commit()
+
+
+def preview_work(auth, text: str):
+    data = MultiDict({"csrf_token": auth.csrf(ASSIGNMENT), "text": text, "version": "", "preview": "1"})
+    boundary, body = encode_multipart(data)
+    return auth.client.post(ASSIGNMENT, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+HOSTILE = "**План** встречи <script>alert(1)</script> [двор](javascript:alert(1))"
+
+
+def test_preview_shows_the_answer_as_reviewers_do_and_saves_nothing(client, auth, assignment_item, make_user):
+    make_user("anna")
+    auth.login("anna")
+    response = preview_work(auth, HOSTILE)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    preview = re.search(r'<section class="card answer-preview" id="answer-preview".*?</section>', html, re.S)
+    assert preview and " hidden" not in preview.group(0).split(">", 1)[0]
+    assert "<strong>План</strong> встречи" in preview.group(0)
+    assert "<script>alert(1)" not in html and "javascript:alert" not in preview.group(0)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the text stays in the box, escaped
+    fresh()
+    assert db.session.scalar(sa.select(Submission)) is None  # a preview saves nothing
+
+    assert submit_work(auth, text=HOSTILE, submit=False).status_code == 302
+    fresh()
+    saved = db.session.scalar(sa.select(Submission)).text_html
+    assert saved in preview.group(0)  # the same Markdown and sanitiser as the stored answer
+    script = auth.post(ASSIGNMENT + "/preview", {"text": HOSTILE}, page=ASSIGNMENT)
+    assert script.status_code == 200 and script.json == {"html": saved, "words": 5}
+
+
+def test_the_page_preview_endpoint_wants_the_csrf_token(client, auth, assignment_item, make_user):
+    make_user("anna")
+    auth.login("anna")
+    assert client.post(ASSIGNMENT + "/preview", data={"text": "План"}).status_code == 400
+
+
+def test_the_answer_box_counts_words_against_the_limits(client, auth, assignment_item, make_user):
+    limit_words(assignment_item, min=5, max=8)
+    make_user("anna")
+    auth.login("anna")
+    html = client.get(ASSIGNMENT).get_data(as_text=True)
+    assert '<p id="word-count" class="word-count word-count-off"' in html
+    assert ">Слов: 0 из 5–8 — меньше, чем нужно</p>" in html
+    assert 'data-template="Слов: {count} из 5–8"' in html
+    assert submit_work(auth, text="Один **два** три", submit=False).status_code == 302  # a draft may be short
+    html = client.get(ASSIGNMENT).get_data(as_text=True)
+    assert ">Слов: 3 из 5–8 — меньше, чем нужно</p>" in html
+
+
+def test_a_submission_outside_the_word_limits_is_refused_and_kept(client, auth, assignment_item, make_user):
+    limit_words(assignment_item, min=5, max=8)
+    make_user("anna")
+    auth.login("anna")
+    response = submit_work(auth, text="Один **два** три")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    error = "Слишком мало слов: 3; для этого задания нужно не меньше 5."
+    assert f'<p class="field-error" id="text-error">{error}</p>' in html
+    assert "Один **два** три</textarea>" in html
+    assert 'aria-describedby="word-count text-error"' in html and 'aria-invalid="true"' in html
+
+    long_text = "раз два три четыре пять шесть семь восемь девять"
+    html = submit_work(auth, text=long_text).get_data(as_text=True)
+    assert "Слишком много слов: 9; для этого задания можно не больше 8." in html
+    assert f"{long_text}</textarea>" in html
+    fresh()
+    assert db.session.scalar(sa.select(Submission)) is None  # nothing submitted, nothing lost
+
+    five_words = "Наш северо-запад: [двор](https://example.org/a-b) и www.example.org"
+    assert submit_work(auth, text=five_words).status_code == 302
+    fresh()
+    assert db.session.scalar(sa.select(Submission)).status == "submitted"  # 5 words: within 5–8
+
+
+def test_only_a_lower_or_an_upper_limit(client, auth, assignment_item, make_user):
+    make_user("anna")
+    auth.login("anna")
+
+    def counter() -> str:
+        html = client.get(ASSIGNMENT).get_data(as_text=True)
+        return re.search(r'<p id="word-count".*?>(.*?)</p>', html, re.S)[1]
+
+    assert counter() == "Слов: 0"
+    limit_words(assignment_item, min=700)
+    assert counter() == "Слов: 0 (нужно не меньше 700) — меньше, чем нужно"
+    limit_words(assignment_item, max=1500)
+    assert counter() == "Слов: 0 (можно не больше 1500)"

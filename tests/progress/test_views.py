@@ -169,3 +169,24 @@ def test_pages_send_security_headers(client):
     response = client.get("/login")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_way_on_reads_start_until_a_step_is_done_then_continue(client, auth, imported, make_user):
+    make_user("anna")
+    auth.login("anna")
+    auth.post("/courses/tiny-course/start")
+    client.get(lesson_url("l-one"))  # opened, not done: still 0 %
+    first = f'<a class="button primary" href="{lesson_url("l-one")}">'
+    home = client.get("/").get_data(as_text=True)
+    assert '<h2 id="resume-title">Начать курс</h2>' in home
+    assert first + "Начать</a>" in home and "Продолжить" not in home
+    course = client.get("/courses/tiny-course").get_data(as_text=True)
+    assert first + "Начать</a>" in course and "Продолжить" not in course
+
+    auth.post(lesson_url("l-one") + "/complete", page=lesson_url("l-one"))
+    home = client.get("/").get_data(as_text=True)
+    assert '<h2 id="resume-title">Продолжите с того места, где остановились</h2>' in home
+    assert first + "Продолжить</a>" in home and "Начать</a>" not in home  # resume: the last opened
+    course = client.get("/courses/tiny-course").get_data(as_text=True)
+    second = f'<a class="button primary" href="{lesson_url("l-two")}">'  # the next one to do
+    assert second + "Продолжить</a>" in course and "Начать</a>" not in course

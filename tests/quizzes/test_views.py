@@ -219,3 +219,133 @@ def test_a_partly_ordered_answer_reopens_as_left(client, auth, quiz, make_user):
     assert chosen == {
         option["key"]: ("1" if option["key"] == first else None) for option in ordering["options"]
     }
+
+
+def _served_questions(quiz, attempt_id: int) -> list[dict]:
+    """The quiz's questions in the order this attempt serves them (the quiz shuffles)."""
+    by_key = {question["key"]: question for question in quiz.payload["questions"]}
+    return [by_key[item["key"]] for item in _attempt(attempt_id).layout]
+
+
+def test_a_submit_with_unanswered_questions_is_confirmed_first(client, auth, quiz, make_user):
+    make_user("anna")
+    auth.login("anna")
+    attempt_id = _start(auth, client)
+    page = f"/quiz-attempts/{attempt_id}"
+    served = _served_questions(quiz, attempt_id)
+    single = next(q for q in served if q["type"] == "single")
+    left_out = [q["key"] for q in served if q["type"] != "single"][1:3]
+    answered = {q["key"] for q in served} - set(left_out)
+    missing = [(number, q) for number, q in enumerate(served, start=1) if q["key"] not in answered]
+    form = full_form(quiz, _attempt(attempt_id), right=True, only=answered)
+
+    response = _post(auth, page + "/submit", form, page)
+    assert response.status_code == 302 and response.headers["Location"] == f"{page}/confirm"
+    attempt = _attempt(attempt_id)
+    assert attempt.submitted_at is None  # nothing graded, no attempt used up yet
+    assert {a.question_key for a in attempt.answers if a.response is not None} == answered
+
+    html = client.get(page + "/confirm").get_data(as_text=True)
+    assert "<h1>Отправить, не ответив на все вопросы?</h1>" in html
+    assert "Без ответа 2 вопроса из 8; за них будет 0 баллов:" in html
+    for number, question in missing:
+        link = f'<a href="{page}#question-{question["key"]}">Вопрос {number}</a>'
+        assert link in html
+    assert "Вернуться и ответить</a>" in html and "Отправить как есть</button>" in html
+    right_key = next(o["key"] for o in single["options"] if o["correct"])
+    take = client.get(page).get_data(as_text=True)  # "go back": the answers given are there
+    assert re.search(rf'name="q-{single["key"]}" value="{right_key}" checked', take)
+
+    response = _post(auth, page + "/submit", {"confirm": ["saved"]}, page)
+    assert response.headers["Location"] == f"{page}/result"
+    db.session.rollback()
+    attempts = db.session.scalars(sa.select(Attempt)).all()
+    assert len(attempts) == 1 and attempts[0].submitted_at is not None
+    credited = {a.question_key for a in attempts[0].answers if a.credit == 1}
+    assert credited == answered
+    assert client.get(page + "/confirm").headers["Location"] == f"{page}/result"
+
+
+def test_the_confirmation_names_a_question_by_its_text(client, auth, quiz, make_user):
+    make_user("anna")
+    auth.login("anna")
+    attempt_id = _start(auth, client)
+    page = f"/quiz-attempts/{attempt_id}"
+    served = _served_questions(quiz, attempt_id)
+    number = next(n for n, q in enumerate(served, start=1) if q["key"] == "fond-schet")
+    _post(auth, page + "/submit", {}, page)
+    html = client.get(page + "/confirm").get_data(as_text=True)
+    expected = (
+        f'<a href="{page}#question-fond-schet">Вопрос {number}</a>: '
+        "Где должны находиться средства избирательного фонда?</li>"
+    )
+    assert expected in html
+    assert "Без ответа 8 вопросов из 8; за них будет 0 баллов:" in html
+    assert re.search(r"<p>Осталось времени: до \d{1,2}:\d{2}</p>", html)  # the quiz has a time limit
+
+
+def test_a_confirmed_submit_with_the_form_is_graded_at_once(client, auth, quiz, make_user):
+    make_user("anna")
+    auth.login("anna")
+    attempt_id = _start(auth, client)
+    page = f"/quiz-attempts/{attempt_id}"
+    served = _served_questions(quiz, attempt_id)
+    form = full_form(quiz, _attempt(attempt_id), right=True, only={served[0]["key"]})
+    response = _post(auth, page + "/submit", {**form, "confirm": ["1"]}, page)
+    assert response.headers["Location"] == f"{page}/result"
+    attempt = _attempt(attempt_id)
+    assert attempt.submitted_at is not None
+    assert {a.question_key for a in attempt.answers if a.credit == 1} == {served[0]["key"]}
+
+
+def test_a_fully_answered_quiz_is_submitted_without_asking(client, auth, quiz, make_user):
+    make_user("anna")
+    auth.login("anna")
+    attempt_id = _start(auth, client)
+    page = f"/quiz-attempts/{attempt_id}"
+    response = _post(auth, page + "/submit", full_form(quiz, _attempt(attempt_id), right=False), page)
+    assert response.headers["Location"] == f"{page}/result"
+    assert _attempt(attempt_id).submitted_at is not None
+
+
+def test_item_analysis_names_each_question_by_its_text_and_type(client, auth, quiz, make_user):
+    make_user("igor", role="instructor")
+    teach("igor", quiz.course.key)
+    auth.login("igor")
+    html = " ".join(client.get(OVERVIEW + "/analysis").get_data(as_text=True).split())
+    titles = re.findall(r'<h2 id="analysis-title-[^"]+">(.*?)</h2>', html)
+    assert titles == [
+        '1. Где должны находиться средства избирательного фонда? <span class="muted">(Один вариант)</span>',
+        '2. Какие документы входят в финансовый отчёт? <span class="muted">(Несколько вариантов)</span>',
+        "3. Анонимные пожертвования можно зачислять в избирательный фонд. "
+        '<span class="muted">(Верно или неверно)</span>',
+        "4. Как называется комиссия, которая регистрирует кандидатов на выборах в городскую думу? "
+        '<span class="muted">(Краткий ответ)</span>',
+        "5. Сколько дней длится агитационный период для СМИ, если он начинается за 28 дней до дня… "
+        '<span class="muted">(Число)</span>',
+        "6. Какую долю подписей (в процентах) разрешено забраковать без отказа в регистрации? "
+        '<span class="muted">(Число)</span>',
+        '7. Расположите этапы кампании по порядку. <span class="muted">(Порядок)</span>',
+        '8. Сопоставьте документ и орган, куда его подают. <span class="muted">(Соответствие)</span>',
+    ]
+    # Only the shortened one repeats its whole text under the title.
+    assert html.count('<div class="prose">') == 1
+    assert "и заканчивается за сутки до него?" in html
+
+    auth.post("/language/en", {"next": "/"})
+    html = " ".join(client.get(OVERVIEW + "/analysis").get_data(as_text=True).split())
+    labels = re.findall(r'<h2 id="analysis-title-[^"]+">.*?<span class="muted">\((.*?)\)</span></h2>', html)
+    expected = ["Single choice", "Multiple choice", "True or false", "Short answer", "Number", "Number"]
+    assert labels == [*expected, "Ordering", "Matching"]
+
+
+def test_the_teaching_pages_link_each_quizs_item_analysis(client, auth, quiz, make_user):
+    make_user("igor", role="instructor")
+    auth.login("igor")
+    analysis = f'<a href="{OVERVIEW}/analysis">Проверка: все типы вопросов</a>'
+    assert analysis not in client.get("/dashboard/teaching").get_data(as_text=True)  # teaches nothing yet
+    teach("igor", quiz.course.key)
+    html = client.get("/dashboard/teaching").get_data(as_text=True)
+    assert '<h2 id="quiz-analysis-title">Анализ вопросов тестов</h2>' in html
+    assert analysis in html
+    assert analysis in client.get("/dashboard/teaching/quiz-course").get_data(as_text=True)
