@@ -25,6 +25,8 @@ from playwright.sync_api import Browser, Page, expect
 from lms.accounts.services import send_invitation
 from lms.accounts.tokens import Purpose, make_token
 from lms.audit.models import AuditEvent
+from lms.certificates import services as certificates
+from lms.certificates.models import CourseCompletion
 from lms.content.models import Course, Lesson
 from lms.exercises import services as exercises
 from lms.extensions import db
@@ -56,6 +58,8 @@ EXCLUDED = {
     "audit.export": "a CSV download",
     "dashboards.export": "a CSV/XLSX download",
     "dashboards.export_at_risk": "a CSV/XLSX download",
+    "certificates.download": "a PDF download (its text and image are checked in tests/certificates)",
+    "certificates.export": "a CSV download",
 }
 
 
@@ -75,6 +79,8 @@ class Site:
     audit_event: int
     message: int
     token: str
+    certificate_id: int
+    certificate_code: str
 
 
 Args = Callable[[Site], dict]
@@ -86,6 +92,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("accounts.login", NO_ARGS),
         ("accounts.forgot_password", NO_ARGS),
         ("accounts.set_password", lambda s: {"token": s.token}),
+        ("certificates.verify", NO_ARGS),
+        ("certificates.verify_code", lambda s: {"code": s.certificate_code}),
     ],
     "candidate": [
         ("progress.home", NO_ARGS),
@@ -99,7 +107,9 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("content.lesson", lambda s: {"course_key": "quiz-course", "lesson_key": "quiz-lesson"}),
         ("quizzes.overview", lambda s: {"course_key": "quiz-course", "quiz_key": "q-all"}),
         ("quizzes.take", lambda s: {"attempt_id": s.open_attempt}),
+        ("quizzes.confirm", lambda s: {"attempt_id": s.open_attempt}),
         ("quizzes.result", lambda s: {"attempt_id": s.done_attempt}),
+        ("notifications.index", NO_ARGS),
         ("accounts.profile", NO_ARGS),
         ("accounts.change_password", NO_ARGS),
         ("accounts.own_sessions", NO_ARGS),
@@ -137,6 +147,7 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("dashboards.at_risk", NO_ARGS),
         ("dashboards.cohorts", NO_ARGS),
         ("dashboards.candidate", lambda s: {"user_id": s.candidate_id}),
+        ("certificates.issued", NO_ARGS),
     ],
     "admin": [
         ("admin.index", NO_ARGS),
@@ -151,6 +162,7 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("audit.event", lambda s: {"event_id": s.audit_event}),
         ("outbox.index", NO_ARGS),
         ("outbox.message", lambda s: {"message_id": s.message}),
+        ("certificates.revoke", lambda s: {"certificate_id": s.certificate_id}),
     ],
 }
 USERNAMES = {
@@ -263,6 +275,10 @@ def site(app, live_server, imported, make_user) -> Site:
         invite=True,
     )
     send_invitation(anna)
+    completion = CourseCompletion(user_id=boris.id, course_id=course.id)  # quiz-course, done
+    db.session.add(completion)
+    db.session.flush()
+    certificates.issue_certificate(completion)
     db.session.commit()
     return Site(
         candidate_id=anna.id,
@@ -277,6 +293,8 @@ def site(app, live_server, imported, make_user) -> Site:
         audit_event=db.session.scalar(sa.select(sa.func.max(AuditEvent.id))),
         message=db.session.scalar(sa.select(sa.func.max(OutboxMessage.id))),
         token=make_token(anna, Purpose.RESET),
+        certificate_id=completion.certificate.id,
+        certificate_code=completion.certificate.code,
     )
 
 
