@@ -34,9 +34,11 @@ TEST_WORKERS ?= auto
 test: $(VENV)/.dev translations
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
-# Style and a static security scan (bandit settings and its one skip: pyproject.toml).
+# Style (ruff check and format), types of the pure modules (mypy) and a static security scan
+# (bandit settings and its one skip: pyproject.toml).
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/bandit -q -r lms -c pyproject.toml
 

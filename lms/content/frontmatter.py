@@ -173,4 +173,3 @@ def check_fields(source: SourceFile, fields: Mapping[str, Field]) -> dict[str, A
         if spec.required and key not in source.nodes:
             source.add("E105", f"missing required key '{key}'")
     return values
-

@@ -207,13 +207,22 @@ class _TreeLoader:
         key = self.render(doc, course_id)
         completion_kind, percent, kinds = values.get("completion", ("all", 100, EVERY_KIND))
         course = CourseSource(
-            id=course_id, title=values.get("title", ""), summary=values.get("summary", ""),
-            audience=values.get("audience", ""), estimated_hours=values.get("estimated_hours"),
+            id=course_id,
+            title=values.get("title", ""),
+            summary=values.get("summary", ""),
+            audience=values.get("audience", ""),
+            estimated_hours=values.get("estimated_hours"),
             completion=CompletionRule(completion_kind, percent, kinds),
             lesson_completion=values.get("lesson_completion", "button"),
-            renamed_from=values.get("renamed_from", []), folder=folder.name, rel_path=rel_path,
-            requires=values.get("requires", []), opens=values.get("opens"),
-            source_hash=source.source_hash, render_key=key, position=position, **_rendered_fields(doc),
+            renamed_from=values.get("renamed_from", []),
+            folder=folder.name,
+            rel_path=rel_path,
+            requires=values.get("requires", []),
+            opens=values.get("opens"),
+            source_hash=source.source_hash,
+            render_key=key,
+            position=position,
+            **_rendered_fields(doc),
         )
         self.tree.courses.add(course_id)
         self.gates.append(Gate("course", course_id, course_id, course.requires, course.opens, source))
@@ -241,10 +250,18 @@ class _TreeLoader:
         source = doc.source
         values = check_fields(source, MODULE_FIELDS) if source.parsed else {}
         module = ModuleSource(
-            id=values.get("id", ""), title=values.get("title", ""), summary=values.get("summary", ""),
-            renamed_from=values.get("renamed_from", []), folder=name, rel_path=rel_path,
-            requires=values.get("requires", []), opens=values.get("opens"),
-            source_hash=source.source_hash, render_key=key, position=position, **_rendered_fields(doc),
+            id=values.get("id", ""),
+            title=values.get("title", ""),
+            summary=values.get("summary", ""),
+            renamed_from=values.get("renamed_from", []),
+            folder=name,
+            rel_path=rel_path,
+            requires=values.get("requires", []),
+            opens=values.get("opens"),
+            source_hash=source.source_hash,
+            render_key=key,
+            position=position,
+            **_rendered_fields(doc),
         )
         if module.id:
             self.tree.module_course[module.id] = course.id
@@ -290,12 +307,23 @@ class _TreeLoader:
             return None
         rendered = doc.rendered
         return LessonSource(
-            id=values.get("id", ""), title=values.get("title", ""), kind=kind.name if kind else "",
-            minutes=values.get("minutes"), complete=values.get("complete", course.lesson_completion),
-            summary=values.get("summary", ""), renamed_from=values.get("renamed_from", []),
-            rel_path=rel_path, path_in_course=path_in_course, source_hash=source.source_hash,
-            render_key=key, position=position, html=rendered.html, toc=rendered.toc,
-            links=rendered.links, images=rendered.images, front_matter=source.front_matter,
+            id=values.get("id", ""),
+            title=values.get("title", ""),
+            kind=kind.name if kind else "",
+            minutes=values.get("minutes"),
+            complete=values.get("complete", course.lesson_completion),
+            summary=values.get("summary", ""),
+            renamed_from=values.get("renamed_from", []),
+            rel_path=rel_path,
+            path_in_course=path_in_course,
+            source_hash=source.source_hash,
+            render_key=key,
+            position=position,
+            html=rendered.html,
+            toc=rendered.toc,
+            links=rendered.links,
+            images=rendered.images,
+            front_matter=source.front_matter,
             payload=rendered.payload,
         )
 

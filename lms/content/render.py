@@ -50,12 +50,54 @@ MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
 }
 
 CALLOUT_KINDS = frozenset({"note", "tip", "warning", "danger", "example", "info", "important"})
-ALLOWED_TAGS = frozenset({
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "img", "ul", "ol", "li", "strong", "em", "b", "i",
-    "code", "pre", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "div",
-    "span", "sup", "sub", "dl", "dt", "dd", "abbr", "del", "ins", "kbd", "s", "mark", "figure",
-    "figcaption", "details", "summary",
-})
+ALLOWED_TAGS = frozenset(
+    {
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "a",
+        "img",
+        "ul",
+        "ol",
+        "li",
+        "strong",
+        "em",
+        "b",
+        "i",
+        "code",
+        "pre",
+        "blockquote",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "hr",
+        "br",
+        "div",
+        "span",
+        "sup",
+        "sub",
+        "dl",
+        "dt",
+        "dd",
+        "abbr",
+        "del",
+        "ins",
+        "kbd",
+        "s",
+        "mark",
+        "figure",
+        "figcaption",
+        "details",
+        "summary",
+    }
+)
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 _HEADING_ATTRS = frozenset({"id"})
 ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
@@ -79,10 +121,27 @@ ALLOWED_CLASSES: dict[str, frozenset[str]] = {
 _NUMERIC_ATTRS = frozenset({"width", "height", "colspan", "rowspan", "start"})
 # Dropped together with everything inside them: stripping only the tags (bleach's
 # strip=True) would turn script and style bodies into visible text.
-DROPPED_WITH_CONTENT = frozenset({
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "template",
-    "noscript", "noembed", "noframes", "svg", "math", "xmp", "textarea", "title",
-})
+DROPPED_WITH_CONTENT = frozenset(
+    {
+        "script",
+        "style",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "template",
+        "noscript",
+        "noembed",
+        "noframes",
+        "svg",
+        "math",
+        "xmp",
+        "textarea",
+        "title",
+    }
+)
 _FOREIGN_NAMESPACES = frozenset({namespaces["svg"], namespaces["mathml"]})
 
 

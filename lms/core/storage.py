@@ -159,8 +159,12 @@ def build_attachments(app: Flask) -> Storage:
 
 def attachments() -> Storage:
     """The attachment store of the current app, built once per app (a boto3 client is reused)."""
-    key = (current_app.config.get("STORAGE", "local"), current_app.config.get("UPLOAD_DIR"),
-           current_app.config.get("S3_BUCKET"), current_app.config.get("S3_ENDPOINT_URL"))
+    key = (
+        current_app.config.get("STORAGE", "local"),
+        current_app.config.get("UPLOAD_DIR"),
+        current_app.config.get("S3_BUCKET"),
+        current_app.config.get("S3_ENDPOINT_URL"),
+    )
     cached = current_app.extensions.get("lms.storage")
     if cached is None or cached[0] != key:
         cached = (key, build_attachments(current_app._get_current_object()))  # type: ignore[attr-defined]

@@ -148,7 +148,7 @@ def scoring_loop(graph: Graph, competency: str) -> Loop | None:
             key = came_from[key][0] if key in came_from else None
         if key is None:
             continue
-        on_loop = walked[walked.index(key):]  # followed backwards: each came from the next
+        on_loop = walked[walked.index(key) :]  # followed backwards: each came from the next
         loop = [came_from[node] for node in reversed(on_loop)]
         order = list(graph.nodes)
         start = min(range(len(loop)), key=lambda i: order.index(loop[i][0]))

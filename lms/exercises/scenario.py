@@ -178,9 +178,9 @@ def parse_scenario(source: SourceFile, values: dict[str, Any], render: Callable[
         "best": best,
         "strong_reply": graphs.strong_replies(graph),
     }
-    canonical = {
-        key: payload[key] for key in ("competencies", "start", "feedback", "counts", "pass")
-    } | {"nodes": [_node_source(node) for node in nodes.values()]}
+    canonical = {key: payload[key] for key in ("competencies", "start", "feedback", "counts", "pass")} | {
+        "nodes": [_node_source(node) for node in nodes.values()]
+    }
     payload["hash"] = digest(canonical)
     return pieces.rendered(payload)
 
@@ -208,8 +208,13 @@ def _node_payload(node: ParsedNode, pieces: Pieces) -> dict[str, Any]:
 def _node_source(node: ParsedNode) -> dict[str, Any]:
     """A node as written, without positions: what the payload hash covers."""
     replies = [
-        {"text": reply.text.text, "target": reply.target, "effects": reply.effects,
-         "feedback": raw(reply.feedback), "free": reply.free}
+        {
+            "text": reply.text.text,
+            "target": reply.target,
+            "effects": reply.effects,
+            "feedback": raw(reply.feedback),
+            "free": reply.free,
+        }
         for reply in node.replies
     ]
     return {"key": node.key, "ending": node.ending, "text": raw(node.text), "replies": replies}
@@ -283,18 +288,20 @@ def debrief(payload: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
         reply = node["replies"][step["reply"]]
         strong = payload["strong_reply"].get(step["node"])
         better = strong is not None and strong != step["reply"]
-        steps.append({
-            "node": node["key"],
-            "node_html": node["html"],
-            "reply": step["reply"],
-            "reply_html": reply["html"],
-            "free_text": step.get("free_text"),
-            "feedback_html": reply["feedback_html"],
-            "effects": dict(reply["effects"]),
-            "strong": not better,
-            "strong_reply": strong if better else None,
-            "strong_html": node["replies"][strong]["html"] if better else None,
-        })
+        steps.append(
+            {
+                "node": node["key"],
+                "node_html": node["html"],
+                "reply": step["reply"],
+                "reply_html": reply["html"],
+                "free_text": step.get("free_text"),
+                "feedback_html": reply["feedback_html"],
+                "effects": dict(reply["effects"]),
+                "strong": not better,
+                "strong_reply": strong if better else None,
+                "strong_html": node["replies"][strong]["html"] if better else None,
+            }
+        )
     ending = payload["nodes"].get(state["ending"]) if state.get("ending") else None
     scores = [
         {

@@ -45,7 +45,9 @@ class Pieces:
             return None
         rendered = self.render_markdown("\n".join(span.text for span in spans))
         for found, refs in (
-            (self.links, rendered.links), (self.images, rendered.images), (self.files, rendered.files)
+            (self.links, rendered.links),
+            (self.images, rendered.images),
+            (self.files, rendered.files),
         ):
             for ref in refs:
                 span = spans[min(max(ref.line, 1), len(spans)) - 1]
@@ -67,6 +69,10 @@ class Pieces:
     def rendered(self, payload: dict[str, Any]) -> Rendered:
         """The item's Rendered: the intro (or task) HTML, every link found and the payload."""
         return Rendered(
-            html=self.intro_html, toc=self.toc, links=self.links, images=self.images, files=self.files,
+            html=self.intro_html,
+            toc=self.toc,
+            links=self.links,
+            images=self.images,
+            files=self.files,
             payload=payload,
         )

@@ -19,4 +19,3 @@ class UploadForm(FlaskForm):
     )
     strict = BooleanField(_l("Strict: import nothing if any row has an error"))
     invite = BooleanField(_l("Send invitations to new users"), default=True)
-

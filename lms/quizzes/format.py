@@ -36,7 +36,10 @@ _LINES = {
 _POINTS = re.compile(r"\d+(?:[.,]\d+)?")
 _FEEDBACK = re.compile(r"^[ \t]*>[ \t]?(.*)$")
 _SHOWN_AS = {
-    CHOICE: "`- [x]`/`- [ ]` options", VALUE: "`=` answers", ITEM: "`1.` items", BULLET: "`- ` pairs"
+    CHOICE: "`- [x]`/`- [ ]` options",
+    VALUE: "`=` answers",
+    ITEM: "`1.` items",
+    BULLET: "`- ` pairs",
 }
 # Option parts shown inside a label: their single wrapping <p> goes.
 _INLINE_PARTS = frozenset({"html", "left_html", "right_html"})
@@ -203,8 +206,12 @@ def parse_quiz(source: SourceFile, values: dict[str, Any], render: Callable[[str
     builder = _Builder(source, render, intro)
     payload = {"policy": policy, "questions": [builder.question(question) for question in questions]}
     return Rendered(
-        html=intro.html, toc=intro.toc, links=builder.refs["links"], images=builder.refs["images"],
-        files=builder.refs["files"], payload=payload,
+        html=intro.html,
+        toc=intro.toc,
+        links=builder.refs["links"],
+        images=builder.refs["images"],
+        files=builder.refs["files"],
+        payload=payload,
     )
 
 
@@ -253,7 +260,9 @@ class _Builder:
         self.source = source
         self.render_markdown = render
         self.refs: dict[str, list[LinkRef]] = {
-            "links": list(intro.links), "images": list(intro.images), "files": list(intro.files)
+            "links": list(intro.links),
+            "images": list(intro.images),
+            "files": list(intro.files),
         }
 
     def render(self, spans: list[Span], *, inline: bool = False) -> str:

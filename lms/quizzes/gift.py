@@ -234,8 +234,11 @@ class _Parser:
             return False
         marked = [piece for piece, _, _ in items if piece.text[0] == "="]
         if len(marked) > 1:
-            return self.error(marked[1].pos(), "several answers marked `=`: a single-choice question has one "
-                              "right answer; give several right answers weights like `~%50%`")
+            return self.error(
+                marked[1].pos(),
+                "several answers marked `=`: a single-choice question has one "
+                "right answer; give several right answers weights like `~%50%`",
+            )
         positive = sum(1 for piece, weight, _ in items if piece.text[0] == "~" and weight > 0)
         question.kind = "single" if marked or positive == 1 else "multiple"
         for item in items:
@@ -346,8 +349,11 @@ class _Writer:
         where, self.dropped = f"line {question.line} ({qid})", set()
         prompt = self.block(question.prompt, question.blank_at)
         if not prompt.replace(BLANK, "").strip():
-            self.errors.append(GiftError(question.line, question.col, "the question has no text left once "
-                                         "its HTML is converted"))
+            self.errors.append(
+                GiftError(
+                    question.line, question.col, "the question has no text left once its HTML is converted"
+                )
+            )
         if question.kind == "matching":  # list items in its prompt would read as pairs
             prompt = re.sub(r"^([-*+])(?=[ \t])", r"\\\1", prompt, flags=re.MULTILINE)
         lines = [f"## {qid} [{question.kind}]", prompt, ""]
@@ -357,8 +363,10 @@ class _Writer:
         elif question.kind == "truefalse":
             lines.append(f"= {'true' if question.truth else 'false'}")
             names = {True: "верно", False: "неверно"}
-            extra += [(f"Ответ «{names[bool(question.truth)]}»", question.right_feedback),
-                      (f"Ответ «{names[not question.truth]}»", question.wrong_feedback)]
+            extra += [
+                (f"Ответ «{names[bool(question.truth)]}»", question.right_feedback),
+                (f"Ответ «{names[not question.truth]}»", question.wrong_feedback),
+            ]
         elif question.kind == "short":
             accepted: set[str] = set()  # the LMS compares normalised answers: repeats would warn
             for answer in (answer for answer in question.answers if answer.correct):

@@ -145,8 +145,12 @@ def answer_block(span: Span) -> tuple[int, int, list[tuple[Position, str]]]:
         if char == "{" and state == "before":
             open_at, state = index, "inside"
         elif char == "{" and state == "after":
-            problems.append((span.pos(index), "a second answer block: a question has one `{...}`; "
-                             "write a literal brace as `\\{`"))
+            problems.append(
+                (
+                    span.pos(index),
+                    "a second answer block: a question has one `{...}`; write a literal brace as `\\{`",
+                )
+            )
             state = "refused"
         elif char == "{" and state == "inside":
             problems.append((span.pos(index), "`{` inside the answer block: write a literal brace as `\\{`"))
@@ -155,8 +159,9 @@ def answer_block(span: Span) -> tuple[int, int, list[tuple[Position, str]]]:
         elif char == "}":
             problems.append((span.pos(index), "unmatched `}`: write a literal brace as `\\}`"))
     if state == "inside":
-        problems.append((span.pos(open_at), "unclosed `{`: end the answer block with `}` "
-                         "(a blank line ends a question)"))
+        problems.append(
+            (span.pos(open_at), "unclosed `{`: end the answer block with `}` (a blank line ends a question)")
+        )
     return open_at, close_at, problems
 
 
@@ -246,10 +251,33 @@ def protect_markdown(text: str) -> str:
 
 _DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "svg", "math", "template", "title"})
 _DROPPED_EMPTY = frozenset({"img", "embed", "video", "audio", "source", "input"})
-_BLOCKS = frozenset({
-    "p", "div", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
-    "tr", "hr", "section", "article", "dl", "dt", "dd", "figure", "figcaption",
-})
+_BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "ul",
+        "ol",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "table",
+        "tr",
+        "hr",
+        "section",
+        "article",
+        "dl",
+        "dt",
+        "dd",
+        "figure",
+        "figcaption",
+    }
+)
 _SAFE_URL = re.compile(r"(?:https?://|mailto:)[^\s<>\"'()\[\]\\]+", re.IGNORECASE)
 
 
@@ -360,12 +388,43 @@ def text_to_markdown(value: str, text_format: str) -> tuple[str, set[str]]:
     return html_to_markdown(value, keep_newlines=text_format == "moodle")
 
 
-_CYRILLIC = str.maketrans({
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
-    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
-    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
-})
+_CYRILLIC = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "g",
+        "д": "d",
+        "е": "e",
+        "ё": "e",
+        "ж": "zh",
+        "з": "z",
+        "и": "i",
+        "й": "y",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "kh",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "shch",
+        "ъ": "",
+        "ы": "y",
+        "ь": "",
+        "э": "e",
+        "ю": "yu",
+        "я": "ya",
+    }
+)
 
 
 def slugify(title: str, limit: int = 40) -> str:

@@ -1,4 +1,5 @@
 """Item analysis statistics on hand-made attempt sets whose figures are worked out by hand."""
+
 from __future__ import annotations
 
 import math
@@ -16,10 +17,15 @@ def records() -> list[AttemptRecord]:
     for index in range(10):
         percent = float(index * 10)
         good = index >= 5
-        out.append(AttemptRecord(percent, {
-            "q1": (1.0 if good else 0.0, "a" if good else "b"),
-            "q2": (0.0 if good else 1.0, "не то" if good else "протокол"),
-        }))
+        out.append(
+            AttemptRecord(
+                percent,
+                {
+                    "q1": (1.0 if good else 0.0, "a" if good else "b"),
+                    "q2": (0.0 if good else 1.0, "не то" if good else "протокол"),
+                },
+            )
+        )
     return out
 
 

@@ -49,8 +49,15 @@ def test_fixture_quiz_loads_into_plain_data() -> None:
     assert lesson.kind == "lesson"
     assert lesson.payload == {}
     assert quiz.payload["policy"] == {
-        "pass_mark": 60, "attempts": 2, "time_limit": 5, "shuffle_questions": True, "shuffle_options": True,
-        "draw": None, "show_answers": "always", "required": True, "feedback": "optional",
+        "pass_mark": 60,
+        "attempts": 2,
+        "time_limit": 5,
+        "shuffle_questions": True,
+        "shuffle_options": True,
+        "draw": None,
+        "show_answers": "always",
+        "required": True,
+        "feedback": "optional",
     }
     questions = quiz.payload["questions"]
     assert {q["type"] for q in questions} == ALL_TYPES
@@ -87,7 +94,9 @@ def test_fixture_quiz_payload_per_type() -> None:
         "correct": True,
     }
     assert [(o["key"], o["correct"], o["feedback_html"] != "") for o in single["options"]] == [
-        ("kassa", False, True), ("schet", True, True), ("karta", False, False),
+        ("kassa", False, True),
+        ("schet", True, True),
+        ("karta", False, False),
     ]
     assert [o["key"] for o in by_key["dokumenty"]["options"] if o["correct"]] == ["itog", "vypiska"]
     assert by_key["anonim"]["answer"] == {"value": False} and by_key["anonim"]["options"] == []
@@ -101,7 +110,9 @@ def test_fixture_quiz_payload_per_type() -> None:
     matching = by_key["terminy"]
     assert matching["answer"] == {}
     assert matching["options"][1] == {
-        "key": "schet", "left_html": "Заявление об открытии счёта", "right_html": "Банк"
+        "key": "schet",
+        "left_html": "Заявление об открытии счёта",
+        "right_html": "Банк",
     }
     assert all(len(q["hash"]) == 64 for q in by_key.values())
     assert len({q["hash"] for q in by_key.values()}) == len(by_key)

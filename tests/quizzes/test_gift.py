@@ -53,7 +53,9 @@ pass_mark: 70
 ---
 """
 
-FINANSY = FRONT.format(id="finansy") + """
+FINANSY = (
+    FRONT.format(id="finansy")
+    + """
 ## fond [single]
 Где должны находиться средства избирательного фонда?
 
@@ -116,8 +118,11 @@ FINANSY = FRONT.format(id="finansy") + """
   > Обратная косая черта
 - [ ] b: c : d
 """
+)
 
-HTML = FRONT.format(id="html") + """
+HTML = (
+    FRONT.format(id="html")
+    + """
 ## html [single]
 Что **запрещено** делать с наличными?
 
@@ -146,8 +151,11 @@ HTML = FRONT.format(id="html") + """
 - [x] a: \\[x\\] Потому что
 - [ ] b: \\- \\[ \\] Иначе
 """
+)
 
-WINDOWS = FRONT.format(id="windows") + """
+WINDOWS = (
+    FRONT.format(id="windows")
+    + """
 ## golosovanie [single]
 Голосование на выборах является
 
@@ -167,11 +175,17 @@ WINDOWS = FRONT.format(id="windows") + """
 - [x] a: Члены комиссии с правом решающего голоса
 - [ ] b: Наблюдатели
 """
+)
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("finansy.gift", FINANSY), ("html.gift", HTML), ("windows.gift", WINDOWS),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("finansy.gift", FINANSY),
+        ("html.gift", HTML),
+        ("windows.gift", WINDOWS),
+    ],
+)
 def test_fixture_converts_to_exact_markdown(name: str, expected: str) -> None:
     result = convert(name)
     assert result.errors == []
@@ -204,14 +218,20 @@ def test_missing_word_questions_get_a_blank_and_keep_only_full_credit_answers() 
     assert result.errors == []
     headings = re.findall(r"^## (\S+) \[(\w+)\]$", result.markdown, flags=re.MULTILINE)
     assert headings == [
-        ("q1", "single"), ("q2", "short"), ("q3", "numeric"), ("pogreshnost", "numeric"),
-        ("pogreshnost-2", "truefalse"), ("q6", "short"),
+        ("q1", "single"),
+        ("q2", "short"),
+        ("q3", "numeric"),
+        ("pogreshnost", "numeric"),
+        ("pogreshnost-2", "truefalse"),
+        ("q6", "short"),
     ]
     assert "фонд открывается в _____ по выбору кандидата.\n\n- [ ] a: Сбербанке\n" in result.markdown
     assert "в избирательную комиссию _____ установленного срока.\n\n= не позднее\n= до\n" in result.markdown
     assert "не ранее чем за _____ дней до дня голосования.\n\n= 100..110\n" in result.markdown
-    assert "Явка составила _____ процента.\n\n= 42\n\n### Пояснение\nОтвет «42»: Точно!\n\n" \
-           "Другие ответы: Посмотрите протокол.\n" in result.markdown
+    assert (
+        "Явка составила _____ процента.\n\n= 42\n\n### Пояснение\nОтвет «42»: Точно!\n\n"
+        "Другие ответы: Посмотрите протокол.\n" in result.markdown
+    )
     assert "Кандидат _____ может отозвать своё заявление.\n\n= true\n" in result.markdown
     assert "Столица России?\n\n= Москва\n\n### Пояснение\nОтвет «Москва»: Верно\n" in result.markdown
     assert result.notes == [
@@ -231,13 +251,16 @@ def test_missing_word_intermediate_form() -> None:
     assert first.prompt.value[first.blank_at or 0 :].startswith("_____")
     numeric = questions[3]
     assert [(n.value, n.tolerance, n.upper, n.weight) for n in numeric.numbers] == [
-        ("42", "0", None, 100.0), ("42", "2", None, 50.0),
+        ("42", "0", None, 100.0),
+        ("42", "2", None, 50.0),
     ]
     assert numeric.wrong_feedback == GiftText("Посмотрите протокол.")
     assert [(n.value, n.upper) for n in questions[2].numbers] == [("100", "110")]
     short = questions[5]
     assert [(a.text.value, a.weight, a.correct) for a in short.answers] == [
-        ("Москва", 100.0, True), ("Моск", 50.0, False), ("Питер", 0.0, False),
+        ("Москва", 100.0, True),
+        ("Моск", 50.0, False),
+        ("Питер", 0.0, False),
     ]
     assert questions[5].blank_at is None
 
@@ -247,19 +270,28 @@ def test_moodle_export_with_html_weights_and_escapes() -> None:
     assert result.errors == []
     questions, _ = parse_gift(read("moodle_export.gift"))
     assert [(q.title, q.kind) for q in questions] == [
-        ("Срок полномочий", "single"), ("Принципы", "multiple"), ("Время закрытия", "short"),
-        ("Возраст", "numeric"), ("Наблюдатели", "truefalse"), ("Веса", "multiple"),
+        ("Срок полномочий", "single"),
+        ("Принципы", "multiple"),
+        ("Время закрытия", "short"),
+        ("Возраст", "numeric"),
+        ("Наблюдатели", "truefalse"),
+        ("Веса", "multiple"),
     ]
     assert [a.correct for a in questions[1].answers] == [True, True, True, False]
     assert questions[2].answers[0].text == GiftText("20:00", "plain")
     assert questions[4].truth is False
-    assert "## printsipy [multiple]\nВыберите все принципы избирательного права.\n\n- [x] a: Всеобщее\n" \
+    assert (
+        "## printsipy [multiple]\nВыберите все принципы избирательного права.\n\n- [x] a: Всеобщее\n"
         in result.markdown
-    assert "## vremya-zakrytiya [short]\nВо сколько закрываются участки? (ч:мм)\n\n= 20:00\n" \
-        in result.markdown
+    )
+    assert (
+        "## vremya-zakrytiya [short]\nВо сколько закрываются участки? (ч:мм)\n\n= 20:00\n" in result.markdown
+    )
     assert "## vozrast [numeric]\nС какого возраста можно голосовать?\n\n= 18\n" in result.markdown
-    assert "= false\n\n### Пояснение\nОтвет «неверно»: Верно, не вправе.\n\n" \
-           "Ответ «верно»: Наблюдатель не голосует за других.\n" in result.markdown
+    assert (
+        "= false\n\n### Пояснение\nОтвет «неверно»: Верно, не вправе.\n\n"
+        "Ответ «верно»: Наблюдатель не голосует за других.\n" in result.markdown
+    )
     # 33.33333% each is Moodle's 1/3: the LMS rule gives the same credit, so no note for it.
     assert result.notes == [
         "line 2: $CATEGORY: $course$/top/По умолчанию для Выборы ignored",
@@ -292,35 +324,41 @@ def test_broken_file_reports_every_error_at_its_line_and_column() -> None:
     assert result.questions == 1  # the good question is still parsed; callers must not write anything
 
 
-@pytest.mark.parametrize(("gift", "where", "message"), [
-    ("Вопрос{#5..1}", "1:9", "the range 5..1 is empty"),
-    ("Вопрос{#5:-1}", "1:9", "the tolerance must not be negative"),
-    ("Вопрос{#}", "1:7", "a numeric question needs a number"),
-    ("Вопрос{#=5 =%50}", "1:13", "bad weight"),
-    ("Вопрос{=a ~%abc%b}", "1:12", "bad weight"),
-    ("Вопрос{~a}", "1:7", "a choice question needs at least two answers"),
-    ("Вопрос{Париж =Москва}", "1:8", "an answer must start with `=`"),
-    ("Вопрос{=%50%Москва}", "1:7", "no answer gets full credit"),
-    ("Вопрос{#%50%5}", "1:7", "no answer gets full credit"),
-    ("Вопрос{=a -> b =c ->}", "1:16", "empty answer"),
-    ("{=a ~b}", "1:1", "the question has no text"),
-    ("Вопрос{=a ~b} и {=c ~d}", "1:17", "a second answer block"),
-    ("Вопрос{=a {~b}", "1:11", "`{` inside the answer block"),
-    ("Вопрос{=a ~b}}", "1:14", "unmatched `}`"),
-    ("Вопрос{=?! =да}", "1:8", "an accepted answer needs letters or digits"),
-    ("Вопрос{ ~#fb ~b}", "1:9", "empty answer"),
-])
+@pytest.mark.parametrize(
+    ("gift", "where", "message"),
+    [
+        ("Вопрос{#5..1}", "1:9", "the range 5..1 is empty"),
+        ("Вопрос{#5:-1}", "1:9", "the tolerance must not be negative"),
+        ("Вопрос{#}", "1:7", "a numeric question needs a number"),
+        ("Вопрос{#=5 =%50}", "1:13", "bad weight"),
+        ("Вопрос{=a ~%abc%b}", "1:12", "bad weight"),
+        ("Вопрос{~a}", "1:7", "a choice question needs at least two answers"),
+        ("Вопрос{Париж =Москва}", "1:8", "an answer must start with `=`"),
+        ("Вопрос{=%50%Москва}", "1:7", "no answer gets full credit"),
+        ("Вопрос{#%50%5}", "1:7", "no answer gets full credit"),
+        ("Вопрос{=a -> b =c ->}", "1:16", "empty answer"),
+        ("{=a ~b}", "1:1", "the question has no text"),
+        ("Вопрос{=a ~b} и {=c ~d}", "1:17", "a second answer block"),
+        ("Вопрос{=a {~b}", "1:11", "`{` inside the answer block"),
+        ("Вопрос{=a ~b}}", "1:14", "unmatched `}`"),
+        ("Вопрос{=?! =да}", "1:8", "an accepted answer needs letters or digits"),
+        ("Вопрос{ ~#fb ~b}", "1:9", "empty answer"),
+    ],
+)
 def test_malformed_question(gift: str, where: str, message: str) -> None:
     questions, errors = parse_gift(gift)
     assert questions == []
     assert [(f"{e.line}:{e.col}", e.message[: len(message)]) for e in errors] == [(where, message)]
 
 
-@pytest.mark.parametrize(("gift", "where", "message"), [
-    ("Вопрос{=[html]<img src\\=x> ~b}", "1:8", "the answer has no text left once its HTML is converted"),
-    ("[html]<img src\\=x>{=a ~b}", "1:1", "the question has no text left once its HTML is converted"),
-    ("Сопоставьте{=<script>x</script> -> a =b -> c}", "1:13", "the answer has no text left"),
-])
+@pytest.mark.parametrize(
+    ("gift", "where", "message"),
+    [
+        ("Вопрос{=[html]<img src\\=x> ~b}", "1:8", "the answer has no text left once its HTML is converted"),
+        ("[html]<img src\\=x>{=a ~b}", "1:1", "the question has no text left once its HTML is converted"),
+        ("Сопоставьте{=<script>x</script> -> a =b -> c}", "1:13", "the answer has no text left"),
+    ],
+)
 def test_texts_left_empty_by_html_conversion_are_errors(gift: str, where: str, message: str) -> None:
     result = convert_gift(gift, quiz_id="x", title="X")
     assert [(f"{e.line}:{e.col}", e.message[: len(message)]) for e in result.errors] == [(where, message)]
@@ -329,7 +367,9 @@ def test_texts_left_empty_by_html_conversion_are_errors(gift: str, where: str, m
 def test_numbers_are_written_as_the_lms_reads_them() -> None:
     gift = "Тысяча?{#1e3:+0.5}\n\nДиапазон?{#-5..-1}\n\nДробь?{#.5}"
     assert re.findall(r"^= .*$", convert_gift(gift, quiz_id="x", title="X").markdown, flags=re.MULTILINE) == [
-        "= 1000 ± 0.5", "= -5..-1", "= 0.5",
+        "= 1000 ± 0.5",
+        "= -5..-1",
+        "= 0.5",
     ]
 
 
@@ -392,8 +432,10 @@ def test_format_prefixes_apply_to_every_text_of_the_question() -> None:
 
 
 def test_html_never_passes_through_raw() -> None:
-    gift = ('[html]<p onclick\\="x()">Текст<iframe src\\="https\\://evil"></iframe>'
-            '<a href\\="javascript\\:alert(1)">ссылка</a></p>{=<img src\\=x onerror\\=alert(1)>да ~нет}')
+    gift = (
+        '[html]<p onclick\\="x()">Текст<iframe src\\="https\\://evil"></iframe>'
+        '<a href\\="javascript\\:alert(1)">ссылка</a></p>{=<img src\\=x onerror\\=alert(1)>да ~нет}'
+    )
     result = convert_gift(gift, quiz_id="x", title="X")
     body = result.markdown.split("---\n", 2)[2]
     assert "<" not in body.replace("&lt;", "")
@@ -410,21 +452,32 @@ def test_text_that_looks_like_quiz_structure_stays_text() -> None:
     headings = re.findall(r"^##+ .*$", markdown_text, flags=re.MULTILINE)
     assert headings == ["## q1 [single]", "### Пояснение"]
     assert re.findall(r"^- \[[x ]\] .*$", markdown_text, flags=re.MULTILINE) == [
-        "- [x] a: \\[x\\] верный =\\> левый", "- [ ] b: \\- \\[ \\] ложный", "- [ ] c: \\> цитата",
+        "- [x] a: \\[x\\] верный =\\> левый",
+        "- [ ] b: \\- \\[ \\] ложный",
+        "- [ ] c: \\> цитата",
     ]
     assert re.findall(r"^= .*$", markdown_text, flags=re.MULTILINE) == []
 
 
 def test_question_ids_are_slugs_made_unique() -> None:
-    gift = "\n\n".join([
-        "::Щука и ёж::Вопрос{T}", "::Щука и ёж::Вопрос{T}", "Вопрос{T}", "::!!!::Вопрос{T}",
-        "::" + "Очень длинное название вопроса о выборах в Думу" + "::Вопрос{T}",
-        "::" + "Очень длинное название вопроса о выборах в Думу" + "::Вопрос{T}",
-    ])
+    gift = "\n\n".join(
+        [
+            "::Щука и ёж::Вопрос{T}",
+            "::Щука и ёж::Вопрос{T}",
+            "Вопрос{T}",
+            "::!!!::Вопрос{T}",
+            "::" + "Очень длинное название вопроса о выборах в Думу" + "::Вопрос{T}",
+            "::" + "Очень длинное название вопроса о выборах в Думу" + "::Вопрос{T}",
+        ]
+    )
     ids = re.findall(r"^## (\S+)", convert_gift(gift, quiz_id="x", title="X").markdown, flags=re.MULTILINE)
     assert ids == [
-        "shchuka-i-ezh", "shchuka-i-ezh-2", "q3", "q4",
-        "ochen-dlinnoe-nazvanie-voprosa-o-vyborak", "ochen-dlinnoe-nazvanie-voprosa-o-vybor-2",
+        "shchuka-i-ezh",
+        "shchuka-i-ezh-2",
+        "q3",
+        "q4",
+        "ochen-dlinnoe-nazvanie-voprosa-o-vyborak",
+        "ochen-dlinnoe-nazvanie-voprosa-o-vybor-2",
     ]
     assert all(len(qid) <= 40 for qid in ids)
 
@@ -468,7 +521,17 @@ def test_category_directly_before_a_question() -> None:
 # --- properties -------------------------------------------------------------------------------
 
 _SPECIAL = [
-    *"=~#{}:\\[]*_`<>&|-+!.%/ \n", "=>", "->", "####", "//", "- [x] ", "## ", "&amp;", "&#", "&#61;", "```",
+    *"=~#{}:\\[]*_`<>&|-+!.%/ \n",
+    "=>",
+    "->",
+    "####",
+    "//",
+    "- [x] ",
+    "## ",
+    "&amp;",
+    "&#",
+    "&#61;",
+    "```",
 ]
 _TEXT = st.lists(
     st.one_of(
@@ -500,8 +563,10 @@ def shown(markdown_text: str) -> str:
 def usable(text: str) -> bool:
     # GIFT has no escape for a leading `%` (a weight) or a leading `[html]`-like format name.
     stripped = text.strip()
-    return bool(stripped) and not stripped.startswith("%") and not re.match(
-        r"\[(html|plain|markdown|moodle)\]", stripped, flags=re.IGNORECASE
+    return (
+        bool(stripped)
+        and not stripped.startswith("%")
+        and not re.match(r"\[(html|plain|markdown|moodle)\]", stripped, flags=re.IGNORECASE)
     )
 
 
@@ -548,8 +613,26 @@ def test_literal_escaping_shows_the_same_text(text: str) -> None:
 
 
 _GIFTISH = st.lists(
-    st.sampled_from([*"=~#{}:\\%->.\n\r\t /[]<>&", "::", "//", "####", "\n\n", "$CATEGORY: x\n", "[html]",
-                     "{T}", "{#", "->", "а", "Б", "x", "1", "2.5", "\ufeff"]),
+    st.sampled_from(
+        [
+            *"=~#{}:\\%->.\n\r\t /[]<>&",
+            "::",
+            "//",
+            "####",
+            "\n\n",
+            "$CATEGORY: x\n",
+            "[html]",
+            "{T}",
+            "{#",
+            "->",
+            "а",
+            "Б",
+            "x",
+            "1",
+            "2.5",
+            "\ufeff",
+        ]
+    ),
     max_size=60,
 ).map("".join)
 

@@ -36,7 +36,7 @@ def fixture_questions() -> tuple[dict, ...]:
         ("«Ёлка» — это…", "елка это"),
         ("Санкт-Петербург", "санкт петербург"),
         ("ст.56", "ст 56"),
-        ("„Кавычки“ и \"кавычки\"", "кавычки и кавычки"),
+        ('„Кавычки“ и "кавычки"', "кавычки и кавычки"),
         ("ﬁ ＡＢＣ", "fi abc"),  # NFKC: ligature and full-width letters
         ("Е\u0308ж", "еж"),  # a decomposed ё is still е
         ("...", ""),
@@ -78,10 +78,24 @@ def test_normalise_text_ignores_punctuation_and_spacing_between_words(words: lis
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("42", 42.0), (" -3,5 ", -3.5), ("+1.25", 1.25), ("3 000", 3000.0), ("3\u00a0000,5", 3000.5),
-        ("\u22122", -2.0), (".5", 0.5), ("5.", 5.0),
-        ("", None), ("abc", None), ("1,2,3", None), ("1,234.5", None), ("nan", None), ("inf", None),
-        ("1e5", None), ("1e400", None), ("--1", None), ("١٢", 12.0),
+        ("42", 42.0),
+        (" -3,5 ", -3.5),
+        ("+1.25", 1.25),
+        ("3 000", 3000.0),
+        ("3\u00a0000,5", 3000.5),
+        ("\u22122", -2.0),
+        (".5", 0.5),
+        ("5.", 5.0),
+        ("", None),
+        ("abc", None),
+        ("1,2,3", None),
+        ("1,234.5", None),
+        ("nan", None),
+        ("inf", None),
+        ("1e5", None),
+        ("1e400", None),
+        ("--1", None),
+        ("١٢", 12.0),
     ],
 )
 def test_parse_number(text: str, value: float | None) -> None:
@@ -251,7 +265,11 @@ ids = st.from_regex(r"[a-z0-9][a-z0-9-]{0,6}", fullmatch=True)
 def test_public_ordering_and_matching_never_show_the_right_order(keys: list[str], kind: str) -> None:
     parts = {"ordering": ("html",), "matching": ("left_html", "right_html")}[kind]
     question = {
-        "key": "o", "type": kind, "points": 1.0, "prompt_html": "", "explanation_html": "x",
+        "key": "o",
+        "type": kind,
+        "points": 1.0,
+        "prompt_html": "",
+        "explanation_html": "x",
         "options": [{"key": key, **{part: f"{part}:{key}" for part in parts}} for key in keys],
         "answer": {"order": keys} if kind == "ordering" else {},
     }
@@ -270,7 +288,11 @@ def test_score_attempt() -> None:
     questions = {q["key"]: q for q in fixture_questions()}
     assert score_attempt(questions, {}) == (0.0, 8.5)
     responses = {
-        "fond-schet": "schet", "dokumenty": ["itog"], "dolya": 5.0, "etapy": ["podpisi"], "unknown": 1
+        "fond-schet": "schet",
+        "dokumenty": ["itog"],
+        "dolya": 5.0,
+        "etapy": ["podpisi"],
+        "unknown": 1,
     }
     assert score_attempt(questions, responses) == (1.0 + 2.0 * 0.5 + 0.5, 8.5)
     assert score_attempt({}, responses) == (0.0, 0.0)
