@@ -51,7 +51,7 @@ def parse_number(text: str) -> float | None:
 
 def plain_text(html: str, limit: int = 90) -> str:
     """Sanitised HTML as one line of plain text, cut at a word boundary near `limit` characters."""
-    text = " ".join(Markup(html).striptags().split())
+    text = " ".join(Markup(html).striptags().split())  # nosec B704  # only to strip tags: plain text out, escaped where shown
     if len(text) <= limit:
         return text
     cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[: limit + 1] else text[:limit]
