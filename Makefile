@@ -29,10 +29,12 @@ setup: $(VENV)/.runtime translations
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# Tests run in parallel, one worker per core (TEST_WORKERS=0 runs them in this process).
+# Tests run in parallel, one worker per core (TEST_WORKERS=0 runs them in this process). Bytecode
+# is cached even where the environment says not to (PYTHONDONTWRITEBYTECODE): otherwise every worker
+# compiles the app and rewrites the asserts of every test module again (~10 s each).
 TEST_WORKERS ?= auto
 test: $(VENV)/.dev translations
-	$(PY) -m pytest -n $(TEST_WORKERS)
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(TEST_WORKERS)
 
 # Style (ruff check and format), types of the pure modules (mypy) and a static security scan
 # (bandit settings and its one skip: pyproject.toml).

@@ -22,10 +22,24 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_collection_modifyitems(items):
+# The page walk checks layout and accessibility, which do not depend on the database; every page's
+# SQL runs on PostgreSQL too in tests/security/test_get_is_safe.py (the same pages, test client).
+SQLITE_ONLY = ("tests/browser/test_every_page.py",)
+
+
+def pytest_collection_modifyitems(config, items):
+    deselected = []
     for item in items:
-        if "tests/browser/" in str(item.fspath):
+        path = str(item.fspath)
+        if "tests/browser/" in path:
             item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        if on_postgres and path.endswith(SQLITE_ONLY):
+            deselected.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
 
 
 @pytest.fixture(scope="session")
