@@ -64,5 +64,6 @@ def test_phone_width_has_no_horizontal_scroll(page, live_server, login, imported
     make_user("anna")
     login("anna", PASSWORD)
     page.get_by_role("button", name="Начать курс").click()
+    page.wait_for_url("**/lessons/**")  # the click navigates: measure the lesson, not the page leaving
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
