@@ -15,7 +15,9 @@ from pypdf import PdfReader
 
 from lms.audit.models import AuditEvent
 from lms.certificates.models import Certificate, CourseCompletion
+from lms.certificates.services import recompute_all
 from lms.extensions import db
+from lms.notifications.models import Notification
 from tests.certificates.conftest import REVOKED_AT
 from tests.certificates.helpers import finish_course
 
@@ -261,3 +263,15 @@ def test_no_get_changes_a_completion_or_a_certificate(client, auth, finished, ma
             client.get(path)
         auth.logout()
     assert state() == before
+
+
+def test_the_candidate_is_told_once_that_the_certificate_was_issued(client, auth, finished):
+    recompute_all()  # issuing again is a no-op, and so is its notification
+    db.session.commit()
+    told = db.session.execute(sa.select(Notification.kind, Notification.link)).all()
+    assert [row for row in told if row.kind == "certificate_issued"] == [
+        ("certificate_issued", "/courses/ex-course")
+    ]
+    auth.login("anna")
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert f"Ваш сертификат по курсу «{finished.course_title}» готов." in page
