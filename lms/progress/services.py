@@ -16,7 +16,7 @@ from lms.core.db import insert_or_ignore
 from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
-from lms.progress import rollups
+from lms.progress import gates, rollups
 from lms.progress import signals as progress_signals
 from lms.progress.models import Enrolment, LessonProgress, percent_done
 
@@ -491,7 +491,14 @@ def neighbours(course: Course, lesson: Lesson) -> tuple[OutlineItem | None, Outl
 
 
 def first_unfinished_lesson(user: User, course: Course) -> Lesson | None:
+    """The next thing to do: the first item not done in a module that is open to the user (a
+    closed module's items are skipped, so "Continue" never leads to a "Not open yet" page)."""
+    locks = gates.course_locks(user, course)
+    if locks.course is not None:
+        return None
     for module in course_outline(user, course):
+        if locks.modules.get(module.module.id) is not None:
+            continue
         for item in module.lessons:
             if not item.completed:
                 return item.lesson

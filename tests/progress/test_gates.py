@@ -15,7 +15,7 @@ from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress import gates
 from lms.progress.models import LessonProgress
-from lms.progress.services import complete_lesson
+from lms.progress.services import complete_lesson, first_unfinished_lesson
 from lms.quizzes.models import Attempt
 from tests.content.test_gates import add_front_matter
 
@@ -153,3 +153,22 @@ def test_a_course_without_gates_asks_the_database_nothing(app, imported, make_us
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
     assert statements == []
+
+
+def test_continue_skips_a_closed_module(app, client, auth, courses_dir, make_user):
+    from lms.content.sync import sync_tree
+
+    module_two = courses_dir / "tiny-course" / "02-two" / "module.md"
+    module_two.write_text(
+        module_two.read_text(encoding="utf-8").replace("requires:\n  - module: m-one\n", "")
+    )
+    add_front_matter(courses_dir / "tiny-course" / "01-one" / "module.md", "requires:\n  - quiz: q-all")
+    sync_tree(courses_dir)
+    db.session.commit()
+    anna = make_user("anna")
+    course = db.session.scalar(sa.select(Course).where(Course.key == "tiny-course"))
+    assert first_unfinished_lesson(anna, course).key == "l-three"  # m-one waits for the quiz
+    auth.login("anna")
+    auth.post(f"{TINY}/start", page=TINY)
+    page = client.get(TINY).get_data(as_text=True)
+    assert f'class="button primary" href="{TINY}/lessons/l-three"' in page
