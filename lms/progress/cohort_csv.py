@@ -93,11 +93,13 @@ def enroll_from_csv(text: str) -> tuple[int, list[RowError]]:
         return 0, errors
     joined: dict[Cohort, list[User]] = defaultdict(list)
     for user, cohort, course, due in planned:
-        if join_cohort(cohort, user):
-            joined[cohort].append(user)
+        # The course first, then the member: so the candidate's enrolment is made once, with the
+        # row's due date, and the "new course" notification names that date.
         link = next((link for link in cohort.courses if link.course_id == course.id), None)
         if link is None:
             link = set_course(cohort, course, None)
+        if join_cohort(cohort, user):
+            joined[cohort].append(user)
         enrol_in_course(cohort, user, link, due)
     for cohort, users in joined.items():
         record("cohort.member_add", target=cohort, details={**names_for_audit(users), "via": "csv"})

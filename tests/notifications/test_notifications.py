@@ -161,6 +161,23 @@ def test_adding_a_course_to_a_cohort_notifies_its_members(app, imported, make_us
     assert [n.kind for n in notifications_of(boris.id)] == ["course_assigned"]
 
 
+def test_bulk_enrolment_from_csv_notifies_through_the_cohort(app, runner, imported, make_user, tmp_path):
+    anna = make_user("anna")
+    cohorts.create_cohort("Москва-весна", region_code="77", campaign="")
+    db.session.commit()
+    rows = tmp_path / "enrol.csv"
+    rows.write_text(
+        "username,cohort,course,due_on\nanna,Москва-весна,tiny-course,2027-03-01\n", encoding="utf-8"
+    )
+    result = runner.invoke(args=["lms", "enroll", str(rows)])
+    assert result.exit_code == 0, result.output
+    (notification,) = notifications_of(anna.id)
+    assert (notification.kind, notification.params) == (
+        "course_assigned",
+        {"course": "Крошечный курс", "due_on": "2027-03-01"},
+    )
+
+
 def test_starting_a_course_oneself_is_no_notification(client, auth, imported, make_user):
     anna = make_user("anna")
     auth.login("anna")
