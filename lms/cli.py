@@ -32,7 +32,7 @@ from lms.content.problems import ContentError
 from lms.content.services import live_courses
 from lms.content.staff import add_instructor
 from lms.content.sync import sync_tree
-from lms.core import storage
+from lms.core import jobs, storage
 from lms.core.errors import ValidationError
 from lms.extensions import db
 from lms.onboarding.services import discard_stale_imports
@@ -87,6 +87,9 @@ def check_command(strict: bool, root: Path | None) -> None:
 @lms_cli.command("import")
 def import_command() -> None:
     """Import courses/ into the database: all or nothing, unchanged files skipped."""
+    if not jobs.claim("import"):
+        click.echo(_("Another run of “%(job)s” is in progress; nothing was done.", job="import"))
+        return
     root = _courses_root()
     try:
         report = sync_tree(root, display_prefix=_display_prefix(root))
@@ -183,6 +186,9 @@ def enroll_command(csv_file: Path) -> None:
 )
 def rollups_command(rebuild: bool) -> None:
     """Move enrolments whose status changed with the date (run daily from cron)."""
+    if not jobs.claim("rollups"):
+        click.echo(_("Another run of “%(job)s” is in progress; nothing was done.", job="rollups"))
+        return
     moved = rollups.refresh_statuses()
     if rebuild:
         rollups.rebuild_stats()

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from lms.certificates.services import recompute_all
 from lms.cli import lms_cli
+from lms.core import jobs
 from lms.extensions import db
 
 
@@ -14,6 +15,9 @@ from lms.extensions import db
 def completions_command() -> None:
     """Record completions and issue certificates the rules now grant; note those that lapsed.
     Idempotent: a second run issues nothing and takes nothing back."""
+    if not jobs.claim("completions"):
+        click.echo(_("Another run of “%(job)s” is in progress; nothing was done.", job="completions"))
+        return
     result = recompute_all()
     db.session.commit()
     click.echo(

@@ -162,7 +162,12 @@ def issue_certificate(completion: CourseCompletion, *, now: datetime | None = No
 
 
 def new_code() -> str:
-    return secrets.token_urlsafe(CODE_BYTES)
+    """An unguessable code that starts with a letter or digit: one starting with "-" would be
+    quoted by the spreadsheet-safe export and read badly when typed or dictated."""
+    while True:
+        code = secrets.token_urlsafe(CODE_BYTES)
+        if code[0].isalnum():
+            return code
 
 
 @dataclass

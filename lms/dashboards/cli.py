@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from lms.cli import lms_cli
+from lms.core import jobs
 from lms.core.transactions import writing_command
 from lms.dashboards.reminders import remind
 from lms.extensions import db
@@ -30,6 +31,9 @@ def remind_command(weekly: bool, today) -> None:
     day: date = today.date() if today else school_today()
     weekly = weekly or day.weekday() == current_app.config["WEEKLY_SUMMARY_WEEKDAY"]
     with writing_command():  # two runs at once take turns (SQLite) rather than fail
+        if not jobs.claim("remind"):  # and on PostgreSQL one runs, the other has nothing to do
+            click.echo(_("Another run of “%(job)s” is in progress; nothing was done.", job="remind"))
+            return
         report = remind(day, weekly=weekly)
         db.session.commit()
     click.echo(

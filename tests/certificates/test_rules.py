@@ -247,3 +247,10 @@ def test_the_lookup_limit_counts_per_address_within_its_window(app):
     # Ten minutes after the first look-up it no longer counts: one more is allowed, then none.
     assert services.lookup_allowed("10.0.0.1", now=start + timedelta(minutes=10, seconds=1)) is True
     assert services.lookup_allowed("10.0.0.1", now=start + timedelta(minutes=10, seconds=2)) is False
+
+
+def test_codes_start_with_a_letter_or_digit_and_do_not_repeat():
+    """2,000 codes: with a plain token about 1 in 32 would start with "-" or "_"."""
+    codes = [services.new_code() for _ in range(2000)]
+    assert all(code[0].isalnum() and len(code) == 20 for code in codes)
+    assert len(set(codes)) == len(codes)
