@@ -22,8 +22,14 @@ def lock_key(job: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def claim(job: str) -> bool:
-    """Take the job for this transaction; False when a run of it is in progress elsewhere."""
+def claim(job: str, *, wait: bool = False) -> bool:
+    """Take the job for this transaction; False when a run of it is in progress elsewhere.
+
+    With `wait`, queue behind that run instead (for idempotent jobs whose second run should still
+    happen and find nothing left to do, as the daily digest's does)."""
     if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    if wait:
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_key(job))))
         return True
     return bool(db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(lock_key(job)))))

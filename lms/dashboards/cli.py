@@ -31,9 +31,7 @@ def remind_command(weekly: bool, today) -> None:
     day: date = today.date() if today else school_today()
     weekly = weekly or day.weekday() == current_app.config["WEEKLY_SUMMARY_WEEKDAY"]
     with writing_command():  # two runs at once take turns (SQLite) rather than fail
-        if not jobs.claim("remind"):  # and on PostgreSQL one runs, the other has nothing to do
-            click.echo(_("Another run of “%(job)s” is in progress; nothing was done.", job="remind"))
-            return
+        jobs.claim("remind", wait=True)  # on PostgreSQL too: the second run finds nothing to send
         report = remind(day, weekly=weekly)
         db.session.commit()
     click.echo(
