@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,28 +11,15 @@ from lms.certificates.models import Certificate, CourseCompletion
 from lms.extensions import db
 from tests.certificates.helpers import finish_course
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "courses" / "exercises"
-
-
-@pytest.fixture
-def courses_dir(tmp_path) -> Path:
-    target = tmp_path / "courses"
-    shutil.copytree(FIXTURE, target)
-    return target
-
-
-@pytest.fixture
-def app(app, tmp_path):
-    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
-    return app
-
+# The exercises course and a folder for its uploads, as the exercise tests have them.
+from tests.exercises.conftest import app, courses_dir  # noqa: F401  (fixtures, found by name)
 
 DONE_AT = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)  # 13:00 in Moscow: 6 December
 REVOKED_AT = datetime(2026, 12, 20, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def finished(app, imported, make_user) -> Certificate:
+def finished(app, imported, make_user) -> Certificate:  # noqa: F811  (the fixture, by name)
     """Anna (region 77) finished the course on 6 December 2026; her certificate."""
     anna = make_user("anna", full_name="Анна Петрова", region="77")
     igor = make_user("igor", role="instructor")
