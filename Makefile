@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app.py
 
-.PHONY: run test lint audit setup translations translations-update bench clean
+.PHONY: run test lint audit setup translations translations-update bench clean editor-assets
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -60,3 +60,8 @@ clean:
 translations-update: $(VENV)/.runtime
 	PYTHONPATH=. $(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output -o translations/messages.pot lms templates
 	$(VENV)/bin/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+# The authoring editor's CodeMirror 6 bundle (static/vendor/codemirror/editor.js and LICENSE.txt)
+# is committed, so run and test need no Node. After changing editor/src or editor/package.json:
+editor-assets:
+	cd editor && npm ci --no-audit --no-fund && npm run build
