@@ -7,8 +7,9 @@
 // Keyboard: Tab indents inside the editor. To leave it, press Escape and then Tab (or Shift+Tab);
 // Ctrl+M (Shift+Alt+M on macOS) switches Tab between indenting and moving focus.
 //
-// API for other scripts: window.lmsEditor = {view, insert(text), goToLine(n), focus()} and
-// any `a[data-goto-line]` link moves the cursor to that line (the link's href is the no-JS fallback).
+// API for other scripts: window.lmsEditor = {view, insert(text), goToLine(n), focus()}; an
+// `authoring:goto-line` event on the textarea ({detail: {line, col}}, cancelable) and any
+// `a[data-goto-line]` link move the cursor to that line (the link's href is the no-JS fallback).
 import { EditorState } from "@codemirror/state";
 import {
   EditorView,
@@ -104,6 +105,12 @@ function enhance(textarea) {
       view.focus();
     },
   };
+  // The editor page's own script asks for a line this way (and falls back to the textarea when
+  // nobody cancels the event).
+  textarea.addEventListener("authoring:goto-line", (event) => {
+    event.preventDefault();
+    api.goToLine(Number(event.detail && event.detail.line), Number(event.detail && event.detail.col));
+  });
   document.addEventListener("click", (event) => {
     const link = event.target.closest && event.target.closest("a[data-goto-line]");
     if (!link) return;

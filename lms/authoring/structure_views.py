@@ -1,0 +1,347 @@
+"""The course structure page under /author: new items, modules and courses from starters, reorder
+(buttons that are real form posts; drag and drop posts the same order), rename, lesson images.
+
+Thin: each view checks the right (instructors and admins by role, then `rights.require_author`
+for the course folder: 403), calls one service of `structure` or `images` and redirects, or shows
+the page again with the refusal on the form (400), or the conflict (409). Every change is a draft.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from markupsafe import Markup
+
+from lms.authoring import images, rights, structure
+from lms.authoring.drafts import EditConflict, open_for_edit
+from lms.authoring.files import PathRefused, course_of, resolve
+from lms.authoring.scenario_graph import GraphLabels, effects_text, graph_svg, read_graph
+from lms.authoring.structure_forms import (
+    KIND_LABELS,
+    ImageForm,
+    MoveForm,
+    NewCourseForm,
+    NewItemForm,
+    NewModuleForm,
+    OrderForm,
+    RenameForm,
+    joined,
+    split,
+)
+from lms.core.errors import ValidationError, apply_to_form
+from lms.core.roles import Role, role_required
+from lms.core.sqlite import writes
+from lms.extensions import db
+
+bp = Blueprint("authoring_structure", __name__, url_prefix="/author")
+
+AUTHORS = (Role.INSTRUCTOR, Role.ADMIN)
+_PREFIX = re.compile(r"^[a-z0-9][a-z0-9.-]{0,120}$")
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"editor_url": editor_url, "kind_labels": KIND_LABELS, "joined": joined}
+
+
+def editor_url(rel: str) -> str | None:
+    """The editor page of a file, when the editor is there (it is another helper's blueprint)."""
+    if "authoring.edit" not in current_app.view_functions:
+        return None
+    return url_for("authoring.edit", rel=rel)
+
+
+def _course(course_dir: str) -> None:
+    """404 for a folder name that is not a plain course folder (or has no course.md, nor a draft
+    of one); 403 unless the user may edit it."""
+    if "/" in course_dir:
+        abort(404)
+    rel = f"{course_dir}/{structure.COURSE_FILE}"
+    try:
+        resolve(rel)
+    except PathRefused:
+        abort(404)
+    rights.require_author(current_user, course_dir)
+    if open_for_edit(rel).source == "new":
+        abort(404)
+
+
+def _file(rel: str) -> str:
+    try:
+        resolve(rel)
+    except PathRefused:
+        abort(404)
+    course_dir = course_of(rel)
+    rights.require_author(current_user, course_dir)
+    if open_for_edit(rel).source == "new":
+        abort(404)
+    return course_dir
+
+
+def _prefix(value: str | None) -> str:
+    if not value or not _PREFIX.match(value):
+        abort(400)
+    return value
+
+
+def _structure_url(course_dir: str, anchor: str = "", **args: str) -> str:
+    return url_for(".structure", course_dir=course_dir, **args) + (f"#{anchor}" if anchor else "")
+
+
+def _page(
+    course_dir: str, failed: dict | None = None, conflict: EditConflict | None = None, status: int = 200
+):
+    """The structure page; `failed` maps a form's prefix to the refused form, shown with its errors."""
+    failed = failed or {}
+    course = structure.course_structure(course_dir)
+
+    def form(cls, prefix: str, **data):
+        return failed.get(prefix) or cls(prefix=prefix, formdata=None, **data)
+
+    forms = {
+        "new-module": form(NewModuleForm, "new-module"),
+        "course-title": form(RenameForm, "course-title", rel=course.rel, title=course.title or ""),
+    }
+    for module in course.modules:
+        forms[f"new-{module.name}"] = form(NewItemForm, f"new-{module.name}")
+        forms[f"m-{module.name}"] = form(
+            RenameForm, f"m-{module.name}", rel=module.rel, title=module.title or ""
+        )
+        for item in module.items:
+            prefix = f"i-{module.name}-{item.name}"
+            forms[prefix] = form(RenameForm, prefix, rel=item.rel, title=item.title or "")
+    moved = request.args.get("moved", "")
+    return render_template(
+        "authoring/structure.html",
+        course=course,
+        forms=forms,
+        failed=failed,
+        conflict=conflict,
+        moved=moved,
+        moved_dir=request.args.get("dir", ""),
+    ), status
+
+
+@bp.route("/course/<course_dir>/structure", endpoint="structure")
+@role_required(*AUTHORS)
+def show(course_dir: str):
+    _course(course_dir)
+    return _page(course_dir)
+
+
+def _refused(course_dir: str, prefix: str | None, form, error: Exception):
+    db.session.rollback()
+    if isinstance(error, EditConflict):
+        return _page(course_dir, conflict=error, status=409)
+    assert isinstance(error, ValidationError)
+    if form is not None:
+        apply_to_form(form, error)
+        return _page(course_dir, failed={prefix: form}, status=400)
+    flash(str(error.message), "error")
+    return _page(course_dir, status=400)
+
+
+@bp.route("/course/<course_dir>/structure/items", methods=["POST"])
+@role_required(*AUTHORS)
+def new_item(course_dir: str):
+    _course(course_dir)
+    module = request.args.get("module", "")
+    prefix = _prefix(f"new-{module}")
+    form = NewItemForm(prefix=prefix)
+    if not form.validate_on_submit():
+        return _page(course_dir, failed={prefix: form}, status=400)
+    try:
+        rel = structure.new_item(
+            course_dir, module, form.kind.data, form.title.data, form.key.data or "", current_user
+        )
+    except (ValidationError, EditConflict) as error:
+        return _refused(course_dir, prefix, form, error)
+    flash(_("“%(title)s” is added as a draft.", title=" ".join(form.title.data.split())), "success")
+    return redirect(editor_url(rel) or _structure_url(course_dir, f"m-{module}"))
+
+
+@bp.route("/course/<course_dir>/structure/modules", methods=["POST"])
+@role_required(*AUTHORS)
+def new_module(course_dir: str):
+    _course(course_dir)
+    form = NewModuleForm(prefix="new-module")
+    if not form.validate_on_submit():
+        return _page(course_dir, failed={"new-module": form}, status=400)
+    try:
+        rel = structure.new_module(course_dir, form.title.data, form.key.data or "", current_user)
+    except (ValidationError, EditConflict) as error:
+        return _refused(course_dir, "new-module", form, error)
+    flash(_("The module is added as a draft, with a first lesson."), "success")
+    return redirect(_structure_url(course_dir, f"m-{rel.split('/')[1]}"))
+
+
+@bp.route("/course/<course_dir>/structure/move", methods=["POST"])
+@role_required(*AUTHORS)
+def move(course_dir: str):
+    _course(course_dir)
+    form = MoveForm()
+    direction = request.form.get("direction")
+    if not form.validate_on_submit() or direction not in ("up", "down"):
+        abort(400)
+    module = form.module.data or None
+    try:
+        structure.move(
+            course_dir,
+            module,
+            form.name.data,
+            -1 if direction == "up" else 1,
+            split(form.seen.data),
+            current_user,
+        )
+    except (ValidationError, EditConflict) as error:
+        return _refused(course_dir, None, None, error)
+    flash(_("Moved up.") if direction == "up" else _("Moved down."), "success")
+    anchor = f"i-{module}-{form.name.data}" if module else f"m-{form.name.data}"
+    moved = f"{module}/{form.name.data}" if module else form.name.data
+    return redirect(_structure_url(course_dir, anchor, moved=moved, dir=direction))
+
+
+@bp.route("/course/<course_dir>/structure/order", methods=["POST"])
+@role_required(*AUTHORS)
+def order(course_dir: str):
+    _course(course_dir)
+    form = OrderForm()
+    if not form.validate_on_submit():
+        abort(400)
+    module = form.module.data or None
+    try:
+        structure.set_order(course_dir, module, split(form.seen.data), split(form.order.data), current_user)
+    except (ValidationError, EditConflict) as error:
+        return _refused(course_dir, None, None, error)
+    flash(_("The new order is saved as a draft."), "success")
+    return redirect(_structure_url(course_dir, f"m-{module}" if module else "modules"))
+
+
+@bp.route("/course/<course_dir>/structure/rename", methods=["POST"])
+@role_required(*AUTHORS)
+def rename(course_dir: str):
+    _course(course_dir)
+    prefix = _prefix(request.args.get("form"))
+    form = RenameForm(prefix=prefix)
+    if not form.validate_on_submit():
+        return _page(course_dir, failed={prefix: form}, status=400)
+    rel = form.rel.data
+    if course_of(rel) != course_dir:
+        abort(404)
+    _file(rel)
+    try:
+        structure.rename(rel, form.title.data, current_user)
+    except (ValidationError, EditConflict) as error:
+        return _refused(course_dir, prefix, form, error)
+    flash(_("The title is changed in a draft; the id stays."), "success")
+    return redirect(_structure_url(course_dir, "" if prefix == "course-title" else prefix))
+
+
+@bp.route("/new-course", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def new_course():
+    form = NewCourseForm()
+    if form.validate_on_submit():
+        try:
+            rel = structure.new_course(
+                form.folder.data or "", form.title.data, form.key.data or "", current_user
+            )
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            flash(
+                _("The course is created as drafts: a course file, a first module and a first lesson."),
+                "success",
+            )
+            return redirect(_structure_url(course_of(rel)))
+    status = 400 if form.is_submitted() else 200
+    return render_template("authoring/new_course.html", form=form), status
+
+
+def _existing_images(rel: str) -> list[str]:
+    folder = resolve(rel).parent / images.IMAGE_FOLDER
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(
+        f"{images.IMAGE_FOLDER}/{p.name}"
+        for p in folder.iterdir()
+        if p.is_file()
+        and not p.is_symlink()
+        and p.suffix.lower().lstrip(".") in ("png", "jpg", "jpeg", "gif", "webp")
+    )
+
+
+@bp.route("/images/<path:rel>", methods=["GET", "POST"])
+@role_required(*AUTHORS)
+def image(rel: str):
+    course_dir = _file(rel)
+    form = ImageForm()
+    wants_json = request.accept_mimetypes.best == "application/json"
+    saved = None
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            upload = form.image.data
+            data = upload.read(images.max_image_bytes() + 1) if upload else b""
+            try:
+                saved = images.save_image(
+                    rel, upload.filename if upload else "", data, form.alt.data or "", current_user
+                )
+                status = 200
+            except ValidationError as error:
+                db.session.rollback()
+                apply_to_form(form, error)
+            except PathRefused:
+                db.session.rollback()
+                abort(404)
+        if wants_json:
+            if saved is not None:
+                return jsonify(
+                    markdown=saved.markdown, link=saved.link, message=_("Image uploaded and inserted.")
+                )
+            errors = [str(message) for messages in form.errors.values() for message in messages]
+            return jsonify(errors=errors or [_("The image could not be uploaded.")]), 400
+    return render_template(
+        "authoring/images.html",
+        rel=rel,
+        course_dir=course_dir,
+        form=form,
+        saved=saved,
+        existing=_existing_images(rel),
+        max_kib=images.max_image_bytes() // 1024,
+    ), status
+
+
+def scenario_graph(text: str) -> dict | None:
+    """What `authoring/_scenario_graph.html` shows for a scenario's text (None: nothing to draw)."""
+    graph = read_graph(text)
+    if graph is None:
+        return None
+    nodes = ngettext("%(num)s node", "%(num)s nodes", len(graph.nodes))
+    replies = ngettext("%(num)s reply", "%(num)s replies", graph.reply_count)
+    labels = GraphLabels(
+        title=_("The scenario's graph"),
+        summary=f"{nodes}, {replies}",
+        start=_("start"),
+        ending=_("ending"),
+        good_ending=_("good ending"),
+        free=_("own words"),
+    )
+    svg: Markup = graph_svg(graph, labels)
+    return {"graph": graph, "svg": svg, "labels": labels, "effects": effects_text}
+
+
+@writes(False)  # a POST only to carry the text (CSRF checked as for every POST): it reads
+@bp.route("/graph/<path:rel>", methods=["POST"])
+@role_required(*AUTHORS)
+def graph(rel: str):
+    """The graph of the text being typed, for the editor's script to refresh as the preview."""
+    _file(rel)
+    text = request.form.get("text", "")
+    return render_template("authoring/_scenario_graph.html", scenario=scenario_graph(text))
