@@ -97,6 +97,9 @@ ACTION_GROUPS = (
             "authoring.create": _l("Course file draft created"),
             "authoring.discard": _l("Course file draft discarded"),
             "authoring.publish": _l("Course published from the browser"),
+            "authoring.reorder": _l("Course modules or items reordered (draft)"),
+            "authoring.rename": _l("Course file title renamed (draft)"),
+            "authoring.image": _l("Image uploaded for a lesson"),
         },
     ),
     (
