@@ -200,9 +200,10 @@ def move(course_dir: str):
     except (ValidationError, EditConflict) as error:
         return _refused(course_dir, None, None, error)
     flash(_("Moved up.") if direction == "up" else _("Moved down."), "success")
-    anchor = f"i-{module}-{form.name.data}" if module else f"m-{form.name.data}"
     moved = f"{module}/{form.name.data}" if module else form.name.data
-    return redirect(_structure_url(course_dir, anchor, moved=moved, dir=direction))
+    # No #fragment: a page with a target element skips autofocus (HTML's rule), and the autofocused
+    # button is scrolled into view anyway.
+    return redirect(_structure_url(course_dir, moved=moved, dir=direction))
 
 
 @bp.route("/course/<course_dir>/structure/order", methods=["POST"])

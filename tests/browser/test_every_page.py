@@ -122,6 +122,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("dashboards.teaching", NO_ARGS),
         ("dashboards.teaching_course", lambda s: {"course_key": "ex-course"}),
         ("quizzes.analysis", lambda s: {"course_key": "quiz-course", "quiz_key": "q-all"}),
+        ("authoring_structure.structure", lambda s: {"course_dir": "ex-course"}),
+        ("authoring_structure.image", lambda s: {"rel": "ex-course/01-praktika/01-urok.md"}),
     ],
     "regional": [
         ("dashboards.overview", NO_ARGS),
@@ -163,6 +165,7 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("outbox.index", NO_ARGS),
         ("outbox.message", lambda s: {"message_id": s.message}),
         ("certificates.revoke", lambda s: {"certificate_id": s.certificate_id}),
+        ("authoring_structure.new_course", NO_ARGS),
     ],
 }
 USERNAMES = {
