@@ -48,6 +48,12 @@ def _helpers() -> dict:
     return {"editor_url": editor_url, "kind_labels": KIND_LABELS, "joined": joined}
 
 
+@bp.app_context_processor
+def _everywhere() -> dict:
+    # The editor page (the other authoring blueprint) draws a scenario's graph beside the text.
+    return {"scenario_graph": scenario_graph}
+
+
 def editor_url(rel: str) -> str | None:
     """The editor page of a file, when the editor is there (it is another helper's blueprint)."""
     if "authoring.edit" not in current_app.view_functions:

@@ -133,6 +133,8 @@ def school(app, imported, make_user):
             "ex-course/01-praktika/02-dver.md",
             "ex-course/01-praktika/03-plan.md",
         ],
+        # course folders for the structure page
+        "course_dir": ["tiny-course", "ex-course"],
     }
 
     def items(kind: str, name: str) -> list[dict]:
