@@ -27,10 +27,17 @@ def open_editor(page: Page, live_server: str) -> None:
 
 
 def caret_line(page: Page) -> int:
+    """The line of the caret in the code editor (CodeMirror over the textarea)."""
     return page.evaluate(
-        "() => { const s = document.getElementById('source');"
-        " return s.value.slice(0, s.selectionStart).split('\\n').length; }"
+        "() => { const s = window.lmsEditor.view.state; return s.doc.lineAt(s.selection.main.head).number; }"
     )
+
+
+def type_source(page: Page, text: str) -> None:
+    """Replace the text in the code editor as a person does: select all, then type (paste) it."""
+    page.get_by_role("textbox", name="Текст в Markdown").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(text)
 
 
 def test_edit_preview_lint_publish_and_see_it_as_a_candidate(
@@ -40,18 +47,18 @@ def test_edit_preview_lint_publish_and_see_it_as_a_candidate(
     teach("ivan", "tiny-course")
     login("ivan", PASSWORD)
     open_editor(page, live_server)
-    source = page.locator("#source")
+    source = page.get_by_role("textbox", name="Текст в Markdown")
     preview = page.locator("#preview")
     problems = page.locator("#problems")
     expect(preview).to_contain_text("Агитационный материал")
 
     # The preview follows the text as it is typed, before any save.
-    source.fill(FRONT.format(minutes=10) + "Новый абзац про *агитацию*.\n")
+    type_source(page, FRONT.format(minutes=10) + "Новый абзац про *агитацию*.\n")
     expect(preview.locator("em")).to_have_text("агитацию")
     expect(preview).not_to_contain_text("Агитационный материал")
 
     # A lint error appears with a link to its line; the link puts the caret on that line.
-    source.fill(FRONT.format(minutes="много") + "Новый абзац про *агитацию*.\n")
+    type_source(page, FRONT.format(minutes="много") + "Новый абзац про *агитацию*.\n")
     link = problems.get_by_role("link", name=re.compile(r"строка 4"))
     expect(link).to_be_visible()
     assert_accessible(page)
@@ -60,7 +67,7 @@ def test_edit_preview_lint_publish_and_see_it_as_a_candidate(
     assert caret_line(page) == 4
 
     # Fixed, the list says the course lints clean; save and publish.
-    source.fill(FRONT.format(minutes=12) + "Новый абзац про *агитацию*.\n")
+    type_source(page, FRONT.format(minutes=12) + "Новый абзац про *агитацию*.\n")
     expect(problems).to_contain_text("Ошибок нет")
     page.get_by_role("button", name="Сохранить и опубликовать курс").click()
     expect(page.get_by_text("Курс опубликован")).to_be_visible()
@@ -85,7 +92,7 @@ def test_a_change_on_disk_meanwhile_is_refused_with_both_versions(
     open_editor(page, live_server)
     pushed = FRONT.format(minutes=10) + "Правка, пришедшая из git.\n"
     (courses_dir / LESSON).write_text(pushed, encoding="utf-8")  # someone pushed meanwhile
-    page.locator("#source").fill(FRONT.format(minutes=10) + "Моя правка в браузере.\n")
+    type_source(page, FRONT.format(minutes=10) + "Моя правка в браузере.\n")
     page.get_by_role("button", name="Сохранить черновик").click()
 
     expect(page.get_by_role("heading", level=1, name="Файл успели изменить")).to_be_visible()
