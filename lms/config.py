@@ -66,6 +66,8 @@ class Config:
     S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
     S3_REGION = os.environ.get("S3_REGION")
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+    # Images uploaded for a lesson in the browser (lms/authoring/images.py), in bytes.
+    AUTHORING_MAX_IMAGE_BYTES = int(os.environ.get("AUTHORING_MAX_IMAGE_BYTES", str(2 * 1024 * 1024)))
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
 
     # The school's own address: links in mail and in `flask users reset-password` are built on it,
