@@ -80,7 +80,7 @@ def init_app(app: Flask) -> None:
             return "dashboards"
         if endpoint and endpoint.startswith(ADMIN_BLUEPRINTS):
             return "admin"
-        if endpoint and endpoint.startswith("authoring."):
+        if endpoint and endpoint.startswith(("authoring.", "authoring_structure.")):
             return "authoring"
         return NAV_SECTIONS.get(endpoint or "")
 

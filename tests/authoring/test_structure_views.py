@@ -395,3 +395,15 @@ def test_the_graph_of_typed_text(client, auth, people):
     empty = client.post(f"/author/graph/{LESSON}", data={"csrf_token": token, "text": "---\nid: x\n---\n"})
     assert "<svg" not in empty.get_data(as_text=True)
     assert client.post(f"/author/graph/{LESSON}", data={"text": SCENARIO}).status_code == 400
+
+
+def test_the_course_tree_links_to_the_structure_and_admins_to_a_new_course(client, auth, people):
+    auth.login("teacher")
+    html = client.get("/author/").get_data(as_text=True)
+    assert f'href="{STRUCTURE}"' in html
+    assert 'href="/author/new-course"' not in html
+    auth.logout()
+    auth.login("admin1")
+    html = client.get("/author/").get_data(as_text=True)
+    assert f'href="{STRUCTURE}"' in html
+    assert 'href="/author/new-course"' in html
