@@ -10,7 +10,9 @@ saw: a double submit or a second tab that already moved something is refused as 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -31,6 +33,7 @@ MODULE_FILE = "module.md"
 MAX_TITLE = 200
 _NUMBER = re.compile(r"^(\d+)")
 _FOLDER = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+T = TypeVar("T")
 
 _TRANSLIT = dict(
     zip(
@@ -168,7 +171,7 @@ def _save(rel: str, text: str, user: User) -> None:
     save_draft(rel, text, state.token, user)
 
 
-def _edit(action, rel: str) -> str:
+def _edit(action: Callable[[], T], rel: str) -> T:
     try:
         return action()
     except FrontMatterEditError as error:
@@ -199,8 +202,8 @@ def known_ids() -> set[str]:
             if any(part.startswith(".") for part in path.relative_to(root).parts) or path.is_symlink():
                 continue
             texts[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8", errors="replace")
-    for path, text in db.session.execute(sa.select(Draft.path, Draft.text)):
-        texts[path] = text
+    for rel, text in db.session.execute(sa.select(Draft.path, Draft.text)):
+        texts[rel] = text
     ids = set()
     for text in texts.values():
         key, _title, _kind = _front(text)
@@ -226,7 +229,7 @@ def _free_key(wanted: str, taken: set[str]) -> str:
     return key
 
 
-def _next_name(existing: list[str], stem: str, suffix: str, exists) -> str:
+def _next_name(existing: list[str], stem: str, suffix: str, exists: Callable[[str], bool]) -> str:
     numbers = [int(m.group(1)) for name in existing if (m := _NUMBER.match(name))]
     number = max(numbers, default=0) + 1
     width = max(2, *(len(m.group(1)) for name in existing if (m := _NUMBER.match(name)))) if numbers else 2
