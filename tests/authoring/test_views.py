@@ -355,6 +355,13 @@ def test_preview_as_candidate_shows_the_draft(client, auth, admin, imported, edi
     assert "Агитационный материал" in published
 
 
+def test_preview_as_candidate_pages_through_the_course(client, auth, admin, imported):
+    auth.login("admin1")
+    page = client.get("/author/candidate/tiny-course/01-one/02-second.md").get_data(as_text=True)
+    assert f'rel="prev" href="/author/candidate/{LESSON}"' in page
+    assert 'rel="next" href="/author/candidate/tiny-course/02-two/01-third.md"' in page
+
+
 def test_preview_as_candidate_of_a_module_file_is_404(client, auth, admin, imported):
     auth.login("admin1")
     assert client.get("/author/candidate/tiny-course/01-one/module.md").status_code == 404

@@ -59,6 +59,15 @@ def test_edit_preview_lint_publish_and_see_it_as_a_candidate(
     expect(source).to_be_focused()
     assert caret_line(page) == 4
 
+    # Publishing now is refused with the list (the draft is kept); back in the editor, fix it.
+    page.get_by_role("button", name="Сохранить и опубликовать курс").click()
+    expect(page.get_by_role("heading", level=1, name="Не опубликовано")).to_be_visible()
+    expect(page.get_by_role("link", name=f"{LESSON}:4:")).to_be_visible()
+    assert_accessible(page)
+    assert "много" not in (courses_dir / LESSON).read_text(encoding="utf-8")
+    page.get_by_role("link", name="Вернуться в редактор").click()
+    expect(source).to_have_value(re.compile("minutes: много"))
+
     # Fixed, the list says the course lints clean; save and publish.
     source.fill(FRONT.format(minutes=12) + "Новый абзац про *агитацию*.\n")
     expect(problems).to_contain_text("Ошибок нет")
@@ -103,3 +112,4 @@ def test_a_change_on_disk_meanwhile_is_refused_with_both_versions(
     expect(page.get_by_text("Черновик сохранён")).to_be_visible()
     expect(page.locator("#source")).to_have_value(re.compile("Моя правка в браузере"))
     assert (courses_dir / LESSON).read_text(encoding="utf-8") == pushed
+    assert_accessible(page)
