@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from lms.content.models import Lesson
 from lms.extensions import db
 from lms.progress.models import LessonProgress
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, assert_fits
 from tests.teaching import teach
 
 PASSWORD = "correct-horse-battery"
@@ -64,6 +64,8 @@ def test_edit_preview_lint_publish_and_see_it_as_a_candidate(
     expect(page.get_by_role("heading", level=1, name="Не опубликовано")).to_be_visible()
     expect(page.get_by_role("link", name=f"{LESSON}:4:")).to_be_visible()
     assert_accessible(page)
+    assert_fits(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
     assert "много" not in (courses_dir / LESSON).read_text(encoding="utf-8")
     page.get_by_role("link", name="Вернуться в редактор").click()
     expect(source).to_have_value(re.compile("minutes: много"))
@@ -105,6 +107,8 @@ def test_a_change_on_disk_meanwhile_is_refused_with_both_versions(
     expect(page.locator(".author-diff ins")).to_contain_text("Моя правка в браузере.")
     expect(page.locator(".author-diff del")).to_contain_text("Правка, пришедшая из git.")
     assert_accessible(page)
+    assert_fits(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
     assert (courses_dir / LESSON).read_text(encoding="utf-8") == pushed  # nothing overwritten
 
     # Having seen both, the author saves again: now knowingly, as a draft over the new version.
