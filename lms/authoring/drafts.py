@@ -93,8 +93,13 @@ def open_for_edit(rel: str) -> EditorState:
     return _state(rel, get_draft(rel))
 
 
+def max_file_bytes() -> int:
+    """The largest course file a draft may hold (config AUTHORING_MAX_FILE_BYTES)."""
+    return int(current_app.config.get("AUTHORING_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
+
+
 def _check_size(text: str) -> None:
-    limit = int(current_app.config.get("AUTHORING_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
+    limit = max_file_bytes()
     if len(text.encode("utf-8")) > limit:
         raise ValidationError(
             "too_large",

@@ -265,6 +265,16 @@ def test_live_preview_needs_the_csrf_header(client, auth, admin, imported):
     assert draft_count() == 0  # a preview saves nothing
 
 
+def test_live_preview_of_a_too_large_text_is_413(client, auth, admin, imported, app):
+    app.config["AUTHORING_MAX_FILE_BYTES"] = 1024
+    auth.login("admin1")
+    token = editor_form(client, LESSON)["csrf_token"]
+    response = client.post(
+        f"/author/preview/{LESSON}", data={"text": "я" * 600}, headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 413
+
+
 def test_preview_of_a_quiz_shows_its_questions_without_answer_keys(client, auth, admin, imported):
     auth.login("admin1")
     page = client.get(f"/author/edit/{QUIZ}").get_data(as_text=True)
