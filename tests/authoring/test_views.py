@@ -320,6 +320,25 @@ def test_save_and_publish_refused_keeps_the_draft(client, auth, admin, imported,
     assert open_for_edit(LESSON).text == BROKEN
 
 
+def test_publish_over_a_file_changed_on_disk_shows_the_conflict(
+    client, auth, admin, imported, courses_dir, edit
+):
+    edit(LESSON, NEW_TEXT, admin)
+    pushed = "---\nid: l-one\ntitle: Из git\n---\nПравка из git.\n"
+    (courses_dir / LESSON).write_text(pushed)
+    auth.login("admin1")
+    editor = client.get(f"/author/edit/{LESSON}").get_data(as_text=True)
+    assert "Правка из git." in editor  # the editor flags the change and shows the disk version
+    response = client.post("/author/publish/tiny-course", data={"csrf_token": csrf_from(editor)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Правка из git." in page and "Новый **текст**." in page
+    assert (courses_dir / LESSON).read_text() == pushed
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Lesson.title).where(Lesson.key == "l-one")) == "Первый урок"
+    assert open_for_edit(LESSON).disk_changed
+
+
 def test_publish_needs_csrf(client, auth, admin, imported, edit):
     edit(LESSON, NEW_TEXT, admin)
     auth.login("admin1")
