@@ -35,7 +35,6 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-
 def _free_port() -> int:
     import socket
 

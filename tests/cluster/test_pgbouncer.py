@@ -14,9 +14,12 @@ from lms.core import jobs
 from lms.extensions import db
 from tests.pgbouncer import running_pgbouncer
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL"), reason="PgBouncer tests need PostgreSQL (TEST_DATABASE_URL)"
-)
+pytestmark = [
+    pytest.mark.xdist_group("cluster"),
+    pytest.mark.skipif(
+        not os.environ.get("TEST_DATABASE_URL"), reason="PgBouncer tests need PostgreSQL (TEST_DATABASE_URL)"
+    ),
+]
 STATEMENT = sa.text("SELECT count(*) FROM pg_catalog.pg_class WHERE relname = :name")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 import sqlalchemy as sa
 
@@ -16,6 +17,9 @@ from lms.extensions import db
 from lms.quizzes.models import Attempt
 from tests.cluster.conftest import Browser
 from tests.exercises.files import pdf
+
+# One worker runs the cluster's tests, so the nodes start once per variant, not once per worker.
+pytestmark = pytest.mark.xdist_group("cluster")
 
 LESSON = "/courses/ex-course/lessons/ex-urok"
 ASSIGNMENT = "/courses/ex-course/assignments/as-plan"
