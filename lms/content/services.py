@@ -22,11 +22,19 @@ ASSET_TYPES = {
 }
 
 
+# A course as lists show it: without its rendered introduction and its item order (a JSON list of
+# every item, decoded per row), which only the course page and the lesson pager read.
+COURSE_CARD = (sa.orm.defer(Course.html), sa.orm.defer(Course.item_order))
+
+
 def live_courses() -> list[Course]:
     """Every live course in the school's order (position, then title): the one list of courses."""
     return list(
         db.session.scalars(
-            sa.select(Course).where(Course.archived_at.is_(None)).order_by(Course.position, Course.title)
+            sa.select(Course)
+            .options(*COURSE_CARD)
+            .where(Course.archived_at.is_(None))
+            .order_by(Course.position, Course.title)
         )
     )
 

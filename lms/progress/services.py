@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from lms.accounts.models import User
 from lms.accounts.sessions import accept_session_user, session_params, session_user_select
 from lms.accounts.signals import region_changed
+from lms.content import services as content_services
 from lms.content import signals as content_signals
 from lms.content.models import Course, Lesson, Module
 from lms.core.db import insert_or_ignore
@@ -85,7 +86,7 @@ def user_enrolments(user: User) -> list[Enrolment]:
             sa.select(Enrolment)
             .join(Course, Course.id == Enrolment.course_id)
             .where(Enrolment.user_id == user.id, Course.archived_at.is_(None))
-            .options(sa.orm.contains_eager(Enrolment.course))
+            .options(sa.orm.contains_eager(Enrolment.course).options(*content_services.COURSE_CARD))
             .order_by(Enrolment.last_activity_at.desc().nulls_last(), Course.position)
         )
     )
@@ -527,12 +528,17 @@ def first_unfinished_lesson(
 
 
 def resume_lesson(user: User) -> Lesson | None:
-    """The lesson the user last opened, on the course they touched most recently."""
-    enrolment = db.session.scalar(
-        sa.select(Enrolment)
-        .join(Lesson, Lesson.id == Enrolment.last_lesson_id)
+    """The lesson the user last opened, on the course they touched most recently (only what a
+    link to it needs is loaded, not its text)."""
+    return db.session.scalar(
+        sa.select(Lesson)
+        .join(Enrolment, Enrolment.last_lesson_id == Lesson.id)
+        .options(
+            sa.orm.load_only(
+                Lesson.id, Lesson.course_id, Lesson.module_id, Lesson.kind, Lesson.key, Lesson.title
+            )
+        )
         .where(Enrolment.user_id == user.id, Lesson.archived_at.is_(None))
         .order_by(Enrolment.last_activity_at.desc())
         .limit(1)
     )
-    return enrolment.last_lesson if enrolment else None
