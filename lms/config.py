@@ -65,6 +65,9 @@ class Config:
     S3_BUCKET = os.environ.get("S3_BUCKET")
     S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
     S3_REGION = os.environ.get("S3_REGION")
+    # Course images stored at import, named by their SHA-256 (STORAGE=local: this folder, default
+    # instance/assets; STORAGE=s3: the bucket's `assets/` prefix). See docs/operations.md.
+    ASSET_DIR: str | None = os.environ.get("ASSET_DIR")
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
 
