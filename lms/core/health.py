@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 @bp.route("/healthz")
-def healthz():
+def healthz() -> Response:
     """The process is up and answering; no database, so a database outage does not restart it."""
     return _no_store(jsonify(status="ok"))
 
@@ -42,7 +42,7 @@ CHECKS = {"database": _check_database, "storage": _check_storage}
 
 
 @bp.route("/readyz")
-def readyz():
+def readyz() -> Response | tuple[Response, int]:
     """Ready for traffic: every check passed; else 503 naming what failed."""
     failed: dict[str, str] = {}
     for name, check in CHECKS.items():

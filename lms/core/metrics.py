@@ -77,7 +77,7 @@ def _authorised() -> bool:
 
 
 @bp.route("/metrics")
-def metrics():
+def metrics() -> Response:
     """The figures in Prometheus' text format; 404 unless METRICS_ENABLED."""
     if not current_app.config.get("METRICS_ENABLED"):
         abort(404)
