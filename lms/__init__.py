@@ -101,7 +101,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _default_database(app: Flask) -> None:
     """SQLite under instance/ unless DATABASE_URL (or test config) names another database; the
-    URL is normalised for psycopg 3, and SQLite connections are not pinged."""
+    URL is normalised for psycopg 3, SQLite connections are not pinged, and behind PgBouncer
+    nothing is prepared on the server."""
     if app.config.get("SQLALCHEMY_DATABASE_URI"):
         uri = app.config["SQLALCHEMY_DATABASE_URI"]
         if uri.startswith("postgres://"):
@@ -116,6 +117,10 @@ def _default_database(app: Flask) -> None:
         # A ping is a statement per request; a SQLite file has no server to lose the connection.
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif app.config.get("DATABASE_PGBOUNCER"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 

@@ -15,6 +15,10 @@ class Config:
     # PostgreSQL connections are pinged before reuse (a restarted server must not cost a 500);
     # lms.create_app drops the ping for SQLite, whose file connections never go stale.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Behind a transaction-pooling PgBouncer (docs/deployment.md) each transaction may run on another
+    # server connection, so psycopg must not prepare statements on the server (PgBouncer 1.18 of
+    # Debian 12 cannot track them): DATABASE_PGBOUNCER=1 turns psycopg's automatic prepares off.
+    DATABASE_PGBOUNCER: bool = os.environ.get("DATABASE_PGBOUNCER", "0") == "1"
     COURSES_DIR: str = os.environ.get("COURSES_DIR", str(PROJECT_ROOT / "courses"))
     BABEL_DEFAULT_LOCALE = "ru"
     BABEL_DEFAULT_TIMEZONE = "Europe/Moscow"
