@@ -200,3 +200,21 @@ def test_asset_urls_are_found_and_versioned_in_attributes_only() -> None:
         '<p><a href="/courses/c-1/assets/m/plan.png">plan</a> /courses/c-1/assets/m/text.png</p>'
         '<img src="/courses/other/assets/m/x.png">'
     )
+
+
+@pytest.mark.parametrize("storage_backend", ["s3"], indirect=True)
+def test_storage_migrate_moves_local_assets_into_the_bucket(
+    app, client, auth, make_user, runner, courses_dir, storage_backend
+):
+    app.config["STORAGE"] = "local"  # imported while the node kept files on its disk
+    _import(courses_dir)
+    sha = db.session.scalar(sa.select(CourseAsset.sha256))
+    app.config["STORAGE"] = "s3"
+    result = runner.invoke(args=["lms", "storage", "migrate"])
+    assert result.exit_code == 0 and "1 course asset(s) copied, 0 already there" in result.output
+    assert list(storage.assets().keys()) == [sha]
+    shutil.rmtree(courses_dir)
+    make_user("anna")
+    auth.login("anna")
+    [url] = _image_urls(client)
+    assert client.get(url).data == storage.local_assets(app).get(sha)
