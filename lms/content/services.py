@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import contains_eager
@@ -91,14 +89,3 @@ def lesson_by_path(course: Course, path_in_course: str) -> Lesson | None:
             Lesson.archived_at.is_(None),
         )
     )
-
-
-def asset_path(courses_root: Path, course: Course, path_in_course: str) -> Path | None:
-    """The file to serve for an asset URL, or None if it is missing, not an image or outside the course."""
-    course_dir = (courses_root / course.folder).resolve()
-    candidate = (course_dir / path_in_course).resolve()
-    if not candidate.is_relative_to(course_dir) or not candidate.is_file():
-        return None
-    if candidate.suffix.lower() not in ASSET_TYPES:
-        return None
-    return candidate
