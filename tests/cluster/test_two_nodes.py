@@ -91,6 +91,18 @@ def test_a_course_imported_through_a_shows_on_b_at_once(cluster, browser):
         assert cluster.flask("lms", "import").returncode == 0
 
 
+def test_a_course_image_is_served_by_a_node_without_the_courses_folder(cluster, browser):
+    """Node B was started with COURSES_DIR pointing nowhere: the image comes from the bucket."""
+    from tests.cluster.conftest import FIXTURES
+
+    image = (FIXTURES / "exercises" / "ex-course" / "01-praktika" / "img" / "dot.png").read_bytes()
+    browser.login(cluster.b, "anna")
+    response = browser.get(cluster.b, "/courses/ex-course/assets/01-praktika/img/dot.png")
+    assert response.status_code == 200 and response.content == image
+    assert response.headers["Content-Type"] == "image/png"
+    assert not (cluster.courses_dir.parent / "absent").exists()
+
+
 def _start_quiz(browser: Browser, node) -> int:
     response = browser.post(node, QUIZ + "/start", page=QUIZ)
     assert response.status_code == 302 and "/quiz-attempts/" in response.headers["Location"], response.text[
