@@ -21,6 +21,9 @@ class CandidateView:
     questions: list[dict] = field(default_factory=list)  # a quiz's questions, as the take page shows them
     policy: dict = field(default_factory=dict)
     first_node: dict | None = None  # a scenario's opening node with its replies
+    # (title, rel) of the items before and after it in the course, as the lesson page's pager
+    previous: tuple[str, str] | None = None
+    next: tuple[str, str] | None = None
 
     @property
     def kind(self) -> str:
@@ -49,10 +52,19 @@ def published_item(rel: str) -> PreviewItem | None:
 
 def candidate_view(course_dir: str, rel: str, *, published: bool = False) -> CandidateView | None:
     """The view of one module item; None when the file is not an item (or does not load)."""
-    item = published_item(rel) if published else check_course(course_dir, rel).item
+    checked = check_course(course_dir, rel)
+    item = published_item(rel) if published else checked.item
     if item is None or item.kind in ("course", "module"):
         return None
     view = CandidateView(item)
+    if checked.course is not None:
+        order = [
+            (lesson.title, lesson.rel_path) for module in checked.course.modules for lesson in module.lessons
+        ]
+        place = next((i for i, (_, path) in enumerate(order) if path == rel), None)
+        if place is not None:
+            view.previous = order[place - 1] if place > 0 else None
+            view.next = order[place + 1] if place + 1 < len(order) else None
     payload = item.payload or {}
     if item.kind == "quiz":
         questions = sorted(payload.get("questions", []), key=lambda q: q.get("line", 0))

@@ -93,8 +93,13 @@ def open_for_edit(rel: str) -> EditorState:
     return _state(rel, get_draft(rel))
 
 
+def max_file_bytes() -> int:
+    """The largest course file a draft may hold (config AUTHORING_MAX_FILE_BYTES)."""
+    return int(current_app.config.get("AUTHORING_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
+
+
 def _check_size(text: str) -> None:
-    limit = int(current_app.config.get("AUTHORING_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
+    limit = max_file_bytes()
     if len(text.encode("utf-8")) > limit:
         raise ValidationError(
             "too_large",
@@ -121,6 +126,8 @@ def save_draft(rel: str, text: str, token: str, user: User) -> Draft:
     draft = get_draft(rel)
     state = _state(rel, draft)
     if token != state.token:
+        if draft is not None and draft.text == text:
+            return draft  # the same text sent twice (a double click, a resent form): already saved
         raise EditConflict(rel, text, state.text, state.disk_text)
     _, disk_hash = read_disk(rel)
     now = utcnow()

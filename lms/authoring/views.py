@@ -156,6 +156,8 @@ def preview(rel: str):
     """The live preview and lint list of unsaved text, for the editor's script (CSRF header)."""
     course_dir = _authorised(rel)
     text = request.form.get("text", "")
+    if len(text.encode("utf-8")) > drafts.max_file_bytes():
+        abort(413)  # the script keeps the last preview and says it could not update it
     checked = services.check_course(course_dir, rel, text)
     own = services.problems_by_line(checked.problems, rel)
     others = [p for p in checked.problems if p.path != rel]

@@ -13,7 +13,10 @@ from lms.content.models import Course, Lesson
 from lms.extensions import db
 from lms.progress.models import LessonProgress
 from lms.progress.services import complete_lesson, enrol
-from tests.authoring.conftest import LESSON, MODULE
+from lms.quizzes.models import Attempt, QuestionVersion
+from lms.quizzes.services import attempt_questions, start_attempt, submit_attempt
+from tests.authoring.conftest import LESSON, MODULE, QUIZ
+from tests.quizzes.conftest import full_form
 
 NEW_TEXT = "---\nid: l-one\ntitle: Первый урок, новая редакция\n---\nНовый **текст** урока.\n"
 
@@ -161,3 +164,32 @@ def test_course_tree_states(app, courses_dir, imported, admin, edit):
     assert third.title == "Из git"
     assert tree.root.kind == "course"
     assert first.kind == "lesson"
+
+
+def test_quiz_attempts_keep_the_question_versions_they_answered(
+    app, courses_dir, imported, admin, edit, make_user
+):
+    candidate = make_user("cand1")
+    quiz = lesson("q-all")
+    attempt = start_attempt(candidate, quiz)
+    submit_attempt(attempt, full_form(quiz, attempt, right=True))
+    db.session.commit()
+    answered = {item["key"]: item["version_id"] for item in attempt.layout}
+    score = attempt.score
+    # The author moves the right answer of the first question from `schet` to `kassa`.
+    text = open_for_edit(QUIZ).text.replace("- [x] schet:", "- [ ] schet:")
+    edit(QUIZ, text.replace("- [ ] kassa:", "- [x] kassa:"), admin)
+    publish_course("quiz-course", admin)
+    db.session.commit()
+    db.session.expire_all()
+    kept = db.session.get(Attempt, attempt.id)
+    assert {item["key"]: item["version_id"] for item in kept.layout} == answered
+    assert kept.score == score
+    old = db.session.get(QuestionVersion, answered["fond-schet"])
+    assert [o["key"] for o in old.data["options"] if o["correct"]] == ["schet"]
+    versions = db.session.scalars(
+        sa.select(QuestionVersion).where(QuestionVersion.question_key == "fond-schet")
+    ).all()
+    assert len(versions) == 2
+    served = {item["key"]: data for item, data in attempt_questions(kept)}
+    assert [o["key"] for o in served["fond-schet"]["options"] if o["correct"]] == ["schet"]

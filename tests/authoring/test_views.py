@@ -20,10 +20,9 @@ NEW_TEXT = "---\nid: l-one\ntitle: Первый урок, правка\n---\nН�
 
 
 def editor_form(client, rel: str) -> dict[str, str]:
+    """The CSRF token and the version token of the editor page as a browser has it open."""
     page = client.get(f"/author/edit/{rel}").get_data(as_text=True)
-    token = re.search(r'name="token"[^>]*value="([^"]*)"', page) or re.search(
-        r'id="token"[^>]*value="([^"]*)"', page
-    )
+    token = re.search(r'name="token"[^>]*value="([^"]*)"', page)
     assert token, "editor has no token"
     return {"csrf_token": csrf_from(page), "token": token.group(1)}
 
@@ -47,6 +46,33 @@ def test_other_roles_get_403(client, auth, make_user, imported, role):
     auth.login("someone")
     for path in ("/author/", f"/author/edit/{LESSON}", f"/author/candidate/{LESSON}"):
         assert client.get(path).status_code == 403
+
+
+def test_actions_on_another_course_are_403(client, auth, teacher, admin, edit):
+    edit(QUIZ, "Черновик администратора.\n", admin)
+    auth.login("teacher1")
+    token = editor_form(client, LESSON)["csrf_token"]
+    data = {"csrf_token": token, "text": "x", "token": "t", "action": "save"}
+    for path in (f"/author/edit/{QUIZ}", f"/author/discard/{QUIZ}", "/author/publish/quiz-course"):
+        assert client.post(path, data=data).status_code == 403
+    assert (
+        client.post(f"/author/preview/{QUIZ}", data=data, headers={"X-CSRFToken": token}).status_code == 403
+    )
+    db.session.rollback()
+    assert open_for_edit(QUIZ).text == "Черновик администратора.\n"
+
+
+def test_a_candidate_posting_to_the_editor_gets_403(client, auth, make_user, imported):
+    make_user("anna")
+    auth.login("anna")
+    token = auth.csrf("/")
+    data = {"csrf_token": token, "text": "x", "token": "t", "action": "publish"}
+    for path in (f"/author/edit/{LESSON}", f"/author/discard/{LESSON}", "/author/publish/tiny-course"):
+        assert client.post(path, data=data).status_code == 403
+    assert (
+        client.post(f"/author/preview/{LESSON}", data=data, headers={"X-CSRFToken": token}).status_code == 403
+    )
+    assert draft_count() == 0
 
 
 def test_an_instructor_without_courses_gets_403(client, auth, make_user, imported):
@@ -142,6 +168,15 @@ def test_save_keeps_a_draft_and_leaves_the_disk(client, auth, admin, imported, c
     assert "<strong>текст</strong>" in client.get(f"/author/edit/{LESSON}").get_data(as_text=True)
 
 
+def test_a_leading_blank_line_survives_the_textarea(client, auth, admin, imported):
+    """HTML drops the newline right after <textarea>: the page writes one more."""
+    auth.login("admin1")
+    form = editor_form(client, LESSON)
+    client.post(f"/author/edit/{LESSON}", data={**form, "text": "\nТекст.\n", "action": "save"})
+    page = client.get(f"/author/edit/{LESSON}").get_data(as_text=True)
+    assert re.search(r'<textarea id="source"[^>]*>\n\nТекст\.\n</textarea>', page)
+
+
 def test_save_without_csrf_is_refused(client, auth, admin, imported):
     auth.login("admin1")
     form = editor_form(client, LESSON)
@@ -172,6 +207,15 @@ def test_a_stale_save_shows_both_versions_and_overwrites_nothing(client, auth, a
     assert response.status_code == 302
     db.session.rollback()  # end the test's read snapshot
     assert open_for_edit(LESSON).text == NEW_TEXT
+
+
+def test_a_double_submit_saves_once(client, auth, admin, imported):
+    auth.login("admin1")
+    form = editor_form(client, LESSON)
+    first = client.post(f"/author/edit/{LESSON}", data={**form, "text": NEW_TEXT, "action": "save"})
+    second = client.post(f"/author/edit/{LESSON}", data={**form, "text": NEW_TEXT, "action": "save"})
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert db.session.scalar(sa.select(Draft.version)) == 1
 
 
 def test_two_tabs_saving_the_same_version(client, auth, admin, imported):
@@ -221,6 +265,16 @@ def test_live_preview_needs_the_csrf_header(client, auth, admin, imported):
     assert draft_count() == 0  # a preview saves nothing
 
 
+def test_live_preview_of_a_too_large_text_is_413(client, auth, admin, imported, app):
+    app.config["AUTHORING_MAX_FILE_BYTES"] = 1024
+    auth.login("admin1")
+    token = editor_form(client, LESSON)["csrf_token"]
+    response = client.post(
+        f"/author/preview/{LESSON}", data={"text": "я" * 600}, headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 413
+
+
 def test_preview_of_a_quiz_shows_its_questions_without_answer_keys(client, auth, admin, imported):
     auth.login("admin1")
     page = client.get(f"/author/edit/{QUIZ}").get_data(as_text=True)
@@ -264,6 +318,25 @@ def test_save_and_publish_refused_keeps_the_draft(client, auth, admin, imported,
     assert response.status_code == 422
     assert (courses_dir / LESSON).read_text() == disk
     assert open_for_edit(LESSON).text == BROKEN
+
+
+def test_publish_over_a_file_changed_on_disk_shows_the_conflict(
+    client, auth, admin, imported, courses_dir, edit
+):
+    edit(LESSON, NEW_TEXT, admin)
+    pushed = "---\nid: l-one\ntitle: Из git\n---\nПравка из git.\n"
+    (courses_dir / LESSON).write_text(pushed)
+    auth.login("admin1")
+    editor = client.get(f"/author/edit/{LESSON}").get_data(as_text=True)
+    assert "Правка из git." in editor  # the editor flags the change and shows the disk version
+    response = client.post("/author/publish/tiny-course", data={"csrf_token": csrf_from(editor)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Правка из git." in page and "Новый **текст**." in page
+    assert (courses_dir / LESSON).read_text() == pushed
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Lesson.title).where(Lesson.key == "l-one")) == "Первый урок"
+    assert open_for_edit(LESSON).disk_changed
 
 
 def test_publish_needs_csrf(client, auth, admin, imported, edit):
@@ -317,6 +390,13 @@ def test_preview_as_candidate_shows_the_draft(client, auth, admin, imported, edi
     published = client.get(f"/author/candidate/{LESSON}?published=1").get_data(as_text=True)
     assert "<strong>текст</strong>" not in published
     assert "Агитационный материал" in published
+
+
+def test_preview_as_candidate_pages_through_the_course(client, auth, admin, imported):
+    auth.login("admin1")
+    page = client.get("/author/candidate/tiny-course/01-one/02-second.md").get_data(as_text=True)
+    assert f'rel="prev" href="/author/candidate/{LESSON}"' in page
+    assert 'rel="next" href="/author/candidate/tiny-course/02-two/01-third.md"' in page
 
 
 def test_preview_as_candidate_of_a_module_file_is_404(client, auth, admin, imported):

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from lms.content.models import Lesson
 from lms.extensions import db
 from lms.progress.models import LessonProgress
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, assert_fits
 from tests.teaching import teach
 
 PASSWORD = "correct-horse-battery"
@@ -66,6 +66,17 @@ def test_edit_preview_lint_publish_and_see_it_as_a_candidate(
     expect(source).to_be_focused()
     assert caret_line(page) == 4
 
+    # Publishing now is refused with the list (the draft is kept); back in the editor, fix it.
+    page.get_by_role("button", name="Сохранить и опубликовать курс").click()
+    expect(page.get_by_role("heading", level=1, name="Не опубликовано")).to_be_visible()
+    expect(page.get_by_role("link", name=f"{LESSON}:4:")).to_be_visible()
+    assert_accessible(page)
+    assert_fits(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert "много" not in (courses_dir / LESSON).read_text(encoding="utf-8")
+    page.get_by_role("link", name="Вернуться в редактор").click()
+    expect(source).to_have_value(re.compile("minutes: много"))
+
     # Fixed, the list says the course lints clean; save and publish.
     type_source(page, FRONT.format(minutes=12) + "Новый абзац про *агитацию*.\n")
     expect(problems).to_contain_text("Ошибок нет")
@@ -103,6 +114,8 @@ def test_a_change_on_disk_meanwhile_is_refused_with_both_versions(
     expect(page.locator(".author-diff ins")).to_contain_text("Моя правка в браузере.")
     expect(page.locator(".author-diff del")).to_contain_text("Правка, пришедшая из git.")
     assert_accessible(page)
+    assert_fits(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
     assert (courses_dir / LESSON).read_text(encoding="utf-8") == pushed  # nothing overwritten
 
     # Having seen both, the author saves again: now knowingly, as a draft over the new version.
@@ -110,3 +123,4 @@ def test_a_change_on_disk_meanwhile_is_refused_with_both_versions(
     expect(page.get_by_text("Черновик сохранён")).to_be_visible()
     expect(page.locator("#source")).to_have_value(re.compile("Моя правка в браузере"))
     assert (courses_dir / LESSON).read_text(encoding="utf-8") == pushed
+    assert_accessible(page)
