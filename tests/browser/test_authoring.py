@@ -33,9 +33,14 @@ def caret_line(page: Page) -> int:
     )
 
 
+def code_editor(page: Page):
+    """The code editor's text box (CodeMirror, once its script has replaced the textarea)."""
+    return page.locator(".cm-editor").get_by_role("textbox", name="Текст в Markdown")
+
+
 def type_source(page: Page, text: str) -> None:
     """Replace the text in the code editor as a person does: select all, then type (paste) it."""
-    page.get_by_role("textbox", name="Текст в Markdown").click()
+    code_editor(page).click()
     page.keyboard.press("Control+A")
     page.keyboard.insert_text(text)
 
@@ -47,7 +52,7 @@ def test_edit_preview_lint_publish_and_see_it_as_a_candidate(
     teach("ivan", "tiny-course")
     login("ivan", PASSWORD)
     open_editor(page, live_server)
-    source = page.get_by_role("textbox", name="Текст в Markdown")
+    source = code_editor(page)
     preview = page.locator("#preview")
     problems = page.locator("#problems")
     expect(preview).to_contain_text("Агитационный материал")
@@ -75,7 +80,7 @@ def test_edit_preview_lint_publish_and_see_it_as_a_candidate(
     page.set_viewport_size({"width": 1280, "height": 900})
     assert "много" not in (courses_dir / LESSON).read_text(encoding="utf-8")
     page.get_by_role("link", name="Вернуться в редактор").click()
-    expect(source).to_have_value(re.compile("minutes: много"))
+    expect(page.locator("#source")).to_have_value(re.compile("minutes: много"))  # the form field
 
     # Fixed, the list says the course lints clean; save and publish.
     type_source(page, FRONT.format(minutes=12) + "Новый абзац про *агитацию*.\n")

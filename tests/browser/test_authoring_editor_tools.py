@@ -42,7 +42,7 @@ def signed_in(page: Page, live_server, app, imported, make_user) -> str:
 
 def test_the_code_editor_is_labelled_and_escape_then_tab_leaves_it(page: Page, signed_in):
     page.goto(f"{signed_in}/author/edit/ex-course/01-praktika/01-urok.md")
-    content = page.get_by_role("textbox", name="Текст в Markdown")
+    content = page.locator(".cm-editor").get_by_role("textbox", name="Текст в Markdown")
     expect(content).to_have_attribute("contenteditable", "true")  # CodeMirror, not the textarea
     expect(page.locator("textarea#source")).to_be_hidden()
     content.click()
@@ -56,7 +56,9 @@ def test_the_code_editor_is_labelled_and_escape_then_tab_leaves_it(page: Page, s
     expect(content).not_to_be_focused()
     expect(page.get_by_role("button", name="Сохранить черновик")).to_be_focused()
     page.get_by_role("button", name="Сохранить черновик").click()
-    expect(page.get_by_role("textbox", name="Текст в Markdown")).to_contain_text("Новая строка")
+    expect(page.locator(".cm-editor").get_by_role("textbox", name="Текст в Markdown")).to_contain_text(
+        "Новая строка"
+    )
     assert_accessible(page)
     assert_fits(page)
 
@@ -68,7 +70,7 @@ def test_the_scenario_graph_follows_the_text(page: Page, signed_in):
     page.get_by_text("Граф списком").click()
     listing = page.locator("#scenario-graph details")
     expect(listing).not_to_contain_text("novyy-uzel")
-    page.get_by_role("textbox", name="Текст в Markdown").click()
+    page.locator(".cm-editor").get_by_role("textbox", name="Текст в Markdown").click()
     page.keyboard.press("Control+End")
     page.keyboard.type("\n\n## novyy-uzel [ending]\nНовая концовка.\n")
     expect(listing).to_contain_text("novyy-uzel (концовка)")
@@ -79,7 +81,7 @@ def test_the_scenario_graph_follows_the_text(page: Page, signed_in):
 
 def test_an_image_uploaded_in_the_editor_is_inserted_at_the_caret(page: Page, signed_in, courses_dir):
     page.goto(f"{signed_in}/author/edit/ex-course/01-praktika/01-urok.md")
-    page.get_by_role("textbox", name="Текст в Markdown").click()
+    page.locator(".cm-editor").get_by_role("textbox", name="Текст в Markdown").click()
     page.keyboard.press("Control+End")
     page.get_by_text("Вставить изображение").click()
     page.get_by_label("Изображение (PNG, JPEG, GIF или WebP)").set_input_files(
