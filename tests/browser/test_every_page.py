@@ -60,6 +60,9 @@ EXCLUDED = {
     "dashboards.export_at_risk": "a CSV/XLSX download",
     "certificates.download": "a PDF download (its text and image are checked in tests/certificates)",
     "certificates.export": "a CSV download",
+    "health.healthz": "the load balancer's liveness probe (JSON), tested in tests/core/test_health.py",
+    "health.readyz": "the load balancer's readiness probe (JSON), tested in tests/core/test_health.py",
+    "metrics.metrics": "Prometheus text for the metrics scraper, tested in tests/core/test_metrics.py",
 }
 
 
