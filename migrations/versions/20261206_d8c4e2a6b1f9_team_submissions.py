@@ -25,9 +25,7 @@ def upgrade():
         batch_op.create_foreign_key(
             "fk_submissions_team_region_code_regions", "regions", ["team_region_code"], ["code"]
         )
-        batch_op.create_unique_constraint(
-            "uq_submissions_item_team_region", ["item_id", "team_region_code"]
-        )
+        batch_op.create_unique_constraint("uq_submissions_item_team_region", ["item_id", "team_region_code"])
 
     op.create_table(
         "submission_contributions",
