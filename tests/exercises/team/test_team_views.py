@@ -63,6 +63,8 @@ def test_a_member_opens_the_template_and_the_team_shares_the_draft(client, auth,
     auth.login("anna")
     html = client.get(TEAM).get_data(as_text=True)
     assert "## Цели" in html and "Борис Иванов" in html  # the template, and the team's members
+    fresh()
+    assert db.session.scalar(sa.select(sa.func.count(Submission.id))) == 0  # a GET writes no draft
     assert post_draft(auth, text="## Цели\n\nЧестная победа.").status_code == 302
     auth.logout()
     auth.login("boris")
