@@ -552,6 +552,7 @@ def grade_submission(
             "submission": submission.id,
             "points": total,
             "max_points": maximum,
+            **({"team_region": submission.team_region_code} if submission.team_region_code else {}),
         },
     )
     return submission

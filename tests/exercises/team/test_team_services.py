@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from lms.audit.models import AuditEvent
 from lms.core.errors import ValidationError
-from lms.exercises import services, team
+from lms.exercises import reports, services, team
 from lms.exercises.models import Submission
 from lms.extensions import db
 from lms.notifications.models import Notification
@@ -185,6 +186,8 @@ def test_return_then_accept_completes_for_every_member_and_notifies_them(region_
         ]
     )
     assert vera.id not in completed_by(team_item)
+    accepted = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "grading.accept"))
+    assert (accepted.actor_id, accepted.details["team_region"]) == (igor.id, "77")
 
 
 def test_region_rows_put_regions_side_by_side_and_scope_them(region_77, team_item):
@@ -208,3 +211,20 @@ def test_word_changes_count_replaced_words_both_ways():
     assert team.word_changes("", "раз два") == (2, 0)
     assert team.word_changes("раз два три", "раз четыре три") == (1, 1)
     assert team.word_changes("раз два три", "") == (0, 3)
+
+
+def test_reports_give_team_work_to_every_member(region_77, team_item):
+    anna, boris, vera, igor = region_77
+    work = save(anna, team_item, PLAN, version=None)
+    db.session.commit()
+    save(boris, team_item, PLAN + " Борис.", version=work.version, submit=True)
+    db.session.commit()
+    grade(work, igor, "accept", {"goals": 2, "risks": 1})
+    db.session.commit()
+    assert reports.candidate_submissions(boris.id) == [work]
+    assert reports.candidate_submission(boris.id, work.id) is not None
+    assert reports.candidate_submission(vera.id, work.id) is None
+    for member in (anna, boris):
+        scores = reports.course_competency_scores(member.id, team_item.course_id)
+        assert [(s.label, s.score, s.best) for s in scores] == [(team_item.title, 3, 4)]
+    assert reports.course_competency_scores(vera.id, team_item.course_id) == []
