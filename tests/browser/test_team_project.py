@@ -52,7 +52,8 @@ def signed_in(browser: Browser, base: str, username: str) -> Page:
 
 
 def grade(page: Page, base: str, scores: dict[str, int], decision: str, comment: str = "") -> None:
-    page.goto(f"{base}/review/team-projects")
+    page.goto(f"{base}/review")
+    page.get_by_role("main").get_by_role("link", name="Проекты регионов").click()
     row = page.locator('tr[data-region="77"]')
     row.get_by_role("link", name="Оценить проект 77").click()
     page.get_by_role("button", name="Начать проверку").click()

@@ -150,6 +150,9 @@ def test_submit_return_resubmit_accept_through_the_pages(client, auth, people, t
     assert response.status_code == 302
     auth.logout()
     auth.login("boris")
+    told = client.get("/notifications/").get_data(as_text=True)
+    assert "Анна Петрова отправил(а) работу вашей команды «План кампании региона» на проверку." in told
+    assert "Ваша работа «План кампании региона» возвращена на доработку." in told
     html = client.get(TEAM).get_data(as_text=True)
     assert "Нет рисков." in html and "возвращено на доработку" in html
     assert (
