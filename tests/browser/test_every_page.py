@@ -155,6 +155,7 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("dashboards.cohorts", NO_ARGS),
         ("dashboards.candidate", lambda s: {"user_id": s.candidate_id}),
         ("certificates.issued", NO_ARGS),
+        ("exercises.team_projects", NO_ARGS),  # every region, with the region filter
     ],
     "admin": [
         ("admin.index", NO_ARGS),
