@@ -146,6 +146,8 @@ def save_team_draft(
     services.check_editable(submission)
     # A row still at version 1 was made by this very call (a save always moves it on).
     if (expected_version or 1) != submission.version:
+        if not submit and not uploads and not remove_ids and text == submission.text_md:
+            return submission  # the same save again (a double click, a resent form): nothing to do
         raise Conflict(submission, text)
     before = submission.text_md
     files_before = {attachment.id for attachment in services.live_attachments(submission)}

@@ -228,3 +228,12 @@ def test_reports_give_team_work_to_every_member(region_77, team_item):
         scores = reports.course_competency_scores(member.id, team_item.course_id)
         assert [(s.label, s.score, s.best) for s in scores] == [(team_item.title, 3, 4)]
     assert reports.course_competency_scores(vera.id, team_item.course_id) == []
+
+
+def test_the_same_save_sent_twice_is_recorded_once(region_77, team_item):
+    anna = region_77[0]
+    work = save(anna, team_item, "Один текст", version=None)
+    db.session.commit()
+    again = save(anna, team_item, "Один текст", version=None)  # the double click's second request
+    db.session.commit()
+    assert again.id == work.id and len(work.contributions) == 1 and work.version == 2
