@@ -21,7 +21,8 @@ from lms.certificates import cli as certificates_cli
 from lms.certificates.views import bp as certificates_bp
 from lms.config import Config, TestingConfig
 from lms.content.views import bp as content_bp
-from lms.core import formats, i18n, proxy, sqlite, transactions, web
+from lms.core import formats, i18n, metrics, proxy, requestlog, sqlite, transactions, web
+from lms.core.health import bp as health_bp
 
 # These add their pages to another module's blueprint (dashboards', content's), so they are
 # imported here, before any app registers those blueprints.
@@ -57,9 +58,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _default_database(app)
     _default_secret_key(app)
 
+    requestlog.init_app(app)  # first: its clock starts before, and its log line ends after, every hook
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, render_as_batch=True)
     extensions.csrf.init_app(app)
+    metrics.init_app(app)
 
     i18n.init_app(app)
     formats.init_app(app)
@@ -85,8 +88,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         outbox_bp,
         certificates_bp,
         notifications_bp,
+        health_bp,
+        metrics.bp,
     ):
         app.register_blueprint(blueprint)
+    # Probes and metrics take no form, so no CSRF token (they are GETs anyway).
+    extensions.csrf.exempt(health_bp)
+    extensions.csrf.exempt(metrics.bp)
 
     cli.init_app(app, [mail_cli, onboarding_cli, certificates_cli, dashboards_cli])
     return app
@@ -94,7 +102,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _default_database(app: Flask) -> None:
     """SQLite under instance/ unless DATABASE_URL (or test config) names another database; the
-    URL is normalised for psycopg 3, and SQLite connections are not pinged."""
+    URL is normalised for psycopg 3, SQLite connections are not pinged, and behind PgBouncer
+    nothing is prepared on the server."""
     if app.config.get("SQLALCHEMY_DATABASE_URI"):
         uri = app.config["SQLALCHEMY_DATABASE_URI"]
         if uri.startswith("postgres://"):
@@ -109,6 +118,10 @@ def _default_database(app: Flask) -> None:
         # A ping is a statement per request; a SQLite file has no server to lose the connection.
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif app.config.get("DATABASE_PGBOUNCER"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from lms.content import assets
 from lms.content.loader import CourseSource, LessonSource, ModuleSource, load_tree
 from lms.content.models import ContentMixin, Course, Lesson, Module
 from lms.content.problems import ContentError
@@ -27,6 +28,7 @@ class SyncReport:
     renamed: list[str] = field(default_factory=list)
     unchanged: int = 0
     warnings: list[str] = field(default_factory=list)
+    assets_uploaded: int = 0
 
     def lines(self) -> list[str]:
         out = []
@@ -35,6 +37,8 @@ class SyncReport:
             if items:
                 out.append(f"{label} ({len(items)}): " + ", ".join(items))
         out.append(f"unchanged: {self.unchanged}")
+        if self.assets_uploaded:
+            out.append(f"assets uploaded: {self.assets_uploaded}")
         return out
 
     @property
@@ -89,12 +93,33 @@ def sync_tree(root: Path, *, display_prefix: str | None = None) -> SyncReport:
         syncer.course(course_source)
     syncer.retire_missing()
     db.session.flush()
+    for course, course_source in syncer.imported:
+        _sync_assets(root, course, course_source, report)
     for kind in ITEM_KINDS.values():  # each kind's post-import step (a quiz pins its questions)
         kind.after_import([row for row in syncer.touched_lessons if row.kind == kind.name])
     for course in syncer.courses_to_refresh:
         _refresh_counts(course)
     db.session.flush()
     return report
+
+
+def _sync_assets(root: Path, course: Course, source: CourseSource, report: SyncReport) -> None:
+    """Store the files the course's pages show and put their versions into the pages' URLs; a
+    page whose images changed gets a new `updated_at`, so its cached fragments are rendered anew."""
+    lessons = list(db.session.scalars(sa.select(Lesson).where(Lesson.course_id == course.id)))
+    rows: list[ContentMixin] = [course, *course.modules, *lessons]
+    pages = [row.html for row in rows]
+    pages += [text for lesson in lessons for text in assets.payload_strings(lesson.payload)]
+    stored = assets.store_course_assets(
+        course, root / source.folder, assets.referenced_paths(course.key, pages)
+    )
+    report.assets_uploaded += stored.uploaded
+    now = utcnow()
+    for row in rows:
+        page = assets.versioned(row.html, course.key, stored.hashes)
+        if page != row.html:
+            row.html = page
+            row.updated_at = now
 
 
 def _refresh_counts(course: Course) -> None:
@@ -151,6 +176,7 @@ class _Syncer:
         self.modules = modules
         self.lessons = lessons
         self.courses_to_refresh: set[Course] = set()
+        self.imported: list[tuple[Course, CourseSource]] = []
         self.touched_lessons: list[Lesson] = []
         self.now = utcnow()
 
@@ -217,6 +243,7 @@ class _Syncer:
             },
         )
         self.courses_to_refresh.add(course)  # cheap: one grouped query per course
+        self.imported.append((course, source))
         for module_source in source.modules:
             self.module(course, module_source)
 

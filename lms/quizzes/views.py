@@ -32,9 +32,10 @@ def _quiz_or_404(course_key: str, quiz_key: str) -> tuple:
     return course, quiz
 
 
-def _own_attempt_or_404(attempt_id: int) -> Attempt:
-    """Candidates only ever reach their own attempts; any other id is simply not found."""
-    attempt = db.session.get(Attempt, attempt_id)
+def _own_attempt_or_404(attempt_id: int, *, locked: bool = False) -> Attempt:
+    """Candidates only ever reach their own attempts; any other id is simply not found.
+    `locked`: read it under its row lock (a submit), in the same one statement."""
+    attempt = services.locked_attempt(attempt_id) if locked else db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
@@ -135,12 +136,12 @@ def submit(attempt_id: int):
     `confirm=1` comes with the whole form (the page's own confirmation, or time is up);
     `confirm=saved` from the confirmation page submits the answers saved before it.
     """
-    attempt = _own_attempt_or_404(attempt_id)
+    attempt = _own_attempt_or_404(attempt_id, locked=True)
     confirm = request.form.get("confirm")
     if confirm == "saved":
-        services.submit_attempt(attempt, None)
+        services.submit_attempt(attempt, None, locked=True)
     elif confirm:
-        services.submit_attempt(attempt, _form_lists())
+        services.submit_attempt(attempt, _form_lists(), locked=True)
     else:
         try:
             unanswered = services.hold_for_confirmation(attempt, _form_lists())
