@@ -4,7 +4,7 @@ A team assignment (`team: region`) keeps its work in `submissions`, marked with 
 candidates share it; individual submissions leave the column NULL, so nothing of theirs changes.
 
 Revision ID: d8c4e2a6b1f9
-Revises: a7d3e5f1c2b8
+Revises: d5a9c3e7f214
 Create Date: 2026-12-06 18:40:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "d8c4e2a6b1f9"
-down_revision = "a7d3e5f1c2b8"
+down_revision = "d5a9c3e7f214"
 branch_labels = None
 depends_on = None
 
