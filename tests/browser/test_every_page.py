@@ -29,6 +29,7 @@ from lms.certificates import services as certificates
 from lms.certificates.models import CourseCompletion
 from lms.content.models import Course, Lesson
 from lms.exercises import services as exercises
+from lms.exercises import team
 from lms.extensions import db
 from lms.mail.models import OutboxMessage
 from lms.onboarding import services as onboarding
@@ -84,6 +85,7 @@ class Site:
     token: str
     certificate_id: int
     certificate_code: str
+    team_submission: int
 
 
 Args = Callable[[Site], dict]
@@ -106,6 +108,7 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("exercises.play", lambda s: {"playthrough_id": s.open_playthrough}),
         ("exercises.debrief", lambda s: {"playthrough_id": s.done_playthrough}),
         ("exercises.assignment", lambda s: {"course_key": "ex-course", "item_key": "as-plan"}),
+        ("exercises.team_assignment", lambda s: {"course_key": "team-course", "item_key": "tm-plan"}),
         ("content.course", lambda s: {"course_key": "quiz-course"}),
         ("content.lesson", lambda s: {"course_key": "quiz-course", "lesson_key": "quiz-lesson"}),
         ("quizzes.overview", lambda s: {"course_key": "quiz-course", "quiz_key": "q-all"}),
@@ -122,6 +125,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("exercises.review_queue", NO_ARGS),
         ("exercises.grade", lambda s: {"submission_id": s.waiting_submission}),
         ("exercises.review_playthrough", lambda s: {"playthrough_id": s.done_playthrough}),
+        ("exercises.team_projects", NO_ARGS),
+        ("exercises.team_project", lambda s: {"submission_id": s.team_submission}),
         ("dashboards.teaching", NO_ARGS),
         ("dashboards.teaching_course", lambda s: {"course_key": "ex-course"}),
         ("quizzes.analysis", lambda s: {"course_key": "quiz-course", "quiz_key": "q-all"}),
@@ -141,6 +146,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
             "dashboards.submission",
             lambda s: {"user_id": s.candidate_id, "submission_id": s.returned_submission},
         ),
+        ("exercises.team_projects", NO_ARGS),
+        ("exercises.team_project", lambda s: {"submission_id": s.team_submission}),
     ],
     "national": [
         ("dashboards.overview", NO_ARGS),
@@ -151,6 +158,7 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("dashboards.cohorts", NO_ARGS),
         ("dashboards.candidate", lambda s: {"user_id": s.candidate_id}),
         ("certificates.issued", NO_ARGS),
+        ("exercises.team_projects", NO_ARGS),  # every region, with the region filter
     ],
     "admin": [
         ("admin.index", NO_ARGS),
@@ -196,6 +204,7 @@ def courses_dir(tmp_path) -> Path:
     target = tmp_path / "courses"
     shutil.copytree(FIXTURES / "exercises" / "ex-course", target / "ex-course")
     shutil.copytree(FIXTURES / "quiz" / "quiz-course", target / "quiz-course")
+    shutil.copytree(FIXTURES / "team" / "team-course", target / "team-course")
     return target
 
 
@@ -270,6 +279,38 @@ def site(app, live_server, imported, make_user) -> Site:
         submit=True,
     )
     exercises.claim_submission(waiting, igor)  # Igor sees the grading form
+    team_course = db.session.scalar(sa.select(Course).where(Course.key == "team-course"))
+    for member in (anna, boris, vera):
+        progress.enrol(member, team_course)
+    team_plan = _lesson("tm-plan")
+    team_work = team.save_team_draft(  # returned with a comment: the team sees scores and history
+        anna,
+        team_plan,
+        text=f"## Цели\n\nЧестная победа: {long_url}\n\n## Аудитории\n\nМолодёжь.",
+        uploads=[exercises.Upload("смета.pdf", pdf())],
+        remove_ids=[],
+        submit=True,
+        expected_version=None,
+    )
+    exercises.claim_submission(team_work, igor)
+    exercises.grade_submission(
+        team_work,
+        igor,
+        scores={"goals": 2, "risks": 0},
+        criterion_comments={"risks": "Добавьте риски."},
+        comment="Доработайте риски.",
+        decision="return",
+        expected_version=team_work.version,
+    )
+    team.save_team_draft(
+        boris,
+        team_plan,
+        text=team_work.text_md + "\n\n## Риски\n\nДождь в день встречи.",
+        uploads=[],
+        remove_ids=[],
+        submit=False,
+        expected_version=team_work.version,
+    )
     user_import = onboarding.store_upload(
         csv_bytes([["full_name", "email", "region"], ["Вера Новикова", "vera@example.org", "77"]]),
         "люди.csv",
@@ -298,6 +339,7 @@ def site(app, live_server, imported, make_user) -> Site:
         token=make_token(anna, Purpose.RESET),
         certificate_id=completion.certificate.id,
         certificate_code=completion.certificate.code,
+        team_submission=team_work.id,
     )
 
 

@@ -136,6 +136,7 @@ def school(app, imported, make_user):
         "quizzes.analysis": items("quiz", "quiz_key"),
         "exercises.scenario": items("scenario", "item_key"),
         "exercises.assignment": items("assignment", "item_key"),
+        "exercises.team_assignment": items("assignment", "item_key"),
         "content.asset": [{"course_key": "tiny-course", "path_in_course": "01-one/img/dot.png"}],
         "content.go": [{"course_key": "tiny-course", "path_in_course": "01-one/02-second.md"}],
         "certificates.download": [{"code": certificate.code}],
