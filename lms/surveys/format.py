@@ -131,16 +131,18 @@ class _Parser(Body):
             label = Span(line, col + option.start(2), option.group(2)) if option else None
             if question.kind == "scale":
                 if option is None or not option.group(1).isdigit() or not option.group(2).strip():
-                    self.report(line, col, "E707", "a scale point is `- N: label`, e.g. `- 1: Совсем не согласен`")
+                    message = "a scale point is `- N: label`, e.g. `- 1: Совсем не согласен`"
+                    self.report(line, col, "E707", message)
                     continue
                 point = int(option.group(1))
                 if not 1 <= point <= SCALE_MAX:
-                    self.report(line, col, "E710", f"scale points run from 1 to at most {SCALE_MAX} (got {point})")
+                    message = f"scale points run from 1 to at most {SCALE_MAX} (got {point})"
+                    self.report(line, col, "E710", message)
                     continue
                 name = str(point)
             else:
                 if option is None or not ID_PATTERN.match(option.group(1)) or not option.group(2).strip():
-                    message = "an option is `- id: text` with an id of lowercase latin letters, digits and '-'"
+                    message = "an option is `- id: text`, the id of lowercase latin letters, digits and '-'"
                     self.report(line, col, "E707", message)
                     continue
                 name = option.group(1)
@@ -240,7 +242,8 @@ class _Builder:
         if question.kind == "scale":
             labels = {name: self.render([span], inline=True) for name, span in question.options}
             top = max((int(name) for name in labels), default=5)
-            shown["options"] = [{"key": str(point), "html": labels.get(str(point), "")} for point in range(1, top + 1)]
+            points = [str(point) for point in range(1, top + 1)]
+            shown["options"] = [{"key": point, "html": labels.get(point, "")} for point in points]
         elif question.kind in ("single", "multiple"):
             shown["options"] = [
                 {"key": name, "html": self.render([span], inline=True)} for name, span in question.options

@@ -93,7 +93,7 @@ def test_an_absent_rule_counts_every_kind(tree: Path) -> None:
          "must be one of: passed, none (got 'finished')"),
         ("{assignments: passed}", AT + "27: E108 'completion.assignments' must be one of: "
          "accepted, none (got 'passed')"),
-        ("{lessons: none, quizzes: none, scenarios: none, assignments: none}", AT + "13: E108 "
+        ("{lessons: none, quizzes: none, scenarios: none, assignments: none, surveys: none}", AT + "13: E108 "
          "'completion' leaves out every item kind: nothing would complete the course"),
         ("{percent: 80, lessons: all}", AT + "13: E108 'completion' takes either 'percent' "
          "or item kinds, not both"),

@@ -278,7 +278,8 @@ HOOKS = {"name", "fields", "body", "lint", "page", "page_key", "after_import", "
 
 def test_every_registered_kind_provides_every_hook(app) -> None:
     assert {field.name for field in dataclasses.fields(ItemKind)} == HOOKS, "a new hook needs checks here"
-    assert list(ITEM_KINDS) == [kind.name for kind in KINDS] == ["lesson", "quiz", "scenario", "assignment"]
+    names = ["lesson", "quiz", "scenario", "assignment", "survey"]
+    assert list(ITEM_KINDS) == [kind.name for kind in KINDS] == names
     rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     for name, kind in ITEM_KINDS.items():
         assert isinstance(kind, ItemKind) and kind.name == name

@@ -78,7 +78,8 @@ def test_the_sample_seminar_course_loads_without_problems() -> None:
     result = load_tree(SAMPLE_COURSES, display_prefix="courses")
     assert [str(p) for p in result.problems] == []
     seminar = next(course for course in result.courses if course.id == "seminar-2027")
-    surveys = {item.id: item for module in seminar.modules for item in module.lessons if item.kind == "survey"}
+    items = [item for module in seminar.modules for item in module.lessons]
+    surveys = {item.id: item for item in items if item.kind == "survey"}
     assert {"otzyv-den-1", "otzyv-itogi"} <= set(surveys)
     assert surveys["otzyv-den-1"].payload["anonymous"] is False
     assert surveys["otzyv-itogi"].payload["anonymous"] is True
@@ -87,7 +88,8 @@ def test_the_sample_seminar_course_loads_without_problems() -> None:
 def test_custom_labels_and_markdown_in_options(tmp_path: Path) -> None:
     body = "## q [scale]\nОцените.\n\n- 1: *плохо*\n- 2: так себе\n- 3: **хорошо**\n"
     [question] = payload_of(tmp_path, body)["questions"]
-    assert [option["html"] for option in question["options"]] == ["<em>плохо</em>", "так себе", "<strong>хорошо</strong>"]
+    labels = [option["html"] for option in question["options"]]
+    assert labels == ["<em>плохо</em>", "так себе", "<strong>хорошо</strong>"]
 
 
 def test_a_free_text_prompt_may_hold_a_list(tmp_path: Path) -> None:
@@ -112,7 +114,10 @@ def test_raw_html_in_a_prompt_is_cleaned(tmp_path: Path) -> None:
         ("## Q_1 [text]\nТекст\n", [f"{AT}:7:4: E704"]),
         ("## q [text]\nА\n## q [text]\nБ\n", [f"{AT}:9:1: E705"]),
         ("## q [text]\n", [f"{AT}:7:1: E706"]),
-        ("## q [single]\nВыбор\n- a: A\n- Б: B\n- c:\n", [f"{AT}:7:1: E709", f"{AT}:10:3: E707", f"{AT}:11:3: E707"]),
+        (
+            "## q [single]\nВыбор\n- a: A\n- Б: B\n- c:\n",
+            [f"{AT}:7:1: E709", f"{AT}:10:3: E707", f"{AT}:11:3: E707"],
+        ),
         ("## q [single]\nВыбор\n- a: A\n- a: B\n", [f"{AT}:7:1: E709", f"{AT}:10:3: E708"]),
         ("## q [scale]\nОцените\n- 1: плохо\n- 11: отлично\n", [f"{AT}:7:1: E710", f"{AT}:10:3: E710"]),
         ("## q [scale]\nОцените\n- 2: так\n- 5: отлично\n", [f"{AT}:7:1: E710"]),
