@@ -145,6 +145,12 @@ def _answer_text(question: dict[str, Any], answer: Any, labels: dict[str, str]) 
     return "; ".join(_plain(labels.get(str(item), str(item))) for item in chosen)
 
 
+def column_title(number: int, question: dict[str, Any]) -> str:
+    """A question as a spreadsheet header: its number and the start of its prompt, as plain text."""
+    prompt = " ".join(_plain(question.get("prompt_html", "")).split())
+    return f"{number}. {prompt[:77] + '...' if len(prompt) > 80 else prompt}".strip()
+
+
 def _plain(markup: str) -> str:
     """An option's label without its inline markup, for a spreadsheet cell."""
     return html.unescape(_TAG.sub("", markup))

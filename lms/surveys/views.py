@@ -136,7 +136,7 @@ def export(course_key: str, survey_key: str, fmt: str):
         columns.insert(0, Column("name", _("Full name")))
     for number, question in enumerate(services.questions(survey), start=1):
         kind = "int" if question["type"] == "scale" else "text"
-        columns.append(Column(f"q:{question['key']}", f"{number}. {question['key']}", kind))
+        columns.append(Column(f"q:{question['key']}", reports.column_title(number, question), kind))
     rows = CountingRows(reports.export_rows(survey, region_code))
     name = f"survey-{survey.key}" + (f"-{region_code}" if region_code else "")
     if fmt == "csv":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,11 @@ def test_anonymous_must_be_stated_and_be_true_or_false(tmp_path: Path) -> None:
     assert problems_of(tmp_path / "b", "## q [text]\nТекст\n", front="anonymous: maybe\n") == [
         f"{AT}:5:12: E108"
     ]
+
+
+def test_every_survey_problem_code_is_documented() -> None:
+    root = Path(__file__).resolve().parents[2]
+    emitted = set(re.findall(r'"(E7\d\d)"', (root / "lms" / "surveys" / "format.py").read_text("utf-8")))
+    docs = (root / "docs" / "authoring.md").read_text("utf-8")
+    table = set(re.findall(r"^\| (E7\d\d) \|", docs, re.MULTILINE))
+    assert emitted == table == {f"E7{n:02d}" for n in range(1, 13)}

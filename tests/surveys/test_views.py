@@ -142,6 +142,7 @@ def test_exports_are_formula_safe_typed_and_audited(client, auth, app, named, ma
     body = response.get_data(as_text=True)
     assert "'=HYPERLINK" in body and "\n=HYPERLINK" not in body and ",=HYPERLINK" not in body
     assert "Финансы кампании; Цифровые сервисы" in body  # options by their labels, not ids
+    assert "1. Как вы оцениваете день в целом?" in body.splitlines()[0]  # questions by their text
     excel = client.get(NAMED + "/results.csv?dialect=excel-ru")
     assert excel.status_code == 200 and ";" in excel.get_data(as_text=True).splitlines()[0]
     xlsx = client.get(NAMED + "/results.xlsx")
