@@ -3,6 +3,8 @@ results and exports for each role (who may, who gets 403 or 404, what each one s
 
 from __future__ import annotations
 
+import threading
+
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
@@ -10,6 +12,7 @@ from lms.audit.models import AuditEvent
 from lms.extensions import db
 from lms.surveys import services
 from lms.surveys.models import SurveyParticipation, SurveyResponse
+from tests.security.browsers import page_token, signed_in_client
 from tests.surveys.conftest import ANONYMOUS, ANONYMOUS_FORM, NAMED, NAMED_FORM
 from tests.teaching import teach
 
@@ -157,3 +160,31 @@ def test_candidates_cannot_export(client, auth, named, make_user):
     make_user("anna")
     auth.login("anna")
     assert client.get(NAMED + "/results.csv").status_code == 403
+
+
+PARALLEL = 6
+
+
+def test_the_same_answers_sent_from_several_tabs_at_once_are_stored_once(app, anonymous, make_user):
+    make_user("anna")
+    browsers = [signed_in_client(app, "anna") for _ in range(PARALLEL)]
+    tokens = [page_token(browser, ANONYMOUS) for browser in browsers]
+    barrier = threading.Barrier(PARALLEL)
+    statuses: list[int] = []
+
+    def send(browser, token) -> None:
+        data = MultiDict([(key, value) for key, values in ANONYMOUS_FORM.items() for value in values])
+        data.add("csrf_token", token)
+        barrier.wait()
+        try:
+            statuses.append(browser.post(ANONYMOUS, data=data).status_code)
+        except Exception:  # a propagated exception is what a person sees as a 500
+            statuses.append(500)
+
+    threads = [threading.Thread(target=send, args=pair) for pair in zip(browsers, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302] * PARALLEL
+    assert count(SurveyResponse) == 1 and count(SurveyParticipation) == 1
