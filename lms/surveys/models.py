@@ -4,7 +4,9 @@ its questions, rendered at import.
 Two tables, never linked: `survey_participations` says only that someone answered (so nobody
 answers twice), `survey_responses` holds the answers. An anonymous survey's response carries no
 user, no time finer than the day and a random key, so no column, id order or timestamp ties it
-to a participation or a person.
+to a participation or a person. (Both tables are WITHOUT ROWID on SQLite, whose hidden rowid
+would count insertions. On PostgreSQL the system columns xmin and ctid are written by the database
+itself; they are never read or shown, and only someone with direct database access could use them.)
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class SurveyParticipation(db.Model):
     makes one row. No id and no time, nothing to line up with a response."""
 
     __tablename__ = "survey_participations"
+    # SQLite would add a hidden rowid counting insertions: an order to line up with the responses'.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     survey_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
@@ -37,7 +41,10 @@ class SurveyResponse(db.Model):
     """One person's answers: {question key: scale point | option id | [option ids] | text}."""
 
     __tablename__ = "survey_responses"
-    __table_args__ = (sa.Index("ix_survey_responses_survey_region", "survey_id", "region_code"),)
+    __table_args__ = (
+        sa.Index("ix_survey_responses_survey_region", "survey_id", "region_code"),
+        {"sqlite_with_rowid": False},  # stored in the order of the random key, no insertion count
+    )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=random_key)
     survey_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"))

@@ -27,6 +27,7 @@ def upgrade():
         sa.ForeignKeyConstraint(["survey_id"], ["lessons.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("survey_id", "user_id"),
+        sqlite_with_rowid=False,  # no hidden insertion counter to line up with the responses
     )
     op.create_table(
         "survey_responses",
@@ -39,6 +40,7 @@ def upgrade():
         sa.ForeignKeyConstraint(["survey_id"], ["lessons.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_survey_responses_survey_region", "survey_responses", ["survey_id", "region_code"])
 

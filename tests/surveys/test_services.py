@@ -157,3 +157,15 @@ def test_anonymous_results_of_fewer_than_five_are_withheld(anonymous, make_user)
     assert sorted(row["region"] for row in rows) == ["", "", "77", "77", "77", "77", "77"]
     assert all("name" not in row for row in rows)
     assert list(reports.export_rows(anonymous, "69")) == []
+
+
+def test_no_hidden_insertion_counter_on_sqlite(app, anonymous, make_user):
+    """SQLite's implicit rowid would number responses and participations in the order they were
+    written, a join by rank; both tables are WITHOUT ROWID there."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("rowid is SQLite's")
+    answer(make_user("anna"), anonymous, ANONYMOUS_FORM)
+    for table in ("survey_responses", "survey_participations"):
+        with pytest.raises(sa.exc.OperationalError, match="no such column: rowid"):
+            db.session.execute(sa.text(f"SELECT rowid FROM {table}"))
+        db.session.rollback()
