@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from lms.audit.models import AuditEvent
+from lms.content.sync import sync_tree
 from lms.extensions import db
+from lms.progress.models import LessonProgress
 from lms.surveys import services
 from lms.surveys.models import SurveyParticipation, SurveyResponse
 from tests.security.browsers import page_token, signed_in_client
@@ -188,3 +190,28 @@ def test_the_same_answers_sent_from_several_tabs_at_once_are_stored_once(app, an
         thread.join()
     assert statuses == [302] * PARALLEL
     assert count(SurveyResponse) == 1 and count(SurveyParticipation) == 1
+
+
+def test_opening_a_survey_does_not_count_it_done_even_in_a_course_that_completes_on_view(
+    app, client, auth, courses_dir, make_user
+):
+    course_md = courses_dir / "survey-course" / "course.md"
+    course_md.write_text(
+        course_md.read_text("utf-8").replace("modules:", "lesson_completion: view\nmodules:"), "utf-8"
+    )
+    sync_tree(courses_dir)
+    db.session.commit()
+    anna = make_user("anna")
+    auth.login("anna")
+    assert client.get(ANONYMOUS).status_code == 200
+    db.session.rollback()
+    done = db.session.scalar(
+        sa.select(sa.func.count()).select_from(LessonProgress).where(LessonProgress.completed_at.is_not(None))
+    )
+    assert done == 0
+    assert post_form(auth, ANONYMOUS, ANONYMOUS_FORM).status_code == 302
+    db.session.rollback()
+    completed = db.session.scalar(
+        sa.select(LessonProgress.user_id).where(LessonProgress.completed_at.is_not(None))
+    )
+    assert completed == anna.id
