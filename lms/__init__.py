@@ -39,6 +39,7 @@ from lms.onboarding.views import bp as onboarding_bp
 from lms.progress import lesson_views  # noqa: F401
 from lms.progress.views import bp as progress_bp
 from lms.quizzes.views import bp as quizzes_bp
+from lms.surveys.views import bp as surveys_bp
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -80,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         progress_bp,
         quizzes_bp,
         exercises_bp,
+        surveys_bp,
         dashboards_bp,
         admin_bp,
         course_staff_bp,

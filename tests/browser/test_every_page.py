@@ -36,6 +36,7 @@ from lms.onboarding import services as onboarding
 from lms.progress import cohorts
 from lms.progress import services as progress
 from lms.quizzes import services as quizzes
+from lms.surveys import services as surveys
 from tests.browser.conftest import AXE_SOURCE
 from tests.conftest import DEFAULT_PASSWORD
 from tests.exercises.files import pdf
@@ -44,6 +45,14 @@ from tests.quizzes.conftest import full_form
 from tests.teaching import teach
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "courses"
+SURVEY_ANSWERS = {
+    "q-obshchee": ["4"],
+    "q-format": ["praktika"],
+    "q-temy": ["finansy", "cifra"],
+    "q-kommentariy": [
+        "Больше практики и разборов реальных случаев, пожалуйста: https://example.org/a/very/long/address"
+    ],
+}
 AXE_WIDTHS = (1280, 320)
 FIT_WIDTHS = (320, 390)
 MODES = ("ru", "en", "low-vision")
@@ -64,6 +73,7 @@ EXCLUDED = {
     "health.healthz": "the load balancer's liveness probe (JSON), tested in tests/core/test_health.py",
     "health.readyz": "the load balancer's readiness probe (JSON), tested in tests/core/test_health.py",
     "metrics.metrics": "Prometheus text for the metrics scraper, tested in tests/core/test_metrics.py",
+    "surveys.export": "a CSV/XLSX download",
 }
 
 
@@ -115,6 +125,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("quizzes.take", lambda s: {"attempt_id": s.open_attempt}),
         ("quizzes.confirm", lambda s: {"attempt_id": s.open_attempt}),
         ("quizzes.result", lambda s: {"attempt_id": s.done_attempt}),
+        ("surveys.overview", lambda s: {"course_key": "survey-course", "survey_key": "s-anon"}),  # the form
+        ("surveys.overview", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),  # thanks
         ("notifications.index", NO_ARGS),
         ("accounts.profile", NO_ARGS),
         ("accounts.change_password", NO_ARGS),
@@ -130,6 +142,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("dashboards.teaching", NO_ARGS),
         ("dashboards.teaching_course", lambda s: {"course_key": "ex-course"}),
         ("quizzes.analysis", lambda s: {"course_key": "quiz-course", "quiz_key": "q-all"}),
+        ("surveys.overview", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),  # preview
+        ("surveys.results", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),
     ],
     "regional": [
         ("dashboards.overview", NO_ARGS),
@@ -137,6 +151,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("dashboards.at_risk", NO_ARGS),
         ("dashboards.cohorts", NO_ARGS),
         ("dashboards.cohort", lambda s: {"cohort_id": s.cohort}),
+        # an anonymous survey with too few answers: the results are withheld
+        ("surveys.results", lambda s: {"course_key": "survey-course", "survey_key": "s-anon"}),
         ("dashboards.candidate", lambda s: {"user_id": s.candidate_id}),
         (
             "dashboards.playthrough",
@@ -159,6 +175,7 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("dashboards.candidate", lambda s: {"user_id": s.candidate_id}),
         ("certificates.issued", NO_ARGS),
         ("exercises.team_projects", NO_ARGS),  # every region, with the region filter
+        ("surveys.results", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),
     ],
     "admin": [
         ("admin.index", NO_ARGS),
@@ -205,6 +222,7 @@ def courses_dir(tmp_path) -> Path:
     shutil.copytree(FIXTURES / "exercises" / "ex-course", target / "ex-course")
     shutil.copytree(FIXTURES / "quiz" / "quiz-course", target / "quiz-course")
     shutil.copytree(FIXTURES / "team" / "team-course", target / "team-course")
+    shutil.copytree(FIXTURES / "survey" / "survey-course", target / "survey-course")
     return target
 
 
@@ -318,6 +336,10 @@ def site(app, live_server, imported, make_user) -> Site:
         strict=False,
         invite=True,
     )
+    named = _lesson("s-named")
+    for person, form in ((anna, SURVEY_ANSWERS), (boris, {**SURVEY_ANSWERS, "q-kommentariy": []})):
+        surveys.submit_response(person, named, surveys.read_answers(named, form))
+    surveys.submit_response(vera, _lesson("s-anon"), {"polza": 4})
     send_invitation(anna)
     completion = CourseCompletion(user_id=boris.id, course_id=course.id)  # quiz-course, done
     db.session.add(completion)
