@@ -31,6 +31,7 @@ from lms.core.health import bp as health_bp
 from lms.dashboards import cli as dashboards_cli
 from lms.dashboards import cohort_views, export_views, reminder_views, teaching_views  # noqa: F401
 from lms.dashboards.views import bp as dashboards_bp
+from lms.exercises import team_views  # noqa: F401
 from lms.exercises.views import bp as exercises_bp
 from lms.mail import cli as mail_cli
 from lms.mail.views import bp as outbox_bp
@@ -40,6 +41,7 @@ from lms.onboarding.views import bp as onboarding_bp
 from lms.progress import lesson_views  # noqa: F401
 from lms.progress.views import bp as progress_bp
 from lms.quizzes.views import bp as quizzes_bp
+from lms.surveys.views import bp as surveys_bp
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -81,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         progress_bp,
         quizzes_bp,
         exercises_bp,
+        surveys_bp,
         dashboards_bp,
         admin_bp,
         course_staff_bp,

@@ -110,6 +110,7 @@ ACTION_GROUPS = (
             "export.at_risk": _l("At-risk list exported"),
             "export.audit": _l("Audit log exported"),
             "export.certificates": _l("Certificates exported"),
+            "export.survey": _l("Survey results exported"),
         },
     ),
     (
@@ -186,6 +187,7 @@ DETAIL_LABELS = {
     "kind": _l("Kind"),
     "last_error": _l("Last error"),
     "purpose": _l("Purpose"),
+    "anonymous": _l("Anonymous"),
 }
 # Keys whose list values are lists (of names); any other two-item list is a change [before, after].
 LIST_KEYS = frozenset({"usernames"})

@@ -21,6 +21,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Flask, Response, g, has_request_context, request
 from flask.logging import default_handler
 
@@ -78,11 +79,14 @@ def _logged_path() -> str:
 
 
 def _user_id() -> int | None:
-    # Only a user this request already loaded: logging must not cost a query.
+    """The id of the user this request already loaded, read from its identity key: after the
+    request's commit the object is expired, and reading `user.id` would load it again (a SELECT,
+    and on SQLite a write transaction's BEGIN) just to log it."""
     user = g.get("_login_user")
-    if user is not None and getattr(user, "is_authenticated", False):
-        return getattr(user, "id", None)
-    return None
+    state = sa.inspect(user, raiseerr=False) if user is not None else None
+    if state is None or not state.identity:
+        return None
+    return state.identity[0]
 
 
 def _finish(app: Flask, response: Response) -> Response:

@@ -29,6 +29,8 @@ MAX_PAGE = 100_000
 NAV_SECTIONS = {
     "progress.home": "home",
     "exercises.review_queue": "review",
+    "exercises.team_projects": "review",
+    "exercises.team_project": "review",
     "dashboards.teaching": "teaching",
     "dashboards.teaching_course": "teaching",
     "certificates.issued": "dashboards",

@@ -282,16 +282,24 @@ def unanswered_questions(attempt: Attempt) -> list[Unanswered]:
     ]
 
 
-def hold_for_confirmation(
+def submit_or_hold(
     attempt: Attempt, form: Mapping[str, list[str]], now: datetime | None = None
 ) -> list[Unanswered]:
-    """Save a submitted form and name its unanswered questions; the attempt stays open.
-
-    A submit that leaves questions out is confirmed first, so the answers given are kept (the
-    "go back" page shows them) and nothing is graded yet. Raises AttemptClosed like a save.
-    """
-    save_answers(attempt, form, now)
-    return unanswered_questions(attempt)
+    """A submit without confirmation, on an attempt read with `locked_attempt`: a form that answers
+    every question is graded at once (nothing read back); one that leaves some out is saved and
+    its unanswered questions returned, to be confirmed first. Raises AttemptClosed like a save."""
+    now = now or utcnow()
+    if not attempt.is_open:
+        raise AttemptClosed
+    if not _accepting(attempt, now):
+        close_if_expired(attempt, now)
+        raise AttemptClosed
+    responses = _form_responses(attempt, form)
+    if any(response is None for response in responses.values()):
+        _store_answers(attempt, form, now)
+        return unanswered_questions(attempt)
+    _finalise(attempt, now, closed_by_deadline=False, responses=responses)
+    return []
 
 
 def close_if_expired(attempt: Attempt, now: datetime) -> bool:

@@ -144,13 +144,12 @@ def submit(attempt_id: int):
         services.submit_attempt(attempt, _form_lists(), locked=True)
     else:
         try:
-            unanswered = services.hold_for_confirmation(attempt, _form_lists())
+            unanswered = services.submit_or_hold(attempt, _form_lists())
         except services.AttemptClosed:
             keep_writes()  # closed by its deadline just now: that stands
             return redirect(url_for("quizzes.result", attempt_id=attempt.id))
         if unanswered:
             return redirect(url_for("quizzes.confirm", attempt_id=attempt.id))
-        services.submit_attempt(attempt, None)  # answers stored just above, under the same lock
     return redirect(url_for("quizzes.result", attempt_id=attempt.id))
 
 

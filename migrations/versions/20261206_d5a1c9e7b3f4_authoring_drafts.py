@@ -1,7 +1,7 @@
 """authoring drafts: course files edited in the browser, kept until publish writes them to disk
 
 Revision ID: d5a1c9e7b3f4
-Revises: d5a9c3e7f214
+Revises: d5a8c3e7f104
 Create Date: 2026-12-06 18:30:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "d5a1c9e7b3f4"
-down_revision = "d5a9c3e7f214"
+down_revision = "d5a8c3e7f104"
 branch_labels = None
 depends_on = None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -36,6 +38,14 @@ def test_publish_writes_the_draft_and_imports_the_course(app, courses_dir, impor
     assert course_drafts("tiny-course") == []
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "authoring.publish"))
     assert event.details["files"] == [LESSON]
+
+
+def test_publish_stores_the_images_the_course_shows(app, courses_dir, imported, admin, edit):
+    """The one-course import does what `flask lms import` does for assets: versioned image URLs."""
+    edit(LESSON, NEW_TEXT + "\n![Точка](img/dot.png)\n", admin)
+    publish_course("tiny-course", admin)
+    db.session.commit()
+    assert re.search(r'src="/courses/tiny-course/assets/01-one/img/dot\.png\?v=\w+"', lesson("l-one").html)
 
 
 def test_lint_errors_refuse_with_the_list_and_write_nothing(app, courses_dir, imported, admin, edit):

@@ -29,12 +29,14 @@ from lms.certificates import services as certificates
 from lms.certificates.models import CourseCompletion
 from lms.content.models import Course, Lesson
 from lms.exercises import services as exercises
+from lms.exercises import team
 from lms.extensions import db
 from lms.mail.models import OutboxMessage
 from lms.onboarding import services as onboarding
 from lms.progress import cohorts
 from lms.progress import services as progress
 from lms.quizzes import services as quizzes
+from lms.surveys import services as surveys
 from tests.browser.conftest import AXE_SOURCE
 from tests.conftest import DEFAULT_PASSWORD
 from tests.exercises.files import pdf
@@ -43,6 +45,14 @@ from tests.quizzes.conftest import full_form
 from tests.teaching import teach
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "courses"
+SURVEY_ANSWERS = {
+    "q-obshchee": ["4"],
+    "q-format": ["praktika"],
+    "q-temy": ["finansy", "cifra"],
+    "q-kommentariy": [
+        "Больше практики и разборов реальных случаев, пожалуйста: https://example.org/a/very/long/address"
+    ],
+}
 AXE_WIDTHS = (1280, 320)
 FIT_WIDTHS = (320, 390)
 MODES = ("ru", "en", "low-vision")
@@ -60,6 +70,10 @@ EXCLUDED = {
     "dashboards.export_at_risk": "a CSV/XLSX download",
     "certificates.download": "a PDF download (its text and image are checked in tests/certificates)",
     "certificates.export": "a CSV download",
+    "health.healthz": "the load balancer's liveness probe (JSON), tested in tests/core/test_health.py",
+    "health.readyz": "the load balancer's readiness probe (JSON), tested in tests/core/test_health.py",
+    "metrics.metrics": "Prometheus text for the metrics scraper, tested in tests/core/test_metrics.py",
+    "surveys.export": "a CSV/XLSX download",
 }
 
 
@@ -81,6 +95,7 @@ class Site:
     token: str
     certificate_id: int
     certificate_code: str
+    team_submission: int
 
 
 Args = Callable[[Site], dict]
@@ -103,12 +118,15 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("exercises.play", lambda s: {"playthrough_id": s.open_playthrough}),
         ("exercises.debrief", lambda s: {"playthrough_id": s.done_playthrough}),
         ("exercises.assignment", lambda s: {"course_key": "ex-course", "item_key": "as-plan"}),
+        ("exercises.team_assignment", lambda s: {"course_key": "team-course", "item_key": "tm-plan"}),
         ("content.course", lambda s: {"course_key": "quiz-course"}),
         ("content.lesson", lambda s: {"course_key": "quiz-course", "lesson_key": "quiz-lesson"}),
         ("quizzes.overview", lambda s: {"course_key": "quiz-course", "quiz_key": "q-all"}),
         ("quizzes.take", lambda s: {"attempt_id": s.open_attempt}),
         ("quizzes.confirm", lambda s: {"attempt_id": s.open_attempt}),
         ("quizzes.result", lambda s: {"attempt_id": s.done_attempt}),
+        ("surveys.overview", lambda s: {"course_key": "survey-course", "survey_key": "s-anon"}),  # the form
+        ("surveys.overview", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),  # thanks
         ("notifications.index", NO_ARGS),
         ("accounts.profile", NO_ARGS),
         ("accounts.change_password", NO_ARGS),
@@ -119,9 +137,13 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("exercises.review_queue", NO_ARGS),
         ("exercises.grade", lambda s: {"submission_id": s.waiting_submission}),
         ("exercises.review_playthrough", lambda s: {"playthrough_id": s.done_playthrough}),
+        ("exercises.team_projects", NO_ARGS),
+        ("exercises.team_project", lambda s: {"submission_id": s.team_submission}),
         ("dashboards.teaching", NO_ARGS),
         ("dashboards.teaching_course", lambda s: {"course_key": "ex-course"}),
         ("quizzes.analysis", lambda s: {"course_key": "quiz-course", "quiz_key": "q-all"}),
+        ("surveys.overview", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),  # preview
+        ("surveys.results", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),
         ("authoring_structure.structure", lambda s: {"course_dir": "ex-course"}),
         ("authoring_structure.image", lambda s: {"rel": "ex-course/01-praktika/01-urok.md"}),
     ],
@@ -131,6 +153,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("dashboards.at_risk", NO_ARGS),
         ("dashboards.cohorts", NO_ARGS),
         ("dashboards.cohort", lambda s: {"cohort_id": s.cohort}),
+        # an anonymous survey with too few answers: the results are withheld
+        ("surveys.results", lambda s: {"course_key": "survey-course", "survey_key": "s-anon"}),
         ("dashboards.candidate", lambda s: {"user_id": s.candidate_id}),
         (
             "dashboards.playthrough",
@@ -140,6 +164,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
             "dashboards.submission",
             lambda s: {"user_id": s.candidate_id, "submission_id": s.returned_submission},
         ),
+        ("exercises.team_projects", NO_ARGS),
+        ("exercises.team_project", lambda s: {"submission_id": s.team_submission}),
     ],
     "national": [
         ("dashboards.overview", NO_ARGS),
@@ -150,6 +176,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("dashboards.cohorts", NO_ARGS),
         ("dashboards.candidate", lambda s: {"user_id": s.candidate_id}),
         ("certificates.issued", NO_ARGS),
+        ("exercises.team_projects", NO_ARGS),  # every region, with the region filter
+        ("surveys.results", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),
     ],
     # Course staff in the course editor (igor teaches every course): the tree, files of each kind,
     # and each kind previewed as a candidate.
@@ -210,6 +238,8 @@ def courses_dir(tmp_path) -> Path:
     target = tmp_path / "courses"
     shutil.copytree(FIXTURES / "exercises" / "ex-course", target / "ex-course")
     shutil.copytree(FIXTURES / "quiz" / "quiz-course", target / "quiz-course")
+    shutil.copytree(FIXTURES / "team" / "team-course", target / "team-course")
+    shutil.copytree(FIXTURES / "survey" / "survey-course", target / "survey-course")
     return target
 
 
@@ -284,6 +314,38 @@ def site(app, live_server, imported, make_user) -> Site:
         submit=True,
     )
     exercises.claim_submission(waiting, igor)  # Igor sees the grading form
+    team_course = db.session.scalar(sa.select(Course).where(Course.key == "team-course"))
+    for member in (anna, boris, vera):
+        progress.enrol(member, team_course)
+    team_plan = _lesson("tm-plan")
+    team_work = team.save_team_draft(  # returned with a comment: the team sees scores and history
+        anna,
+        team_plan,
+        text=f"## Цели\n\nЧестная победа: {long_url}\n\n## Аудитории\n\nМолодёжь.",
+        uploads=[exercises.Upload("смета.pdf", pdf())],
+        remove_ids=[],
+        submit=True,
+        expected_version=None,
+    )
+    exercises.claim_submission(team_work, igor)
+    exercises.grade_submission(
+        team_work,
+        igor,
+        scores={"goals": 2, "risks": 0},
+        criterion_comments={"risks": "Добавьте риски."},
+        comment="Доработайте риски.",
+        decision="return",
+        expected_version=team_work.version,
+    )
+    team.save_team_draft(
+        boris,
+        team_plan,
+        text=team_work.text_md + "\n\n## Риски\n\nДождь в день встречи.",
+        uploads=[],
+        remove_ids=[],
+        submit=False,
+        expected_version=team_work.version,
+    )
     user_import = onboarding.store_upload(
         csv_bytes([["full_name", "email", "region"], ["Вера Новикова", "vera@example.org", "77"]]),
         "люди.csv",
@@ -291,6 +353,10 @@ def site(app, live_server, imported, make_user) -> Site:
         strict=False,
         invite=True,
     )
+    named = _lesson("s-named")
+    for person, form in ((anna, SURVEY_ANSWERS), (boris, {**SURVEY_ANSWERS, "q-kommentariy": []})):
+        surveys.submit_response(person, named, surveys.read_answers(named, form))
+    surveys.submit_response(vera, _lesson("s-anon"), {"polza": 4})
     send_invitation(anna)
     completion = CourseCompletion(user_id=boris.id, course_id=course.id)  # quiz-course, done
     db.session.add(completion)
@@ -312,6 +378,7 @@ def site(app, live_server, imported, make_user) -> Site:
         token=make_token(anna, Purpose.RESET),
         certificate_id=completion.certificate.id,
         certificate_code=completion.certificate.code,
+        team_submission=team_work.id,
     )
 
 

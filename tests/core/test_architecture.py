@@ -36,6 +36,7 @@ DOMAINS = frozenset(
         "onboarding",
         "progress",
         "quizzes",
+        "surveys",
     }
 )
 PAGE_LAYERS = frozenset({"admin", "onboarding", "dashboards", "authoring"})
@@ -51,12 +52,16 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "accounts": DOMAINS - {"accounts", "audit", "mail"} | {"kinds"},
     # Notifications are called down into by the feature domains (like audit and mail).
     "notifications": DOMAINS - {"notifications", "accounts", "audit", "mail"} | {"kinds"},
-    "content": frozenset({"quizzes", "exercises", "progress", "dashboards", "certificates"})
+    "content": frozenset({"quizzes", "exercises", "surveys", "progress", "dashboards", "certificates"})
     | PAGE_LAYERS
     | {"kinds"},
-    "progress": frozenset({"quizzes", "exercises", "dashboards", "certificates"}) | PAGE_LAYERS | {"kinds"},
-    "quizzes": frozenset({"exercises", "certificates"}) | PAGE_LAYERS | {"kinds"},
-    "exercises": frozenset({"quizzes", "certificates"}) | PAGE_LAYERS | {"kinds"},
+    "progress": frozenset({"quizzes", "exercises", "surveys", "dashboards", "certificates"})
+    | PAGE_LAYERS
+    | {"kinds"},
+    "quizzes": frozenset({"exercises", "surveys", "certificates"}) | PAGE_LAYERS | {"kinds"},
+    "exercises": frozenset({"quizzes", "surveys", "certificates"}) | PAGE_LAYERS | {"kinds"},
+    # Surveys are an item kind beside quizzes and exercises, never importing either.
+    "surveys": frozenset({"quizzes", "exercises", "certificates"}) | PAGE_LAYERS | {"kinds"},
     # Certificates sit beside dashboards: above progress (told of changes by its signal), reading
     # the kinds through their reports.
     "certificates": PAGE_LAYERS | {"kinds"},
@@ -69,8 +74,8 @@ FORBIDDEN: dict[str, frozenset[str]] = {
 # Dashboards and certificates read a kind only through the report functions it exports (its
 # `reports` module).
 READ_THROUGH: dict[str, dict[str, str]] = {
-    "dashboards": {"quizzes": "reports", "exercises": "reports"},
-    "certificates": {"quizzes": "reports", "exercises": "reports"},
+    "dashboards": {"quizzes": "reports", "exercises": "reports", "surveys": "reports"},
+    "certificates": {"quizzes": "reports", "exercises": "reports", "surveys": "reports"},
 }
 
 
@@ -276,7 +281,8 @@ HOOKS = {"name", "fields", "body", "lint", "page", "page_key", "after_import", "
 
 def test_every_registered_kind_provides_every_hook(app) -> None:
     assert {field.name for field in dataclasses.fields(ItemKind)} == HOOKS, "a new hook needs checks here"
-    assert list(ITEM_KINDS) == [kind.name for kind in KINDS] == ["lesson", "quiz", "scenario", "assignment"]
+    names = ["lesson", "quiz", "scenario", "assignment", "survey"]
+    assert list(ITEM_KINDS) == [kind.name for kind in KINDS] == names
     rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     for name, kind in ITEM_KINDS.items():
         assert isinstance(kind, ItemKind) and kind.name == name
