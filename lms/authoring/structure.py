@@ -111,7 +111,8 @@ def _front(text: str | None) -> tuple[str | None, str | None, str]:
     except FrontMatterEditError:
         return None, None, "lesson"
     as_text = lambda value: value if isinstance(value, str) else None  # noqa: E731
-    return as_text(key), as_text(title), kind if kind in starters.ITEM_KINDS else "lesson"
+    # Any `type` the file gives (a survey too); the loader reports one it does not know.
+    return as_text(key), as_text(title), kind if isinstance(kind, str) and kind else "lesson"
 
 
 def _names(text: str | None, key: str) -> list[str]:

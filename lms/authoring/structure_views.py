@@ -21,7 +21,6 @@ from lms.authoring.drafts import EditConflict, open_for_edit
 from lms.authoring.files import PathRefused, course_of, resolve
 from lms.authoring.scenario_graph import GraphLabels, effects_text, graph_svg, read_graph
 from lms.authoring.structure_forms import (
-    KIND_LABELS,
     ImageForm,
     MoveForm,
     NewCourseForm,
@@ -45,7 +44,7 @@ _PREFIX = re.compile(r"^[a-z0-9][a-z0-9.-]{0,120}$")
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"editor_url": editor_url, "kind_labels": KIND_LABELS, "joined": joined}
+    return {"editor_url": editor_url, "joined": joined}
 
 
 @bp.app_context_processor
