@@ -258,8 +258,21 @@ def _check_module(course_dir: str, module: str) -> None:
         raise ValidationError("module", _l("The course has no such module."), field="module")
 
 
-def new_item(course_dir: str, module: str, kind: str, title: str, key: str, user: User) -> str:
-    """A new item from its starter text, appended to the module's `items`; returns its path."""
+def _unchanged(current: list[str], seen: list[str] | None) -> None:
+    """A new entry is added to the list the author saw, or not at all: a double submit (or a second
+    tab) would otherwise add a second item under a second made-up id."""
+    if seen is not None and current != seen:
+        raise ValidationError(
+            "stale",
+            _l("The list changed meanwhile; here is the current one. Add the entry again if it is missing."),
+        )
+
+
+def new_item(
+    course_dir: str, module: str, kind: str, title: str, key: str, user: User, seen: list[str] | None = None
+) -> str:
+    """A new item from its starter text, appended to the module's `items`; returns its path.
+    `seen`: the module's items as the author saw them (refused as stale when they changed)."""
     _check_module(course_dir, module)
     if kind not in starters.ITEM_KINDS:
         raise ValidationError("kind", _l("Choose a kind of item."), field="kind")
@@ -267,6 +280,7 @@ def new_item(course_dir: str, module: str, kind: str, title: str, key: str, user
     module_rel = f"{course_dir}/{module}/{MODULE_FILE}"
     module_text = _effective(module_rel)
     items = _edit(lambda: read_list(module_text, "items") or [], module_rel)
+    _unchanged(items, seen)
     taken = known_ids()
     key = _check_key(key.strip() or _free_key(slug(title) or kind, taken), taken)
     name = _next_name(items, key[:40].rstrip("-"), ".md", lambda n: _exists(f"{course_dir}/{module}/{n}"))
@@ -276,12 +290,14 @@ def new_item(course_dir: str, module: str, kind: str, title: str, key: str, user
     return rel
 
 
-def new_module(course_dir: str, title: str, key: str, user: User) -> str:
-    """A new module folder (module.md and a first lesson), appended to the course's `modules`."""
+def new_module(course_dir: str, title: str, key: str, user: User, seen: list[str] | None = None) -> str:
+    """A new module folder (module.md and a first lesson), appended to the course's `modules`;
+    `seen` as for `new_item`."""
     title = _check_title(title)
     course_rel = f"{course_dir}/{COURSE_FILE}"
     course_text = _effective(course_rel)
     modules = _edit(lambda: read_list(course_text, "modules") or [], course_rel)
+    _unchanged(modules, seen)
     taken = known_ids()
     key = _check_key(key.strip() or _free_key(slug(title) or "modul", taken), taken)
     stem = key[:40].rstrip("-")

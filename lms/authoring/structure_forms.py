@@ -30,13 +30,14 @@ def split(value: str | None) -> list[str]:
 
 
 class NewItemForm(FlaskForm):
-    module = HiddenField()
+    seen = HiddenField()
     kind = SelectField(_l("Kind"), choices=[SelectChoice(key, label) for key, label in KIND_LABELS.items()])
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)])
     key = StringField(_l("Id"), validators=[Optional(), Length(max=80)], description=_KEY_HINT)
 
 
 class NewModuleForm(FlaskForm):
+    seen = HiddenField()
     title = StringField(_l("Module title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)])
     key = StringField(_l("Id"), validators=[Optional(), Length(max=80)], description=_KEY_HINT)
 

@@ -107,18 +107,26 @@ def _page(
     def form(cls, prefix: str, **data):
         return failed.get(prefix) or cls(prefix=prefix, formdata=None, **data)
 
+    modules = joined([module.name for module in course.modules])
     forms = {
-        "new-module": form(NewModuleForm, "new-module"),
+        "new-module": form(NewModuleForm, "new-module", seen=modules),
         "course-title": form(RenameForm, "course-title", rel=course.rel, title=course.title or ""),
     }
     for module in course.modules:
-        forms[f"new-{module.name}"] = form(NewItemForm, f"new-{module.name}")
+        items = joined([item.name for item in module.items])
+        forms[f"new-{module.name}"] = form(NewItemForm, f"new-{module.name}", seen=items)
         forms[f"m-{module.name}"] = form(
             RenameForm, f"m-{module.name}", rel=module.rel, title=module.title or ""
         )
         for item in module.items:
             prefix = f"i-{module.name}-{item.name}"
             forms[prefix] = form(RenameForm, prefix, rel=item.rel, title=item.title or "")
+    # A refused form shown again carries the lists as they are now, so sending it again can work.
+    if "new-module" in failed:
+        forms["new-module"].seen.data = modules
+    for module in course.modules:
+        if f"new-{module.name}" in failed:
+            forms[f"new-{module.name}"].seen.data = joined([item.name for item in module.items])
     moved = request.args.get("moved", "")
     return render_template(
         "authoring/structure.html",
@@ -161,7 +169,13 @@ def new_item(course_dir: str):
         return _page(course_dir, failed={prefix: form}, status=400)
     try:
         rel = structure.new_item(
-            course_dir, module, form.kind.data, form.title.data, form.key.data or "", current_user
+            course_dir,
+            module,
+            form.kind.data,
+            form.title.data,
+            form.key.data or "",
+            current_user,
+            seen=split(form.seen.data),
         )
     except (ValidationError, EditConflict) as error:
         return _refused(course_dir, prefix, form, error)
@@ -177,7 +191,9 @@ def new_module(course_dir: str):
     if not form.validate_on_submit():
         return _page(course_dir, failed={"new-module": form}, status=400)
     try:
-        rel = structure.new_module(course_dir, form.title.data, form.key.data or "", current_user)
+        rel = structure.new_module(
+            course_dir, form.title.data, form.key.data or "", current_user, seen=split(form.seen.data)
+        )
     except (ValidationError, EditConflict) as error:
         return _refused(course_dir, "new-module", form, error)
     flash(_("The module is added as a draft, with a first lesson."), "success")

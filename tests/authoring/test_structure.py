@@ -92,6 +92,19 @@ def test_an_id_used_only_by_a_draft_is_taken_too(app, courses_dir, author):
     assert taken.value.code == "key_taken"
 
 
+def test_a_new_item_for_a_list_that_changed_meanwhile_is_refused(app, courses_dir, author):
+    structure.new_item(COURSE, "01-one", "lesson", "Урок", "", author, seen=["01-first.md", "02-second.md"])
+    with pytest.raises(ValidationError) as stale:
+        structure.new_item(
+            COURSE, "01-one", "lesson", "Урок", "", author, seen=["01-first.md", "02-second.md"]
+        )
+    assert stale.value.code == "stale"
+    with pytest.raises(ValidationError) as stale_module:
+        structure.new_module(COURSE, "Модуль", "", author, seen=["01-one"])
+    assert stale_module.value.code == "stale"
+    assert drafts() == ["tiny-course/01-one/03-urok.md", MODULE_REL]
+
+
 def test_a_derived_id_steps_round_a_taken_one(app, courses_dir, author):
     first = structure.new_item(COURSE, "01-one", "lesson", "Урок", "", author)
     second = structure.new_item(COURSE, "01-one", "lesson", "Урок", "", author)

@@ -213,6 +213,7 @@ def test_new_lesson_from_a_template_opens_as_a_draft(client, auth, people, who):
     auth.login(people[who].username)
     data = {
         "new-01-one-csrf_token": page_token(client),
+        "new-01-one-seen": "01-first.md/02-second.md",
         "new-01-one-kind": "quiz",
         "new-01-one-title": "Проверка: модуль один",
         "new-01-one-key": "",
@@ -229,6 +230,7 @@ def test_new_item_errors_show_on_the_form(client, auth, people):
     auth.login("admin1")
     data = {
         "new-01-one-csrf_token": page_token(client),
+        "new-01-one-seen": "01-first.md/02-second.md",
         "new-01-one-kind": "lesson",
         "new-01-one-title": "Дубль",
         "new-01-one-key": "l-one",
@@ -250,10 +252,43 @@ def test_new_item_in_a_module_the_course_does_not_list_is_refused(client, auth, 
     assert drafts() == []
 
 
+def test_a_double_submitted_new_item_adds_one_item(client, auth, people):
+    auth.login("teacher")
+    data = {
+        "new-01-one-csrf_token": page_token(client),
+        "new-01-one-seen": "01-first.md/02-second.md",
+        "new-01-one-kind": "lesson",
+        "new-01-one-title": "Урок без id",
+    }
+    assert client.post(f"{STRUCTURE}/items?module=01-one", data=data).status_code == 302
+    again = client.post(f"{STRUCTURE}/items?module=01-one", data=data)
+    assert again.status_code == 400
+    html = again.get_data(as_text=True)
+    assert 'class="form-errors"' in html
+    assert 'value="01-first.md/02-second.md/03-urok-bez-id.md"' in html  # the list as it is now
+    assert items() == ["01-first.md", "02-second.md", "03-urok-bez-id.md"]
+
+
+def test_a_double_submitted_new_module_adds_one_module(client, auth, people):
+    auth.login("admin1")
+    data = {
+        "new-module-csrf_token": page_token(client),
+        "new-module-seen": "01-one/02-two",
+        "new-module-title": "Модуль",
+    }
+    assert client.post(f"{STRUCTURE}/modules", data=data).status_code == 302
+    assert client.post(f"{STRUCTURE}/modules", data=data).status_code == 400
+    assert read_list(text("tiny-course/course.md"), "modules") == ["01-one", "02-two", "03-modul"]
+
+
 @pytest.mark.parametrize("who", ["admin", "staff"])
 def test_new_module(client, auth, people, who):
     auth.login(people[who].username)
-    data = {"new-module-csrf_token": page_token(client), "new-module-title": "Третий модуль"}
+    data = {
+        "new-module-csrf_token": page_token(client),
+        "new-module-seen": "01-one/02-two",
+        "new-module-title": "Третий модуль",
+    }
     response = client.post(f"{STRUCTURE}/modules", data=data)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("#m-03-tretiy-modul")
