@@ -170,7 +170,7 @@ def _layers(graph: ScenarioGraph) -> None:
 
 def _lay_out(graph: ScenarioGraph) -> None:
     _layers(graph)
-    order = list(graph.nodes)
+    order = {key: index for index, key in enumerate(graph.nodes)}
     by_layer: dict[int, list[GraphNode]] = {}
     for node in graph.nodes.values():
         by_layer.setdefault(node.layer, []).append(node)
@@ -187,7 +187,7 @@ def _lay_out(graph: ScenarioGraph) -> None:
 
         def barycentre(node: GraphNode) -> tuple[float, int]:
             seen = [position[key] for key in sources[node.key] if key in position]
-            return (sum(seen) / len(seen) if seen else 0.5, order.index(node.key))
+            return (sum(seen) / len(seen) if seen else 0.5, order[node.key])
 
         members.sort(key=barycentre)
         for start in range(0, len(members), PER_ROW):

@@ -17,7 +17,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from lms.authoring import images, rights, structure
-from lms.authoring.drafts import EditConflict, open_for_edit
+from lms.authoring.drafts import EditConflict, max_file_bytes, open_for_edit
 from lms.authoring.files import PathRefused, course_of, resolve
 from lms.authoring.scenario_graph import GraphLabels, effects_text, graph_svg, read_graph
 from lms.authoring.structure_forms import (
@@ -366,4 +366,6 @@ def graph(rel: str):
     """The graph of the text being typed, for the editor's script to refresh as the preview."""
     _file(rel)
     text = request.form.get("text", "")
+    if len(text.encode("utf-8")) > max_file_bytes():
+        abort(413)  # a file this size cannot be saved either; the script keeps the last graph
     return render_template("authoring/_scenario_graph.html", scenario=scenario_graph(text))

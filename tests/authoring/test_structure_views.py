@@ -432,6 +432,15 @@ def test_the_graph_of_typed_text(client, auth, people):
     assert client.post(f"/author/graph/{LESSON}", data={"text": SCENARIO}).status_code == 400
 
 
+def test_the_graph_of_a_text_over_the_size_limit_is_refused(app, client, auth, people):
+    app.config["AUTHORING_MAX_FILE_BYTES"] = 100
+    auth.login("teacher")
+    response = client.post(
+        f"/author/graph/{LESSON}", data={"csrf_token": page_token(client), "text": SCENARIO}
+    )
+    assert response.status_code == 413
+
+
 def test_the_course_tree_links_to_the_structure_and_admins_to_a_new_course(client, auth, people):
     auth.login("teacher")
     html = client.get("/author/").get_data(as_text=True)
