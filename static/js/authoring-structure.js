@@ -21,16 +21,19 @@
 
   Array.prototype.forEach.call(document.querySelectorAll("ol[data-reorder]"), function (list) {
     entries(list).forEach(function (li) {
-      li.setAttribute("draggable", "true");
-      li.classList.add("structure-draggable");
-      li.addEventListener("dragstart", function (event) {
-        if (event.target !== li) { return; } // a nested list's entry is dragged within its own list
+      // The entry's title row is the handle: its forms (rename, new item) stay selectable text.
+      var handle = li.querySelector(".structure-row");
+      if (!handle || handle.parentNode !== li) { return; }
+      handle.setAttribute("draggable", "true");
+      handle.classList.add("structure-draggable");
+      handle.addEventListener("dragstart", function (event) {
+        event.stopPropagation(); // an item's row is inside its module's entry
         dragged = li;
         li.classList.add("structure-dragging");
         event.dataTransfer.effectAllowed = "move";
         event.dataTransfer.setData("text/plain", li.getAttribute("data-name"));
       });
-      li.addEventListener("dragend", function () {
+      handle.addEventListener("dragend", function () {
         li.classList.remove("structure-dragging");
         dragged = null;
       });

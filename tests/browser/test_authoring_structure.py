@@ -86,8 +86,8 @@ def test_create_a_lesson_reorder_it_by_keyboard_and_upload_an_image(
 
     # Drag and drop: the plan dropped on top of the first lesson.
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.locator("#i-01-praktika-03-plan\\.md").drag_to(
-        page.locator("#i-01-praktika-01-urok\\.md"), target_position={"x": 20, "y": 5}
+    page.locator("#i-01-praktika-03-plan\\.md > .structure-row").drag_to(
+        page.locator("#i-01-praktika-01-urok\\.md > .structure-row"), target_position={"x": 20, "y": 2}
     )
     expect(page.get_by_text("Новый порядок сохранён в черновике.")).to_be_visible()
     assert items() == ["03-plan.md", "01-urok.md", "04-razbor-uchastka.md", "02-dver.md"]
