@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
+from lms.content import signals as content_signals
 from lms.content.models import Lesson
 from lms.core.db import insert_many_or_ignore, insert_or_ignore, next_number
 from lms.core.errors import ValidationError
@@ -392,3 +393,11 @@ def result_view(attempt: Attempt) -> ResultView:
             }
         )
     return ResultView(attempt, show, items)
+
+
+@content_signals.lessons_in_use.connect
+def _quizzes_with_attempts(_sender=None, *, lesson_ids: list[int]) -> set[int]:
+    """Quizzes someone attempted (passed or not): an import archives them, never deletes attempts."""
+    return set(
+        db.session.scalars(sa.select(Attempt.quiz_id).where(Attempt.quiz_id.in_(lesson_ids)).distinct())
+    )
