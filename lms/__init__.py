@@ -17,6 +17,7 @@ from lms.accounts.views import bp as accounts_bp
 from lms.admin.staff_views import bp as course_staff_bp
 from lms.admin.views import bp as admin_bp
 from lms.audit.views import bp as audit_bp
+from lms.authoring.views import bp as authoring_bp
 from lms.certificates import cli as certificates_cli
 from lms.certificates.views import bp as certificates_bp
 from lms.config import Config, TestingConfig
@@ -84,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         outbox_bp,
         certificates_bp,
         notifications_bp,
+        authoring_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -90,6 +90,16 @@ ACTION_GROUPS = (
         },
     ),
     (
+        "authoring",
+        _l("Authoring"),
+        {
+            "authoring.save": _l("Course file draft saved"),
+            "authoring.create": _l("Course file draft created"),
+            "authoring.discard": _l("Course file draft discarded"),
+            "authoring.publish": _l("Course published from the browser"),
+        },
+    ),
+    (
         "exports",
         _l("Exports"),
         {

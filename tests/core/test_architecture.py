@@ -26,6 +26,7 @@ DOMAINS = frozenset(
         "accounts",
         "admin",
         "audit",
+        "authoring",
         "certificates",
         "content",
         "dashboards",
@@ -37,7 +38,7 @@ DOMAINS = frozenset(
         "quizzes",
     }
 )
-PAGE_LAYERS = frozenset({"admin", "onboarding", "dashboards"})
+PAGE_LAYERS = frozenset({"admin", "onboarding", "dashboards", "authoring"})
 # Domain -> the domains its files must not import. Arrows point down: dashboards -> progress ->
 # content -> notifications -> accounts -> audit, mail -> core; quizzes and exercises are kinds,
 # above progress.
@@ -59,9 +60,11 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     # Certificates sit beside dashboards: above progress (told of changes by its signal), reading
     # the kinds through their reports.
     "certificates": PAGE_LAYERS | {"kinds"},
-    "dashboards": frozenset({"admin", "onboarding", "kinds"}),
-    "admin": frozenset({"dashboards", "onboarding", "kinds"}),
-    "onboarding": frozenset({"dashboards", "admin", "kinds"}),
+    "dashboards": frozenset({"admin", "onboarding", "authoring", "kinds"}),
+    "admin": frozenset({"dashboards", "onboarding", "authoring", "kinds"}),
+    "onboarding": frozenset({"dashboards", "admin", "authoring", "kinds"}),
+    # Authoring edits course files and imports them: it reads content, progress and the kinds.
+    "authoring": frozenset({"dashboards", "admin", "onboarding", "certificates", "kinds"}),
 }
 # Dashboards and certificates read a kind only through the report functions it exports (its
 # `reports` module).
