@@ -17,6 +17,7 @@ from lms.accounts.views import bp as accounts_bp
 from lms.admin.staff_views import bp as course_staff_bp
 from lms.admin.views import bp as admin_bp
 from lms.audit.views import bp as audit_bp
+from lms.authoring.history_views import bp as authoring_history_bp
 from lms.authoring.views import bp as authoring_bp
 from lms.certificates import cli as certificates_cli
 from lms.certificates.views import bp as certificates_bp
@@ -86,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         certificates_bp,
         notifications_bp,
         authoring_bp,
+        authoring_history_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -2,7 +2,7 @@
 answers remember the version that graded them after an explicit regrade
 
 Revision ID: d8a4c2e6f0b1
-Revises: a7d3e5f1c2b8
+Revises: d5a1c9e7b3f4
 Create Date: 2026-12-06 18:40:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "d8a4c2e6f0b1"
-down_revision = "a7d3e5f1c2b8"
+down_revision = "d5a1c9e7b3f4"
 branch_labels = None
 depends_on = None
 
