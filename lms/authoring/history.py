@@ -89,8 +89,9 @@ def record_publish(user: User, course_dir: str, files: dict[str, tuple[str | Non
             )
         )
     db.session.flush()
-    publication.git_commit = commit_to_git(user, course_dir, sorted(files))
-    db.session.flush()
+    if files:  # a publish of changes pulled from git writes no file: nothing to commit
+        publication.git_commit = commit_to_git(user, course_dir, sorted(files))
+        db.session.flush()
     return publication
 
 
@@ -129,7 +130,9 @@ def commit_to_git(user: User, course_dir: str, paths: list[str]) -> str | None:
             log.warning("git add failed for a publish of %s: %s", course_dir, added.stderr.strip())
             return None
         message = f"Publish {course_dir}: {len(paths)} file(s) by {user.username}"
-        committed = _git(root, "commit", "-q", "--author", _author(user), "-m", message, "--", *paths, env=env)
+        committed = _git(
+            root, "commit", "-q", "--author", _author(user), "-m", message, "--", *paths, env=env
+        )
         if committed.returncode != 0:
             log.warning("git commit failed for a publish of %s: %s", course_dir, committed.stderr.strip())
             return None

@@ -52,7 +52,7 @@ def file_history(rel: str):
     )
 
 
-@bp.route("/history/versions/<int:file_id>")
+@bp.route("/versions/<int:file_id>")
 @login_required
 def version_diff(file_id: int):
     row = _version_or_404(file_id)
@@ -72,7 +72,7 @@ def version_diff(file_id: int):
     )
 
 
-@bp.route("/history/versions/<int:file_id>/restore", methods=["POST"])
+@bp.route("/versions/<int:file_id>/restore", methods=["POST"])
 @login_required
 def restore(file_id: int):
     """Make this version the file's draft; a file that moved on since the page was shown gets
