@@ -142,9 +142,7 @@ def test_check_course_lays_unsaved_text_over_the_drafts(app, courses_dir, import
 
 def test_course_tree_states(app, courses_dir, imported, admin, edit):
     edit(LESSON, "---\nid: l-one\ntitle: Первый урок\nminutes: много\n---\nТекст.\n", admin)
-    (courses_dir / "tiny-course/02-two/01-third.md").write_text(
-        "---\nid: l-three\ntitle: Из git\n---\nНовое.\n"
-    )
+    (courses_dir / "tiny-course/02-two/01-third.md").write_text("---\nid: l-three\ntitle: Из git\n---\nНовое.\n")
     tree = course_tree("tiny-course")
     states = {}
     for module in tree.root.children:
