@@ -25,7 +25,9 @@ def git(root, *args: str) -> str:
     return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
 
 
-def test_instructor_restores_an_old_version_as_a_draft(page, live_server, login, make_user, imported, courses_dir):
+def test_instructor_restores_an_old_version_as_a_draft(
+    page, live_server, login, make_user, imported, courses_dir
+):
     git(courses_dir, "init", "-q")
     git(courses_dir, "add", "-A")
     git(courses_dir, "-c", "user.name=Git", "-c", "user.email=git@example.org", "commit", "-q", "-m", "start")

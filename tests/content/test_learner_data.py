@@ -263,3 +263,31 @@ def test_a_regraded_question_is_not_flagged_again(app, courses_dir, imported, ca
     rewrite(courses_dir, QUIZ_FILE, "= верно", "= неверно")  # back to the key the candidate met
     reimport(courses_dir)
     assert [flag.question_key for flag in regrade.open_flags(item("q-all"))] == ["anonim"]
+
+
+def test_a_regrade_that_fails_an_attempt_undoes_its_completion(
+    app, courses_dir, imported, candidate, make_user
+):
+    quiz = item("q-all")
+    attempt = submitted_attempt(candidate, quiz, right=True)
+    assert attempt.passed
+    done = sa.select(LessonProgress.completed_at).where(LessonProgress.lesson_id == quiz.id)
+    assert db.session.scalar(done) is not None
+    for old, new in (
+        ("= неверно", "= верно"),
+        ("= 27 ± 0,5", "= 20 ± 0,5"),
+        ("= 4..6", "= 10..12"),
+        ("= Территориальная избирательная комиссия\n= ТИК", "= Избирком"),
+    ):
+        rewrite(courses_dir, QUIZ_FILE, old, new)
+    reimport(courses_dir)
+    assert db.session.scalar(done) is not None, "the import alone changes nothing"
+
+    regrade.regrade_flagged(item("q-all"), make_user("adm", role="admin"))
+    db.session.commit()
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt.id)
+    assert attempt.percent == pytest.approx(round(100 * 5 / 8.5, 2)) and attempt.passed is False
+    assert db.session.scalar(done) is None
+    enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == candidate.id))
+    assert enrolment.lessons_done == 0
