@@ -381,9 +381,23 @@ def result_view(attempt: Attempt) -> ResultView:
     rule = attempt.policy.get("show_answers", "always")
     show = rule == "always" or (rule == "after_pass" and bool(attempt.passed))
     responses = {answer.question_key: answer for answer in attempt.answers}
+    # A regraded answer is shown against the key that graded it, so the marks match the score.
+    graded_ids = [answer.graded_version_id for answer in attempt.answers if answer.graded_version_id]
+    graded = (
+        {
+            row.id: row.data
+            for row in db.session.scalars(
+                sa.select(QuestionVersion).where(QuestionVersion.id.in_(graded_ids))
+            )
+        }
+        if graded_ids
+        else {}
+    )
     items = []
     for item, question in attempt_questions(attempt):
         answer = responses.get(item["key"])
+        if answer is not None and answer.graded_version_id in graded:
+            question = graded[answer.graded_version_id]
         items.append(
             {
                 "layout": item,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from lms.audit.models import AuditEvent
@@ -81,9 +83,23 @@ def test_who_may_regrade(client, auth, quiz, courses_dir, make_user):
     assert db.session.scalar(sa.select(RegradeFlag.resolved_at)) is None
 
 
-def test_admin_regrades_any_course(client, auth, quiz, courses_dir, make_user):
+def test_admin_regrades_any_course_and_the_result_shows_the_new_key(
+    client, auth, quiz, courses_dir, make_user
+):
     attempt_id, score = _answered_then_key_changed(courses_dir, quiz, make_user("anna"))
+    result = f"/quiz-attempts/{attempt_id}/result"
+
+    def anonim_block() -> str:
+        html = client.get(result).get_data(as_text=True)
+        return html[html.index("Анонимные пожертвования") :][:600]
+
+    auth.login("anna")
+    assert re.search(r"Ваш ответ:\s*Неверно;\s*правильный ответ:\s*Неверно", anonim_block())
+    auth.logout()
     make_user("root", role="admin")
     auth.login("root")
     assert auth.post(REGRADE, page=ANALYSIS).status_code == 302
     assert _score(attempt_id) == score - 1
+    auth.logout()
+    auth.login("anna")
+    assert re.search(r"Ваш ответ:\s*Неверно;\s*правильный ответ:\s*Верно", anonim_block())
