@@ -46,7 +46,7 @@ def publish_course(course_dir: str, user: User) -> Any:
     for draft in drafts:
         disk_text, disk_hash = read_disk(draft.path)
         if disk_hash != draft.base_hash:
-            raise EditConflict(draft.path, draft.text, draft.text, disk_text)
+            raise EditConflict(draft.path, draft.text, disk_text or "", disk_text)
         files[draft.path] = (disk_text, draft.text)
     undo = write_atomically({rel: new for rel, (_old, new) in files.items()})
     try:

@@ -80,6 +80,8 @@ def init_app(app: Flask) -> None:
             return "dashboards"
         if endpoint and endpoint.startswith(ADMIN_BLUEPRINTS):
             return "admin"
+        if endpoint and endpoint.startswith("authoring."):
+            return "authoring"
         return NAV_SECTIONS.get(endpoint or "")
 
     @app.template_filter("dict_without")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +16,20 @@ from lms.extensions import db
 
 LESSON = "tiny-course/01-one/01-first.md"
 MODULE = "tiny-course/01-one/module.md"
+QUIZ = "quiz-course/01-osnovy/02-proverka.md"
+SCENARIO = "ex-course/01-praktika/02-dver.md"
+ASSIGNMENT = "ex-course/01-praktika/03-plan.md"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "courses"
+
+
+@pytest.fixture
+def courses_dir(tmp_path) -> Path:
+    """Three courses: the tiny one (lessons), the quiz course and the exercises course."""
+    target = tmp_path / "courses"
+    shutil.copytree(FIXTURES / "good" / "tiny-course", target / "tiny-course")
+    shutil.copytree(FIXTURES / "quiz" / "quiz-course", target / "quiz-course")
+    shutil.copytree(FIXTURES / "exercises" / "ex-course", target / "ex-course")
+    return target
 
 
 @pytest.fixture

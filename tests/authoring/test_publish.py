@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from lms.audit.models import AuditEvent
-from lms.authoring.drafts import EditConflict, course_drafts, open_for_edit, save_draft
+from lms.authoring.drafts import EditConflict, course_drafts, open_for_edit
 from lms.authoring.publish import PublishRefused, publish_course
 from lms.authoring.services import check_course, course_tree
 from lms.content.models import Course, Lesson
@@ -142,7 +142,8 @@ def test_check_course_lays_unsaved_text_over_the_drafts(app, courses_dir, import
 
 def test_course_tree_states(app, courses_dir, imported, admin, edit):
     edit(LESSON, "---\nid: l-one\ntitle: Первый урок\nminutes: много\n---\nТекст.\n", admin)
-    (courses_dir / "tiny-course/02-two/01-third.md").write_text("---\nid: l-three\ntitle: Из git\n---\nНовое.\n")
+    pulled = "---\nid: l-three\ntitle: Из git\n---\nНовое.\n"
+    (courses_dir / "tiny-course/02-two/01-third.md").write_text(pulled)
     tree = course_tree("tiny-course")
     states = {}
     for module in tree.root.children:
