@@ -96,4 +96,4 @@ def restore(file_id: int):
         flash(error.message, "error")
         return redirect(url_for("authoring_history.file_history", rel=row.path))
     flash(_("The version is restored as a draft. Check it in the editor, then publish."), "success")
-    return redirect(url_for("authoring_history.file_history", rel=row.path))
+    return redirect(url_for("authoring.edit", rel=row.path))

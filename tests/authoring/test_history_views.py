@@ -63,7 +63,9 @@ def test_restore_makes_a_draft_and_leaves_the_disk(client, auth, courses_dir, pu
     auth.login("teacher1")
     token = _token(client.get(HISTORY).get_data(as_text=True))
     response = auth.post(f"/author/versions/{published[0]}/restore", {"token": token}, page=HISTORY)
-    assert response.status_code == 302 and response.headers["Location"].endswith(HISTORY)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/author/edit/{LESSON}")
+    editor = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Вторая редакция." in editor and "Третья редакция" not in editor
     db.session.rollback()
     assert get_draft(LESSON).text == V2
     assert (courses_dir / LESSON).read_text(encoding="utf-8") == V3

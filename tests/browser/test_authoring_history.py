@@ -64,8 +64,11 @@ def test_instructor_restores_an_old_version_as_a_draft(
     expect(page.get_by_role("heading", name="Изменения в версии 1")).to_be_visible()
     page.get_by_role("button", name="Восстановить версию 1 как черновик").click()
     expect(page.get_by_text("Версия восстановлена как черновик")).to_be_visible()
+    expect(page.locator("#source")).to_have_value(V1)  # the editor opens on the restored draft
+    page.get_by_role("link", name="История файла").click()
     expect(page.get_by_text("У файла есть неопубликованный черновик")).to_be_visible()
     assert_accessible(page)
+    assert_fits(page, 320)
 
     db.session.rollback()
     assert get_draft(LESSON).text == V1
