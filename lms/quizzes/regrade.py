@@ -112,14 +112,17 @@ def _current_questions(quiz: Lesson) -> dict[str, dict]:
     return {question["key"]: question for question in (quiz.payload or {}).get("questions", [])}
 
 
-def _open(quiz: Lesson) -> list[RegradeFlag]:
-    return list(
-        db.session.scalars(
-            sa.select(RegradeFlag)
-            .where(RegradeFlag.quiz_id == quiz.id, RegradeFlag.resolved_at.is_(None))
-            .order_by(RegradeFlag.id)
-        )
+def _open(quiz: Lesson, *, lock: bool = False) -> list[RegradeFlag]:
+    """The quiz's open flags; `lock` makes a second regrade (a double click) wait for the first
+    and then find them resolved (PostgreSQL row locks; SQLite serialises writers anyway)."""
+    query = (
+        sa.select(RegradeFlag)
+        .where(RegradeFlag.quiz_id == quiz.id, RegradeFlag.resolved_at.is_(None))
+        .order_by(RegradeFlag.id)
     )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return list(db.session.scalars(query))
 
 
 def open_flags(quiz: Lesson) -> list[FlagView]:
@@ -156,7 +159,7 @@ def regrade_flagged(quiz: Lesson, actor: User) -> RegradeResult:
     only their credit and the attempt's score follow the new key.
     """
     result = RegradeResult()
-    flags = _open(quiz)
+    flags = _open(quiz, lock=True)
     if not flags:
         return result
     current = _current_questions(quiz)

@@ -291,3 +291,16 @@ def test_a_regrade_that_fails_an_attempt_undoes_its_completion(
     assert db.session.scalar(done) is None
     enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == candidate.id))
     assert enrolment.lessons_done == 0
+
+
+def test_a_second_regrade_finds_nothing_to_do(app, courses_dir, imported, candidate, make_user):
+    admin = make_user("adm", role="admin")
+    submitted_attempt(candidate, item("q-all"))
+    rewrite(courses_dir, QUIZ_FILE, "= неверно", "= верно")
+    reimport(courses_dir)
+    assert regrade.regrade_flagged(item("q-all"), admin).attempts == 1
+    db.session.commit()
+    assert regrade.regrade_flagged(item("q-all"), admin).attempts == 0  # a double click
+    db.session.commit()
+    events = sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "quiz.regrade")
+    assert db.session.scalar(events) == 1
