@@ -121,6 +121,8 @@ def save_draft(rel: str, text: str, token: str, user: User) -> Draft:
     draft = get_draft(rel)
     state = _state(rel, draft)
     if token != state.token:
+        if draft is not None and draft.text == text:
+            return draft  # the same text sent twice (a double click, a resent form): already saved
         raise EditConflict(rel, text, state.text, state.disk_text)
     _, disk_hash = read_disk(rel)
     now = utcnow()

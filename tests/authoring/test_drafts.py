@@ -69,6 +69,18 @@ def test_a_stale_token_is_refused_with_both_versions(app, courses_dir, author):
     assert open_for_edit(LESSON).text == "From tab one.\n"
 
 
+def test_the_same_text_sent_twice_is_saved_once(app, courses_dir, author):
+    state = open_for_edit(LESSON)
+    first = save_draft(LESSON, "Twice.\n", state.token, author)
+    again = save_draft(LESSON, "Twice.\n", state.token, author)
+    assert again.id == first.id
+    assert again.version == 1
+    events = db.session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "authoring.save")
+    )
+    assert events == 1
+
+
 def test_a_disk_change_makes_the_token_stale(app, courses_dir, author):
     state = open_for_edit(LESSON)
     (courses_dir / LESSON).write_text("Pushed from git.\n")

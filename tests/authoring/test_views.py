@@ -49,6 +49,33 @@ def test_other_roles_get_403(client, auth, make_user, imported, role):
         assert client.get(path).status_code == 403
 
 
+def test_actions_on_another_course_are_403(client, auth, teacher, admin, edit):
+    edit(QUIZ, "Черновик администратора.\n", admin)
+    auth.login("teacher1")
+    token = editor_form(client, LESSON)["csrf_token"]
+    data = {"csrf_token": token, "text": "x", "token": "t", "action": "save"}
+    for path in (f"/author/edit/{QUIZ}", f"/author/discard/{QUIZ}", "/author/publish/quiz-course"):
+        assert client.post(path, data=data).status_code == 403
+    assert (
+        client.post(f"/author/preview/{QUIZ}", data=data, headers={"X-CSRFToken": token}).status_code == 403
+    )
+    db.session.rollback()
+    assert open_for_edit(QUIZ).text == "Черновик администратора.\n"
+
+
+def test_a_candidate_posting_to_the_editor_gets_403(client, auth, make_user, imported):
+    make_user("anna")
+    auth.login("anna")
+    token = auth.csrf("/")
+    data = {"csrf_token": token, "text": "x", "token": "t", "action": "publish"}
+    for path in (f"/author/edit/{LESSON}", f"/author/discard/{LESSON}", "/author/publish/tiny-course"):
+        assert client.post(path, data=data).status_code == 403
+    assert (
+        client.post(f"/author/preview/{LESSON}", data=data, headers={"X-CSRFToken": token}).status_code == 403
+    )
+    assert draft_count() == 0
+
+
 def test_an_instructor_without_courses_gets_403(client, auth, make_user, imported):
     make_user("loner", role="instructor")
     auth.login("loner")
@@ -172,6 +199,15 @@ def test_a_stale_save_shows_both_versions_and_overwrites_nothing(client, auth, a
     assert response.status_code == 302
     db.session.rollback()  # end the test's read snapshot
     assert open_for_edit(LESSON).text == NEW_TEXT
+
+
+def test_a_double_submit_saves_once(client, auth, admin, imported):
+    auth.login("admin1")
+    form = editor_form(client, LESSON)
+    first = client.post(f"/author/edit/{LESSON}", data={**form, "text": NEW_TEXT, "action": "save"})
+    second = client.post(f"/author/edit/{LESSON}", data={**form, "text": NEW_TEXT, "action": "save"})
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert db.session.scalar(sa.select(Draft.version)) == 1
 
 
 def test_two_tabs_saving_the_same_version(client, auth, admin, imported):

@@ -153,6 +153,19 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("dashboards.candidate", lambda s: {"user_id": s.candidate_id}),
         ("certificates.issued", NO_ARGS),
     ],
+    # Course staff in the course editor (igor teaches every course): the tree, files of each kind,
+    # and each kind previewed as a candidate.
+    "author": [
+        ("authoring.index", NO_ARGS),
+        ("authoring.edit", lambda s: {"rel": "ex-course/01-praktika/01-urok.md"}),
+        ("authoring.edit", lambda s: {"rel": "quiz-course/01-osnovy/02-proverka.md"}),
+        ("authoring.edit", lambda s: {"rel": "ex-course/01-praktika/02-dver.md"}),
+        ("authoring.edit", lambda s: {"rel": "ex-course/01-praktika/03-plan.md"}),
+        ("authoring.candidate", lambda s: {"rel": "ex-course/01-praktika/01-urok.md"}),
+        ("authoring.candidate", lambda s: {"rel": "quiz-course/01-osnovy/02-proverka.md"}),
+        ("authoring.candidate", lambda s: {"rel": "ex-course/01-praktika/02-dver.md"}),
+        ("authoring.candidate", lambda s: {"rel": "ex-course/01-praktika/03-plan.md"}),
+    ],
     "admin": [
         ("admin.index", NO_ARGS),
         ("admin.users", NO_ARGS),
@@ -175,6 +188,7 @@ HISTORY_FILE = "quiz-course/01-osnovy/02-proverka.md"
 USERNAMES = {
     "candidate": "anna",
     "instructor": "igor",
+    "author": "igor",
     "regional": "pavel",
     "national": "olga",
     "admin": "root",

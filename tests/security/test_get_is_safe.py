@@ -125,6 +125,14 @@ def school(app, imported, make_user):
         "token": [make_token(users["pavel"], Purpose.RESET)],
         "filename": ["css/app.css"],
         "certificate_id": [certificate.id],
+        # course files for the course editor: one of each kind, and one that is no item
+        "rel": [
+            "tiny-course/01-one/01-first.md",
+            "tiny-course/01-one/module.md",
+            "quiz-course/01-osnovy/02-proverka.md",
+            "ex-course/01-praktika/02-dver.md",
+            "ex-course/01-praktika/03-plan.md",
+        ],
     }
 
     def items(kind: str, name: str) -> list[dict]:
