@@ -58,6 +58,7 @@ ACTION_GROUPS = (
             "grading.return": _l("Submission returned for rework"),
             "grading.accept": _l("Submission accepted"),
             "grading.review_playthrough": _l("Conversation reviewed"),
+            "quiz.regrade": _l("Quiz attempts regraded after an answer key changed"),
         },
     ),
     (
@@ -97,6 +98,7 @@ ACTION_GROUPS = (
             "authoring.create": _l("Course file draft created"),
             "authoring.discard": _l("Course file draft discarded"),
             "authoring.publish": _l("Course published from the browser"),
+            "authoring.restore": _l("Earlier version of a course file restored as a draft"),
         },
     ),
     (
