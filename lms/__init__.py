@@ -18,6 +18,7 @@ from lms.admin.staff_views import bp as course_staff_bp
 from lms.admin.views import bp as admin_bp
 from lms.audit.views import bp as audit_bp
 from lms.authoring.structure_views import bp as authoring_structure_bp
+from lms.authoring.history_views import bp as authoring_history_bp
 from lms.authoring.views import bp as authoring_bp
 from lms.certificates import cli as certificates_cli
 from lms.certificates.views import bp as certificates_bp
@@ -96,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         metrics.bp,
         authoring_bp,
         authoring_structure_bp,
+        authoring_history_bp,
     ):
         app.register_blueprint(blueprint)
     # Probes and metrics take no form, so no CSRF token (they are GETs anyway).

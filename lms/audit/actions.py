@@ -58,6 +58,7 @@ ACTION_GROUPS = (
             "grading.return": _l("Submission returned for rework"),
             "grading.accept": _l("Submission accepted"),
             "grading.review_playthrough": _l("Conversation reviewed"),
+            "quiz.regrade": _l("Quiz attempts regraded after an answer key changed"),
         },
     ),
     (
@@ -100,6 +101,7 @@ ACTION_GROUPS = (
             "authoring.reorder": _l("Course modules or items reordered (draft)"),
             "authoring.rename": _l("Course file title renamed (draft)"),
             "authoring.image": _l("Image uploaded for a lesson"),
+            "authoring.restore": _l("Earlier version of a course file restored as a draft"),
         },
     ),
     (

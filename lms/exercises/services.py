@@ -14,6 +14,7 @@ from flask_babel import lazy_ngettext
 
 from lms.accounts.models import User
 from lms.audit.services import record
+from lms.content import signals as content_signals
 from lms.content.models import Lesson
 from lms.content.render import render_markdown
 from lms.core import storage
@@ -563,3 +564,12 @@ def latest_grading(submission: Submission) -> ReviewEvent | None:
         if event.action in ("accepted", "returned"):
             return event
     return None
+
+
+@content_signals.lessons_in_use.connect
+def _exercises_with_work(_sender=None, *, lesson_ids: list[int]) -> set[int]:
+    """Scenarios played and assignments worked on (even unfinished, never graded): an import
+    archives them with their playthroughs and submissions instead of deleting them."""
+    played = sa.select(Playthrough.item_id).where(Playthrough.item_id.in_(lesson_ids))
+    worked = sa.select(Submission.item_id).where(Submission.item_id.in_(lesson_ids))
+    return set(db.session.scalars(sa.union(played, worked)))

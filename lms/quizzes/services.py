@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
+from lms.content import signals as content_signals
 from lms.content.models import Lesson
 from lms.core.db import insert_many_or_ignore, insert_or_ignore, next_number
 from lms.core.errors import ValidationError
@@ -454,9 +455,23 @@ def result_view(attempt: Attempt) -> ResultView:
     rule = attempt.policy.get("show_answers", "always")
     show = rule == "always" or (rule == "after_pass" and bool(attempt.passed))
     responses = {answer.question_key: answer for answer in attempt.answers}
+    # A regraded answer is shown against the key that graded it, so the marks match the score.
+    graded_ids = [answer.graded_version_id for answer in attempt.answers if answer.graded_version_id]
+    graded = (
+        {
+            row.id: row.data
+            for row in db.session.scalars(
+                sa.select(QuestionVersion).where(QuestionVersion.id.in_(graded_ids))
+            )
+        }
+        if graded_ids
+        else {}
+    )
     items = []
     for item, question in attempt_questions(attempt):
         answer = responses.get(item["key"])
+        if answer is not None and answer.graded_version_id in graded:
+            question = graded[answer.graded_version_id]
         items.append(
             {
                 "layout": item,
@@ -466,3 +481,11 @@ def result_view(attempt: Attempt) -> ResultView:
             }
         )
     return ResultView(attempt, show, items)
+
+
+@content_signals.lessons_in_use.connect
+def _quizzes_with_attempts(_sender=None, *, lesson_ids: list[int]) -> set[int]:
+    """Quizzes someone attempted (passed or not): an import archives them, never deletes attempts."""
+    return set(
+        db.session.scalars(sa.select(Attempt.quiz_id).where(Attempt.quiz_id.in_(lesson_ids)).distinct())
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.content import services as content
@@ -15,8 +16,8 @@ from lms.core.transactions import keep_writes
 from lms.extensions import db
 from lms.progress import gates
 from lms.progress import services as progress
-from lms.progress.visibility import analysis_region, may_analyse, selectable_regions
-from lms.quizzes import reports, services
+from lms.progress.visibility import analysis_region, may_analyse, selectable_regions, teaches
+from lms.quizzes import regrade, reports, services
 from lms.quizzes.display import encode_matching, question_for_display
 from lms.quizzes.models import Attempt
 
@@ -212,4 +213,28 @@ def analysis(course_key: str, quiz_key: str):
         report=report,
         regions=regions,
         region_code=region_code,
+        regrade_flags=regrade.open_flags(quiz),
+        may_regrade=teaches(current_user, course.id),
     )
+
+
+@bp.route("/courses/<course_key>/quizzes/<quiz_key>/regrade", methods=["POST"])
+@role_required(Role.INSTRUCTOR, Role.ADMIN)
+def regrade_flagged(course_key: str, quiz_key: str):
+    """Course staff apply the changed answer keys to earlier attempts: explicit and audited."""
+    course, quiz = _quiz_or_404(course_key, quiz_key)
+    if not teaches(current_user, course.id):
+        abort(403)
+    result = regrade.regrade_flagged(quiz, current_user)
+    if result.questions:
+        flash(
+            ngettext(
+                "%(num)s attempt regraded by the current answer keys.",
+                "%(num)s attempts regraded by the current answer keys.",
+                result.attempts,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Nothing was waiting for a regrade."), "success")
+    return redirect(url_for("quizzes.analysis", course_key=course.key, quiz_key=quiz.key))

@@ -25,6 +25,9 @@ from playwright.sync_api import Browser, Page, expect
 from lms.accounts.services import send_invitation
 from lms.accounts.tokens import Purpose, make_token
 from lms.audit.models import AuditEvent
+from lms.authoring import history
+from lms.authoring.drafts import open_for_edit, save_draft
+from lms.authoring.publish import publish_course
 from lms.certificates import services as certificates
 from lms.certificates.models import CourseCompletion
 from lms.content.models import Course, Lesson
@@ -96,6 +99,7 @@ class Site:
     certificate_id: int
     certificate_code: str
     team_submission: int
+    history_version: int = 0
 
 
 Args = Callable[[Site], dict]
@@ -207,8 +211,11 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("outbox.message", lambda s: {"message_id": s.message}),
         ("certificates.revoke", lambda s: {"certificate_id": s.certificate_id}),
         ("authoring_structure.new_course", NO_ARGS),
+        ("authoring_history.file_history", lambda s: {"rel": HISTORY_FILE}),
+        ("authoring_history.version_diff", lambda s: {"file_id": s.history_version}),
     ],
 }
+HISTORY_FILE = "quiz-course/01-osnovy/02-proverka.md"
 USERNAMES = {
     "candidate": "anna",
     "instructor": "igor",
@@ -362,6 +369,7 @@ def site(app, live_server, imported, make_user) -> Site:
     db.session.add(completion)
     db.session.flush()
     certificates.issue_certificate(completion)
+    history_version = _publish_quiz_twice(igor)  # a history with a diff; a key to regrade
     db.session.commit()
     return Site(
         candidate_id=anna.id,
@@ -379,7 +387,19 @@ def site(app, live_server, imported, make_user) -> Site:
         certificate_id=completion.certificate.id,
         certificate_code=completion.certificate.code,
         team_submission=team_work.id,
+        history_version=history_version,
     )
+
+
+def _publish_quiz_twice(author) -> int:
+    """Two publishes of the quiz file: a wording change, then an answer key changed under
+    Anna's submitted attempt (the item analysis shows its regrade notice). The newest version."""
+    text = open_for_edit(HISTORY_FILE).text
+    for old, new in (("Анонимные пожертвования", "Пожертвования без имени"), ("= неверно", "= верно")):
+        text = text.replace(old, new)
+        save_draft(HISTORY_FILE, text, open_for_edit(HISTORY_FILE).token, author)
+        publish_course("quiz-course", author)
+    return history.file_history(HISTORY_FILE)[0].row.id
 
 
 def _violations(page: Page) -> list[str]:

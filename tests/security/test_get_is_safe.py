@@ -21,6 +21,7 @@ from lms.accounts.services import create_user, send_invitation
 from lms.accounts.tokens import Purpose, make_token
 from lms.audit.models import AuditEvent
 from lms.audit.services import record
+from lms.authoring.history import record_publish
 from lms.certificates.models import Certificate
 from lms.content.models import Course, Lesson
 from lms.exercises.models import Attachment, Playthrough, Submission
@@ -52,7 +53,7 @@ def post(browser, path: str, data: dict | None = None, page: str | None = None):
 
 
 @pytest.fixture
-def school(app, imported, make_user):
+def school(app, imported, make_user, courses_dir):
     """A school in use: a candidate part-way through every kind of item, a cohort, staff of every
     kind, and a set-password link; the ids of it all for the walker's URLs."""
     users = {name: make_user(name, full_name=name.title(), **spec) for name, spec in ROLES.items()}
@@ -108,6 +109,12 @@ def school(app, imported, make_user):
     db.session.commit()
     certificate = db.session.scalar(sa.select(Certificate))
 
+    # One publication from the browser editor, for the history and version pages.
+    lesson_rel = "tiny-course/01-one/01-first.md"
+    text = (courses_dir / lesson_rel).read_text(encoding="utf-8")
+    publication = record_publish(users["igor"], "tiny-course", {lesson_rel: (text, text + "\nЕщё абзац.\n")})
+    db.session.commit()
+
     lessons = db.session.execute(sa.select(Course.key, Lesson.key, Lesson.kind).join(Course)).all()
     samples = {
         "user_id": [users["anna"].id, users["igor"].id],
@@ -125,6 +132,7 @@ def school(app, imported, make_user):
         "token": [make_token(users["pavel"], Purpose.RESET)],
         "filename": ["css/app.css"],
         "certificate_id": [certificate.id],
+        "file_id": [file.id for file in publication.files],
         # course files for the course editor: one of each kind, and one that is no item
         "rel": [
             "tiny-course/01-one/01-first.md",
