@@ -17,8 +17,8 @@ from lms.accounts.views import bp as accounts_bp
 from lms.admin.staff_views import bp as course_staff_bp
 from lms.admin.views import bp as admin_bp
 from lms.audit.views import bp as audit_bp
-from lms.authoring.structure_views import bp as authoring_structure_bp
 from lms.authoring.history_views import bp as authoring_history_bp
+from lms.authoring.structure_views import bp as authoring_structure_bp
 from lms.authoring.views import bp as authoring_bp
 from lms.certificates import cli as certificates_cli
 from lms.certificates.views import bp as certificates_bp
