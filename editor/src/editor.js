@@ -4,6 +4,7 @@
 // form field: every change is copied back into it (and an `input` event is fired on it, so the
 // live preview and other scripts that listen to the textarea keep working).
 //
+// The editor grows with its text (no scroll box of its own: the page scrolls, as with the textarea).
 // Keyboard: Tab indents inside the editor. To leave it, press Escape and then Tab (or Shift+Tab);
 // Ctrl+M (Shift+Alt+M on macOS) switches Tab between indenting and moving focus.
 //
@@ -21,14 +22,42 @@ import {
   drawSelection,
 } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
-import { syntaxHighlighting, defaultHighlightStyle, bracketMatching, LanguageSupport } from "@codemirror/language";
+import { syntaxHighlighting, defaultHighlightStyle, bracketMatching, Language, LanguageSupport } from "@codemirror/language";
+import { tags } from "@lezer/highlight";
 import { searchKeymap, highlightSelectionMatches } from "@codemirror/search";
 import { markdownLanguage } from "@codemirror/lang-markdown";
+
+// The YAML front matter between the first two `---` lines, read as one block (highlighted as
+// meta), not as Markdown: otherwise the closing `---` makes a setext heading of it.
+const FrontMatter = {
+  defineNodes: [{ name: "FrontMatter", block: true, style: tags.meta }],
+  parseBlock: [{
+    name: "FrontMatter",
+    before: "HorizontalRule",
+    parse(cx, line) {
+      if (cx.lineStart !== 0 || line.text.trimEnd() !== "---") return false;
+      const start = cx.lineStart;
+      let end = start + line.text.length;
+      while (cx.nextLine()) {
+        end = cx.lineStart + line.text.length;
+        if (line.text.trimEnd() === "---") { cx.nextLine(); break; }
+      }
+      cx.addElement(cx.elt("FrontMatter", start, end));
+      return true;
+    },
+  }],
+};
+const courseMarkdown = new Language(
+  markdownLanguage.data,
+  markdownLanguage.parser.configure([FrontMatter]),
+  [],
+  "markdown",
+);
 
 const theme = EditorView.theme({
   "&": { border: "1px solid currentColor", borderRadius: "4px", fontSize: "1em", background: "#fff", color: "#111" },
   "&.cm-focused": { outline: "3px solid #1a5fb4", outlineOffset: "2px" },
-  ".cm-scroller": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace", minHeight: "20rem", maxHeight: "70vh", lineHeight: "1.5" },
+  ".cm-scroller": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace", minHeight: "20rem", lineHeight: "1.5" },
   ".cm-content": { caretColor: "#111" },
   ".cm-gutters": { background: "#f2f2f2", color: "#4a4a4a", borderRight: "1px solid #767676" },
   ".cm-activeLineGutter": { background: "#dde9f7", color: "#111" },
@@ -72,7 +101,7 @@ function enhance(textarea) {
         highlightActiveLine(),
         highlightSelectionMatches(),
         syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-        new LanguageSupport(markdownLanguage),
+        new LanguageSupport(courseMarkdown),
         EditorView.lineWrapping,
         EditorState.readOnly.of(textarea.readOnly),
         keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap, indentWithTab]),

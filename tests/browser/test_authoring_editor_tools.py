@@ -41,6 +41,8 @@ def signed_in(page: Page, live_server, app, imported, make_user) -> str:
 
 
 def test_the_code_editor_is_labelled_and_escape_then_tab_leaves_it(page: Page, signed_in):
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.goto(f"{signed_in}/author/edit/ex-course/01-praktika/01-urok.md")
     content = page.locator(".cm-editor").get_by_role("textbox", name="Текст в Markdown")
     expect(content).to_have_attribute("contenteditable", "true")  # CodeMirror, not the textarea
@@ -61,6 +63,7 @@ def test_the_code_editor_is_labelled_and_escape_then_tab_leaves_it(page: Page, s
     )
     assert_accessible(page)
     assert_fits(page)
+    assert errors == []  # the bundle's styles and scripts pass the page's CSP (no inline code)
 
 
 def test_the_scenario_graph_follows_the_text(page: Page, signed_in):
