@@ -35,6 +35,7 @@ DOMAINS = frozenset(
         "onboarding",
         "progress",
         "quizzes",
+        "seminars",
     }
 )
 PAGE_LAYERS = frozenset({"admin", "onboarding", "dashboards"})
@@ -50,15 +51,19 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "accounts": DOMAINS - {"accounts", "audit", "mail"} | {"kinds"},
     # Notifications are called down into by the feature domains (like audit and mail).
     "notifications": DOMAINS - {"notifications", "accounts", "audit", "mail"} | {"kinds"},
-    "content": frozenset({"quizzes", "exercises", "progress", "dashboards", "certificates"})
+    "content": frozenset({"quizzes", "exercises", "progress", "dashboards", "certificates", "seminars"})
     | PAGE_LAYERS
     | {"kinds"},
-    "progress": frozenset({"quizzes", "exercises", "dashboards", "certificates"}) | PAGE_LAYERS | {"kinds"},
-    "quizzes": frozenset({"exercises", "certificates"}) | PAGE_LAYERS | {"kinds"},
-    "exercises": frozenset({"quizzes", "certificates"}) | PAGE_LAYERS | {"kinds"},
+    "progress": frozenset({"quizzes", "exercises", "dashboards", "certificates", "seminars"})
+    | PAGE_LAYERS
+    | {"kinds"},
+    "quizzes": frozenset({"exercises", "certificates", "seminars"}) | PAGE_LAYERS | {"kinds"},
+    "exercises": frozenset({"quizzes", "certificates", "seminars"}) | PAGE_LAYERS | {"kinds"},
     # Certificates sit beside dashboards: above progress (told of changes by its signal), reading
     # the kinds through their reports.
-    "certificates": PAGE_LAYERS | {"kinds"},
+    "certificates": PAGE_LAYERS | {"kinds", "seminars"},
+    # Seminars sit beside dashboards too: above progress and content, reading no kind directly.
+    "seminars": PAGE_LAYERS | {"kinds", "quizzes", "exercises", "certificates"},
     "dashboards": frozenset({"admin", "onboarding", "kinds"}),
     "admin": frozenset({"dashboards", "onboarding", "kinds"}),
     "onboarding": frozenset({"dashboards", "admin", "kinds"}),
