@@ -37,6 +37,7 @@ from lms.onboarding.views import bp as onboarding_bp
 from lms.progress import lesson_views  # noqa: F401
 from lms.progress.views import bp as progress_bp
 from lms.quizzes.views import bp as quizzes_bp
+from lms.seminars.attendance_views import bp as attendance_bp
 from lms.seminars.views import bp as seminars_bp
 
 
@@ -86,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         certificates_bp,
         notifications_bp,
         seminars_bp,
+        attendance_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -102,6 +102,12 @@ class Config:
     REMINDERS_PER_HOUR = int(os.environ.get("REMINDERS_PER_HOUR", "100"))
     WEEKLY_SUMMARY_WEEKDAY = int(os.environ.get("WEEKLY_SUMMARY_WEEKDAY", "0"))
     AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "1095"))
+    # Seminar attendance: a QR check-in code is current this many seconds (and accepted one step
+    # more); check-in opens this many minutes before a session; arrivals later than the grace
+    # after the start are marked late.
+    ATTENDANCE_QR_STEP_SECONDS = int(os.environ.get("ATTENDANCE_QR_STEP_SECONDS", "60"))
+    ATTENDANCE_CHECKIN_EARLY_MINUTES = int(os.environ.get("ATTENDANCE_CHECKIN_EARLY_MINUTES", "15"))
+    ATTENDANCE_LATE_GRACE_MINUTES = int(os.environ.get("ATTENDANCE_LATE_GRACE_MINUTES", "10"))
 
 
 class TestingConfig(Config):

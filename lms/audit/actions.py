@@ -82,6 +82,13 @@ ACTION_GROUPS = (
         },
     ),
     (
+        "attendance",
+        _l("Seminar attendance"),
+        {
+            "attendance.mark": _l("Attendance marked"),
+        },
+    ),
+    (
         "staff",
         _l("Course staff"),
         {
@@ -97,6 +104,7 @@ ACTION_GROUPS = (
             "export.at_risk": _l("At-risk list exported"),
             "export.audit": _l("Audit log exported"),
             "export.certificates": _l("Certificates exported"),
+            "export.attendance": _l("Seminar attendance exported"),
         },
     ),
     (

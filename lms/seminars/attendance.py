@@ -19,7 +19,7 @@ from lms.accounts.models import Region, User
 from lms.audit.services import record
 from lms.core.db import insert_or_ignore
 from lms.core.errors import ValidationError
-from lms.core.roles import Refused, Role
+from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress.visibility import in_scope, region_scope
@@ -74,13 +74,9 @@ def session_window(session: SeminarSession) -> CheckinWindow:
 
 
 def may_take(viewer: User, seminar: Seminar) -> bool:
-    """Instructors and coordinators the seminar lets take attendance; admins always. A regional
-    coordinator may, for their own region's participants only (see `attendance_candidates`)."""
-    if not viewer.is_authenticated:
-        return False
-    if viewer.role in (Role.ADMIN, Role.COORDINATOR):
-        return True
-    return seminars.may_take_attendance(viewer, seminar)
+    """Who may take a seminar's attendance (lms.seminars.services.may_take_attendance): its
+    managers, instructors teaching a linked course, coordinators of a region taking part."""
+    return viewer.is_authenticated and seminars.may_take_attendance(viewer, seminar)
 
 
 def attendance_candidates(viewer: User, seminar: Seminar) -> sa.Select:
@@ -90,11 +86,6 @@ def attendance_candidates(viewer: User, seminar: Seminar) -> sa.Select:
     if viewer.role == Role.COORDINATOR:
         query = in_scope(query, User.region_code, viewer)
     return query
-
-
-def is_participant(seminar: Seminar, user: User) -> bool:
-    query = seminars.participants(seminar).where(User.id == user.id)
-    return db.session.scalar(sa.select(sa.exists(query.subquery()))) or False
 
 
 # --- Marks --------------------------------------------------------------------------------------
@@ -171,19 +162,21 @@ def mark(
     return MarkResult(row, replayed=False)
 
 
+def participant_for(viewer: User, seminar: Seminar, user_id: int) -> User | None:
+    """One participant the viewer may mark, or None (not invited, or outside their region)."""
+    return db.session.scalar(attendance_candidates(viewer, seminar).where(User.id == user_id))
+
+
 def mark_from_list(
     viewer: User,
     seminar: Seminar,
     session: SeminarSession,
-    user_id: int,
+    user: User,
     status: str,
     note: str,
     client_id: str | None,
 ) -> MarkResult:
-    """A mark made by staff on the list: only for a participant the viewer may see; audited."""
-    user = db.session.scalar(attendance_candidates(viewer, seminar).where(User.id == user_id))
-    if user is None:
-        raise Refused
+    """A mark made by staff on the list (for a participant from `participant_for`); audited."""
     result = mark(session, user, status, note, by=viewer, source="list", client_id=client_id)
     if not result.replayed:
         record(
@@ -194,7 +187,16 @@ def mark_from_list(
     return result
 
 
-def session_marks(viewer: User, seminar: Seminar, session: SeminarSession) -> list[tuple[User, Attendance | None]]:
+def own_mark(session: SeminarSession, user: User) -> Attendance | None:
+    return db.session.scalar(
+        sa.select(Attendance).where(Attendance.session_id == session.id, Attendance.user_id == user.id)
+    )
+
+
+Marked = tuple[User, Attendance | None]
+
+
+def session_marks(viewer: User, seminar: Seminar, session: SeminarSession) -> list[Marked]:
     """The participants the viewer may mark, by name, each with their mark (None: not yet)."""
     people = attendance_candidates(viewer, seminar).subquery()
     participant = sa.orm.aliased(User, people)
@@ -234,9 +236,7 @@ def check_in(session: SeminarSession, user: User, now: datetime | None = None) -
     """The participant scanned a valid code: present (late after the grace period). Checking in
     again keeps the first arrival; a staff mark of absent is replaced (they are here)."""
     now = now or utcnow()
-    existing = db.session.scalar(
-        sa.select(Attendance).where(Attendance.session_id == session.id, Attendance.user_id == user.id)
-    )
+    existing = own_mark(session, user)
     if existing is not None and existing.attended:
         return MarkResult(existing, replayed=True)
     status = arrival_status(now, session.starts_at, late_grace())
@@ -297,16 +297,19 @@ def attendance_percent(seminar: Seminar, user: User) -> float:
 
 @dataclass
 class Tally:
-    """Marks counted for one session or one region."""
+    """Marks counted for one session (`sessions` = 1) or one region (all the seminar's sessions)."""
 
     participants: int = 0
+    sessions: int = 1
     counts: Counter = field(default_factory=Counter)
 
     @property
-    def unmarked(self) -> int:
-        return max(self.participants * self.sessions - sum(self.counts.values()), 0)
+    def possible(self) -> int:
+        return self.participants * self.sessions
 
-    sessions: int = 1
+    @property
+    def unmarked(self) -> int:
+        return max(self.possible - sum(self.counts.values()), 0)
 
     @property
     def attended(self) -> int:
@@ -314,8 +317,7 @@ class Tally:
 
     @property
     def percent(self) -> float | None:
-        possible = self.participants * self.sessions
-        return 100.0 * self.attended / possible if possible else None
+        return 100.0 * self.attended / self.possible if self.possible else None
 
 
 @dataclass(frozen=True)
@@ -376,9 +378,7 @@ def attendance_report(viewer: User, seminar: Seminar, region: str | None) -> Rep
     }
     return Report(
         sessions=[(s, session_tallies[s.id]) for s in sessions],
-        regions=[
-            (regions[code], region_tallies[code]) for code in sorted(region_tallies, key=str) if code in regions
-        ],
+        regions=[(regions[code], tally) for code, tally in sorted(region_tallies.items()) if code in regions],
         total=total,
     )
 
@@ -389,6 +389,7 @@ def export_rows(viewer: User, seminar: Seminar, region: str | None):
     participant = sa.orm.aliased(User, people)
     query = (
         sa.select(participant, SeminarSession, Attendance)
+        .select_from(participant)
         .join(SeminarSession, SeminarSession.seminar_id == seminar.id)
         .outerjoin(
             Attendance,

@@ -110,5 +110,5 @@ def read_checkin_token(
 
 
 def arrival_status(now: datetime, starts_at: datetime, grace: timedelta) -> str:
-    """"present" up to `grace` after the start, "late" after it."""
+    """ "present" up to `grace` after the start, "late" after it."""
     return "late" if now > starts_at + grace else "present"
