@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from lms.seminars.attendance import CLIENT_ID, NOTE_MAX, STATUS_LABELS
@@ -14,7 +15,7 @@ from lms.seminars.attendance_models import STATUSES
 class MarkForm(FlaskForm):
     status = RadioField(
         _l("Attendance"),
-        choices=[(status, STATUS_LABELS[status]) for status in STATUSES],
+        choices=[SelectChoice(status, STATUS_LABELS[status]) for status in STATUSES],
         validators=[DataRequired(message=_l("Choose present, late, absent or excused."))],
     )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)])

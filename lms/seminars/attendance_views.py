@@ -266,7 +266,7 @@ def export_columns() -> list[Column]:
         Column("username", _("Username")),
         Column("region", _("Region")),
         Column("day", _("Day"), "int"),
-        Column("session", _("Session")),
+        Column("session", _("Seminar session")),
         Column("starts_at", _("Starts"), "datetime"),
         Column("status", _("Attendance")),
         Column("source", _("Marked by")),
