@@ -16,6 +16,8 @@ class Config:
     # lms.create_app drops the ping for SQLite, whose file connections never go stale.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     COURSES_DIR: str = os.environ.get("COURSES_DIR", str(PROJECT_ROOT / "courses"))
+    # Seminar programmes (`<key>.md`, docs/seminars.md), imported after the courses; "" for none.
+    SEMINARS_DIR: str = os.environ.get("SEMINARS_DIR", str(PROJECT_ROOT / "seminars"))
     BABEL_DEFAULT_LOCALE = "ru"
     BABEL_DEFAULT_TIMEZONE = "Europe/Moscow"
     LANGUAGES = ("ru", "en")
@@ -116,3 +118,5 @@ class TestingConfig(Config):
     # Cheap hashing keeps the suite fast; the production method is tested on its own.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # nosec B105  # a method name; tests only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    # Tests import their own fixture courses; the school's seminars link the school's courses.
+    SEMINARS_DIR = ""
