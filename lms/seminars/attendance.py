@@ -34,6 +34,7 @@ from lms.seminars.attendance_tokens import (
     time_step,
 )
 from lms.seminars.models import Seminar, SeminarSession
+from lms.seminars.signals import sessions_in_use
 
 NOTE_MAX = 500
 # crypto.randomUUID() on the phone, uuid4 in the page without script; anything else is refused.
@@ -86,6 +87,13 @@ def attendance_candidates(viewer: User, seminar: Seminar) -> sa.Select:
     if viewer.role == Role.COORDINATOR:
         query = in_scope(query, User.region_code, viewer)
     return query
+
+
+@sessions_in_use.connect
+def _sessions_with_marks(_sender, session_ids: list[int]) -> set[int]:
+    """A session with marks is not deleted by an import or an admin: the marks would go with it."""
+    query = sa.select(Attendance.session_id).where(Attendance.session_id.in_(session_ids)).distinct()
+    return set(db.session.scalars(query))
 
 
 # --- Marks --------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from lms.core.errors import ValidationError
 from lms.extensions import db
 from lms.seminars import attendance
 from lms.seminars.attendance_models import Attendance
+from lms.seminars.signals import sessions_with_records
 from tests.seminars.attendance.conftest import session
 
 
@@ -202,3 +203,11 @@ def test_export_rows_have_every_participant_and_session(people, seminar):
         ("boris", "s1", None),
         ("boris", "s2", None),
     ]
+
+
+def test_sessions_with_marks_are_reported_in_use(people, seminar):
+    s1, s2 = session(seminar, "s1"), session(seminar, "s2")
+    attendance.mark(s1, people.anna, "absent", by=people.igor)
+    db.session.commit()
+
+    assert sessions_with_records([s1.id, s2.id]) == {s1.id}
