@@ -90,7 +90,7 @@ def attendance_candidates(viewer: User, seminar: Seminar) -> sa.Select:
 
 
 @sessions_in_use.connect
-def _sessions_with_marks(_sender, session_ids: list[int]) -> set[int]:
+def _sessions_with_marks(_sender: object, session_ids: list[int]) -> set[int]:
     """A session with marks is not deleted by an import or an admin: the marks would go with it."""
     query = sa.select(Attendance.session_id).where(Attendance.session_id.in_(session_ids)).distinct()
     return set(db.session.scalars(query))
@@ -359,7 +359,7 @@ def attendance_report(viewer: User, seminar: Seminar, region: str | None) -> Rep
             .order_by(SeminarSession.starts_at, SeminarSession.position)
         )
     )
-    by_region = dict(
+    by_region: dict[str, int] = dict(
         db.session.execute(
             sa.select(people.c.region_code, sa.func.count()).group_by(people.c.region_code)
         ).all()
@@ -391,7 +391,7 @@ def attendance_report(viewer: User, seminar: Seminar, region: str | None) -> Rep
     )
 
 
-def export_rows(viewer: User, seminar: Seminar, region: str | None):
+def export_rows(viewer: User, seminar: Seminar, region: str | None) -> sa.Result:
     """One row per participant and session (unmarked sessions included), for the CSV/XLSX files."""
     people = _report_people(viewer, seminar, region).subquery()
     participant = sa.orm.aliased(User, people)

@@ -4,9 +4,12 @@ screen's QR code, the participant's check-in, and the coordinators' table with i
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import segno
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -23,6 +26,7 @@ from lms.progress.visibility import may_see_region, region_scope, selectable_reg
 from lms.seminars import attendance as service
 from lms.seminars import services as seminars
 from lms.seminars.attendance_forms import CheckinForm, MarkForm
+from lms.seminars.attendance_models import Attendance
 from lms.seminars.attendance_tokens import CheckinProblem, CheckinRefused
 from lms.seminars.models import Seminar, SeminarSession
 
@@ -47,7 +51,7 @@ def _wants_json() -> bool:
 # --- Taking attendance --------------------------------------------------------------------------
 
 
-def _mark_form(user_id: int, attendance=None, **kwargs) -> MarkForm:
+def _mark_form(user_id: int, attendance: Attendance | None = None, **kwargs: Any) -> MarkForm:
     form = MarkForm(prefix=f"p{user_id}", **kwargs)
     if attendance is not None and not form.is_submitted():
         form.status.data = attendance.status
@@ -56,7 +60,9 @@ def _mark_form(user_id: int, attendance=None, **kwargs) -> MarkForm:
     return form
 
 
-def _render_take(seminar: Seminar, session: SeminarSession, failed: tuple[int, MarkForm] | None = None):
+def _render_take(
+    seminar: Seminar, session: SeminarSession, failed: tuple[int, MarkForm] | None = None
+) -> str:
     rows = []
     for user, attendance in service.session_marks(current_user, seminar, session):
         if failed is not None and failed[0] == user.id:
@@ -76,7 +82,7 @@ def _render_take(seminar: Seminar, session: SeminarSession, failed: tuple[int, M
 
 @bp.route("/seminars/<key>/sessions/<session_key>/attendance")
 @login_required
-def take(key: str, session_key: str):
+def take(key: str, session_key: str) -> ResponseReturnValue:
     seminar = _seminar_for_staff(key)
     session = seminars.session_or_404(seminar, session_key)
     return _render_take(seminar, session)
@@ -84,7 +90,7 @@ def take(key: str, session_key: str):
 
 @bp.route("/seminars/<key>/sessions/<session_key>/attendance/<int:user_id>", methods=["POST"])
 @login_required
-def mark(key: str, session_key: str, user_id: int):
+def mark(key: str, session_key: str, user_id: int) -> ResponseReturnValue:
     """One participant's mark, from the form (redirects back) or the page's queue (JSON)."""
     seminar = _seminar_for_staff(key)
     session = seminars.session_or_404(seminar, session_key)
@@ -145,7 +151,7 @@ def _qr_svg(url: str) -> Markup:
 
 @bp.route("/seminars/<key>/sessions/<session_key>/qr")
 @login_required
-def qr(key: str, session_key: str):
+def qr(key: str, session_key: str) -> ResponseReturnValue:
     """The room screen: this step's code, refreshed by script (attendance-qr.js)."""
     seminar = _seminar_for_staff(key)
     session = seminars.session_or_404(seminar, session_key)
@@ -177,7 +183,9 @@ def checkin_messages() -> dict[CheckinProblem | str, str]:
     }
 
 
-def _checkin_refusal(seminar: Seminar, session: SeminarSession, problem: CheckinProblem | str, status: int):
+def _checkin_refusal(
+    seminar: Seminar, session: SeminarSession, problem: CheckinProblem | str, status: int
+) -> ResponseReturnValue:
     return (
         render_template(
             "seminars/attendance/checkin.html",
@@ -194,7 +202,7 @@ def _checkin_refusal(seminar: Seminar, session: SeminarSession, problem: Checkin
 
 @bp.route("/seminars/<key>/sessions/<session_key>/check-in/<token>", methods=["GET", "POST"])
 @login_required
-def checkin(key: str, session_key: str, token: str):
+def checkin(key: str, session_key: str, token: str) -> ResponseReturnValue:
     """GET shows the session and a "Check in" button; the POST records the arrival."""
     seminar = seminars.seminar_or_404(key)
     session = seminars.session_or_404(seminar, session_key)
@@ -243,7 +251,7 @@ def _report_scope(seminar: Seminar) -> tuple[str | None, bool]:
 
 @bp.route("/seminars/<key>/attendance")
 @login_required
-def report(key: str):
+def report(key: str) -> ResponseReturnValue:
     seminar = _seminar_for_staff(key)
     region, by_region = _report_scope(seminar)
     report = service.attendance_report(current_user, seminar, region)
@@ -275,7 +283,7 @@ def export_columns() -> list[Column]:
     ]
 
 
-def _export_values(rows):
+def _export_values(rows: Iterable[Any]) -> Iterator[dict[str, object]]:
     labels = {key: str(label) for key, label in service.STATUS_LABELS.items()}
     sources = {key: str(label) for key, label in service.SOURCE_LABELS.items()}
     for user, session, attendance in rows:
@@ -295,7 +303,7 @@ def _export_values(rows):
 
 @bp.route("/seminars/<key>/attendance.<fmt>")
 @login_required
-def export(key: str, fmt: str):
+def export(key: str, fmt: str) -> ResponseReturnValue:
     """The table's rows in full (participant × session), formula-safe; recorded in the audit log."""
     if fmt not in EXPORT_FORMATS:
         abort(404)
