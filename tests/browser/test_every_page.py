@@ -28,6 +28,7 @@ from lms.audit.models import AuditEvent
 from lms.certificates import services as certificates
 from lms.certificates.models import CourseCompletion
 from lms.content.models import Course, Lesson
+from lms.core.time import utcnow
 from lms.exercises import services as exercises
 from lms.extensions import db
 from lms.mail.models import OutboxMessage
@@ -35,6 +36,8 @@ from lms.onboarding import services as onboarding
 from lms.progress import cohorts
 from lms.progress import services as progress
 from lms.quizzes import services as quizzes
+from lms.seminars import attendance
+from lms.seminars.models import Seminar, SeminarInvite, SeminarSession, SessionLink
 from tests.browser.conftest import AXE_SOURCE
 from tests.conftest import DEFAULT_PASSWORD
 from tests.exercises.files import pdf
@@ -60,6 +63,7 @@ EXCLUDED = {
     "dashboards.export_at_risk": "a CSV/XLSX download",
     "certificates.download": "a PDF download (its text and image are checked in tests/certificates)",
     "certificates.export": "a CSV download",
+    "attendance.export": "a CSV/XLSX download",
 }
 
 
@@ -81,6 +85,7 @@ class Site:
     token: str
     certificate_id: int
     certificate_code: str
+    checkin_token: str = ""  # the QR code of the seminar session running now (attendance)
 
 
 Args = Callable[[Site], dict]
@@ -96,6 +101,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("certificates.verify_code", lambda s: {"code": s.certificate_code}),
     ],
     "candidate": [
+        # First: the QR code's token is valid for a minute or two.
+        ("attendance.checkin", lambda s: {"key": "walk", "session_key": "now", "token": s.checkin_token}),
         ("progress.home", NO_ARGS),
         ("content.course", lambda s: {"course_key": "ex-course"}),
         ("content.lesson", lambda s: {"course_key": "ex-course", "lesson_key": "ex-urok"}),
@@ -122,6 +129,9 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("dashboards.teaching", NO_ARGS),
         ("dashboards.teaching_course", lambda s: {"course_key": "ex-course"}),
         ("quizzes.analysis", lambda s: {"course_key": "quiz-course", "quiz_key": "q-all"}),
+        ("attendance.report", lambda s: {"key": "walk"}),
+        ("attendance.take", lambda s: {"key": "walk", "session_key": "now"}),
+        ("attendance.qr", lambda s: {"key": "walk", "session_key": "now"}),
     ],
     "regional": [
         ("dashboards.overview", NO_ARGS),
@@ -138,6 +148,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
             "dashboards.submission",
             lambda s: {"user_id": s.candidate_id, "submission_id": s.returned_submission},
         ),
+        ("attendance.report", lambda s: {"key": "walk"}),
+        ("attendance.take", lambda s: {"key": "walk", "session_key": "now"}),
     ],
     "national": [
         ("dashboards.overview", NO_ARGS),
@@ -148,6 +160,7 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("dashboards.cohorts", NO_ARGS),
         ("dashboards.candidate", lambda s: {"user_id": s.candidate_id}),
         ("certificates.issued", NO_ARGS),
+        ("attendance.report", lambda s: {"key": "walk"}),
     ],
     "admin": [
         ("admin.index", NO_ARGS),
@@ -279,6 +292,7 @@ def site(app, live_server, imported, make_user) -> Site:
     db.session.add(completion)
     db.session.flush()
     certificates.issue_certificate(completion)
+    checkin_token = _walk_seminar(anna, boris, vera, igor)
     db.session.commit()
     return Site(
         candidate_id=anna.id,
@@ -295,7 +309,31 @@ def site(app, live_server, imported, make_user) -> Site:
         token=make_token(anna, Purpose.RESET),
         certificate_id=completion.certificate.id,
         certificate_code=completion.certificate.code,
+        checkin_token=checkin_token,
     )
+
+
+def _walk_seminar(anna, boris, vera, igor) -> str:
+    """A seminar of regions 77 and 69 with a session running now, marked for two of its three
+    participants (one by QR); returns the session's current check-in code."""
+    now = utcnow().replace(microsecond=0)
+    seminar = Seminar(key="walk", title="Выборы-2027: семинар", starts_on=now.date(), ends_on=now.date())
+    seminar.invites = [SeminarInvite(region_id="77"), SeminarInvite(region_id="69")]
+    running = SeminarSession(
+        key="now",
+        title="Работа с избирателями и мобилизация активистов",
+        starts_at=now - timedelta(minutes=5),
+        ends_at=now + timedelta(hours=2),
+        room="Большой зал",
+    )
+    seminar.sessions = [running]
+    db.session.add(seminar)
+    db.session.flush()
+    course = db.session.scalar(sa.select(Course).where(Course.key == "ex-course"))
+    db.session.add(SessionLink(session_id=running.id, course_id=course.id, relation="prepare"))
+    attendance.mark(running, boris, "late", "пробки", by=igor)
+    attendance.check_in(running, vera)
+    return attendance.current_token(running)[0]
 
 
 def _violations(page: Page) -> list[str]:
