@@ -123,6 +123,24 @@ ACTION_GROUPS = (
         },
     ),
     (
+        "seminars",
+        _l("Seminars"),
+        {
+            "seminar.create": _l("Seminar created"),
+            "seminar.update": _l("Seminar changed"),
+            "seminar.invite": _l("Invited to a seminar"),
+            "seminar.uninvite": _l("Seminar invitation withdrawn"),
+            "seminar.session_add": _l("Seminar session added"),
+            "seminar.session_update": _l("Seminar session changed"),
+            "seminar.session_delete": _l("Seminar session deleted"),
+            "seminar.session_move": _l("Seminar session moved"),
+            "seminar.material_add": _l("Seminar material uploaded"),
+            "seminar.material_delete": _l("Seminar material deleted"),
+            "seminar.link_add": _l("Item linked to a seminar session"),
+            "seminar.link_delete": _l("Item unlinked from a seminar session"),
+        },
+    ),
+    (
         "audit",
         _l("Audit log"),
         {

@@ -154,6 +154,7 @@ def _apply(programme: ProgrammeSource, display: str, report: ImportReport) -> No
     seminar.venue = programme.venue
     seminar.online_url = programme.online_url
     seminar.timezone = programme.timezone
+    seminar.summary_md = programme.summary_md
     seminar.summary_html = programme.summary_html
     seminar.source_path = programme.rel_path
     seminar.archived_at = None
@@ -236,6 +237,7 @@ def _fill_session(session: SeminarSession, source: SessionSource) -> None:
     session.online_url = source.online_url
     session.topics = list(source.topics)
     session.speakers = [dict(speaker) for speaker in source.speakers]
+    session.description_md = source.description_md
     session.description_html = source.description_html
 
 

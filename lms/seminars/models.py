@@ -30,6 +30,8 @@ class Seminar(db.Model):
     online_url: Mapped[str | None] = mapped_column(sa.String(500))
     # IANA name; session times are stored in UTC and shown in the reader's zone or this one.
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Moscow")
+    # The Markdown as written (file or browser) and its HTML through the content pipeline.
+    summary_md: Mapped[str] = mapped_column(sa.Text, default="")
     summary_html: Mapped[str] = mapped_column(sa.Text, default="")
     # The Markdown file it was imported from; None: made in the browser.
     source_path: Mapped[str | None] = mapped_column(sa.String(500))
@@ -97,6 +99,7 @@ class SeminarSession(db.Model):
     room: Mapped[str] = mapped_column(sa.String(200), default="")
     online_url: Mapped[str | None] = mapped_column(sa.String(500))
     topics: Mapped[list] = mapped_column(sa.JSON, default=list)
+    description_md: Mapped[str] = mapped_column(sa.Text, default="")
     description_html: Mapped[str] = mapped_column(sa.Text, default="")
     # [{"name": ..., "role": ...}]
     speakers: Mapped[list] = mapped_column(sa.JSON, default=list)

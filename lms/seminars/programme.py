@@ -120,6 +120,7 @@ class SessionSource:
     online_url: str | None = None
     topics: list[str] = field(default_factory=list)
     speakers: list[dict[str, str]] = field(default_factory=list)
+    description_md: str = ""
     description_html: str = ""
     links: list[LinkSource] = field(default_factory=list)
     where: Where = field(default_factory=lambda: Where(1, 1))
@@ -136,6 +137,7 @@ class ProgrammeSource:
     venue: str
     online_url: str | None
     timezone: str
+    summary_md: str
     summary_html: str
     rel_path: str
     source_hash: str
@@ -216,6 +218,7 @@ def read_programme(path: Path, rel_path: str, display: str) -> tuple[ProgrammeSo
             venue=values.get("venue", ""),
             online_url=values.get("online_url") or None,
             timezone=tz_name,
+            summary_md=source.body.strip(),
             summary_html=rendered.html,
             rel_path=rel_path,
             source_hash=source.source_hash,
@@ -354,6 +357,7 @@ def _session(
         session.speakers = _speakers(reader, found["speakers"])
     if "description" in found:
         description = reader.checked(lambda: text("description", found["description"], None))
+        session.description_md = description or ""
         session.description_html = render_markdown(description).html if description else ""
     for relation in RELATIONS:
         if relation in found:

@@ -70,3 +70,24 @@ def make_cohort(app) -> Callable:
         return cohort
 
     return make
+
+
+@pytest.fixture
+def programme(app, imported, make_seminar):
+    """The seminar "vybory" (region 77 invited) with two sessions on day 1; session s1 prepares
+    with the tiny course's first module (due 3 days before) and is followed up by lesson l-three
+    (due 7 days after)."""
+    import sqlalchemy as sa
+
+    from lms.content.models import Course
+    from lms.seminars.models import SessionLink
+
+    seminar = make_seminar(regions=["77"], sessions=2)
+    course = db.session.scalar(sa.select(Course).where(Course.key == "tiny-course"))
+    first = seminar.sessions[0]
+    first.links = [
+        SessionLink(course_id=course.id, module_key="m-one", relation="prepare", due_days=-3),
+        SessionLink(course_id=course.id, item_key="l-three", relation="follow_up", due_days=7),
+    ]
+    db.session.commit()
+    return seminar
