@@ -35,6 +35,17 @@ bp = Blueprint("attendance", __name__)
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
+@bp.app_template_global()
+def attendance_summary_for(seminar: Seminar) -> service.AttendanceSummary:
+    """The signed-in participant's attendance, for "My seminar" (seminars/show.html)."""
+    return service.attendance_summary(seminar, current_user)
+
+
+@bp.app_template_global()
+def may_take_attendance_of(seminar: Seminar) -> bool:
+    return service.may_take(current_user, seminar)
+
+
 def _seminar_for_staff(key: str) -> Seminar:
     seminar = seminars.seminar_or_404(key)
     if not seminars.may_view(current_user, seminar):

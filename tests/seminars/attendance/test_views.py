@@ -313,3 +313,20 @@ def test_the_excel_csv_and_xlsx_twins(auth, client, marked):
     assert len(values) == 7
     assert values[0][0] == "ФИО"
     assert client.get("/seminars/vybory/attendance.pdf").status_code == 404
+
+
+def test_my_seminar_shows_the_participants_attendance_against_the_requirement(auth, client, people, seminar):
+    attendance.mark(session(seminar, "s1"), people.anna, "late", by=people.igor)
+    seminar.attendance_required_percent = 80
+    db.session.commit()
+    auth.login("anna")
+    html = client.get("/seminars/vybory").get_data(as_text=True)
+    section = html.split('id="my-attendance"')[1].split("</section>")[0]
+    assert "Посещено 1 из 2 занятий (50 %)." in section.replace("\xa0", " ")
+    assert "attendance-not-met" in section
+
+    auth.logout()
+    auth.login("igor")
+    staff = client.get("/seminars/vybory").get_data(as_text=True)
+    assert 'id="my-attendance"' not in staff
+    assert 'href="/seminars/vybory/attendance"' in staff
