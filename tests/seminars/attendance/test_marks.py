@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from lms.content.problems import ContentError
 from lms.core.errors import ValidationError
 from lms.extensions import db
 from lms.seminars import attendance
 from lms.seminars.attendance_models import Attendance
+from lms.seminars.importer import import_folder
+from lms.seminars.models import Seminar
 from lms.seminars.signals import sessions_with_records
 from tests.seminars.attendance.conftest import session
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def rows() -> list[tuple[str, str, str | None]]:
@@ -211,3 +217,32 @@ def test_sessions_with_marks_are_reported_in_use(people, seminar):
     db.session.commit()
 
     assert sessions_with_records([s1.id, s2.id]) == {s1.id}
+
+
+def write_programme(folder, extra: str) -> None:
+    source = (FIXTURES / "seminars" / "good" / "tiny-seminar.md").read_text("utf-8")
+    text = source.replace("timezone: Europe/Moscow\n", f"timezone: Europe/Moscow\n{extra}", 1)
+    assert text != source or not extra
+    (folder / "tiny-seminar.md").write_text(text, "utf-8")
+
+
+def test_a_programme_file_sets_the_attendance_requirement(imported, tmp_path):
+    write_programme(tmp_path, "attendance_required_percent: 75\n")
+    import_folder(tmp_path)
+    db.session.commit()
+    assert db.session.scalar(sa.select(Seminar.attendance_required_percent)) == 75
+
+    write_programme(tmp_path, "")
+    import_folder(tmp_path)
+    db.session.commit()
+    assert db.session.scalar(sa.select(Seminar.attendance_required_percent)) is None
+
+
+def test_a_requirement_over_100_is_a_problem_at_its_line(imported, tmp_path):
+    write_programme(tmp_path, "attendance_required_percent: 150\n")
+    with pytest.raises(ContentError) as refused:
+        import_folder(tmp_path)
+    db.session.rollback()
+    assert [(p.line, p.code) for p in refused.value.problems] == [(8, "E108")]
+    assert "attendance_required_percent" in str(refused.value)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Seminar)) == 0
