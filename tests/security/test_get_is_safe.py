@@ -23,6 +23,7 @@ from lms.audit.models import AuditEvent
 from lms.audit.services import record
 from lms.certificates.models import Certificate
 from lms.content.models import Course, Lesson
+from lms.core.time import utcnow
 from lms.exercises.models import Attachment, Playthrough, Submission
 from lms.extensions import db
 from lms.mail.models import OutboxMessage
@@ -30,6 +31,8 @@ from lms.onboarding.services import store_upload
 from lms.progress import cohorts
 from lms.progress.services import complete_lesson
 from lms.quizzes.models import Attempt
+from lms.seminars import attendance
+from lms.seminars.models import Seminar, SeminarInvite, SeminarSession
 from tests.exercises.files import pdf
 from tests.security.browsers import ASSIGNMENT, QUIZ, SCENARIO, page_token, signed_in_client
 from tests.security.getwalk import ALLOWED_WRITES, get_urls, report, walk
@@ -43,6 +46,33 @@ ROLES = {
     "root": {"role": "admin"},
 }
 GOOD_PATH = [0, 0, 1]
+
+
+def _attendance_pages(app, users: dict) -> dict[str, list[dict]]:
+    """A seminar of region 77 with a session running now, a mark from the list and a QR check-in:
+    the attendance pages' URLs (the check-in link with a valid code, which must not check in on GET)."""
+    now = utcnow().replace(microsecond=0)
+    seminar = Seminar(key="gw", title="Семинар", starts_on=now.date(), ends_on=now.date())
+    seminar.invites = [SeminarInvite(region_id="77")]
+    running = SeminarSession(
+        key="now", title="Занятие", starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(hours=1)
+    )
+    seminar.sessions = [running]
+    db.session.add(seminar)
+    db.session.flush()
+    vera = db.session.scalar(sa.select(User).where(User.username == "vera"))
+    attendance.mark(running, vera, "late", by=db.session.get(User, users["pavel"].id))
+    db.session.commit()
+    with app.test_request_context():
+        token = attendance.current_token(running)[0]
+    key = {"key": "gw", "session_key": "now"}
+    return {
+        "attendance.report": [{"key": "gw"}, {"key": "gw", "region": "77"}],
+        "attendance.export": [{"key": "gw", "fmt": fmt} for fmt in ("csv", "xlsx")],
+        "attendance.take": [key],
+        "attendance.qr": [key],
+        "attendance.checkin": [{**key, "token": token}],
+    }
 
 
 def post(browser, path: str, data: dict | None = None, page: str | None = None):
@@ -140,6 +170,7 @@ def school(app, imported, make_user):
         "content.go": [{"course_key": "tiny-course", "path_in_course": "01-one/02-second.md"}],
         "certificates.download": [{"code": certificate.code}],
         "certificates.verify_code": [{"code": certificate.code}, {"code": "no-such-code"}],
+        **_attendance_pages(app, users),
     }
     browsers = {"anonymous": app.test_client(), "anna": anna}
     browsers.update({name: signed_in_client(app, name) for name in ROLES if name != "anna"})
