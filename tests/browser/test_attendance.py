@@ -189,3 +189,26 @@ def test_the_list_works_without_script(browser: Browser, live_server, seminar):
     expect(row(page, "anna").get_by_label("Уважительная причина")).to_be_checked()
     assert stored() == [("anna", "excused", "list")]
     context.close()
+
+
+def test_a_regional_coordinator_sees_and_exports_their_region_only(
+    browser: Browser, live_server, seminar, make_user, tmp_path
+):
+    make_user("pavel", role="coordinator", region="77", full_name="Павел Смирнов")
+    make_user("tver", region="69", full_name="Тверской Участник")
+    seminar.invites.append(SeminarInvite(region_id="69"))
+    db.session.commit()
+    page = phone(browser, live_server, "pavel")
+    page.goto(f"{live_server}/seminars/vybory/attendance")
+    regions = page.get_by_role("region", name="По регионам")
+    expect(regions.get_by_role("rowheader")).to_have_count(1)
+    expect(regions.get_by_role("rowheader")).to_contain_text("77")
+    assert_accessible(page)
+    assert_fits(page, 390)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV для Excel (русский)").click()
+    saved = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(saved)
+    lines = saved.read_text("utf-8-sig").splitlines()
+    assert len(lines) == 1 + 3 * 2  # Anna, Boris and Vera of region 77, two sessions each
+    assert not any("Тверской" in line for line in lines)

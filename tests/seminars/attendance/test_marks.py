@@ -40,7 +40,7 @@ def test_the_same_client_id_twice_makes_one_row(people, seminar):
     assert rows() == [("anna", "present", key)]
 
 
-def test_a_replayed_mark_does_not_undo_a_later_one(people, seminar):
+def test_a_retry_of_the_latest_mark_changes_nothing(people, seminar):
     s1 = session(seminar, "s1")
     late_key, absent_key = str(uuid.uuid4()), str(uuid.uuid4())
     attendance.mark(s1, people.anna, "late", by=people.igor, client_id=late_key)
