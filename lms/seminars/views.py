@@ -424,15 +424,16 @@ def material_add(key: str, session_key: str):
     session = services.session_or_404(seminar, session_key)
     form = MaterialForm()
     if form.validate_on_submit():
+        upload = form.file.data
         try:
-            upload = form.file.data
-            manage.add_material(
-                seminar,
-                session,
-                title=form.title.data or "",
-                filename=upload.filename or "",
-                data=upload.read(),
-            )
+            # One byte over the limit is enough to refuse it; a large upload is spooled to a
+            # temporary file, closed here at once.
+            data = upload.stream.read(manage.max_material_bytes() + 1)
+            filename = upload.filename or ""
+        finally:
+            upload.close()
+        try:
+            manage.add_material(seminar, session, title=form.title.data or "", filename=filename, data=data)
             flash(_("Material uploaded."), "success")
             return redirect(
                 url_for("seminars.session_edit", key=seminar.key, session_key=session.key) + "#materials"

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,6 +38,7 @@ from lms.progress import cohorts
 from lms.progress import services as progress
 from lms.quizzes import services as quizzes
 from lms.seminars import attendance
+from lms.seminars import manage as seminar_manage
 from lms.seminars.models import Seminar, SeminarInvite, SeminarSession, SessionLink
 from tests.browser.conftest import AXE_SOURCE
 from tests.conftest import DEFAULT_PASSWORD
@@ -64,6 +66,8 @@ EXCLUDED = {
     "certificates.download": "a PDF download (its text and image are checked in tests/certificates)",
     "certificates.export": "a CSV download",
     "attendance.export": "a CSV/XLSX download",
+    "seminars.calendar": "an .ics download (its format is checked in tests/seminars)",
+    "seminars.material": "a file download",
 }
 
 
@@ -116,6 +120,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("quizzes.take", lambda s: {"attempt_id": s.open_attempt}),
         ("quizzes.confirm", lambda s: {"attempt_id": s.open_attempt}),
         ("quizzes.result", lambda s: {"attempt_id": s.done_attempt}),
+        ("seminars.index", NO_ARGS),
+        ("seminars.show", lambda s: {"key": "vybory"}),
         ("notifications.index", NO_ARGS),
         ("accounts.profile", NO_ARGS),
         ("accounts.change_password", NO_ARGS),
@@ -132,6 +138,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("attendance.report", lambda s: {"key": "walk"}),
         ("attendance.take", lambda s: {"key": "walk", "session_key": "now"}),
         ("attendance.qr", lambda s: {"key": "walk", "session_key": "now"}),
+        ("seminars.index", NO_ARGS),
+        ("seminars.show", lambda s: {"key": "vybory"}),
     ],
     "regional": [
         ("dashboards.overview", NO_ARGS),
@@ -150,6 +158,7 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ),
         ("attendance.report", lambda s: {"key": "walk"}),
         ("attendance.take", lambda s: {"key": "walk", "session_key": "now"}),
+        ("seminars.show", lambda s: {"key": "vybory"}),
     ],
     "national": [
         ("dashboards.overview", NO_ARGS),
@@ -161,6 +170,9 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("dashboards.candidate", lambda s: {"user_id": s.candidate_id}),
         ("certificates.issued", NO_ARGS),
         ("attendance.report", lambda s: {"key": "walk"}),
+        ("seminars.index", NO_ARGS),
+        ("seminars.manage_page", lambda s: {"key": "vybory"}),
+        ("seminars.session_edit", lambda s: {"key": "vybory", "session_key": "otkrytie"}),
     ],
     "admin": [
         ("admin.index", NO_ARGS),
@@ -176,6 +188,9 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("outbox.index", NO_ARGS),
         ("outbox.message", lambda s: {"message_id": s.message}),
         ("certificates.revoke", lambda s: {"certificate_id": s.certificate_id}),
+        ("seminars.new", NO_ARGS),
+        ("seminars.edit", lambda s: {"key": "vybory"}),
+        ("seminars.session_new", lambda s: {"key": "vybory"}),
     ],
 }
 USERNAMES = {
@@ -292,6 +307,7 @@ def site(app, live_server, imported, make_user) -> Site:
     db.session.add(completion)
     db.session.flush()
     certificates.issue_certificate(completion)
+    _seminar(cohort)
     checkin_token = _walk_seminar(anna, boris, vera, igor)
     db.session.commit()
     return Site(
@@ -311,6 +327,46 @@ def site(app, live_server, imported, make_user) -> Site:
         certificate_code=completion.certificate.code,
         checkin_token=checkin_token,
     )
+
+
+def _seminar(cohort) -> None:
+    """A two-day seminar for Moscow's cohort: sessions with speakers, links, a material."""
+    seminar = seminar_manage.create_seminar(
+        key="vybory",
+        title="Выборы-2027: семинар руководителей исполкомов",
+        starts_on=date.today() + timedelta(days=10),
+        ends_on=date.today() + timedelta(days=11),
+        venue="Москва, учебный центр",
+        online_url="https://example.org/a/very/long/address/of/the/broadcast/without/any/spaces/at/all",
+        summary_md="Очный семинар, соединённый с **онлайн-курсом**.",
+    )
+    seminar_manage.add_invite(seminar, cohort_id=cohort.id)
+    opening = seminar_manage.save_session(
+        seminar,
+        seminar_manage.SessionValues(
+            key="otkrytie",
+            title="Прошлая кампания: лучшие практики и ошибки",
+            day=1,
+            starts=dt_time(10),
+            ends=dt_time(11, 30),
+            room="Большой зал",
+            online_url="https://example.org/very/long/link/to/the/online/room/of/this/session/without/spaces",
+            topics=("анализ", "лучшие практики"),
+            speakers=(("Андрей Волков", "руководитель аналитического отдела"),),
+            description_md="Разбор итогов прошлой кампании по **официальным** данным.",
+        ),
+    )
+    seminar_manage.save_session(
+        seminar,
+        seminar_manage.SessionValues(
+            key="proekt", title="Проектная работа регионов", day=2, starts=dt_time(9), ends=dt_time(13)
+        ),
+    )
+    seminar_manage.add_link(seminar, opening, target="ex-course::", relation="prepare", due_days=-3)
+    seminar_manage.add_link(
+        seminar, opening, target="ex-course:ex-module:ex-urok", relation="follow_up", due_days=7
+    )
+    seminar_manage.add_material(seminar, opening, title="Слайды", filename="слайды.pdf", data=pdf())
 
 
 def _walk_seminar(anna, boris, vera, igor) -> str:
