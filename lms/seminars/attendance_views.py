@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import segno
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -146,6 +146,16 @@ def mark(key: str, session_key: str, user_id: int) -> ResponseReturnValue:
         errors = {name: [str(message) for message in field.errors] for name, field in form._fields.items()}
         return jsonify(saved=False, errors={k: v for k, v in errors.items() if v}), 400
     return _render_take(seminar, session, failed=(user_id, form)), 400
+
+
+@bp.route("/seminars/attendance-sw.js")
+def service_worker() -> ResponseReturnValue:
+    """The list's service worker, served under /seminars/ so that it may answer for the list pages
+    (a worker controls only the paths below its own address)."""
+    response = current_app.send_static_file("js/attendance-sw.js")
+    response.headers["Content-Type"] = "text/javascript; charset=utf-8"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 # --- QR check-in --------------------------------------------------------------------------------

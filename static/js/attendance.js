@@ -118,7 +118,9 @@
     }).then(function (progressed) {
       sending = false;
       announce();
-      if (progressed) { flush(); }
+      if (progressed) {
+        if (load().length) { flush(); } else { keepCopy(); }
+      }
     });
   }
 
@@ -140,6 +142,22 @@
     event.preventDefault();
     enqueue(event.target);
   });
+  // Keep this page (and its CSS and script) for a reload without a connection: the service
+  // worker answers from this copy when the network fails. Refreshed whenever the queue empties,
+  // so the copy shows the marks already saved.
+  var worker = list.getAttribute("data-worker");
+  function keepCopy() {
+    if (!window.caches || !navigator.onLine) { return; }
+    caches.open("lms-attendance-v1").then(function (cache) {
+      return cache.addAll([window.location.pathname, list.getAttribute("data-css"), list.getAttribute("data-script")]);
+    }).catch(function () { /* no room or no connection: the page still works online */ });
+  }
+  if (worker && navigator.serviceWorker) {
+    navigator.serviceWorker.register(worker, { scope: list.getAttribute("data-scope") })
+      .then(function () { keepCopy(); })
+      .catch(function () { /* not allowed here (plain http): marks still wait in localStorage */ });
+  }
+
   window.addEventListener("online", flush);
   window.addEventListener("offline", announce);
   window.setInterval(flush, RETRY_MS);

@@ -66,6 +66,7 @@ EXCLUDED = {
     "certificates.download": "a PDF download (its text and image are checked in tests/certificates)",
     "certificates.export": "a CSV download",
     "attendance.export": "a CSV/XLSX download",
+    "attendance.service_worker": "the attendance list's service worker script, not a page",
     "seminars.calendar": "an .ics download (its format is checked in tests/seminars)",
     "seminars.material": "a file download",
 }

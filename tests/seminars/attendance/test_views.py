@@ -330,3 +330,11 @@ def test_my_seminar_shows_the_participants_attendance_against_the_requirement(au
     staff = client.get("/seminars/vybory").get_data(as_text=True)
     assert 'id="my-attendance"' not in staff
     assert 'href="/seminars/vybory/attendance"' in staff
+
+
+def test_the_service_worker_is_served_under_seminars_as_a_script(client):
+    response = client.get("/seminars/attendance-sw.js")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert b"lms-attendance-v1" in response.get_data()
+    response.close()
