@@ -105,11 +105,12 @@
         done(mark, "saved");
         return true;
       }
-      if (response.status >= 400 && response.status < 500 && json) {
-        done(mark, "error");  // refused for good (a mark the server cannot take): not retried
+      if (response.redirected || (response.status === 400 && !json)) {
+        signedOut = true;  // the sign-in page, or a CSRF token of an ended session: kept until then
+      } else if (response.status >= 400 && response.status < 500) {
+        done(mark, "error");  // refused for good (not a participant, a bad status): not retried
         return true;
       }
-      signedOut = !json && (response.redirected || response.status === 400 || response.status === 403);
       if (form) { setState(form, "pending"); }
       return false;
     }, function () {
