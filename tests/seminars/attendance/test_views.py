@@ -338,3 +338,10 @@ def test_the_service_worker_is_served_under_seminars_as_a_script(client):
     assert response.headers["Content-Type"] == "text/javascript; charset=utf-8"
     assert b"lms-attendance-v1" in response.get_data()
     response.close()
+
+
+def test_the_qr_page_of_a_session_not_yet_open_says_so(auth, client, people, seminar):
+    auth.login("igor")
+    html = client.get("/seminars/vybory/sessions/s2/qr").get_data(as_text=True)
+    assert "до этого код не принимается" in html
+    assert "до этого код не принимается" not in client.get(QR).get_data(as_text=True)
