@@ -343,10 +343,14 @@ def _seminar(cohort) -> None:
     )
     seminar_manage.save_session(
         seminar,
-        seminar_manage.SessionValues(key="proekt", title="Проектная работа регионов", day=2, starts=dt_time(9), ends=dt_time(13)),
+        seminar_manage.SessionValues(
+            key="proekt", title="Проектная работа регионов", day=2, starts=dt_time(9), ends=dt_time(13)
+        ),
     )
     seminar_manage.add_link(seminar, opening, target="ex-course::", relation="prepare", due_days=-3)
-    seminar_manage.add_link(seminar, opening, target="ex-course:ex-module:ex-urok", relation="follow_up", due_days=7)
+    seminar_manage.add_link(
+        seminar, opening, target="ex-course:ex-module:ex-urok", relation="follow_up", due_days=7
+    )
     seminar_manage.add_material(seminar, opening, title="Слайды", filename="слайды.pdf", data=pdf())
 
 
