@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from lms.content.models import Course, Lesson, Module
 from lms.content.render import render_markdown
 from lms.content.schema import ID_PATTERN
 from lms.core import storage
+from lms.core.db import insert_or_ignore
 from lms.core.errors import ValidationError
 from lms.core.time import utcnow
 from lms.core.transactions import undo_on_rollback
@@ -78,6 +80,19 @@ def _check_zone(name: str) -> str:
     return name
 
 
+def _check_url(value: str | None) -> str | None:
+    """An http(s) address or nothing: a link participants tap must not run anything."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError(
+            "bad_url", _l("Enter a web address starting with https://."), field="online_url"
+        )
+    return value
+
+
 def _check_dates(starts_on: date, ends_on: date) -> None:
     if ends_on < starts_on:
         raise ValidationError(
@@ -111,7 +126,7 @@ def create_seminar(
         starts_on=starts_on,
         ends_on=ends_on,
         venue=venue.strip(),
-        online_url=(online_url or "").strip() or None,
+        online_url=_check_url(online_url),
         timezone=_check_zone(timezone),
         summary_md=summary_md.strip(),
         summary_html=render_markdown(summary_md).html if summary_md.strip() else "",
@@ -153,7 +168,7 @@ def update_seminar(
         "starts_on": starts_on,
         "ends_on": ends_on,
         "venue": venue.strip(),
-        "online_url": (online_url or "").strip() or None,
+        "online_url": _check_url(online_url),
         "timezone": zone,
         "summary_md": summary_md.strip(),
     }
@@ -192,15 +207,11 @@ def add_invite(seminar: Seminar, *, cohort_id: int | None = None, region_code: s
         if db.session.get(Region, region_code) is None:
             raise ValidationError("unknown_region", _l("Unknown region."), field="target")
         label = region_code
-    exists = sa.select(SeminarInvite.id).where(
-        SeminarInvite.seminar_id == seminar.id,
-        SeminarInvite.cohort_id.is_(None) if cohort_id is None else SeminarInvite.cohort_id == cohort_id,
-        SeminarInvite.region_id.is_(None) if region_code is None else SeminarInvite.region_id == region_code,
-    )
-    if db.session.scalar(exists) is not None:
+    # One statement that skips an invitation already there (a double submit, a second tab).
+    values = {"seminar_id": seminar.id, "cohort_id": cohort_id, "region_id": region_code}
+    if not insert_or_ignore(SeminarInvite, values, None):
         return False
-    db.session.add(SeminarInvite(seminar_id=seminar.id, cohort_id=cohort_id, region_id=region_code))
-    db.session.flush()
+    db.session.expire(seminar, ["invites"])
     record("seminar.invite", target=seminar, details={"cohort" if cohort_id else "region": label})
     return True
 
@@ -310,7 +321,7 @@ def save_session(
     session.day = values.day
     session.starts_at, session.ends_at = starts_at, ends_at
     session.room = values.room.strip()
-    session.online_url = (values.online_url or "").strip() or None
+    session.online_url = _check_url(values.online_url)
     session.topics = list(values.topics)
     session.speakers = [{"name": name, "role": role} for name, role in values.speakers]
     session.description_md = values.description_md.strip()

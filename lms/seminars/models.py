@@ -65,7 +65,23 @@ class SeminarInvite(db.Model):
 
     __tablename__ = "seminar_invites"
     __table_args__ = (
-        sa.UniqueConstraint("seminar_id", "cohort_id", "region_id", name="uq_seminar_invites_target"),
+        # One invitation per cohort and per region: partial indexes, as NULLs never clash.
+        sa.Index(
+            "uq_seminar_invites_cohort",
+            "seminar_id",
+            "cohort_id",
+            unique=True,
+            sqlite_where=sa.text("cohort_id IS NOT NULL"),
+            postgresql_where=sa.text("cohort_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_seminar_invites_region",
+            "seminar_id",
+            "region_id",
+            unique=True,
+            sqlite_where=sa.text("region_id IS NOT NULL"),
+            postgresql_where=sa.text("region_id IS NOT NULL"),
+        ),
         sa.CheckConstraint(
             "(cohort_id IS NULL) <> (region_id IS NULL)", name="ck_seminar_invites_one_target"
         ),

@@ -12,7 +12,6 @@ Problem codes: E9xx errors, W9xx warnings (docs/seminars.md lists them).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -27,6 +26,7 @@ from lms.content.loader import CourseSource
 from lms.content.problems import Problem
 from lms.content.render import render_markdown
 from lms.content.schema import (
+    Check,
     Field,
     Invalid,
     constructed,
@@ -168,7 +168,9 @@ class Catalogue(Protocol):
 
 
 class _Reader:
-    """Collects the problems of one file while reading its days and sessions."""
+    """Collects the problems of one file while reading its days and sessions: each check that
+    fails becomes a problem at its node and gives None, so reading goes on and every problem of
+    the file is reported at once."""
 
     def __init__(self, source: SourceFile) -> None:
         self.source = source
@@ -177,13 +179,34 @@ class _Reader:
         mark = node.start_mark
         return Where(mark.line + FRONT_MATTER_LINE, mark.column + 1)
 
-    def checked(self, check: Callable[[], Any]) -> Any:
-        """Run one check; an Invalid becomes a problem and the value None."""
+    def value(self, check: Check, key: str, node: yaml.Node) -> Any:
+        """`check(key, node, value)`, or None (reported) when it fails."""
         try:
-            return check()
+            return check(key, node, constructed(node))
         except Invalid as exc:
             self.source.add_at(exc.node, exc.code, exc.message)
             return None
+        except yaml.YAMLError as exc:
+            self.source.add_at(node, "E100", f"invalid YAML value for '{key}': {exc}")
+            return None
+
+    def items(self, key: str, node: yaml.Node) -> list[yaml.Node]:
+        """The entries of a list (reported and empty when it is not one)."""
+        try:
+            return sequence(key, node)
+        except Invalid as exc:
+            self.source.add_at(exc.node, exc.code, exc.message)
+            return []
+
+    def mapping(self, key: str, node: yaml.Node, known: tuple[str, ...]) -> dict[str, yaml.Node] | None:
+        """A mapping's value nodes by name, every name known (None, reported, otherwise)."""
+        try:
+            entries = mapping_entries(key, node)
+            known_keys(key, entries, known)
+        except Invalid as exc:
+            self.source.add_at(exc.node, exc.code, exc.message)
+            return None
+        return {name: value for name, _key_node, value in entries}
 
 
 def read_programme(path: Path, rel_path: str, display: str) -> tuple[ProgrammeSource | None, list[Problem]]:
@@ -211,7 +234,7 @@ def read_programme(path: Path, rel_path: str, display: str) -> tuple[ProgrammeSo
     if "days" in values and starts_on and ends_on:
         sessions = _days(reader, values["days"], starts_on, ends_on, zone)
     rendered = render_markdown(source.body)
-    if any(problem.is_error for problem in source.problems):
+    if any(problem.is_error for problem in source.problems) or starts_on is None or ends_on is None:
         return None, source.problems
     return (
         ProgrammeSource(
@@ -241,28 +264,18 @@ def _invites(
     regions: list[tuple[str, Where]] = []
     cohorts: list[tuple[str, Where]] = []
     if node is None:
-        reader.source.add(
-            "W901", "no 'invite': nobody sees the seminar until cohorts or regions are invited", warning=True
-        )
+        message = "no 'invite': nobody sees the seminar until cohorts or regions are invited"
+        reader.source.add("W901", message, warning=True)
         return regions, cohorts
-    entries = reader.checked(lambda: mapping_entries("invite", node))
-    if entries is None or reader.checked(lambda: known_keys("invite", entries, INVITE_KEYS) or True) is None:
-        return regions, cohorts
-    for name, _key_node, value_node in entries:
-        items = (
-            reader.checked(lambda name=name, value_node=value_node: sequence(f"invite.{name}", value_node))
-            or []
-        )
-        for item in items:
-            value = reader.checked(lambda name=name, item=item: required_text(f"invite.{name}", item, None))
+    found = reader.mapping("invite", node, INVITE_KEYS) or {}
+    for name, value_node in found.items():
+        for item in reader.items(f"invite.{name}", value_node):
+            value = reader.value(required_text, f"invite.{name}", item)
             if value is None:
                 continue
-            if name == "regions":
-                if not REGION_PATTERN.match(value):
-                    reader.source.add_at(
-                        item, "E905", f'region {value!r} must be its code in quotes, e.g. "77"'
-                    )
-                    continue
+            if name == "regions" and not REGION_PATTERN.match(value):
+                reader.source.add_at(item, "E905", f'region {value!r} must be its code in quotes, e.g. "77"')
+            elif name == "regions":
                 regions.append((value, reader.at(item)))
             else:
                 cohorts.append((value, reader.at(item)))
@@ -272,51 +285,38 @@ def _invites(
 def _days(
     reader: _Reader, node: yaml.Node, starts_on: date, ends_on: date, zone: ZoneInfo
 ) -> list[SessionSource]:
-    days = reader.checked(lambda: sequence("days", node))
-    if days is None:
-        return []
+    days = reader.items("days", node)
     day_count = (ends_on - starts_on).days + 1
-    if not days:
+    if not days and isinstance(node, yaml.SequenceNode | yaml.ScalarNode):
         reader.source.add_at(node, "E906", "'days' is empty: list the days with their sessions")
     if len(days) > day_count:
         reader.source.add_at(
             days[day_count], "E907", f"{len(days)} days listed, but the dates span {day_count}"
         )
     sessions: list[SessionSource] = []
-    keys: dict[str, int] = {}
+    first_lines: dict[str, int] = {}
     for index, day_node in enumerate(days[:day_count]):
-        entries = reader.checked(lambda day_node=day_node: mapping_entries("days", day_node))
-        if (
-            entries is None
-            or reader.checked(lambda entries=entries: known_keys("days", entries, DAY_KEYS) or True) is None
-        ):
+        found = reader.mapping("days", day_node, DAY_KEYS)
+        if found is None:
             continue
         on = starts_on + timedelta(days=index)
-        found = {name: value for name, _k, value in entries}
         if "date" in found:
-            written = reader.checked(
-                lambda found=found: opening_date("date", found["date"], constructed(found["date"]))
-            )
+            written = reader.value(opening_date, "date", found["date"])
             if written is not None and written != on:
-                reader.source.add_at(
-                    found["date"], "E908", f"day {index + 1} is {on.isoformat()}, not {written.isoformat()}"
-                )
+                message = f"day {index + 1} is {on.isoformat()}, not {written.isoformat()}"
+                reader.source.add_at(found["date"], "E908", message)
         if "sessions" not in found:
             reader.source.add_at(day_node, "E105", f"day {index + 1} has no 'sessions'")
             continue
-        items = reader.checked(lambda found=found: sequence("sessions", found["sessions"])) or []
-        for position, session_node in enumerate(items, start=1):
+        for position, session_node in enumerate(reader.items("sessions", found["sessions"]), start=1):
             session = _session(reader, session_node, index + 1, position, on, zone)
             if session is None:
                 continue
-            if session.key in keys:
-                reader.source.add_at(
-                    session_node,
-                    "E909",
-                    f"session key {session.key!r} repeats (first on line {keys[session.key]})",
-                )
+            if session.key in first_lines:
+                message = f"session key {session.key!r} repeats (first on line {first_lines[session.key]})"
+                reader.source.add_at(session_node, "E909", message)
                 continue
-            keys[session.key] = session.where.line
+            first_lines[session.key] = session.where.line
             sessions.append(session)
     return sessions
 
@@ -324,62 +324,75 @@ def _days(
 def _session(
     reader: _Reader, node: yaml.Node, day: int, position: int, on: date, zone: ZoneInfo
 ) -> SessionSource | None:
-    entries = reader.checked(lambda: mapping_entries("sessions", node))
-    if (
-        entries is None
-        or reader.checked(lambda: known_keys("sessions", entries, SESSION_KEYS) or True) is None
-    ):
+    found = reader.mapping("sessions", node, SESSION_KEYS)
+    if found is None:
         return None
-    found = {name: value for name, _k, value in entries}
     errors_before = sum(problem.is_error for problem in reader.source.problems)
     for required in ("key", "time", "title"):
         if required not in found:
             reader.source.add_at(node, "E105", f"session has no '{required}'")
-    key = reader.checked(lambda: identifier("key", found["key"], None)) if "key" in found else None
-    title = reader.checked(lambda: required_text("title", found["title"], None)) if "title" in found else None
+    key = reader.value(identifier, "key", found["key"]) if "key" in found else None
+    title = reader.value(required_text, "title", found["title"]) if "title" in found else None
     span = _time_span(reader, found["time"], on, zone) if "time" in found else None
+    if key is None or title is None or span is None:
+        _session_details(reader, found)  # still report the problems of the rest
+        return None
     session = SessionSource(
-        key=key or "",
+        key=key,
         day=day,
         position=position,
-        title=title or "",
-        starts_at=span[0] if span else datetime.min.replace(tzinfo=UTC),
-        ends_at=span[1] if span else datetime.min.replace(tzinfo=UTC),
+        title=title,
+        starts_at=span[0],
+        ends_at=span[1],
         where=reader.at(node),
     )
-    if "room" in found:
-        session.room = reader.checked(lambda: text("room", found["room"], None)) or ""
-    if "online_url" in found:
-        session.online_url = (
-            reader.checked(lambda: web_address("online_url", found["online_url"], None)) or None
-        )
-    if "topics" in found:
-        items = reader.checked(lambda: sequence("topics", found["topics"])) or []
-        session.topics = [
-            t for t in (reader.checked(lambda i=i: required_text("topics", i, None)) for i in items) if t
-        ]
-    if "speakers" in found:
-        session.speakers = _speakers(reader, found["speakers"])
-    if "description" in found:
-        description = reader.checked(lambda: text("description", found["description"], None))
-        session.description_md = description or ""
-        session.description_html = render_markdown(description).html if description else ""
-    for relation in RELATIONS:
-        if relation in found:
-            session.links.extend(_links(reader, relation, found[relation]))
+    _session_details(reader, found, session)
     if sum(problem.is_error for problem in reader.source.problems) > errors_before:
         return None
     return session
 
 
+def _session_details(
+    reader: _Reader, found: dict[str, yaml.Node], session: SessionSource | None = None
+) -> None:
+    """Room, link, topics, speakers, description and linked items, onto `session` when given."""
+    target = session or SessionSource(
+        key="",
+        day=0,
+        position=0,
+        title="",
+        starts_at=datetime.min.replace(tzinfo=UTC),
+        ends_at=datetime.min.replace(tzinfo=UTC),
+    )
+    if "room" in found:
+        target.room = reader.value(text, "room", found["room"]) or ""
+    if "online_url" in found:
+        target.online_url = reader.value(web_address, "online_url", found["online_url"]) or None
+    if "topics" in found:
+        topics = (
+            reader.value(required_text, "topics", item) for item in reader.items("topics", found["topics"])
+        )
+        target.topics = [topic for topic in topics if topic]
+    if "speakers" in found:
+        target.speakers = _speakers(reader, found["speakers"])
+    if "description" in found:
+        description = reader.value(text, "description", found["description"]) or ""
+        target.description_md = description
+        target.description_html = render_markdown(description).html if description else ""
+    for relation in RELATIONS:
+        if relation in found:
+            target.links.extend(_links(reader, relation, found[relation]))
+
+
 def _time_span(
     reader: _Reader, node: yaml.Node, on: date, zone: ZoneInfo
 ) -> tuple[datetime, datetime] | None:
-    written = reader.checked(lambda: required_text("time", node, None))
-    match = TIME_PATTERN.match(written or "")
-    if written is not None and match is None:
-        reader.source.add_at(node, "E910", f"'time' must read like 10:00-11:30 (got {written!r})")
+    written = reader.value(required_text, "time", node)
+    if written is None:
+        return None
+    match = TIME_PATTERN.match(written)
     if match is None:
+        reader.source.add_at(node, "E910", f"'time' must read like 10:00-11:30 (got {written!r})")
         return None
     h1, m1, h2, m2 = (int(part) for part in match.groups())
     if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
@@ -395,77 +408,54 @@ def _time_span(
 
 def _speakers(reader: _Reader, node: yaml.Node) -> list[dict[str, str]]:
     speakers: list[dict[str, str]] = []
-    for entry in reader.checked(lambda: sequence("speakers", node)) or []:
-        entries = reader.checked(lambda entry=entry: mapping_entries("speakers", entry))
-        if (
-            entries is None
-            or reader.checked(lambda entries=entries: known_keys("speakers", entries, SPEAKER_KEYS) or True)
-            is None
-        ):
+    for entry in reader.items("speakers", node):
+        found = reader.mapping("speakers", entry, SPEAKER_KEYS)
+        if found is None:
             continue
-        found = {name: value for name, _k, value in entries}
         if "name" not in found:
             reader.source.add_at(entry, "E105", "speaker has no 'name'")
             continue
-        name = reader.checked(lambda found=found: required_text("name", found["name"], None))
-        role = (
-            reader.checked(lambda found=found: text("role", found["role"], None)) if "role" in found else ""
-        )
+        name = reader.value(required_text, "name", found["name"])
+        role = reader.value(text, "role", found["role"]) if "role" in found else ""
         if name:
             speakers.append({"name": name, "role": role or ""})
     return speakers
 
 
+def _due(reader: _Reader, relation: str, node: yaml.Node) -> int | None:
+    value = constructed(node)
+    if isinstance(value, bool) or not isinstance(value, int):
+        reader.source.add_at(node, "E912", "'due' must be a whole number of days, e.g. -3 or 7")
+        return None
+    if relation == "prepare" and value > 0:
+        reader.source.add_at(node, "E913", "preparation is due before the session: 'due' must be 0 or less")
+        return None
+    if relation != "prepare" and value < 0:
+        reader.source.add_at(node, "E913", f"'{relation}' is due after the session: 'due' must be 0 or more")
+        return None
+    return value
+
+
 def _links(reader: _Reader, relation: str, node: yaml.Node) -> list[LinkSource]:
     links: list[LinkSource] = []
-    for entry in reader.checked(lambda: sequence(relation, node)) or []:
-        entries = reader.checked(lambda entry=entry: mapping_entries(relation, entry))
-        if (
-            entries is None
-            or reader.checked(lambda entries=entries: known_keys(relation, entries, LINK_KEYS) or True)
-            is None
-        ):
+    for entry in reader.items(relation, node):
+        found = reader.mapping(relation, entry, LINK_KEYS)
+        if found is None:
             continue
-        found = {name: value for name, _k, value in entries}
         if "course" not in found:
             reader.source.add_at(entry, "E105", f"each '{relation}' entry names its 'course'")
             continue
-        course = reader.checked(lambda found=found: identifier("course", found["course"], None))
-        module = (
-            reader.checked(lambda found=found: identifier("module", found["module"], None))
-            if "module" in found
-            else None
-        )
-        item = (
-            reader.checked(lambda found=found: identifier("item", found["item"], None))
-            if "item" in found
-            else None
-        )
-        due = 0
-        if "due" in found:
-            value = constructed(found["due"])
-            if isinstance(value, bool) or not isinstance(value, int):
-                reader.source.add_at(
-                    found["due"], "E912", "'due' must be a whole number of days, e.g. -3 or 7"
-                )
-                continue
-            due = value
-        if relation == "prepare" and due > 0:
-            reader.source.add_at(
-                found["due"], "E913", "preparation is due before the session: 'due' must be 0 or less"
-            )
-            continue
-        if relation != "prepare" and due < 0:
-            reader.source.add_at(
-                found["due"], "E913", f"'{relation}' is due after the session: 'due' must be 0 or more"
-            )
-            continue
-        if relation == "survey" and item is None and course is not None:
+        course = reader.value(identifier, "course", found["course"])
+        module = reader.value(identifier, "module", found["module"]) if "module" in found else None
+        item = reader.value(identifier, "item", found["item"]) if "item" in found else None
+        due = _due(reader, relation, found["due"]) if "due" in found else 0
+        if relation == "survey" and "item" not in found:
             reader.source.add_at(entry, "E914", "a 'survey' entry names the survey's 'item'")
             continue
-        if course:
-            spots = {name: reader.at(value) for name, value in found.items()}
-            links.append(LinkSource(relation, course, module, item, due, reader.at(entry), spots))
+        if course is None or due is None:
+            continue
+        spots = {name: reader.at(value) for name, value in found.items()}
+        links.append(LinkSource(relation, course, module, item, due, reader.at(entry), spots))
     return links
 
 

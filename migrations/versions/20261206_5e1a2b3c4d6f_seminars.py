@@ -49,7 +49,22 @@ def upgrade():
         sa.ForeignKeyConstraint(["region_id"], ["regions.code"]),
         sa.ForeignKeyConstraint(["seminar_id"], ["seminars.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("seminar_id", "cohort_id", "region_id", name="uq_seminar_invites_target"),
+    )
+    op.create_index(
+        "uq_seminar_invites_cohort",
+        "seminar_invites",
+        ["seminar_id", "cohort_id"],
+        unique=True,
+        sqlite_where=sa.text("cohort_id IS NOT NULL"),
+        postgresql_where=sa.text("cohort_id IS NOT NULL"),
+    )
+    op.create_index(
+        "uq_seminar_invites_region",
+        "seminar_invites",
+        ["seminar_id", "region_id"],
+        unique=True,
+        sqlite_where=sa.text("region_id IS NOT NULL"),
+        postgresql_where=sa.text("region_id IS NOT NULL"),
     )
     op.create_index("ix_seminar_invites_seminar_id", "seminar_invites", ["seminar_id"])
     op.create_index("ix_seminar_invites_cohort_id", "seminar_invites", ["cohort_id"])
@@ -117,6 +132,8 @@ def downgrade():
     op.drop_table("seminar_materials")
     op.drop_index("ix_seminar_sessions_seminar_day", table_name="seminar_sessions")
     op.drop_table("seminar_sessions")
+    op.drop_index("uq_seminar_invites_region", table_name="seminar_invites")
+    op.drop_index("uq_seminar_invites_cohort", table_name="seminar_invites")
     op.drop_index("ix_seminar_invites_region_id", table_name="seminar_invites")
     op.drop_index("ix_seminar_invites_cohort_id", table_name="seminar_invites")
     op.drop_index("ix_seminar_invites_seminar_id", table_name="seminar_invites")

@@ -9,7 +9,7 @@ shows, which is how actions written as links (`?take_over=1`) are found.
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ from lms.progress import cohorts
 from lms.progress.services import complete_lesson
 from lms.quizzes.models import Attempt
 from lms.seminars import attendance
+from lms.seminars import manage as seminar_manage
 from lms.seminars.models import Seminar, SeminarInvite, SeminarSession
 from tests.exercises.files import pdf
 from tests.security.browsers import ASSIGNMENT, QUIZ, SCENARIO, page_token, signed_in_client
@@ -137,6 +138,7 @@ def school(app, imported, make_user):
         complete_lesson(vera, db.session.scalar(sa.select(Lesson).where(Lesson.key == key)))
     db.session.commit()
     certificate = db.session.scalar(sa.select(Certificate))
+    material = _seminar(cohort)
 
     lessons = db.session.execute(sa.select(Course.key, Lesson.key, Lesson.kind).join(Course)).all()
     samples = {
@@ -155,6 +157,9 @@ def school(app, imported, make_user):
         "token": [make_token(users["pavel"], Purpose.RESET)],
         "filename": ["css/app.css"],
         "certificate_id": [certificate.id],
+        "key": ["vybory"],
+        "session_key": ["s1"],
+        "material_id": [material.id],
     }
 
     def items(kind: str, name: str) -> list[dict]:
@@ -177,6 +182,26 @@ def school(app, imported, make_user):
     submission_page = f"/review/submissions/{samples['submission_id'][0]}"
     post(browsers["igor"], submission_page + "/claim", page=submission_page)  # others see it taken
     return get_urls(app, samples, per_endpoint), browsers
+
+
+def _seminar(cohort):
+    """A seminar for the cohort, with a session that has a linked lesson and a material."""
+    seminar = seminar_manage.create_seminar(
+        key="vybory", title="Выборы-2027", starts_on=date(2027, 4, 13), ends_on=date(2027, 4, 15)
+    )
+    seminar_manage.add_invite(seminar, cohort_id=cohort.id)
+    session = seminar_manage.save_session(
+        seminar,
+        seminar_manage.SessionValues(key="s1", title="Открытие", day=1, starts=time(10), ends=time(11)),
+    )
+    seminar_manage.add_link(
+        seminar, session, target="tiny-course:m-one:l-one", relation="prepare", due_days=-1
+    )
+    material = seminar_manage.add_material(
+        seminar, session, title="Слайды", filename="слайды.pdf", data=pdf()
+    )
+    db.session.commit()
+    return material
 
 
 def test_no_page_writes_anything_but_view_tracking(school):

@@ -145,13 +145,22 @@ def test_more_days_than_the_dates_span_is_an_error(write):
     assert lines(check_folder(folder, catalogue(), display_prefix="s")) == ["s/tiny-seminar.md:34:5: E907"]
 
 
-def test_every_problem_at_once(write):
-    folder = write(('time: "10:00-11:30"', "time: nonsense"), ("item: l-three", "item: l-nine"))
+def test_every_problem_of_a_file_at_once(write):
+    folder = write(
+        ('time: "10:00-11:30"', "time: nonsense"),
+        ("due: -3", "due: 3"),
+        ('time: "12:00-13:00"', 'time: "13:00-12:00"'),
+        ("item: l-three", "item: l-nine"),
+    )
 
     found = lines(check_folder(folder, catalogue(), display_prefix="s"))
 
-    # The link is checked only when the file reads; a file with errors names them all itself.
-    assert found == ["s/tiny-seminar.md:14:15: E910"]
+    # Whether linked items exist is checked once the file itself reads (l-nine waits for that).
+    assert found == [
+        "s/tiny-seminar.md:14:15: E910",
+        "s/tiny-seminar.md:26:18: E913",
+        "s/tiny-seminar.md:28:15: E911",
+    ]
 
 
 def test_readme_and_other_files_are_not_programmes(tmp_path):

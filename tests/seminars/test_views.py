@@ -391,3 +391,31 @@ def test_every_management_page_renders(client, manager, programme):
         response = client.get(path)
         assert response.status_code == 200, path
         assert re.search(r"<h1>", response.get_data(as_text=True)), path
+
+
+@pytest.mark.parametrize("url", ["javascript://example.org/%0aalert(1)", "ftp://example.org/file"])
+def test_links_other_than_web_addresses_are_refused(client, manager, programme, url):
+    response = post(
+        client,
+        "/seminars/vybory/sessions/new",
+        "/seminars/vybory/sessions/new",
+        {"key": "x", "title": "X", "day": "1", "starts": "12:00", "ends": "13:00", "online_url": url},
+    )
+
+    assert response.status_code == 400
+    assert 'id="online_url-error"' in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(SeminarSession).where(SeminarSession.key == "x")) is None
+
+
+def test_two_tabs_inviting_the_same_region_make_one_invitation(client, manager, programme):
+    token = csrf_from(client.get("/seminars/vybory/manage").get_data(as_text=True))
+
+    for _tab in range(2):
+        response = client.post("/seminars/vybory/invites", data={"csrf_token": token, "target": "region:16"})
+        assert response.status_code == 302
+    db.session.rollback()
+
+    assert db.session.scalars(sa.select(SeminarInvite.region_id).order_by(SeminarInvite.id)).all() == [
+        "77",
+        "16",
+    ]
