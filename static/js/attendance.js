@@ -52,10 +52,16 @@
     };
   }
 
+  // What was last queued (or shown saved) per participant: the same choice again sends nothing.
+  var last = {};
+  function signature(mark) { return mark.status + "\n" + mark.note; }
+
   // The newest mark of a participant replaces a waiting one: only what was chosen last is sent.
   function enqueue(form) {
     var mark = read(form);
     if (!mark.status) { return; }
+    if (last[mark.user] === signature(mark)) { flush(); return; }
+    last[mark.user] = signature(mark);
     var queue = load().filter(function (entry) { return entry.user !== mark.user; });
     queue.push(mark);
     save(queue);
@@ -125,8 +131,16 @@
     });
   }
 
+  Array.prototype.forEach.call(list.querySelectorAll("form[data-user]"), function (form) {
+    var shown = read(form);
+    if (shown.status && form.querySelector(".attendance-state").getAttribute("data-state") === "saved") {
+      last[shown.user] = signature(shown);
+    }
+  });
+
   // Marks still waiting from before a reload: show them as chosen and waiting.
   load().forEach(function (mark) {
+    last[mark.user] = signature(mark);
     var form = formOf(mark.user);
     if (!form) { return; }
     var radio = form.querySelector("input[name='" + mark.prefix + "status'][value='" + mark.status + "']");
@@ -137,7 +151,8 @@
 
   list.addEventListener("change", function (event) {
     var target = event.target;
-    if (target instanceof HTMLInputElement && target.type === "radio" && target.form) { enqueue(target.form); }
+    // A status tapped, or a note changed (on leaving the field): the mark goes as it now stands.
+    if (target instanceof HTMLInputElement && target.form && target.type !== "hidden") { enqueue(target.form); }
   });
   list.addEventListener("submit", function (event) {
     event.preventDefault();
