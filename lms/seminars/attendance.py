@@ -391,6 +391,31 @@ def attendance_report(viewer: User, seminar: Seminar, region: str | None) -> Rep
     )
 
 
+def participant_shares(
+    viewer: User, seminar: Seminar, region: str | None
+) -> list[tuple[User, AttendanceSummary]]:
+    """Each participant in scope with the sessions they attended, against the requirement."""
+    people = _report_people(viewer, seminar, region).subquery()
+    participant = sa.orm.aliased(User, people)
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(SeminarSession).where(SeminarSession.seminar_id == seminar.id)
+    )
+    attended = (
+        sa.select(Attendance.user_id, sa.func.count().label("attended"))
+        .join(SeminarSession, SeminarSession.id == Attendance.session_id)
+        .where(SeminarSession.seminar_id == seminar.id, Attendance.status.in_(ATTENDED))
+        .group_by(Attendance.user_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(participant, attended.c.attended)
+        .outerjoin(attended, attended.c.user_id == participant.id)
+        .order_by(participant.region_code, participant.full_name, participant.username)
+    )
+    required = required_percent(seminar)
+    return [(user, AttendanceSummary(count or 0, total or 0, required)) for user, count in rows]
+
+
 def export_rows(viewer: User, seminar: Seminar, region: str | None) -> sa.Result:
     """One row per participant and session (unmarked sessions included), for the CSV/XLSX files."""
     people = _report_people(viewer, seminar, region).subquery()

@@ -286,6 +286,8 @@ def report(key: str) -> ResponseReturnValue:
         by_region=by_region,
         regions=regions,
         labels=service.STATUS_LABELS,
+        shares=service.participant_shares(current_user, seminar, region) if by_region else [],
+        required=service.required_percent(seminar),
     )
 
 

@@ -246,3 +246,20 @@ def test_a_requirement_over_100_is_a_problem_at_its_line(imported, tmp_path):
     assert [(p.line, p.code) for p in refused.value.problems] == [(8, "E108")]
     assert "attendance_required_percent" in str(refused.value)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Seminar)) == 0
+
+
+def test_participant_shares_within_the_scope(people, seminar):
+    attendance.mark(session(seminar, "s1"), people.anna, "present", by=people.igor)
+    attendance.mark(session(seminar, "s2"), people.anna, "late", by=people.igor)
+    attendance.mark(session(seminar, "s1"), people.vera, "excused", by=people.igor)
+    seminar.attendance_required_percent = 100
+    db.session.commit()
+
+    shares = attendance.participant_shares(people.olga, seminar, None)
+    assert [(u.username, s.attended, s.met) for u, s in shares] == [
+        ("vera", 0, False),  # region 69 first; excused is not attended
+        ("anna", 2, True),
+        ("boris", 0, False),
+    ]
+    regional = attendance.participant_shares(people.pavel, seminar, "77")
+    assert [u.username for u, _ in regional] == ["anna", "boris"]

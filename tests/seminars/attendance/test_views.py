@@ -253,8 +253,10 @@ def test_a_national_coordinator_sees_every_region(auth, client, marked):
 def test_a_regional_coordinator_sees_their_region_only(auth, client, marked):
     auth.login("pavel")
     html = client.get(REPORT).get_data(as_text=True)
-    by_region = html.split('id="by-region"')[1]
+    by_region = html.split('id="by-region"')[1].split('id="by-participant"')[0]
     assert "77 ·" in by_region and "69 ·" not in by_region
+    by_participant = html.split('id="by-participant"')[1]
+    assert "Анна Петрова" in by_participant and "Вера Тверская" not in by_participant
     assert client.get(REPORT + "?region=69").status_code == 404
 
 
