@@ -453,3 +453,10 @@ def test_a_module_is_done_when_all_its_live_items_are(client, auth, programme, a
 
     before = html.split("Подготовиться заранее")[1].split("</ul>")[0]
     assert "Первый модуль" in before and "Пройден" in before and "Не выполнено" not in before
+
+
+def test_the_session_page_lists_its_links_with_their_due_days(client, manager, programme):
+    html = client.get("/seminars/vybory/sessions/s1/edit").get_data(as_text=True)
+
+    assert "Первый модуль" in html and "за 3 дня до начала" in html
+    assert "Третий урок" in html and "через 7 дней после окончания" in html
