@@ -188,7 +188,7 @@ def update_seminar(
             )
     seminar.updated_at = utcnow()
     db.session.flush()
-    record("seminar.update", target=seminar, details={"changed": changed})
+    record("seminar.update", target=seminar, details={"fields": changed})
     return changed
 
 
