@@ -199,9 +199,15 @@ DETAIL_LABELS = {
     "kind": _l("Kind"),
     "last_error": _l("Last error"),
     "purpose": _l("Purpose"),
+    "key": _l("Key"),
+    "cohort": _l("Cohort"),
+    "file": _l("File"),
+    "relation": _l("When"),
+    "direction": _l("Direction"),
+    "fields": _l("Fields changed"),
 }
 # Keys whose list values are lists (of names); any other two-item list is a change [before, after].
-LIST_KEYS = frozenset({"usernames"})
+LIST_KEYS = frozenset({"usernames", "fields"})
 
 
 # What kind of thing a target is (record() derives it from the model's table name).

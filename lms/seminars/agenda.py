@@ -38,6 +38,8 @@ class SessionRow:
     session: SeminarSession
     before: list[LinkRow] = field(default_factory=list)
     after: list[LinkRow] = field(default_factory=list)
+    # Running at the moment the page was made (for the phone at the venue).
+    now: bool = False
 
 
 @dataclass
@@ -45,6 +47,8 @@ class DayRow:
     number: int
     on: date
     sessions: list[SessionRow] = field(default_factory=list)
+    # The reader's today (in their zone) is this day.
+    today: bool = False
 
 
 def viewer_zone(user: User, seminar: Seminar) -> str:
@@ -78,9 +82,11 @@ def load_programme(seminar: Seminar) -> list[SeminarSession]:
     )
 
 
-def agenda(seminar: Seminar, user: User, *, with_progress: bool) -> list[DayRow]:
-    """The programme by day for `user`; `with_progress` adds done/not done (participants)."""
+def agenda(seminar: Seminar, user: User, *, with_progress: bool, now: datetime | None = None) -> list[DayRow]:
+    """The programme by day for `user`; `with_progress` adds done/not done (participants), `now`
+    marks the running session and today's day."""
     zone = viewer_zone(user, seminar)
+    today = now.astimezone(ZoneInfo(zone)).date() if now else None
     sessions = load_programme(seminar)
     links = [link for session in sessions for link in session.links]
     targets = _Targets(links)
@@ -90,7 +96,8 @@ def agenda(seminar: Seminar, user: User, *, with_progress: bool) -> list[DayRow]
         day = days.setdefault(
             session.day, DayRow(session.day, seminar.starts_on + timedelta(days=session.day - 1))
         )
-        row = SessionRow(session)
+        row = SessionRow(session, now=now is not None and session.starts_at <= now < session.ends_at)
+        day.today = day.today or day.on == today
         for link in session.links:
             resolved = targets.resolve(link)
             if resolved is None:
@@ -204,9 +211,3 @@ class _Done:
             lessons = self.module_lessons.get(module.id, set())
             return bool(lessons) and lessons <= self.completed_lessons
         return course.id in self.completed_courses
-
-
-def session_window(session: SeminarSession, zone: str) -> tuple[datetime, datetime]:
-    """The session's start and end on the reader's clock."""
-    tz = ZoneInfo(zone)
-    return session.starts_at.astimezone(tz), session.ends_at.astimezone(tz)

@@ -9,6 +9,7 @@ on the venue's clock).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import re
 import secrets
@@ -187,7 +188,7 @@ def update_seminar(
             )
     seminar.updated_at = utcnow()
     db.session.flush()
-    record("seminar.update", target=seminar, details={"changed": changed})
+    record("seminar.update", target=seminar, details={"fields": changed})
     return changed
 
 
@@ -422,20 +423,32 @@ def add_material(
         raise ValidationError(
             "file_type", _l("Upload a PDF, Word, Excel, PowerPoint, PNG or JPEG file."), field="file"
         )
+    digest = hashlib.sha256(data).hexdigest()
+    same = sa.select(SessionMaterial).where(
+        SessionMaterial.session_id == session.id, SessionMaterial.sha256 == digest
+    )
+    existing = db.session.scalar(same)
+    if existing is not None:
+        return existing  # sent twice (a double submit, a second tab): one material
     stored = f"seminars/{secrets.token_hex(16)}"
     store = storage.attachments()
     # No orphan object if the row is not stored; registered before the write.
     undo_on_rollback(partial(store.delete, stored), f"seminar material {stored}")
     store.put(stored, data, MATERIAL_TYPES[kind])
-    material = SessionMaterial(
-        session_id=session.id,
-        title=(title or "").strip() or name,
-        storage_key=stored,
-        filename=name,
-        size=len(data),
-    )
-    db.session.add(material)
-    db.session.flush()
+    values = {
+        "session_id": session.id,
+        "title": ((title or "").strip() or name)[:300],
+        "storage_key": stored,
+        "filename": name,
+        "size": len(data),
+        "sha256": digest,
+        "uploaded_at": utcnow(),
+    }
+    if not insert_or_ignore(SessionMaterial, values, ["session_id", "sha256"]):
+        store.delete(stored)  # the other request stored the same file a moment ago
+        return db.session.scalars(same).one()
+    material = db.session.scalars(same).one()
+    db.session.expire(session, ["materials"])
     record("seminar.material_add", target=seminar, details={"session": session.key, "file": name})
     return material
 

@@ -134,6 +134,10 @@ class SessionMaterial(db.Model):
     """A file handed out for a session, kept in the app's storage (lms.core.storage)."""
 
     __tablename__ = "seminar_materials"
+    # The same file twice under one session is one material (a double submit, a second tab).
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "sha256", name="uq_seminar_materials_session_sha256"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(
@@ -143,6 +147,7 @@ class SessionMaterial(db.Model):
     storage_key: Mapped[str] = mapped_column(sa.String(300), unique=True)
     filename: Mapped[str] = mapped_column(sa.String(255))
     size: Mapped[int] = mapped_column(default=0)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     session: Mapped[SeminarSession] = relationship(back_populates="materials")

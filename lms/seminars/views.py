@@ -22,6 +22,7 @@ from lms.core import formats, storage
 from lms.core.errors import ValidationError, apply_to_form
 from lms.core.i18n import select_locale
 from lms.core.roles import login_required
+from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress.models import Cohort
 from lms.seminars import agenda, ics, manage, services
@@ -83,7 +84,7 @@ def show(key: str):
         "seminars/show.html",
         offset=formats.utc_offset(zone, noon),
         seminar=seminar,
-        days=agenda.agenda(seminar, current_user, with_progress=participant),
+        days=agenda.agenda(seminar, current_user, with_progress=participant, now=utcnow()),
         participant=participant,
         zone=zone,
         may_manage=services.may_manage(current_user, seminar),

@@ -98,10 +98,12 @@ def upgrade():
         sa.Column("storage_key", sa.String(length=300), nullable=False),
         sa.Column("filename", sa.String(length=255), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["session_id"], ["seminar_sessions.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("storage_key"),
+        sa.UniqueConstraint("session_id", "sha256", name="uq_seminar_materials_session_sha256"),
     )
     op.create_index("ix_seminar_materials_session_id", "seminar_materials", ["session_id"])
     op.create_table(

@@ -71,7 +71,14 @@ def test_reimport_updates_in_place_keeping_ids_and_materials(imported, seminars_
     db.session.commit()
     before = {key: row.id for key, row in sessions().items()}
     db.session.add(
-        SessionMaterial(session_id=before["open"], title="Слайды", storage_key="k1", filename="a.pdf", size=3)
+        SessionMaterial(
+            session_id=before["open"],
+            title="Слайды",
+            storage_key="k1",
+            filename="a.pdf",
+            size=3,
+            sha256="0" * 64,
+        )
     )
     db.session.commit()
 

@@ -125,3 +125,11 @@ def test_deleting_a_material_removes_its_file(client, programme, uploads, manage
     assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionMaterial)) == 0
     assert not storage.attachments().exists(key)
+
+
+def test_the_same_file_sent_twice_is_one_material(client, programme, uploads, manager):
+    assert upload(client, "slides.pdf", PDF).status_code == 302
+    assert upload(client, "slides.pdf", PDF).status_code == 302
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionMaterial)) == 1
+    assert len([path for path in uploads.rglob("*") if path.is_file()]) == 1

@@ -128,3 +128,19 @@ def test_instructors_see_seminars_linking_a_course_they_teach(app, imported, mak
     assert not services.may_manage(teacher, linked)
     assert services.seminars_for(idle) == []
     assert not services.may_take_attendance(idle, linked)
+
+
+def test_the_agenda_marks_the_running_session_and_today(make_user, make_seminar):
+    from datetime import UTC, datetime
+
+    from lms.seminars.agenda import agenda
+
+    anna = make_user("anna", region="77")
+    seminar = make_seminar(regions=["77"], sessions=2)  # 07:00-08:00 and 08:00-09:00 UTC, 15 March 2027
+
+    days = agenda(seminar, anna, with_progress=True, now=datetime(2027, 3, 15, 8, 0, tzinfo=UTC))
+
+    assert [(row.session.key, row.now) for row in days[0].sessions] == [("s1", False), ("s2", True)]
+    assert days[0].today
+    later = agenda(seminar, anna, with_progress=True, now=datetime(2027, 3, 16, 8, 0, tzinfo=UTC))
+    assert not later[0].today and not any(row.now for row in later[0].sessions)

@@ -419,3 +419,44 @@ def test_two_tabs_inviting_the_same_region_make_one_invitation(client, manager, 
         "77",
         "16",
     ]
+
+
+def test_an_instructor_teaching_a_linked_course_reads_the_programme(client, auth, programme, make_user):
+    from lms.content.models import Course, CourseStaff
+
+    teacher = make_user("teacher", role="instructor")
+    make_user("idle", role="instructor")
+    course = db.session.scalar(sa.select(sa.func.min(Course.id)))
+    db.session.add(CourseStaff(course_id=course, user_id=teacher.id))
+    db.session.commit()
+
+    auth.login("teacher")
+    assert client.get("/seminars/vybory").status_code == 200
+    assert client.get("/seminars/vybory/manage").status_code == 403
+    auth.logout()
+    auth.login("idle")
+    assert client.get("/seminars/vybory").status_code == 404
+
+
+def test_a_module_is_done_when_all_its_live_items_are(client, auth, programme, anna):
+    from lms.core.time import utcnow
+
+    for key in ("l-one", "l-two"):  # the first module's two lessons
+        lesson = db.session.scalar(sa.select(Lesson).where(Lesson.key == key))
+        db.session.add(
+            LessonProgress(user_id=anna.id, lesson_id=lesson.id, completed_at=utcnow(), completed_version=1)
+        )
+    db.session.commit()
+    auth.login("anna")
+
+    html = client.get("/seminars/vybory").get_data(as_text=True)
+
+    before = html.split("Подготовиться заранее")[1].split("</ul>")[0]
+    assert "Первый модуль" in before and "Пройден" in before and "Не выполнено" not in before
+
+
+def test_the_session_page_lists_its_links_with_their_due_days(client, manager, programme):
+    html = client.get("/seminars/vybory/sessions/s1/edit").get_data(as_text=True)
+
+    assert "Первый модуль" in html and "за 3 дня до начала" in html
+    assert "Третий урок" in html and "через 7 дней после окончания" in html
