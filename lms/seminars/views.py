@@ -5,14 +5,12 @@ the programmes in their scope; nobody else learns that a seminar exists (404).""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from lms.accounts.models import Region
@@ -95,40 +93,12 @@ def show(key: str):
 @login_required
 def calendar(key: str):
     seminar = _visible_or_404(key)
-    page = url_for("seminars.show", key=seminar.key, _external=False)
     public = current_app.config["PUBLIC_URL"].rstrip("/")
-    domain = urlsplit(public).hostname or "lms"
-    events = [
-        ics.Event(
-            uid=f"{seminar.key}.{session.key}@{domain}",
-            starts_at=session.starts_at,
-            ends_at=session.ends_at,
-            summary=session.title,
-            location=", ".join(part for part in (session.room, seminar.venue) if part),
-            description=_event_description(session),
-            url=f"{public}{page}#session-{session.key}",
-        )
-        for session in agenda.load_programme(seminar)
-    ]
-    body = ics.calendar(
-        seminar.title, events, stamp=seminar.updated_at, product="-//Higher Party School//LMS//RU"
-    )
+    body = agenda.calendar_file(seminar, public + url_for("seminars.show", key=seminar.key))
     response = current_app.response_class(body, content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{ics.filename(seminar.key)}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-def _event_description(session: SeminarSession) -> str:
-    lines = [
-        f"{speaker['name']} — {speaker['role']}" if speaker.get("role") else speaker["name"]
-        for speaker in session.speakers or []
-    ]
-    if session.description_html:
-        lines.append(Markup(session.description_html).striptags())
-    if session.online_url:
-        lines.append(session.online_url)
-    return "\n".join(lines)
 
 
 @bp.route("/seminars/<key>/materials/<int:material_id>")
