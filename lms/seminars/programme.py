@@ -282,7 +282,7 @@ def _days(
 ) -> list[SessionSource]:
     days = reader.items("days", node)
     day_count = (ends_on - starts_on).days + 1
-    if not days and isinstance(node, yaml.SequenceNode | yaml.ScalarNode):
+    if not days and (isinstance(node, yaml.SequenceNode) or node.tag == "tag:yaml.org,2002:null"):
         reader.source.add_at(node, "E906", "'days' is empty: list the days with their sessions")
     if len(days) > day_count:
         reader.source.add_at(
