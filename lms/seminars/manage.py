@@ -186,10 +186,17 @@ def update_seminar(
             session.starts_at, session.ends_at = _span(
                 seminar, session.day, start.time(), end.time(), end.date() > start.date()
             )
-    seminar.updated_at = utcnow()
     db.session.flush()
+    _touched(seminar)
     record("seminar.update", target=seminar, details={"fields": changed})
     return changed
+
+
+def _touched(seminar: Seminar) -> None:
+    """A change made here: the calendar's stamp moves, and the next import of the seminar's file
+    applies the file again (it no longer matches what is stored)."""
+    seminar.updated_at = utcnow()
+    seminar.source_hash = None
 
 
 # --- invites ----------------------------------------------------------------------------------
@@ -213,6 +220,7 @@ def add_invite(seminar: Seminar, *, cohort_id: int | None = None, region_code: s
     if not insert_or_ignore(SeminarInvite, values, None):
         return False
     db.session.expire(seminar, ["invites"])
+    _touched(seminar)
     record("seminar.invite", target=seminar, details={"cohort" if cohort_id else "region": label})
     return True
 
@@ -221,6 +229,7 @@ def remove_invite(seminar: Seminar, invite: SeminarInvite) -> None:
     label = invite.region_id or (db.session.get(Cohort, invite.cohort_id).name if invite.cohort_id else "")
     db.session.delete(invite)
     db.session.flush()
+    _touched(seminar)
     record("seminar.uninvite", target=seminar, details={"cohort" if invite.cohort_id else "region": label})
 
 
@@ -327,8 +336,8 @@ def save_session(
     session.speakers = [{"name": name, "role": role} for name, role in values.speakers]
     session.description_md = values.description_md.strip()
     session.description_html = render_markdown(session.description_md).html if session.description_md else ""
-    seminar.updated_at = utcnow()
     db.session.flush()
+    _touched(seminar)
     record(
         "seminar.session_add" if new else "seminar.session_update",
         target=seminar,
@@ -349,6 +358,7 @@ def delete_session(seminar: Seminar, session: SeminarSession) -> None:
     db.session.flush()
     for key in keys:
         _delete_after_commit(key)
+    _touched(seminar)
     record("seminar.session_delete", target=seminar, details=details)
 
 
@@ -364,6 +374,7 @@ def move_session(seminar: Seminar, session: SeminarSession, direction: str) -> b
     for position, row in enumerate(same_day, start=1):
         row.position = position
     db.session.flush()
+    _touched(seminar)
     record("seminar.session_move", target=seminar, details={"session": session.key, "direction": direction})
     return True
 
@@ -587,6 +598,7 @@ def add_link(
     )
     db.session.add(link)
     db.session.flush()
+    _touched(seminar)
     record(
         "seminar.link_add",
         target=seminar,
@@ -608,4 +620,5 @@ def delete_link(seminar: Seminar, link: SessionLink) -> None:
     }
     db.session.delete(link)
     db.session.flush()
+    _touched(seminar)
     record("seminar.link_delete", target=seminar, details=details)
