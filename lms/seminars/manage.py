@@ -226,6 +226,7 @@ def add_invite(seminar: Seminar, *, cohort_id: int | None = None, region_code: s
 
 
 def remove_invite(seminar: Seminar, invite: SeminarInvite) -> None:
+    """Withdraw an invitation; its participants no longer see the seminar."""
     label = invite.region_id or (db.session.get(Cohort, invite.cohort_id).name if invite.cohort_id else "")
     db.session.delete(invite)
     db.session.flush()
@@ -412,6 +413,7 @@ def material_kind(data: bytes) -> str | None:
 
 
 def max_material_bytes() -> int:
+    """The upload limit (SEMINAR_MATERIAL_MAX_BYTES), a phone's download at the venue in mind."""
     return int(current_app.config.get("SEMINAR_MATERIAL_MAX_BYTES") or DEFAULT_MATERIAL_MAX_BYTES)
 
 
@@ -465,11 +467,13 @@ def add_material(
 
 
 def material_type(material: SessionMaterial) -> str:
+    """The Content-Type a download is sent with (from the checked extension)."""
     extension = material.filename.rsplit(".", 1)[-1].lower() if "." in material.filename else ""
     return MATERIAL_TYPES.get(EXTENSIONS.get(extension, ""), "application/octet-stream")
 
 
 def delete_material(seminar: Seminar, material: SessionMaterial) -> None:
+    """Delete a material; its stored file goes once the deletion is committed."""
     details = {"session": material.session.key, "file": material.filename}
     key = material.storage_key
     db.session.delete(material)
@@ -613,6 +617,7 @@ def add_link(
 
 
 def delete_link(seminar: Seminar, link: SessionLink) -> None:
+    """Unlink a course, module or item from its session."""
     details = {
         "session": link.session.key,
         "item": link.item_key or link.module_key or "",
