@@ -37,6 +37,7 @@ from lms.onboarding.views import bp as onboarding_bp
 from lms.progress import lesson_views  # noqa: F401
 from lms.progress.views import bp as progress_bp
 from lms.quizzes.views import bp as quizzes_bp
+from lms.seminars import manage_views  # noqa: F401
 from lms.seminars.views import bp as seminars_bp
 
 

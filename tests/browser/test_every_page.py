@@ -37,6 +37,7 @@ from lms.progress import cohorts
 from lms.progress import services as progress
 from lms.quizzes import services as quizzes
 from lms.seminars import manage as seminar_manage
+from lms.seminars import materials as seminar_materials
 from tests.browser.conftest import AXE_SOURCE
 from tests.conftest import DEFAULT_PASSWORD
 from tests.exercises.files import pdf
@@ -351,7 +352,7 @@ def _seminar(cohort) -> None:
     seminar_manage.add_link(
         seminar, opening, target="ex-course:ex-module:ex-urok", relation="follow_up", due_days=7
     )
-    seminar_manage.add_material(seminar, opening, title="Слайды", filename="слайды.pdf", data=pdf())
+    seminar_materials.add_material(seminar, opening, title="Слайды", filename="слайды.pdf", data=pdf())
 
 
 def _violations(page: Page) -> list[str]:

@@ -31,6 +31,7 @@ from lms.progress import cohorts
 from lms.progress.services import complete_lesson
 from lms.quizzes.models import Attempt
 from lms.seminars import manage as seminar_manage
+from lms.seminars import materials as seminar_materials
 from tests.exercises.files import pdf
 from tests.security.browsers import ASSIGNMENT, QUIZ, SCENARIO, page_token, signed_in_client
 from tests.security.getwalk import ALLOWED_WRITES, get_urls, report, walk
@@ -166,7 +167,7 @@ def _seminar(cohort):
     seminar_manage.add_link(
         seminar, session, target="tiny-course:m-one:l-one", relation="prepare", due_days=-1
     )
-    material = seminar_manage.add_material(
+    material = seminar_materials.add_material(
         seminar, session, title="Слайды", filename="слайды.pdf", data=pdf()
     )
     db.session.commit()
