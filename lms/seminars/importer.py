@@ -19,15 +19,9 @@ from lms.content.problems import ContentError, Problem
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress.models import Cohort
+from lms.seminars.catalogue import CourseRef, check_links
 from lms.seminars.models import Seminar, SeminarInvite, SeminarSession, SessionLink
-from lms.seminars.programme import (
-    CourseRef,
-    ProgrammeSource,
-    SessionSource,
-    check_links,
-    programme_files,
-    read_programme,
-)
+from lms.seminars.programme import ProgrammeSource, SessionSource, programme_files, read_programme
 from lms.seminars.signals import sessions_with_records
 
 

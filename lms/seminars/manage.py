@@ -15,11 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from wtforms.fields.choices import SelectChoice
 
 from lms.accounts.models import Region
 from lms.audit.services import record
-from lms.content.models import Course, Lesson, Module
 from lms.content.render import render_markdown
 from lms.content.schema import ID_PATTERN
 from lms.core.db import insert_or_ignore
@@ -29,11 +27,9 @@ from lms.extensions import db
 from lms.progress.models import Cohort
 from lms.seminars.materials import delete_after_commit
 from lms.seminars.models import (
-    RELATIONS,
     Seminar,
     SeminarInvite,
     SeminarSession,
-    SessionLink,
 )
 from lms.seminars.signals import sessions_with_records
 
@@ -155,12 +151,12 @@ def update_seminar(
                 seminar, session.day, start.time(), end.time(), end.date() > start.date()
             )
     db.session.flush()
-    _touched(seminar)
+    touched(seminar)
     record("seminar.update", target=seminar, details={"fields": changed})
     return changed
 
 
-def _touched(seminar: Seminar) -> None:
+def touched(seminar: Seminar) -> None:
     """A change made here: the calendar's stamp moves, and the next import of the seminar's file
     applies the file again (it no longer matches what is stored)."""
     seminar.updated_at = utcnow()
@@ -188,7 +184,7 @@ def add_invite(seminar: Seminar, *, cohort_id: int | None = None, region_code: s
     if not insert_or_ignore(SeminarInvite, values, None):
         return False
     db.session.expire(seminar, ["invites"])
-    _touched(seminar)
+    touched(seminar)
     record("seminar.invite", target=seminar, details={"cohort" if cohort_id else "region": label})
     return True
 
@@ -198,7 +194,7 @@ def remove_invite(seminar: Seminar, invite: SeminarInvite) -> None:
     label = invite.region_id or (db.session.get(Cohort, invite.cohort_id).name if invite.cohort_id else "")
     db.session.delete(invite)
     db.session.flush()
-    _touched(seminar)
+    touched(seminar)
     record("seminar.uninvite", target=seminar, details={"cohort" if invite.cohort_id else "region": label})
 
 
@@ -306,7 +302,7 @@ def save_session(
     session.description_md = values.description_md.strip()
     session.description_html = render_markdown(session.description_md).html if session.description_md else ""
     db.session.flush()
-    _touched(seminar)
+    touched(seminar)
     record(
         "seminar.session_add" if new else "seminar.session_update",
         target=seminar,
@@ -327,7 +323,7 @@ def delete_session(seminar: Seminar, session: SeminarSession) -> None:
     db.session.flush()
     for key in keys:
         delete_after_commit(key)
-    _touched(seminar)
+    touched(seminar)
     record("seminar.session_delete", target=seminar, details=details)
 
 
@@ -343,134 +339,6 @@ def move_session(seminar: Seminar, session: SeminarSession, direction: str) -> b
     for position, row in enumerate(same_day, start=1):
         row.position = position
     db.session.flush()
-    _touched(seminar)
+    touched(seminar)
     record("seminar.session_move", target=seminar, details={"session": session.key, "direction": direction})
     return True
-
-
-# --- linked items -----------------------------------------------------------------------------
-
-
-def link_choices() -> list[SelectChoice]:
-    """Every live course with its modules and items, for the "link" select (grouped by course):
-    value `course:module:item`, empty parts for a whole module or course."""
-    choices: list[SelectChoice] = []
-    courses = db.session.scalars(
-        sa.select(Course).where(Course.archived_at.is_(None)).order_by(Course.position, Course.title)
-    )
-    for course in courses:
-        group = course.title
-        choices.append(
-            SelectChoice(
-                f"{course.key}::", str(_l("Whole course: %(title)s", title=course.title)), optgroup=group
-            )
-        )
-        modules = db.session.scalars(
-            sa.select(Module)
-            .where(Module.course_id == course.id, Module.archived_at.is_(None))
-            .order_by(Module.position)
-        )
-        for module in modules:
-            choices.append(
-                SelectChoice(
-                    f"{course.key}:{module.key}:",
-                    str(_l("Module: %(title)s", title=module.title)),
-                    optgroup=group,
-                )
-            )
-            lessons = db.session.scalars(
-                sa.select(Lesson)
-                .where(Lesson.module_id == module.id, Lesson.archived_at.is_(None))
-                .order_by(Lesson.position)
-            )
-            choices += [
-                SelectChoice(f"{course.key}:{module.key}:{lesson.key}", f"— {lesson.title}", optgroup=group)
-                for lesson in lessons
-            ]
-    return choices
-
-
-def add_link(
-    seminar: Seminar, session: SeminarSession, *, target: str, relation: str, due_days: int
-) -> SessionLink:
-    """Link a course, module or item before (prepare) or after (follow-up, survey) the session."""
-    if relation not in RELATIONS:
-        raise ValidationError("bad_relation", _l("Choose when it is due."), field="relation")
-    if relation == "prepare" and due_days > 0:
-        raise ValidationError(
-            "due_after",
-            _l("Preparation is due on the session's day or before (0 or less)."),
-            field="due_days",
-        )
-    if relation != "prepare" and due_days < 0:
-        raise ValidationError(
-            "due_before", _l("Follow-up is due on the session's day or after (0 or more)."), field="due_days"
-        )
-    course_key, _sep, rest = (target or "").partition(":")
-    module_key, _sep, item_key = rest.partition(":")
-    course = db.session.scalar(
-        sa.select(Course).where(Course.key == course_key, Course.archived_at.is_(None))
-    )
-    if course is None:
-        raise ValidationError("unknown_target", _l("Choose a course, module or item."), field="target")
-    if (
-        module_key
-        and db.session.scalar(
-            sa.select(Module.id).where(Module.course_id == course.id, Module.key == module_key)
-        )
-        is None
-    ):
-        raise ValidationError("unknown_target", _l("Choose a course, module or item."), field="target")
-    lesson = None
-    if item_key:
-        lesson = db.session.scalar(
-            sa.select(Lesson).where(Lesson.course_id == course.id, Lesson.key == item_key)
-        )
-        if lesson is None:
-            raise ValidationError("unknown_target", _l("Choose a course, module or item."), field="target")
-        if relation == "survey" and lesson.kind != "survey":
-            raise ValidationError("not_a_survey", _l("This item is not a survey."), field="target")
-        module_key = ""  # an item is named by its key alone
-    elif relation == "survey":
-        raise ValidationError("not_a_survey", _l("This item is not a survey."), field="target")
-    identity = (course.id, module_key or None, item_key or None, relation)
-    for link in session.links:
-        if (link.course_id, link.module_key, link.item_key, link.relation) == identity:
-            link.due_days = due_days  # the same link again (a double submit): its due date only
-            db.session.flush()
-            return link
-    link = SessionLink(
-        session_id=session.id,
-        course_id=course.id,
-        module_key=module_key or None,
-        item_key=item_key or None,
-        relation=relation,
-        due_days=due_days,
-    )
-    db.session.add(link)
-    db.session.flush()
-    _touched(seminar)
-    record(
-        "seminar.link_add",
-        target=seminar,
-        details={
-            "session": session.key,
-            "course": course.key,
-            "item": item_key or module_key or "",
-            "relation": relation,
-        },
-    )
-    return link
-
-
-def delete_link(seminar: Seminar, link: SessionLink) -> None:
-    """Unlink a course, module or item from its session."""
-    details = {
-        "session": link.session.key,
-        "item": link.item_key or link.module_key or "",
-        "relation": link.relation,
-    }
-    db.session.delete(link)
-    db.session.flush()
-    _touched(seminar)
-    record("seminar.link_delete", target=seminar, details=details)

@@ -22,7 +22,7 @@ from lms.core.i18n import select_locale
 from lms.core.roles import login_required
 from lms.extensions import db
 from lms.progress.models import Cohort
-from lms.seminars import agenda, manage, materials, services
+from lms.seminars import agenda, links, manage, materials, services
 from lms.seminars.forms import (
     ConfirmForm,
     InviteForm,
@@ -244,7 +244,7 @@ def _session_page(
         form.speakers.data = manage.speakers_text(session)
     form.day.choices = _day_choices(seminar)
     link_form = link_form or LinkForm(formdata=None)
-    link_form.target.choices = manage.link_choices()
+    link_form.target.choices = links.link_choices()
     rows = agenda.agenda(seminar, current_user, with_progress=False)
     row = next((r for day in rows for r in day.sessions if r.session.id == session.id), None)
     return render_template(
@@ -358,7 +358,7 @@ def link_add(key: str, session_key: str):
     form = LinkForm()
     if form.validate_on_submit():
         try:
-            manage.add_link(
+            links.add_link(
                 seminar,
                 session,
                 target=form.target.data or "",
@@ -384,6 +384,6 @@ def link_delete(key: str, link_id: int):
         abort(404)
     session_key = row.session.key
     if ConfirmForm().validate_on_submit():
-        manage.delete_link(seminar, row)
+        links.delete_link(seminar, row)
         flash(_("Link removed."), "success")
     return redirect(url_for("seminars.session_edit", key=seminar.key, session_key=session_key) + "#links")

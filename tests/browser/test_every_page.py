@@ -36,6 +36,7 @@ from lms.onboarding import services as onboarding
 from lms.progress import cohorts
 from lms.progress import services as progress
 from lms.quizzes import services as quizzes
+from lms.seminars import links as seminar_links
 from lms.seminars import manage as seminar_manage
 from lms.seminars import materials as seminar_materials
 from tests.browser.conftest import AXE_SOURCE
@@ -348,8 +349,8 @@ def _seminar(cohort) -> None:
             key="proekt", title="Проектная работа регионов", day=2, starts=dt_time(9), ends=dt_time(13)
         ),
     )
-    seminar_manage.add_link(seminar, opening, target="ex-course::", relation="prepare", due_days=-3)
-    seminar_manage.add_link(
+    seminar_links.add_link(seminar, opening, target="ex-course::", relation="prepare", due_days=-3)
+    seminar_links.add_link(
         seminar, opening, target="ex-course:ex-module:ex-urok", relation="follow_up", due_days=7
     )
     seminar_materials.add_material(seminar, opening, title="Слайды", filename="слайды.pdf", data=pdf())

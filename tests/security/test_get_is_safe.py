@@ -30,6 +30,7 @@ from lms.onboarding.services import store_upload
 from lms.progress import cohorts
 from lms.progress.services import complete_lesson
 from lms.quizzes.models import Attempt
+from lms.seminars import links as seminar_links
 from lms.seminars import manage as seminar_manage
 from lms.seminars import materials as seminar_materials
 from tests.exercises.files import pdf
@@ -164,7 +165,7 @@ def _seminar(cohort):
         seminar,
         seminar_manage.SessionValues(key="s1", title="Открытие", day=1, starts=time(10), ends=time(11)),
     )
-    seminar_manage.add_link(
+    seminar_links.add_link(
         seminar, session, target="tiny-course:m-one:l-one", relation="prepare", due_days=-1
     )
     material = seminar_materials.add_material(

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from lms.content.loader import load_tree
-from lms.seminars.programme import TreeCatalogue, check_folder, read_programme
+from lms.seminars.catalogue import TreeCatalogue, check_folder
+from lms.seminars.programme import read_programme
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GOOD = FIXTURES / "seminars" / "good" / "tiny-seminar.md"
