@@ -34,7 +34,7 @@ run: setup
 # compiles the app and rewrites the asserts of every test module again (~10 s each).
 TEST_WORKERS ?= auto
 test: $(VENV)/.dev translations
-	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(TEST_WORKERS)
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # Style (ruff check and format), types of the pure modules (mypy) and a static security scan
 # (bandit settings and its one skip: pyproject.toml).

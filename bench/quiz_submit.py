@@ -28,12 +28,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._report import write_section
-from bench._server import PROJECT_ROOT, Client, gunicorn, throwaway_database
+from bench._server import PROJECT_ROOT, Client, child_pids, cpu_seconds, gunicorn, throwaway_database
 
 FIXTURE_COURSES = PROJECT_ROOT / "tests" / "fixtures" / "courses" / "quiz"
 COURSE, QUIZ, QUESTIONS = "quiz-course", "q-all", 8
 PASSWORD = "bench-password-1"
-TARGET_P99 = 0.030
+TARGET_P99 = 0.030  # paced: a cohort finishing
+TARGET_BURST_P99 = 0.500  # burst: the whole hall presses "submit" together
+TARGET_CPU_MS = 4.0  # worker CPU per submit
+TARGET_STATEMENTS = 8  # SQL statements per submit (in-process, PostgreSQL)
 # (label, gunicorn workers, threads per worker); one thread means the default sync workers.
 SERVERS = [("sync", 2, 1), ("gthread", 2, 4)]
 SETUP_CONCURRENCY = 8
@@ -117,6 +120,11 @@ class Run:
     latencies: list[float]
     seconds: float
     bad: list[str]
+    cpu_ms: float = math.nan  # gunicorn workers' CPU per submit during the run
+
+    @property
+    def target(self) -> float:
+        return TARGET_BURST_P99 if self.scenario.startswith("burst") else TARGET_P99
 
     def percentile(self, share: float) -> float:
         """Nearest rank: p99 of 200 samples is the 198th fastest."""
@@ -262,14 +270,23 @@ def bench_server(
         f"  {label}: {len(candidates)} logged in, attempts started in {time.perf_counter() - started:.1f} s"
     )
     runs, problems = [], []
+
+    def workers() -> float:
+        return cpu_seconds(child_pids(base_url.pid))
+
+    def timed(scenario: str, seconds: float) -> Run:
+        used = workers()
+        latencies, wall, bad = fire(candidates, seconds)
+        return Run(scenario, label, latencies, wall, bad, 1000 * (workers() - used) / len(candidates))
+
     for number, scenario, seconds in ((1, "burst", 0.0), (2, "paced", spread)):
         if number > 1:
             in_parallel(lambda c: c.start_attempt(f"/quiz-attempts/{c.attempt_id}/result"), candidates)
-        latencies, wall, bad = fire(candidates, seconds)
-        runs.append(Run(scenario, label, latencies, wall, bad))
+        runs.append(timed(scenario, seconds))
+        bad = runs[-1].bad
         before, found = graded_state(ids, number, len(candidates))
-        latencies, wall, again = fire(candidates, seconds)  # the double click, at the same pace
-        runs.append(Run(f"{scenario}, re-submit", label, latencies, wall, again))
+        runs.append(timed(f"{scenario}, re-submit", seconds))  # the double click, at the same pace
+        again = runs[-1].bad
         after, found_again = graded_state(ids, number, len(candidates))
         changed = sum(before.get(key) != value for key, value in after.items())
         for check, issues in (("submit", bad + found), ("re-submit", again + found_again)):
@@ -277,6 +294,38 @@ def bench_server(
         if changed:
             problems.append(f"{label} {scenario}: re-submit changed {changed} graded attempts")
     return runs, problems
+
+
+def statements_per_submit(app) -> int:
+    """One candidate's submit through the test client, its SQL statements counted (a transaction's
+    BEGIN left out: PostgreSQL's driver sends none of its own)."""
+    from bench._profile import QueryLog, login
+    from bench._server import CSRF_RE
+    from lms.accounts.services import create_user
+    from lms.extensions import db
+
+    with app.app_context():  # the requests below run outside it, as a server's do
+        create_user("cand-statements", PASSWORD, "candidate", region_code="77")
+        db.session.commit()
+        db.session.remove()
+        engine = db.engine
+    client = app.test_client()
+    login(client, "cand-statements", PASSWORD)
+    overview = f"/courses/{COURSE}/quizzes/{QUIZ}"
+    token = CSRF_RE.search(client.get(overview).get_data(as_text=True)).group(1)
+    attempt = client.post(overview + "/start", data={"csrf_token": token}).headers["Location"]
+    fields = QuizForm()
+    fields.feed(client.get(attempt).get_data(as_text=True))
+    log = QueryLog(engine)
+    log.active = True
+    response = client.post(attempt + "/submit", data=dict(fields.fields))
+    log.close()
+    if response.status_code != 302 or "/result" not in response.headers["Location"]:
+        raise RuntimeError(f"in-process submit answered {response.status_code}")
+    if os.environ.get("BENCH_SHOW_STATEMENTS"):
+        for statement, _ in log.statements:
+            print("   ", " ".join(statement.split())[:150])
+    return sum(1 for statement, _ in log.statements if not statement.startswith("BEGIN"))
 
 
 def database_version(url: str) -> str:
@@ -293,7 +342,9 @@ def database_version(url: str) -> str:
     return f"PostgreSQL {version.split()[0]}"
 
 
-def bench_database(kind: str, size: int, spread: float, postgres_url: str | None) -> tuple[str, list, list]:
+def bench_database(
+    kind: str, size: int, spread: float, postgres_url: str | None
+) -> tuple[str, list, list, int]:
     from lms import create_app
     from lms.extensions import db
 
@@ -323,51 +374,62 @@ def bench_database(kind: str, size: int, spread: float, postgres_url: str | None
                         print(log.read_text(encoding="utf-8", errors="replace")[-3000:])
                     for run in server_runs:
                         print_run(version, run)
-                return version, runs, problems
             finally:
                 db.session.remove()
                 db.engine.dispose()
+        statements = statements_per_submit(app)
+        print(f"  {statements} SQL statements per submit (in-process)")
+        return version, runs, problems, statements
 
 
 def print_run(version: str, run: Run) -> None:
     ms = [1000 * run.percentile(share) for share in (0.5, 0.9, 0.99)]
     print(
         f"  {version.split()[0]:<10} {run.scenario:<20} {run.server:<12} p50 {ms[0]:7.1f}  p90 {ms[1]:7.1f}  "
-        f"p99 {ms[2]:7.1f}  max {1000 * max(run.latencies):7.1f} ms  {run.rate:6.0f} req/s"
-        + (f"  {len(run.bad)} BAD" if run.bad else "")
+        f"p99 {ms[2]:7.1f}  max {1000 * max(run.latencies):7.1f} ms  {run.rate:6.0f} req/s  "
+        f"workers' CPU {run.cpu_ms:.2f} ms per submit" + (f"  {len(run.bad)} BAD" if run.bad else "")
     )
 
 
-def table(results: list[tuple[str, list[Run]]]) -> str:
+def table(results: list[tuple[str, list[Run], int]]) -> str:
     lines = [
-        "| database | scenario | workers | p50 | p90 | p99 | max | req/s | p99 < 30 ms |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| database | scenario | workers | p50 | p90 | p99 | max | req/s | p99 target "
+        f"| workers' CPU per submit (≤ {TARGET_CPU_MS:g} ms) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for version, runs in results:
+    for version, runs, _statements in results:
         for run in runs:
             ms = [f"{1000 * run.percentile(share):.1f} ms" for share in (0.5, 0.9, 0.99)]
-            met = "yes" if run.percentile(0.99) < TARGET_P99 else "NO"
+            met = "met" if run.percentile(0.99) < run.target else "MISSED"
+            cpu = "met" if run.cpu_ms <= TARGET_CPU_MS else "MISSED"
             lines.append(
                 f"| {version} | {run.scenario} | {run.server} | {' | '.join(ms)} | "
-                f"{1000 * max(run.latencies):.1f} ms | {run.rate:.0f} | {met} |"
+                f"{1000 * max(run.latencies):.1f} ms | {run.rate:.0f} | "
+                f"< {1000 * run.target:.0f} ms: {met} | {run.cpu_ms:.2f} ms: {cpu} |"
             )
+    lines.append("")
+    for version, _runs, statements in results:
+        met = "met" if statements <= TARGET_STATEMENTS else "MISSED"
+        lines.append(f"- {version}: {statements} SQL statements per submit (≤ {TARGET_STATEMENTS}: {met}).")
     return "\n".join(lines) + "\n"
 
 
-def verdict(results: list[tuple[str, list[Run]]]) -> str:
+def verdict(results: list[tuple[str, list[Run], int]]) -> str:
     """One line per scenario: where the p99 target was met and where it was missed."""
     lines = []
     for scenario in ("burst", "paced"):
         met, missed = [], []
-        for version, runs in results:
+        for version, runs, _statements in results:
             for run in runs:
                 if run.scenario == scenario:
                     name = f"{version.split()[0]} {run.server} ({1000 * run.percentile(0.99):.0f} ms)"
-                    (met if run.percentile(0.99) < TARGET_P99 else missed).append(name)
+                    (met if run.percentile(0.99) < run.target else missed).append(name)
+        target = TARGET_BURST_P99 if scenario == "burst" else TARGET_P99
         lines.append(
-            f"- {scenario}: met with {', '.join(met) or 'none'}; missed with {', '.join(missed) or 'none'}."
+            f"- {scenario} (p99 < {1000 * target:.0f} ms): met with {', '.join(met) or 'none'}; "
+            f"missed with {', '.join(missed) or 'none'}."
         )
-    return f"Target p99 < {1000 * TARGET_P99:.0f} ms:\n\n" + "\n".join(lines) + "\n"
+    return "Targets:\n\n" + "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -383,8 +445,10 @@ def main() -> None:
     results, problems, loads = [], [], []
     for kind in kinds:
         load = os.getloadavg()[0]
-        version, runs, found = bench_database(kind, options.candidates, options.spread, options.postgres_url)
-        results.append((version, runs))
+        version, runs, found, statements = bench_database(
+            kind, options.candidates, options.spread, options.postgres_url
+        )
+        results.append((version, runs, statements))
         problems += found
         loads.append(f"{load:.1f} before {version.split()[0]}")
     loads.append(f"{os.getloadavg()[0]:.1f} at the end")
@@ -404,13 +468,15 @@ def main() -> None:
             for label, workers, threads in SERVERS
         )
         + f". Client threads run on the same machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; databases: {', '.join(v for v, _ in results)}; "
+        f"Python {platform.python_version()}; databases: {', '.join(v for v, _, _ in results)}; "
         f"1-minute load average {', '.join(loads)} (the benchmark alone adds about 2; well above "
         "that, other processes were using the CPU too).\n\n"
         + table(results)
         + "\n"
         + verdict(results)
-        + "\nLatency is the client's wall time per request (time.perf_counter), p-values by nearest rank. "
+        + "\nLatency is the client's wall time per request (time.perf_counter), p-values by nearest rank; "
+        "workers' CPU is what gunicorn's worker processes used during the run, divided by its submits; "
+        "SQL statements are counted on one more submit through the test client. "
         + (
             "Checked after every round: every response a 302 to the result page; exactly one submitted, "
             f"scored attempt per candidate with {QUESTIONS} graded answer rows; no open attempts; "

@@ -17,17 +17,21 @@ from lms.accounts.views import bp as accounts_bp
 from lms.admin.staff_views import bp as course_staff_bp
 from lms.admin.views import bp as admin_bp
 from lms.audit.views import bp as audit_bp
+from lms.authoring.history_views import bp as authoring_history_bp
+from lms.authoring.views import bp as authoring_bp
 from lms.certificates import cli as certificates_cli
 from lms.certificates.views import bp as certificates_bp
 from lms.config import Config, TestingConfig
 from lms.content.views import bp as content_bp
-from lms.core import formats, i18n, proxy, sqlite, transactions, web
+from lms.core import formats, i18n, metrics, proxy, requestlog, sqlite, transactions, web
+from lms.core.health import bp as health_bp
 
 # These add their pages to another module's blueprint (dashboards', content's), so they are
 # imported here, before any app registers those blueprints.
 from lms.dashboards import cli as dashboards_cli
 from lms.dashboards import cohort_views, export_views, reminder_views, teaching_views  # noqa: F401
 from lms.dashboards.views import bp as dashboards_bp
+from lms.exercises import team_views  # noqa: F401
 from lms.exercises.views import bp as exercises_bp
 from lms.mail import cli as mail_cli
 from lms.mail.views import bp as outbox_bp
@@ -38,7 +42,9 @@ from lms.progress import lesson_views  # noqa: F401
 from lms.progress.views import bp as progress_bp
 from lms.quizzes.views import bp as quizzes_bp
 from lms.seminars import manage_views  # noqa: F401
+from lms.seminars.attendance_views import bp as attendance_bp
 from lms.seminars.views import bp as seminars_bp
+from lms.surveys.views import bp as surveys_bp
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -58,9 +64,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _default_database(app)
     _default_secret_key(app)
 
+    requestlog.init_app(app)  # first: its clock starts before, and its log line ends after, every hook
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, render_as_batch=True)
     extensions.csrf.init_app(app)
+    metrics.init_app(app)
 
     i18n.init_app(app)
     formats.init_app(app)
@@ -78,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         progress_bp,
         quizzes_bp,
         exercises_bp,
+        surveys_bp,
         dashboards_bp,
         admin_bp,
         course_staff_bp,
@@ -86,9 +95,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         outbox_bp,
         certificates_bp,
         notifications_bp,
+        health_bp,
+        metrics.bp,
+        authoring_bp,
+        authoring_history_bp,
         seminars_bp,
+        attendance_bp,
     ):
         app.register_blueprint(blueprint)
+    # Probes and metrics take no form, so no CSRF token (they are GETs anyway).
+    extensions.csrf.exempt(health_bp)
+    extensions.csrf.exempt(metrics.bp)
 
     cli.init_app(app, [mail_cli, onboarding_cli, certificates_cli, dashboards_cli])
     return app
@@ -96,7 +113,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _default_database(app: Flask) -> None:
     """SQLite under instance/ unless DATABASE_URL (or test config) names another database; the
-    URL is normalised for psycopg 3, and SQLite connections are not pinged."""
+    URL is normalised for psycopg 3, SQLite connections are not pinged, and behind PgBouncer
+    nothing is prepared on the server."""
     if app.config.get("SQLALCHEMY_DATABASE_URI"):
         uri = app.config["SQLALCHEMY_DATABASE_URI"]
         if uri.startswith("postgres://"):
@@ -111,6 +129,10 @@ def _default_database(app: Flask) -> None:
         # A ping is a statement per request; a SQLite file has no server to lose the connection.
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif app.config.get("DATABASE_PGBOUNCER"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 

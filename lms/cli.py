@@ -260,13 +260,21 @@ def cleanup_command() -> None:
 @storage_cli.command("migrate")
 @click.option("--remove-local", is_flag=True, help="Delete each local file once its copy is checked.")
 def storage_migrate_command(remove_local: bool) -> None:
-    """Copy the attachments of the local folder (UPLOAD_DIR) into the configured object storage
-    (STORAGE=s3). Idempotent: run it again and it copies only what is missing."""
+    """Copy the attachments of the local folder (UPLOAD_DIR) and the course assets (ASSET_DIR)
+    into the configured object storage (STORAGE=s3). Idempotent: run it again and it copies only
+    what is missing."""
     if current_app.config.get("STORAGE", "local") != "s3":
         raise click.ClickException("STORAGE is not s3: there is nowhere to migrate to")
-    source = storage.local_attachments(current_app._get_current_object())
-    copied, present = storage.copy_missing(source, storage.attachments(), remove_source=remove_local)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    copied, present = storage.copy_missing(
+        storage.local_attachments(app), storage.attachments(), remove_source=remove_local
+    )
+    # Course assets too (ASSET_DIR); a later `flask lms import` would also upload the missing ones.
+    assets_copied, assets_present = storage.copy_missing(
+        storage.local_assets(app), storage.assets(), remove_source=remove_local
+    )
     click.echo(f"{copied} file(s) copied, {present} already there")
+    click.echo(f"{assets_copied} course asset(s) copied, {assets_present} already there")
 
 
 @lms_cli.command("demo")

@@ -15,6 +15,10 @@ class Config:
     # PostgreSQL connections are pinged before reuse (a restarted server must not cost a 500);
     # lms.create_app drops the ping for SQLite, whose file connections never go stale.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Behind a transaction-pooling PgBouncer (docs/deployment.md) each transaction may run on another
+    # server connection, so psycopg must not prepare statements on the server (PgBouncer 1.18 of
+    # Debian 12 cannot track them): DATABASE_PGBOUNCER=1 turns psycopg's automatic prepares off.
+    DATABASE_PGBOUNCER: bool = os.environ.get("DATABASE_PGBOUNCER", "0") == "1"
     COURSES_DIR: str = os.environ.get("COURSES_DIR", str(PROJECT_ROOT / "courses"))
     # Seminar programmes (`<key>.md`, docs/seminars.md), imported after the courses; "" for none.
     SEMINARS_DIR: str = os.environ.get("SEMINARS_DIR", str(PROJECT_ROOT / "seminars"))
@@ -67,7 +71,18 @@ class Config:
     S3_BUCKET = os.environ.get("S3_BUCKET")
     S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
     S3_REGION = os.environ.get("S3_REGION")
+    # Course images stored at import, named by their SHA-256 (STORAGE=local: this folder, default
+    # instance/assets; STORAGE=s3: the bucket's `assets/` prefix). See docs/operations.md.
+    ASSET_DIR: str | None = os.environ.get("ASSET_DIR")
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+
+    # Operations (docs/operations.md): one JSON line per request on the logger `lms.requests`
+    # (REQUEST_LOG_PROBES: also for /healthz, /readyz, /metrics), and Prometheus metrics at
+    # /metrics, off unless asked for, behind a bearer token when METRICS_TOKEN is set.
+    REQUEST_LOG = os.environ.get("REQUEST_LOG", "1") == "1"
+    REQUEST_LOG_PROBES = os.environ.get("REQUEST_LOG_PROBES", "0") == "1"
+    METRICS_ENABLED = os.environ.get("METRICS_ENABLED", "0") == "1"
+    METRICS_TOKEN: str | None = os.environ.get("METRICS_TOKEN") or None
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
 
     # The school's own address: links in mail and in `flask users reset-password` are built on it,
@@ -104,6 +119,12 @@ class Config:
     REMINDERS_PER_HOUR = int(os.environ.get("REMINDERS_PER_HOUR", "100"))
     WEEKLY_SUMMARY_WEEKDAY = int(os.environ.get("WEEKLY_SUMMARY_WEEKDAY", "0"))
     AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "1095"))
+    # Seminar attendance: a QR check-in code is current this many seconds (and accepted one step
+    # more); check-in opens this many minutes before a session; arrivals later than the grace
+    # after the start are marked late.
+    ATTENDANCE_QR_STEP_SECONDS = int(os.environ.get("ATTENDANCE_QR_STEP_SECONDS", "60"))
+    ATTENDANCE_CHECKIN_EARLY_MINUTES = int(os.environ.get("ATTENDANCE_CHECKIN_EARLY_MINUTES", "15"))
+    ATTENDANCE_LATE_GRACE_MINUTES = int(os.environ.get("ATTENDANCE_LATE_GRACE_MINUTES", "10"))
 
 
 class TestingConfig(Config):
@@ -112,5 +133,7 @@ class TestingConfig(Config):
     # Cheap hashing keeps the suite fast; the production method is tested on its own.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # nosec B105  # a method name; tests only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    REQUEST_LOG = False  # a test turns it on to read the lines
+    METRICS_ENABLED = False
     # Tests import their own fixture courses; the school's seminars link the school's courses.
     SEMINARS_DIR = ""

@@ -10,8 +10,9 @@ from lms.content.lessons import LESSON
 from lms.content.registry import register
 from lms.exercises.kinds import ASSIGNMENT, SCENARIO
 from lms.quizzes.kind import QUIZ
+from lms.surveys.kind import SURVEY
 
-KINDS = (LESSON, QUIZ, SCENARIO, ASSIGNMENT)
+KINDS = (LESSON, QUIZ, SCENARIO, ASSIGNMENT, SURVEY)
 
 for kind in KINDS:
     register(kind)

@@ -106,6 +106,7 @@ def shared_app(database_url) -> Flask:
 def _clean_slate(app: Flask, courses_dir: Path) -> Iterator[Flask]:
     pristine_config, pristine_wsgi_app = dict(app.config), app.wsgi_app
     app.config["COURSES_DIR"] = str(courses_dir)
+    app.config["ASSET_DIR"] = str(courses_dir.parent / "assets")  # imports store course images here
     app.jinja_env.fragments.clear()
     try:
         with app.app_context():

@@ -58,6 +58,7 @@ ACTION_GROUPS = (
             "grading.return": _l("Submission returned for rework"),
             "grading.accept": _l("Submission accepted"),
             "grading.review_playthrough": _l("Conversation reviewed"),
+            "quiz.regrade": _l("Quiz attempts regraded after an answer key changed"),
         },
     ),
     (
@@ -82,11 +83,29 @@ ACTION_GROUPS = (
         },
     ),
     (
+        "attendance",
+        _l("Seminar attendance"),
+        {
+            "attendance.mark": _l("Attendance marked"),
+        },
+    ),
+    (
         "staff",
         _l("Course staff"),
         {
             "staff.add": _l("Instructor added to a course"),
             "staff.remove": _l("Instructor removed from a course"),
+        },
+    ),
+    (
+        "authoring",
+        _l("Authoring"),
+        {
+            "authoring.save": _l("Course file draft saved"),
+            "authoring.create": _l("Course file draft created"),
+            "authoring.discard": _l("Course file draft discarded"),
+            "authoring.publish": _l("Course published from the browser"),
+            "authoring.restore": _l("Earlier version of a course file restored as a draft"),
         },
     ),
     (
@@ -97,6 +116,8 @@ ACTION_GROUPS = (
             "export.at_risk": _l("At-risk list exported"),
             "export.audit": _l("Audit log exported"),
             "export.certificates": _l("Certificates exported"),
+            "export.survey": _l("Survey results exported"),
+            "export.attendance": _l("Seminar attendance exported"),
         },
     ),
     (
@@ -191,6 +212,7 @@ DETAIL_LABELS = {
     "kind": _l("Kind"),
     "last_error": _l("Last error"),
     "purpose": _l("Purpose"),
+    "anonymous": _l("Anonymous"),
     "key": _l("Key"),
     "cohort": _l("Cohort"),
     "file": _l("File"),

@@ -105,6 +105,8 @@ class LoadResult:
     courses: list[CourseSource]
     problems: list[Problem]
     rendered: dict[str, Rendered] = field(default_factory=dict)
+    # Every course whose course.md parsed, errors or not, for editors' previews and trees.
+    loaded: list[CourseSource] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -399,7 +401,7 @@ def load_tree(
     problems = sorted(set(loader.problems))
     error_paths = [p.path for p in problems if p.is_error]
     valid = [c for c in courses if not any(p.startswith(loader.display(c.folder) + "/") for p in error_paths)]
-    return LoadResult(valid, problems, loader.rendered)
+    return LoadResult(valid, problems, loader.rendered, courses)
 
 
 def check_tree(root: Path, display_prefix: str | None = None) -> list[Problem]:

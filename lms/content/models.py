@@ -118,3 +118,18 @@ class CourseStaff(db.Model):
         sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CourseAsset(db.Model):
+    """A file that a course's pages show (an image), kept content-addressed in the storage at import
+    (key `<sha256>` of the asset store), so any node serves it from the database and the store
+    alone, without the `courses/` folder."""
+
+    __tablename__ = "course_assets"
+
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    path_in_course: Mapped[str] = mapped_column(sa.String(500), primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -136,12 +136,13 @@ def choice(*options: str) -> Check:
 
 # The completion rule by item kind: the key an author writes, the kind it counts and the word that
 # says what done means for it (the item's own completion: a lesson marked read or opened, a quiz
-# passed, a scenario passed, an assignment accepted). `none` leaves the kind out.
+# passed, a scenario passed, an assignment accepted, a survey answered). `none` leaves the kind out.
 COMPLETION_KINDS: dict[str, tuple[str, str]] = {
     "lessons": ("lesson", "all"),
     "quizzes": ("quiz", "passed"),
     "scenarios": ("scenario", "passed"),
     "assignments": ("assignment", "accepted"),
+    "surveys": ("survey", "answered"),
 }
 EVERY_KIND = tuple(kind for kind, _done in COMPLETION_KINDS.values())
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import contains_eager
@@ -22,11 +20,19 @@ ASSET_TYPES = {
 }
 
 
+# A course as lists show it: without its rendered introduction and its item order (a JSON list of
+# every item, decoded per row), which only the course page and the lesson pager read.
+COURSE_CARD = (sa.orm.defer(Course.html), sa.orm.defer(Course.item_order))
+
+
 def live_courses() -> list[Course]:
     """Every live course in the school's order (position, then title): the one list of courses."""
     return list(
         db.session.scalars(
-            sa.select(Course).where(Course.archived_at.is_(None)).order_by(Course.position, Course.title)
+            sa.select(Course)
+            .options(*COURSE_CARD)
+            .where(Course.archived_at.is_(None))
+            .order_by(Course.position, Course.title)
         )
     )
 
@@ -83,14 +89,3 @@ def lesson_by_path(course: Course, path_in_course: str) -> Lesson | None:
             Lesson.archived_at.is_(None),
         )
     )
-
-
-def asset_path(courses_root: Path, course: Course, path_in_course: str) -> Path | None:
-    """The file to serve for an asset URL, or None if it is missing, not an image or outside the course."""
-    course_dir = (courses_root / course.folder).resolve()
-    candidate = (course_dir / path_in_course).resolve()
-    if not candidate.is_relative_to(course_dir) or not candidate.is_file():
-        return None
-    if candidate.suffix.lower() not in ASSET_TYPES:
-        return None
-    return candidate

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from lms.content import assets
 from lms.content.loader import CourseSource, LessonSource, ModuleSource, load_tree
 from lms.content.models import ContentMixin, Course, Lesson, Module
-from lms.content.problems import ContentError
+from lms.content.problems import ContentError, Problem
 from lms.content.registry import ITEM_KINDS
 from lms.content.render import Rendered
 from lms.content.signals import course_items_changed, courses_in_use, ids_in_use, lessons_in_use
@@ -27,6 +28,7 @@ class SyncReport:
     renamed: list[str] = field(default_factory=list)
     unchanged: int = 0
     warnings: list[str] = field(default_factory=list)
+    assets_uploaded: int = 0
 
     def lines(self) -> list[str]:
         out = []
@@ -35,6 +37,8 @@ class SyncReport:
             if items:
                 out.append(f"{label} ({len(items)}): " + ", ".join(items))
         out.append(f"unchanged: {self.unchanged}")
+        if self.assets_uploaded:
+            out.append(f"assets uploaded: {self.assets_uploaded}")
         return out
 
     @property
@@ -74,6 +78,16 @@ class _Index:
         return None, None
 
 
+def render_cache() -> dict[str, Rendered]:
+    """Every imported rendering by its render key: the loader re-renders only changed files."""
+    rows = (
+        *db.session.scalars(sa.select(Course)),
+        *db.session.scalars(sa.select(Module)),
+        *db.session.scalars(sa.select(Lesson)),
+    )
+    return {row.render_key: _as_rendered(row) for row in rows}
+
+
 def sync_tree(root: Path, *, display_prefix: str | None = None) -> SyncReport:
     """Load, check and import every course under root; raise ContentError and write nothing on errors."""
     courses = list(db.session.scalars(sa.select(Course)))
@@ -88,13 +102,65 @@ def sync_tree(root: Path, *, display_prefix: str | None = None) -> SyncReport:
     for course_source in result.courses:
         syncer.course(course_source)
     syncer.retire_missing()
+    return _finish(syncer, root)
+
+
+def sync_course(root: Path, folder: str, *, display_prefix: str | None = None) -> SyncReport:
+    """Import one course folder under root by the same rules as `sync_tree` (publishing from the
+    browser): the whole tree is loaded, so ids and prerequisites are checked across courses, but
+    only this course's errors refuse it and only its rows are added, changed or retired."""
+    courses = list(db.session.scalars(sa.select(Course)))
+    modules = list(db.session.scalars(sa.select(Module)))
+    lessons = list(db.session.scalars(sa.select(Lesson)))
+    cache = {row.render_key: _as_rendered(row) for row in (*courses, *modules, *lessons)}
+    result = load_tree(root, display_prefix=display_prefix, cache=cache)
+    prefix = f"{display_prefix}/{folder}/" if display_prefix else f"{folder}/"
+    errors = [problem for problem in result.errors if problem.path.startswith(prefix)]
+    if errors:
+        raise ContentError(errors)
+    source = next((course for course in result.courses if course.folder == folder), None)
+    if source is None:
+        raise ContentError([Problem(prefix.rstrip("/"), 1, 1, "E200", "course folder not found")])
+    report = SyncReport(
+        warnings=[str(problem) for problem in result.warnings if problem.path.startswith(prefix)]
+    )
+    syncer = _Syncer(report, _Index(courses), _Index(modules), _Index(lessons), result.rendered)
+    course = syncer.course(source)
+    # Rows of other courses are looked up (an item moved in keeps its row) but never retired here.
+    syncer.retire_missing(within=course)
+    return _finish(syncer, root)
+
+
+def _finish(syncer: _Syncer, root: Path) -> SyncReport:
+    """What every import does once its rows are in place: assets, the kinds' steps, the counts."""
     db.session.flush()
+    for course, course_source in syncer.imported:
+        _sync_assets(root, course, course_source, syncer.report)
     for kind in ITEM_KINDS.values():  # each kind's post-import step (a quiz pins its questions)
         kind.after_import([row for row in syncer.touched_lessons if row.kind == kind.name])
     for course in syncer.courses_to_refresh:
         _refresh_counts(course)
     db.session.flush()
-    return report
+    return syncer.report
+
+
+def _sync_assets(root: Path, course: Course, source: CourseSource, report: SyncReport) -> None:
+    """Store the files the course's pages show and put their versions into the pages' URLs; a
+    page whose images changed gets a new `updated_at`, so its cached fragments are rendered anew."""
+    lessons = list(db.session.scalars(sa.select(Lesson).where(Lesson.course_id == course.id)))
+    rows: list[ContentMixin] = [course, *course.modules, *lessons]
+    pages = [row.html for row in rows]
+    pages += [text for lesson in lessons for text in assets.payload_strings(lesson.payload)]
+    stored = assets.store_course_assets(
+        course, root / source.folder, assets.referenced_paths(course.key, pages)
+    )
+    report.assets_uploaded += stored.uploaded
+    now = utcnow()
+    for row in rows:
+        page = assets.versioned(row.html, course.key, stored.hashes)
+        if page != row.html:
+            row.html = page
+            row.updated_at = now
 
 
 def _refresh_counts(course: Course) -> None:
@@ -151,6 +217,7 @@ class _Syncer:
         self.modules = modules
         self.lessons = lessons
         self.courses_to_refresh: set[Course] = set()
+        self.imported: list[tuple[Course, CourseSource]] = []
         self.touched_lessons: list[Lesson] = []
         self.now = utcnow()
 
@@ -198,7 +265,7 @@ class _Syncer:
                     row.updated_at = self.now
         return row
 
-    def course(self, source: CourseSource) -> None:
+    def course(self, source: CourseSource) -> Course:
         course = self._apply(
             self.courses,
             Course,
@@ -217,8 +284,10 @@ class _Syncer:
             },
         )
         self.courses_to_refresh.add(course)  # cheap: one grouped query per course
+        self.imported.append((course, source))
         for module_source in source.modules:
             self.module(course, module_source)
+        return course  # type: ignore[return-value]
 
     def module(self, course: Course, source: ModuleSource) -> None:
         previous_course = getattr(self.modules.by_key.get(source.id), "course", None)
@@ -259,12 +328,18 @@ class _Syncer:
         )
         self.touched_lessons.append(row)
 
-    def retire_missing(self) -> None:
+    def retire_missing(self, *, within: Course | None = None) -> None:
         """Rows whose files are gone: archived when another domain keeps records about them (progress:
-        someone opened the lesson, is enrolled on the course), else deleted."""
+        someone opened the lesson, is enrolled on the course), else deleted. `within`: only that
+        course's modules and items (one course imported), no course retired."""
         gone_lessons = [row for row in self.lessons.by_key.values() if id(row) not in self.lessons.seen]
         gone_modules = [row for row in self.modules.by_key.values() if id(row) not in self.modules.seen]
         gone_courses = [row for row in self.courses.by_key.values() if id(row) not in self.courses.seen]
+        if within is not None:
+            # A course new to the database (id None) has no rows to retire.
+            gone_lessons = [row for row in gone_lessons if row.course_id == within.id]
+            gone_modules = [row for row in gone_modules if row.course_id == within.id]
+            gone_courses = []
         lesson_ids = [row.id for row in gone_lessons]
         with_progress = ids_in_use(lessons_in_use, lesson_ids=lesson_ids) if lesson_ids else set()
         kept_modules: set[int] = set()

@@ -6,13 +6,11 @@ show a reader's progress, so they live in lms.progress.lesson_views.
 
 from __future__ import annotations
 
-from pathlib import Path
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 
-from flask import Blueprint, abort, current_app, redirect, send_file, url_for
-
-from lms.content import services
+from lms.content import assets, services
 from lms.content.registry import page_of
-from lms.content.services import ASSET_TYPES
+from lms.core import storage
 from lms.core.roles import login_required
 
 bp = Blueprint("content", __name__, url_prefix="/courses")
@@ -39,11 +37,34 @@ def go(course_key: str, path_in_course: str):
 @bp.route("/<course_key>/assets/<path:path_in_course>")
 @login_required
 def asset(course_key: str, path_in_course: str):
+    """A course image, from the asset store (never the `courses/` folder): any node serves it."""
     course = services.live_course_or_404(course_key)
-    file = services.asset_path(Path(current_app.config["COURSES_DIR"]), course, path_in_course)
-    if file is None:
+    stored = assets.stored_asset(course, path_in_course)
+    if stored is None:
         abort(404)
-    response = send_file(file, mimetype=ASSET_TYPES[file.suffix.lower()], max_age=3600)
+    # `?v=` with the file's hash (the import writes it into the pages): this URL never changes
+    # its bytes, so the browser keeps it a year; otherwise an hour, then a 304 by its ETag.
+    immutable = request.args.get("v") == stored.sha256[: assets.VERSION_LENGTH]
+    if request.if_none_match.contains_weak(stored.sha256):
+        response = Response(status=304)
+    else:
+        try:
+            data = storage.assets().get(stored.sha256)
+        except storage.Missing:
+            current_app.logger.error(
+                "course asset %s (%s) is missing from the store", stored.sha256, path_in_course
+            )
+            abort(404)
+        response = Response(data, mimetype=stored.content_type)
+    response.set_etag(stored.sha256)
+    response.cache_control.private = True
+    response.cache_control.max_age = IMMUTABLE_MAX_AGE if immutable else 3600
+    if immutable:
+        response.cache_control.immutable = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
     # An SVG opened on its own must not run anything, even if an author slipped a script in.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     return response
+
+
+IMMUTABLE_MAX_AGE = 365 * 24 * 3600

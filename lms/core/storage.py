@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -38,6 +38,10 @@ class Storage(Protocol):
     def delete(self, key: str) -> None: ...
 
     def keys(self) -> Iterator[str]: ...
+
+    def ping(self) -> None:
+        """Raise unless the store answers (for `/readyz`)."""
+        ...
 
 
 def _safe_key(key: str) -> str:
@@ -92,6 +96,11 @@ class LocalStorage:
             if path.is_file() and not path.name.startswith(".part-"):
                 yield path.relative_to(self.root).as_posix()
 
+    def ping(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise PermissionError(f"{self.root} is not writable")
+
 
 class S3Storage:
     """Objects in an S3-compatible bucket (AWS, MinIO, Ceph, Yandex Object Storage, moto)."""
@@ -138,6 +147,9 @@ class S3Storage:
             for item in page.get("Contents", []):
                 yield item["Key"][len(self.prefix) :]
 
+    def ping(self) -> None:
+        self.client.head_bucket(Bucket=self.bucket)
+
 
 def local_attachments(app: Flask) -> LocalStorage:
     """The attachments folder (UPLOAD_DIR, else instance/uploads): also the source of a migration."""
@@ -159,16 +171,45 @@ def build_attachments(app: Flask) -> Storage:
 
 def attachments() -> Storage:
     """The attachment store of the current app, built once per app (a boto3 client is reused)."""
+    return _built("lms.storage", "UPLOAD_DIR", build_attachments)
+
+
+def local_assets(app: Flask) -> LocalStorage:
+    """The course asset folder (ASSET_DIR, else instance/assets): also the source of a migration."""
+    return LocalStorage(Path(app.config.get("ASSET_DIR") or Path(app.instance_path) / "assets"))
+
+
+def build_assets(app: Flask) -> Storage:
+    """The configured course asset store: objects named by the SHA-256 of their bytes, under the
+    key prefix `assets/` of the bucket (beside `attachments/`), or in ASSET_DIR."""
+    config = app.config
+    if config.get("STORAGE", "local") == "s3":
+        return S3Storage(
+            config["S3_BUCKET"],
+            "assets/",
+            endpoint_url=config.get("S3_ENDPOINT_URL"),
+            region=config.get("S3_REGION"),
+        )
+    return local_assets(app)
+
+
+def assets() -> Storage:
+    """The course asset store of the current app, built once per app."""
+    return _built("lms.asset_storage", "ASSET_DIR", build_assets)
+
+
+def _built(name: str, local_setting: str, build: Callable[[Flask], Storage]) -> Storage:
+    """A store built once per app and configuration (tests switch backends on one app)."""
     key = (
         current_app.config.get("STORAGE", "local"),
-        current_app.config.get("UPLOAD_DIR"),
+        current_app.config.get(local_setting),
         current_app.config.get("S3_BUCKET"),
         current_app.config.get("S3_ENDPOINT_URL"),
     )
-    cached = current_app.extensions.get("lms.storage")
+    cached = current_app.extensions.get(name)
     if cached is None or cached[0] != key:
-        cached = (key, build_attachments(current_app._get_current_object()))  # type: ignore[attr-defined]
-        current_app.extensions["lms.storage"] = cached
+        cached = (key, build(current_app._get_current_object()))  # type: ignore[attr-defined]
+        current_app.extensions[name] = cached
     return cached[1]
 
 

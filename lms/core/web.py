@@ -29,6 +29,8 @@ MAX_PAGE = 100_000
 NAV_SECTIONS = {
     "progress.home": "home",
     "exercises.review_queue": "review",
+    "exercises.team_projects": "review",
+    "exercises.team_project": "review",
     "dashboards.teaching": "teaching",
     "dashboards.teaching_course": "teaching",
     "certificates.issued": "dashboards",
@@ -82,6 +84,8 @@ def init_app(app: Flask) -> None:
             return "seminars"
         if endpoint and endpoint.startswith(ADMIN_BLUEPRINTS):
             return "admin"
+        if endpoint and endpoint.startswith("authoring."):
+            return "authoring"
         return NAV_SECTIONS.get(endpoint or "")
 
     @app.template_filter("dict_without")

@@ -18,6 +18,7 @@ from lms.content.schema import (
     mapping_entries,
     required_text,
     sequence,
+    text,
 )
 
 # Ids inside an exercise: scenario nodes and competencies, rubric criteria.
@@ -128,4 +129,8 @@ ASSIGNMENT_FIELDS: dict[str, Field] = {
     "pass_points": Field(integer(0), required=True),
     "attachments": Field(attachments),  # omitted: text only (payload `attachments: null`)
     "words": Field(word_limits),  # omitted: any length (payload `words: null`)
+    # `team: region`: the candidates of one region share one submission (lms/exercises/team.py).
+    "team": Field(choice("region")),
+    # The Markdown a team's shared draft starts with (omitted: the plan's usual sections).
+    "draft_template": Field(text),
 }

@@ -17,3 +17,9 @@ class SubmissionForm(FlaskForm):
 
 class FreeTextForm(FlaskForm):
     free_text = TextAreaField(_l("Your reply"), validators=[Length(max=4000)])
+
+
+class TeamDraftForm(FlaskForm):
+    text = TextAreaField(_l("Your team's plan (Markdown)"), validators=[Length(max=50_000)])
+    files = MultipleFileField(_l("Attach files"))
+    version = HiddenField()

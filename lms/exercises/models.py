@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.accounts.models import User
+from lms.accounts.models import Region, User
 from lms.content.models import Lesson
 from lms.core.models import UTCDateTime
 from lms.core.time import utcnow
@@ -71,6 +71,8 @@ class Submission(db.Model):
     __tablename__ = "submissions"
     __table_args__ = (
         sa.UniqueConstraint("user_id", "item_id", name="uq_submissions_user_item"),
+        # A team assignment has one submission per region (NULL for individual work: never equal).
+        sa.UniqueConstraint("item_id", "team_region_code", name="uq_submissions_item_team_region"),
         sa.Index("ix_submissions_queue", "status", "submitted_at"),
     )
 
@@ -89,9 +91,13 @@ class Submission(db.Model):
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     points: Mapped[int | None] = mapped_column()
+    # Set for a team assignment (`team: region`): the region whose candidates share this work;
+    # `user` is then the member who started the draft, not its only author.
+    team_region_code: Mapped[str | None] = mapped_column(sa.ForeignKey("regions.code"))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    team_region: Mapped[Region | None] = relationship()
     item: Mapped[Lesson] = relationship()
     snapshot: Mapped[ItemSnapshot] = relationship()
     attachments: Mapped[list[Attachment]] = relationship(
@@ -99,6 +105,9 @@ class Submission(db.Model):
     )
     events: Mapped[list[ReviewEvent]] = relationship(
         back_populates="submission", order_by="ReviewEvent.id", cascade="all, delete-orphan"
+    )
+    contributions: Mapped[list[Contribution]] = relationship(
+        back_populates="submission", order_by="Contribution.id", cascade="all, delete-orphan"
     )
 
 
@@ -145,3 +154,27 @@ class ReviewEvent(db.Model):
 
     submission: Mapped[Submission | None] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class Contribution(db.Model):
+    """Who changed a team's shared draft, when, and by how many words (append-only)."""
+
+    __tablename__ = "submission_contributions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(sa.String(20))  # saved | submitted | resubmitted
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column()  # the submission's version this save produced
+    words_before: Mapped[int] = mapped_column(default=0)
+    words_after: Mapped[int] = mapped_column(default=0)
+    words_added: Mapped[int] = mapped_column(default=0)
+    words_removed: Mapped[int] = mapped_column(default=0)
+    files_added: Mapped[int] = mapped_column(default=0)
+    files_removed: Mapped[int] = mapped_column(default=0)
+
+    submission: Mapped[Submission] = relationship(back_populates="contributions")
+    user: Mapped[User | None] = relationship()

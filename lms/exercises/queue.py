@@ -48,6 +48,7 @@ class QueueRow:
     status: str
     waiting_since: datetime
     reviewer: User | None = None
+    team_region: str | None = None  # a team assignment's work: the region whose team wrote it
 
     @property
     def age_days(self) -> int:
@@ -74,7 +75,9 @@ def _common(query, model, filters: QueueFilters, date_column, course_ids: sa.Sel
     if filters.course:
         query = query.where(Course.key == filters.course)
     if filters.region:
-        query = query.where(User.region_code == filters.region)
+        team = getattr(model, "team_region_code", None)  # a team's work is its region's, not its starter's
+        region = User.region_code if team is None else sa.func.coalesce(team, User.region_code)
+        query = query.where(region == filters.region)
     if filters.older_than_days is not None:
         query = query.where(date_column <= utcnow() - timedelta(days=filters.older_than_days))
     return query
@@ -114,6 +117,7 @@ def review_queue(filters: QueueFilters, *, page: int = 1, course_ids: sa.Select 
                     submission.status,
                     submission.submitted_at or submission.updated_at,
                     submission.reviewer,
+                    submission.team_region_code,
                 )
             )
     if filters.status in ("waiting", "playthroughs"):

@@ -10,9 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from lms.accounts.models import User
 from lms.content.models import Lesson
 from lms.exercises import scenario as scenario_rules
-from lms.exercises.models import Attachment, Playthrough, ReviewEvent, Submission
+from lms.exercises.models import Attachment, Contribution, Playthrough, ReviewEvent, Submission
 from lms.exercises.services import latest_grading, live_attachments
 from lms.extensions import db
 
@@ -28,12 +29,16 @@ def candidate_playthroughs(user_id: int) -> list[Playthrough]:
     )
 
 
+def _authored_by(user_id: int) -> sa.ColumnElement[bool]:
+    """Submissions a candidate wrote: their own, and team work they started or saved."""
+    contributed = sa.select(Contribution.submission_id).where(Contribution.user_id == user_id)
+    return sa.or_(Submission.user_id == user_id, Submission.id.in_(contributed))
+
+
 def candidate_submissions(user_id: int) -> list[Submission]:
-    """Every assignment submission of one candidate, oldest change first."""
+    """Every assignment submission of one candidate (team work they wrote in too), oldest change first."""
     return list(
-        db.session.scalars(
-            sa.select(Submission).where(Submission.user_id == user_id).order_by(Submission.updated_at)
-        )
+        db.session.scalars(sa.select(Submission).where(_authored_by(user_id)).order_by(Submission.updated_at))
     )
 
 
@@ -76,8 +81,10 @@ class SubmissionReport:
 
 def candidate_submission(user_id: int, submission_id: int) -> SubmissionReport | None:
     """A submission of this candidate, or None (another candidate's is not there either)."""
-    found = db.session.get(Submission, submission_id)
-    if found is None or found.user_id != user_id:
+    found = db.session.scalar(
+        sa.select(Submission).where(Submission.id == submission_id, _authored_by(user_id))
+    )
+    if found is None:
         return None
     return SubmissionReport(found, found.snapshot.payload, latest_grading(found), live_attachments(found))
 
@@ -147,9 +154,15 @@ def _scenario_scores(user_id: int, item: Lesson) -> list[CompetencyScore]:
 
 
 def _assignment_score(user_id: int, item: Lesson) -> list[CompetencyScore]:
+    # A team's accepted work is every member's: the region's, or one the candidate wrote in.
+    region = db.session.scalar(sa.select(User.region_code).where(User.id == user_id))
+    mine = sa.or_(
+        _authored_by(user_id),
+        sa.and_(Submission.team_region_code.is_not(None), Submission.team_region_code == region),
+    )
     accepted = db.session.scalar(
         sa.select(Submission)
-        .where(Submission.user_id == user_id, Submission.item_id == item.id, Submission.status == "accepted")
+        .where(mine, Submission.item_id == item.id, Submission.status == "accepted")
         .order_by(Submission.updated_at.desc())
         .limit(1)
     )

@@ -154,6 +154,15 @@ def parse_assignment(
     policy = {key: payload[key] for key in ("pass_points", "attachments")}
     if payload["words"] is not None:  # assignments without limits keep the hash they had
         policy["words"] = payload["words"]
+    if values.get("team"):  # individual assignments keep their payload and hash as they were
+        payload["team"] = values["team"]
+        payload["draft_template"] = values.get("draft_template") or None
+        policy["team"] = payload["team"]
+    elif "draft_template" in values:
+        pair = source.nodes.get("draft_template")
+        if pair is not None:
+            message = "draft_template is used only by team assignments (add `team: region`)"
+            source.add_at(pair[1], "W602", message, warning=True)
     payload["hash"] = digest({**policy, "rubric": written})
     return pieces.rendered(payload)
 

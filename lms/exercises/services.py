@@ -14,6 +14,7 @@ from flask_babel import lazy_ngettext
 
 from lms.accounts.models import User
 from lms.audit.services import record
+from lms.content import signals as content_signals
 from lms.content.models import Lesson
 from lms.content.render import render_markdown
 from lms.core import storage
@@ -24,6 +25,7 @@ from lms.core.transactions import undo_on_rollback
 from lms.exercises import rubric as rubric_rules
 from lms.exercises import scenario as scenario_rules
 from lms.exercises.models import Attachment, ItemSnapshot, Playthrough, ReviewEvent, Submission
+from lms.exercises.teams import is_team_item, work_authors
 from lms.exercises.uploads import UploadRejected, check_upload
 from lms.exercises.words import count_words, outside_limits
 from lms.extensions import db
@@ -112,6 +114,12 @@ def start_playthrough(user: User, item: Lesson) -> Playthrough:
 
 def _lock(model: type, row_id: int) -> None:
     db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
+
+
+def lock_submission(submission: Submission) -> None:
+    """Lock the row until the transaction ends and read it afresh: the next change sees the last."""
+    _lock(Submission, submission.id)
+    db.session.refresh(submission)
 
 
 def choose_reply(playthrough: Playthrough, step: int, reply_index: int, free_text: str | None = None) -> bool:
@@ -232,7 +240,10 @@ def save_submission(
     expected_version: int | None = None,
 ) -> Submission:
     """Save a draft or submit. Every file is checked first: one bad file and nothing is saved."""
-    payload = item.payload or {}
+    if is_team_item(item):  # its work is the region's (lms/exercises/team.py), never one person's
+        raise ValidationError(
+            "team", _l("This is a team assignment: your region's team works on it together.")
+        )
     insert_or_ignore(
         Submission,
         {
@@ -251,12 +262,38 @@ def save_submission(
     submission = get_submission(user, item)
     _lock(Submission, submission.id)
     db.session.refresh(submission)
-    if submission.status not in ("draft", "returned"):
-        raise ValidationError("locked", _l("The work is under review and cannot be changed now."))
+    check_editable(submission)
     if expected_version is not None and expected_version != submission.version:
         raise ValidationError(
             "stale", _l("This work was changed in another tab. Reload the page and try again.")
         )
+    return write_submission(
+        submission, user, item, text=text, uploads=uploads, remove_ids=remove_ids, submit=submit
+    )
+
+
+def check_editable(submission: Submission) -> None:
+    """Only a draft or returned work may change; under review or accepted it is locked."""
+    if submission.status not in ("draft", "returned"):
+        raise ValidationError("locked", _l("The work is under review and cannot be changed now."))
+
+
+def write_submission(
+    submission: Submission,
+    user: User,
+    item: Lesson,
+    *,
+    text: str,
+    uploads: list[Upload],
+    remove_ids: list[int],
+    submit: bool,
+) -> Submission:
+    """Check and write a locked, editable submission's text and files; submit it when asked.
+
+    Shared by individual work and a team's draft (lms/exercises/team.py): one bad file and
+    nothing is saved.
+    """
+    payload = item.payload or {}
     if len(text) > MAX_TEXT_LENGTH:
         raise ValidationError(
             "text_too_long",
@@ -492,17 +529,20 @@ def grade_submission(
             points=total,
         )
     )
-    if decision == "accept":
-        complete_lesson(submission.user, submission.item)
+    # A team's work counts for every member of the team, and every member hears of the grade.
+    authors = work_authors(submission)
     item = submission.item
-    notify_submission_graded(
-        submission.user,
-        accepted=decision == "accept",
-        item_title=item.title,
-        course_title=item.course.title,
-        comment=comment,
-        link=path_for("exercises.assignment", course_key=item.course.key, item_key=item.key),
-    )
+    for author in authors:
+        if decision == "accept":
+            complete_lesson(author, item)
+        notify_submission_graded(
+            author,
+            accepted=decision == "accept",
+            item_title=item.title,
+            course_title=item.course.title,
+            comment=comment,
+            link=path_for("exercises.assignment", course_key=item.course.key, item_key=item.key),
+        )
     db.session.flush()
     _audit_grading(
         "grading.accept" if decision == "accept" else "grading.return",
@@ -513,6 +553,7 @@ def grade_submission(
             "submission": submission.id,
             "points": total,
             "max_points": maximum,
+            **({"team_region": submission.team_region_code} if submission.team_region_code else {}),
         },
     )
     return submission
@@ -523,3 +564,12 @@ def latest_grading(submission: Submission) -> ReviewEvent | None:
         if event.action in ("accepted", "returned"):
             return event
     return None
+
+
+@content_signals.lessons_in_use.connect
+def _exercises_with_work(_sender=None, *, lesson_ids: list[int]) -> set[int]:
+    """Scenarios played and assignments worked on (even unfinished, never graded): an import
+    archives them with their playthroughs and submissions instead of deleting them."""
+    played = sa.select(Playthrough.item_id).where(Playthrough.item_id.in_(lesson_ids))
+    worked = sa.select(Submission.item_id).where(Submission.item_id.in_(lesson_ids))
+    return set(db.session.scalars(sa.union(played, worked)))

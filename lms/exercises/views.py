@@ -29,12 +29,13 @@ from lms.exercises import queue, services
 from lms.exercises import scenario as scenario_rules
 from lms.exercises.forms import FreeTextForm, SubmissionForm
 from lms.exercises.models import Attachment, Playthrough, Submission
+from lms.exercises.teams import is_team_item
 from lms.exercises.uploads import CONTENT_TYPES
 from lms.exercises.words import count_words, outside_limits
 from lms.extensions import db
 from lms.progress import gates
 from lms.progress import services as progress
-from lms.progress.visibility import taught_course_ids, teaches, teaches_anything
+from lms.progress.visibility import may_see_region, taught_course_ids, teaches, teaches_anything
 
 bp = Blueprint("exercises", __name__)
 STAFF = (Role.INSTRUCTOR, Role.ADMIN)
@@ -174,6 +175,8 @@ def _read_uploads(files) -> list[services.Upload]:
 @login_required
 def assignment(course_key: str, item_key: str):
     course, item = _item_or_404(course_key, item_key, "assignment")
+    if is_team_item(item):  # one region's shared work: its own page (lms/exercises/team_views.py)
+        return redirect(url_for("exercises.team_assignment", course_key=course.key, item_key=item.key))
     tracked = current_user.role == Role.CANDIDATE
     submission = services.get_submission(current_user, item) if tracked else None
     form = SubmissionForm(text=submission.text_md if submission else "")
@@ -249,9 +252,7 @@ def attachment(submission_id: int, attachment_id: int):
     file = db.session.get(Attachment, attachment_id)
     if file is None or file.submission_id != submission_id:
         abort(404)
-    if file.submission.user_id != current_user.id and not (
-        current_user.role in STAFF and teaches(current_user, file.submission.item.course_id)
-    ):
+    if not _may_read_work(file.submission):
         abort(404)
     try:
         stored = storage.attachments().open(file.stored_name)
@@ -269,6 +270,19 @@ def attachment(submission_id: int, attachment_id: int):
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _may_read_work(submission: Submission) -> bool:
+    """Its author, the course's staff, and for a team's work its members and the coordinators
+    who see its region."""
+    if current_user.role in STAFF and teaches(current_user, submission.item.course_id):
+        return True
+    team = submission.team_region_code
+    if team is None:
+        return submission.user_id == current_user.id
+    if current_user.role == Role.CANDIDATE:
+        return current_user.region_code == team
+    return current_user.role == Role.COORDINATOR and may_see_region(current_user, team)
 
 
 # --- review ----------------------------------------------------------------------------------

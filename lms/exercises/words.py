@@ -22,6 +22,11 @@ _WORD = re.compile(r"[^\W_]+(?:(?:['’‐-]|(?<=\d)[.,:](?=\d))[^\W_]+)*")
 
 def count_words(text: str) -> int:
     """How many words a person would count in this Markdown text."""
+    return len(words_of(text))
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a Markdown text as count_words counts them, in order (to compare two drafts)."""
     text = unicodedata.normalize("NFC", text)
     # Accents left uncomposed (Cyrillic е + U+0301) belong to their letter: drop them.
     text = "".join(char for char in text if not unicodedata.category(char).startswith("M"))
@@ -29,7 +34,7 @@ def count_words(text: str) -> int:
     text = _LINK_TARGET.sub("] ", text)
     text = _ADDRESS.sub(" address ", text)
     text = _TAG.sub(" ", text)
-    return len(_WORD.findall(text))
+    return _WORD.findall(text)
 
 
 def outside_limits(count: int, limits: dict | None) -> str | None:

@@ -17,6 +17,7 @@ KINDS = (
     "overdue",
     "certificate_issued",
     "reminder",
+    "team_submitted",
 )
 
 
@@ -59,6 +60,12 @@ def notification_text(notification: Notification) -> str:
         )
     if kind == "certificate_issued":
         return _('Your certificate for the course "%(course)s" is ready.', course=p.get("course", ""))
+    if kind == "team_submitted":
+        return _(
+            '%(name)s submitted your team\'s work "%(item)s" for review.',
+            name=p.get("name", ""),
+            item=p.get("item", ""),
+        )
     if kind == "reminder":
         return _("A reminder from %(name)s.", name=p.get("sender", ""))
     return kind

@@ -32,14 +32,19 @@ def course(course_key: str):
     course = services.live_course_or_404(course_key)
     outline = progress.course_outline(current_user, course)
     enrolment = progress.get_enrolment(current_user, course)
-    next_lesson = progress.first_unfinished_lesson(current_user, course) if enrolment else None
+    locks = gates.course_locks(current_user, course)
+    next_lesson = (
+        progress.first_unfinished_lesson(current_user, course, outline=outline, locks=locks)
+        if enrolment
+        else None
+    )
     return render_template(
         "content/course.html",
         course=course,
         outline=outline,
         enrolment=enrolment,
         next_lesson=next_lesson,
-        locks=gates.course_locks(current_user, course),
+        locks=locks,
     )
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from lms.accounts.models import User
 from lms.accounts.sessions import accept_session_user, session_params, session_user_select
 from lms.accounts.signals import region_changed
+from lms.content import services as content_services
 from lms.content import signals as content_signals
 from lms.content.models import Course, Lesson, Module
 from lms.core.db import insert_or_ignore
@@ -85,7 +86,7 @@ def user_enrolments(user: User) -> list[Enrolment]:
             sa.select(Enrolment)
             .join(Course, Course.id == Enrolment.course_id)
             .where(Enrolment.user_id == user.id, Course.archived_at.is_(None))
-            .options(sa.orm.contains_eager(Enrolment.course))
+            .options(sa.orm.contains_eager(Enrolment.course).options(*content_services.COURSE_CARD))
             .order_by(Enrolment.last_activity_at.desc().nulls_last(), Course.position)
         )
     )
@@ -440,31 +441,45 @@ class ModuleOutline:
 
 
 def course_outline(user: User, course: Course) -> list[ModuleOutline]:
-    """Live modules and lessons of a course, in order, with this user's status for each."""
+    """Live modules and lessons of a course, in order, with this user's status for each.
+
+    Only the columns an outline shows are loaded: an item's rendered HTML and its payload (a
+    quiz's questions) would be read and decoded for every row on every course page otherwise."""
     modules = db.session.scalars(
         sa.select(Module)
+        .options(sa.orm.load_only(Module.id, Module.course_id, Module.title, Module.summary, Module.position))
         .where(Module.course_id == course.id, Module.archived_at.is_(None))
         .order_by(Module.position)
     ).all()
     lessons = db.session.scalars(
         sa.select(Lesson)
+        .options(
+            sa.orm.load_only(
+                Lesson.id,
+                Lesson.module_id,
+                Lesson.course_id,
+                Lesson.kind,
+                Lesson.key,
+                Lesson.title,
+                Lesson.minutes,
+                Lesson.position,
+            )
+        )
         .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
         .order_by(Lesson.position)
     ).all()
-    progress = {
-        row.lesson_id: row
-        for row in db.session.scalars(
-            sa.select(LessonProgress)
+    completed = dict(
+        db.session.execute(
+            sa.select(LessonProgress.lesson_id, LessonProgress.completed_at.is_not(None))
             .join(Lesson, Lesson.id == LessonProgress.lesson_id)
             .where(LessonProgress.user_id == user.id, Lesson.course_id == course.id)
-        )
-    }
+        ).all()
+    )
     by_module: dict[int, list[LessonStatus]] = {module.id: [] for module in modules}
     for lesson in lessons:
-        row = progress.get(lesson.id)
         if lesson.module_id in by_module:
             by_module[lesson.module_id].append(
-                LessonStatus(lesson, row is not None, row is not None and row.is_completed)
+                LessonStatus(lesson, lesson.id in completed, bool(completed.get(lesson.id)))
             )
     return [ModuleOutline(module, by_module[module.id]) for module in modules]
 
@@ -490,13 +505,20 @@ def neighbours(course: Course, lesson: Lesson) -> tuple[OutlineItem | None, Outl
     return previous_item, next_item
 
 
-def first_unfinished_lesson(user: User, course: Course) -> Lesson | None:
+def first_unfinished_lesson(
+    user: User,
+    course: Course,
+    *,
+    outline: list[ModuleOutline] | None = None,
+    locks: gates.CourseLocks | None = None,
+) -> Lesson | None:
     """The next thing to do: the first item not done in a module that is open to the user (a
-    closed module's items are skipped, so "Continue" never leads to a "Not open yet" page)."""
-    locks = gates.course_locks(user, course)
+    closed module's items are skipped, so "Continue" never leads to a "Not open yet" page).
+    A page that has the outline and the locks already passes them."""
+    locks = locks if locks is not None else gates.course_locks(user, course)
     if locks.course is not None:
         return None
-    for module in course_outline(user, course):
+    for module in outline if outline is not None else course_outline(user, course):
         if locks.modules.get(module.module.id) is not None:
             continue
         for item in module.lessons:
@@ -506,12 +528,17 @@ def first_unfinished_lesson(user: User, course: Course) -> Lesson | None:
 
 
 def resume_lesson(user: User) -> Lesson | None:
-    """The lesson the user last opened, on the course they touched most recently."""
-    enrolment = db.session.scalar(
-        sa.select(Enrolment)
-        .join(Lesson, Lesson.id == Enrolment.last_lesson_id)
+    """The lesson the user last opened, on the course they touched most recently (only what a
+    link to it needs is loaded, not its text)."""
+    return db.session.scalar(
+        sa.select(Lesson)
+        .join(Enrolment, Enrolment.last_lesson_id == Lesson.id)
+        .options(
+            sa.orm.load_only(
+                Lesson.id, Lesson.course_id, Lesson.module_id, Lesson.kind, Lesson.key, Lesson.title
+            )
+        )
         .where(Enrolment.user_id == user.id, Lesson.archived_at.is_(None))
         .order_by(Enrolment.last_activity_at.desc())
         .limit(1)
     )
-    return enrolment.last_lesson if enrolment else None

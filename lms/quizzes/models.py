@@ -97,6 +97,31 @@ class AttemptAnswer(db.Model):
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Filled at submission: share of the question's points earned (0..1).
     credit: Mapped[float | None] = mapped_column(sa.Float)
+    # Set by an explicit regrade: the version whose answer key graded `credit`, when it is not the
+    # served one (the served version stays, so the candidate's question is kept as they saw it).
+    graded_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("question_versions.id", ondelete="SET NULL")
+    )
 
     attempt: Mapped[Attempt] = relationship(back_populates="answers")
-    version: Mapped[QuestionVersion] = relationship()
+    version: Mapped[QuestionVersion] = relationship(foreign_keys=[question_version_id])
+
+
+class RegradeFlag(db.Model):
+    """An import changed what grading reads of a question (its key, points or type) while attempts
+    had answered an older version: staff review it and regrade explicitly, nothing happens silently.
+
+    One open flag per quiz and question; a regrade resolves it (who and when stay on the row).
+    """
+
+    __tablename__ = "quiz_regrade_flags"
+    __table_args__ = (sa.Index("ix_quiz_regrade_flags_quiz_open", "quiz_id", "resolved_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"))
+    question_key: Mapped[str] = mapped_column(sa.String(80))
+    # The version whose key differs from what earlier attempts were graded by.
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("question_versions.id", ondelete="CASCADE"))
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

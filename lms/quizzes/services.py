@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
+from lms.content import signals as content_signals
 from lms.content.models import Lesson
 from lms.core.db import insert_many_or_ignore, insert_or_ignore, next_number
 from lms.core.errors import ValidationError
@@ -200,6 +202,23 @@ def lock_attempt(attempt: Attempt) -> Attempt:
     return attempt
 
 
+def locked_attempt(attempt_id: int) -> Attempt | None:
+    """The attempt, locked and fresh, with the columns of its quiz that grading and completion use,
+    in one statement (the submit's first read: a plain get() and then lock_attempt() make two)."""
+    return db.session.scalar(
+        sa.select(Attempt)
+        .join(Attempt.quiz)
+        .options(
+            sa.orm.contains_eager(Attempt.quiz).load_only(
+                Lesson.id, Lesson.course_id, Lesson.module_id, Lesson.kind, Lesson.key, Lesson.title
+            )
+        )
+        .where(Attempt.id == attempt_id)
+        .with_for_update(of=Attempt)
+        .execution_options(populate_existing=True)
+    )
+
+
 def _accepting(attempt: Attempt, now: datetime) -> bool:
     return attempt.deadline_at is None or now <= attempt.deadline_at + DEADLINE_GRACE
 
@@ -264,16 +283,24 @@ def unanswered_questions(attempt: Attempt) -> list[Unanswered]:
     ]
 
 
-def hold_for_confirmation(
+def submit_or_hold(
     attempt: Attempt, form: Mapping[str, list[str]], now: datetime | None = None
 ) -> list[Unanswered]:
-    """Save a submitted form and name its unanswered questions; the attempt stays open.
-
-    A submit that leaves questions out is confirmed first, so the answers given are kept (the
-    "go back" page shows them) and nothing is graded yet. Raises AttemptClosed like a save.
-    """
-    save_answers(attempt, form, now)
-    return unanswered_questions(attempt)
+    """A submit without confirmation, on an attempt read with `locked_attempt`: a form that answers
+    every question is graded at once (nothing read back); one that leaves some out is saved and
+    its unanswered questions returned, to be confirmed first. Raises AttemptClosed like a save."""
+    now = now or utcnow()
+    if not attempt.is_open:
+        raise AttemptClosed
+    if not _accepting(attempt, now):
+        close_if_expired(attempt, now)
+        raise AttemptClosed
+    responses = _form_responses(attempt, form)
+    if any(response is None for response in responses.values()):
+        _store_answers(attempt, form, now)
+        return unanswered_questions(attempt)
+    _finalise(attempt, now, closed_by_deadline=False, responses=responses)
+    return []
 
 
 def close_if_expired(attempt: Attempt, now: datetime) -> bool:
@@ -285,60 +312,108 @@ def close_if_expired(attempt: Attempt, now: datetime) -> bool:
 
 
 def submit_attempt(
-    attempt: Attempt, form: Mapping[str, list[str]] | None, now: datetime | None = None
+    attempt: Attempt,
+    form: Mapping[str, list[str]] | None,
+    now: datetime | None = None,
+    *,
+    locked: bool = False,
 ) -> Attempt:
-    """Submit once. Repeats (double click, retry, second tab) return the same graded attempt."""
+    """Submit once. Repeats (double click, retry, second tab) return the same graded attempt.
+
+    `locked`: the caller read the attempt with `locked_attempt` in this transaction. With a form,
+    its responses are graded and written together with their credit (no read of the saved ones)."""
     now = now or utcnow()
-    lock_attempt(attempt)
+    if not locked:
+        lock_attempt(attempt)
     if not attempt.is_open:
         return attempt
     if not _accepting(attempt, now):
         close_if_expired(attempt, now)
         return attempt
-    if form is not None:
-        _store_answers(attempt, form, now)  # under the lock taken above
-    _finalise(attempt, now, closed_by_deadline=False)
+    responses = None if form is None else _form_responses(attempt, form)
+    _finalise(attempt, now, closed_by_deadline=False, responses=responses)
     return attempt
 
 
-def _finalise(attempt: Attempt, at: datetime, *, closed_by_deadline: bool) -> None:
+def _form_responses(attempt: Attempt, form: Mapping[str, list[str]]) -> dict[str, object]:
+    """The response to each served question that the form holds (None where it holds none)."""
+    responses: dict[str, object] = {}
+    for item, question in attempt_questions(attempt):
+        fields = decode_matching(item, question, dict(form)) if question["type"] == "matching" else form
+        responses[item["key"]] = QUESTION_TYPES[question["type"]].coerce(question, fields)
+    return responses
+
+
+def _finalise(
+    attempt: Attempt, at: datetime, *, closed_by_deadline: bool, responses: dict[str, object] | None = None
+) -> None:
+    """Grade the attempt on the server, exactly once: the saved responses, or `responses` (a
+    submitted form's), which are stored with their credit. The row lock taken before makes this
+    request the only writer; the UPDATE's condition on `submitted_at` still guards the claim."""
+    from_form = responses is not None
+    if responses is None:
+        responses = saved_responses(attempt)
+    credits: dict[str, float] = {}
+    score = 0.0
+    for item, question in attempt_questions(attempt):
+        response = responses.get(item["key"])
+        credit = QUESTION_TYPES[question["type"]].grade(question, response) if response is not None else 0.0
+        credits[item["key"]] = credit
+        score += credit * float(question.get("points", 1))
+    score = round(score, 4)
+    percent = round(100 * score / attempt.max_score, 2) if attempt.max_score else 0.0
+    graded = {
+        "submitted_at": at,
+        "closed_by_deadline": closed_by_deadline,
+        "score": score,
+        "percent": percent,
+        "passed": percent >= float(attempt.policy.get("pass_mark", 70)),
+    }
     claimed = db.session.execute(
         sa.update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
-        .values(submitted_at=at, closed_by_deadline=closed_by_deadline)
+        .values(**graded)
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
         db.session.refresh(attempt)
-        return  # another request submitted it first and grades it
+        return  # another request submitted it first and graded it
     # This request holds the row lock and made the change: record it without reading it back.
-    set_committed_value(attempt, "submitted_at", at)
-    set_committed_value(attempt, "closed_by_deadline", closed_by_deadline)
-    responses = saved_responses(attempt)
-    answers = {answer.question_key: answer for answer in attempt.answers}
-    score = 0.0
-    for item, question in attempt_questions(attempt):
-        credit = 0.0
-        response = responses.get(item["key"])
-        if response is not None:
-            credit = QUESTION_TYPES[question["type"]].grade(question, response)
-        score += credit * float(question.get("points", 1))
-        row = answers.get(item["key"])
-        if row is None:
-            row = AttemptAnswer(
-                attempt=attempt,
-                question_key=item["key"],
-                question_version_id=item["version_id"],
-                response=None,
-            )
-            db.session.add(row)
-        row.credit = credit
-    attempt.score = round(score, 4)
-    attempt.percent = round(100 * score / attempt.max_score, 2) if attempt.max_score else 0.0
-    attempt.passed = attempt.percent >= float(attempt.policy.get("pass_mark", 70))
-    db.session.flush()
+    for name, value in graded.items():
+        set_committed_value(attempt, name, value)
+    _write_answers(attempt, responses if from_form else None, credits, at)
     _record_completion(attempt)
     refresh_stuck_on_quiz(user_id=attempt.user_id, course_id=attempt.quiz.course_id)
+
+
+def _write_answers(
+    attempt: Attempt, responses: dict[str, object] | None, credits: dict[str, float], at: datetime
+) -> None:
+    """One INSERT … ON CONFLICT for every served question: its credit, and with `responses` the
+    response too (a question never answered gets a row with no response)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(AttemptAnswer)
+    rows = [
+        {
+            "attempt_id": attempt.id,
+            "question_key": item["key"],
+            "question_version_id": item["version_id"],
+            "response": responses.get(item["key"]) if responses is not None else None,
+            "saved_at": at,
+            "credit": credits[item["key"]],
+        }
+        for item, _question in attempt_questions(attempt)
+    ]
+    changed = {"credit": insert.excluded.credit}
+    if responses is not None:
+        changed |= {"response": insert.excluded.response, "saved_at": insert.excluded.saved_at}
+    db.session.execute(
+        insert.values(rows).on_conflict_do_update(
+            index_elements=["attempt_id", "question_key"], set_=changed
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.expire(attempt, ["answers"])
 
 
 def stuck_on_quiz(user_id, course_id) -> sa.Exists:
@@ -380,9 +455,23 @@ def result_view(attempt: Attempt) -> ResultView:
     rule = attempt.policy.get("show_answers", "always")
     show = rule == "always" or (rule == "after_pass" and bool(attempt.passed))
     responses = {answer.question_key: answer for answer in attempt.answers}
+    # A regraded answer is shown against the key that graded it, so the marks match the score.
+    graded_ids = [answer.graded_version_id for answer in attempt.answers if answer.graded_version_id]
+    graded = (
+        {
+            row.id: row.data
+            for row in db.session.scalars(
+                sa.select(QuestionVersion).where(QuestionVersion.id.in_(graded_ids))
+            )
+        }
+        if graded_ids
+        else {}
+    )
     items = []
     for item, question in attempt_questions(attempt):
         answer = responses.get(item["key"])
+        if answer is not None and answer.graded_version_id in graded:
+            question = graded[answer.graded_version_id]
         items.append(
             {
                 "layout": item,
@@ -392,3 +481,11 @@ def result_view(attempt: Attempt) -> ResultView:
             }
         )
     return ResultView(attempt, show, items)
+
+
+@content_signals.lessons_in_use.connect
+def _quizzes_with_attempts(_sender=None, *, lesson_ids: list[int]) -> set[int]:
+    """Quizzes someone attempted (passed or not): an import archives them, never deletes attempts."""
+    return set(
+        db.session.scalars(sa.select(Attempt.quiz_id).where(Attempt.quiz_id.in_(lesson_ids)).distinct())
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.content import services as content
@@ -15,8 +16,8 @@ from lms.core.transactions import keep_writes
 from lms.extensions import db
 from lms.progress import gates
 from lms.progress import services as progress
-from lms.progress.visibility import analysis_region, may_analyse, selectable_regions
-from lms.quizzes import reports, services
+from lms.progress.visibility import analysis_region, may_analyse, selectable_regions, teaches
+from lms.quizzes import regrade, reports, services
 from lms.quizzes.display import encode_matching, question_for_display
 from lms.quizzes.models import Attempt
 
@@ -32,9 +33,10 @@ def _quiz_or_404(course_key: str, quiz_key: str) -> tuple:
     return course, quiz
 
 
-def _own_attempt_or_404(attempt_id: int) -> Attempt:
-    """Candidates only ever reach their own attempts; any other id is simply not found."""
-    attempt = db.session.get(Attempt, attempt_id)
+def _own_attempt_or_404(attempt_id: int, *, locked: bool = False) -> Attempt:
+    """Candidates only ever reach their own attempts; any other id is simply not found.
+    `locked`: read it under its row lock (a submit), in the same one statement."""
+    attempt = services.locked_attempt(attempt_id) if locked else db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
@@ -135,21 +137,20 @@ def submit(attempt_id: int):
     `confirm=1` comes with the whole form (the page's own confirmation, or time is up);
     `confirm=saved` from the confirmation page submits the answers saved before it.
     """
-    attempt = _own_attempt_or_404(attempt_id)
+    attempt = _own_attempt_or_404(attempt_id, locked=True)
     confirm = request.form.get("confirm")
     if confirm == "saved":
-        services.submit_attempt(attempt, None)
+        services.submit_attempt(attempt, None, locked=True)
     elif confirm:
-        services.submit_attempt(attempt, _form_lists())
+        services.submit_attempt(attempt, _form_lists(), locked=True)
     else:
         try:
-            unanswered = services.hold_for_confirmation(attempt, _form_lists())
+            unanswered = services.submit_or_hold(attempt, _form_lists())
         except services.AttemptClosed:
             keep_writes()  # closed by its deadline just now: that stands
             return redirect(url_for("quizzes.result", attempt_id=attempt.id))
         if unanswered:
             return redirect(url_for("quizzes.confirm", attempt_id=attempt.id))
-        services.submit_attempt(attempt, None)  # answers stored just above, under the same lock
     return redirect(url_for("quizzes.result", attempt_id=attempt.id))
 
 
@@ -212,4 +213,28 @@ def analysis(course_key: str, quiz_key: str):
         report=report,
         regions=regions,
         region_code=region_code,
+        regrade_flags=regrade.open_flags(quiz),
+        may_regrade=teaches(current_user, course.id),
     )
+
+
+@bp.route("/courses/<course_key>/quizzes/<quiz_key>/regrade", methods=["POST"])
+@role_required(Role.INSTRUCTOR, Role.ADMIN)
+def regrade_flagged(course_key: str, quiz_key: str):
+    """Course staff apply the changed answer keys to earlier attempts: explicit and audited."""
+    course, quiz = _quiz_or_404(course_key, quiz_key)
+    if not teaches(current_user, course.id):
+        abort(403)
+    result = regrade.regrade_flagged(quiz, current_user)
+    if result.questions:
+        flash(
+            ngettext(
+                "%(num)s attempt regraded by the current answer keys.",
+                "%(num)s attempts regraded by the current answer keys.",
+                result.attempts,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Nothing was waiting for a regrade."), "success")
+    return redirect(url_for("quizzes.analysis", course_key=course.key, quiz_key=quiz.key))

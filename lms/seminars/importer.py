@@ -158,6 +158,7 @@ def _apply(programme: ProgrammeSource, display: str, report: ImportReport) -> No
     seminar.venue = programme.venue
     seminar.online_url = programme.online_url
     seminar.timezone = programme.timezone
+    seminar.attendance_required_percent = programme.attendance_required_percent
     seminar.summary_md = programme.summary_md
     seminar.summary_html = programme.summary_html
     seminar.source_path = programme.rel_path

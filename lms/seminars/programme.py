@@ -30,6 +30,7 @@ from lms.content.schema import (
     Invalid,
     constructed,
     identifier,
+    integer,
     known_keys,
     mapping_entries,
     opening_date,
@@ -83,6 +84,8 @@ SEMINAR_FIELDS: dict[str, Field] = {
     "venue": Field(text),
     "online_url": Field(web_address),
     "timezone": Field(time_zone),
+    # Attendance counts toward completing the seminar: the share of sessions to attend (0-100).
+    "attendance_required_percent": Field(integer(0, 100)),
     "invite": Field(_nodes),
     "days": Field(_nodes, required=True),
 }
@@ -142,6 +145,7 @@ class ProgrammeSource:
     source_hash: str
     regions: list[tuple[str, Where]] = field(default_factory=list)
     cohorts: list[tuple[str, Where]] = field(default_factory=list)
+    attendance_required_percent: int | None = None
     sessions: list[SessionSource] = field(default_factory=list)
 
 
@@ -228,6 +232,7 @@ def read_programme(path: Path, rel_path: str, display: str) -> tuple[ProgrammeSo
             rel_path=rel_path,
             source_hash=source.source_hash,
             regions=regions,
+            attendance_required_percent=values.get("attendance_required_percent"),
             cohorts=cohorts,
             sessions=sessions,
         ),

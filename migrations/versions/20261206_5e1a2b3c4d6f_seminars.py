@@ -1,7 +1,7 @@
 """seminars: seminars, their invites, programme sessions, materials and linked course items
 
 Revision ID: 5e1a2b3c4d6f
-Revises: a7d3e5f1c2b8
+Revises: e5b7d9f1a3c6
 Create Date: 2026-12-06 18:40:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5e1a2b3c4d6f"
-down_revision = "a7d3e5f1c2b8"
+down_revision = "e5b7d9f1a3c6"
 branch_labels = None
 depends_on = None
 

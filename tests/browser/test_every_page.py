@@ -26,19 +26,27 @@ from playwright.sync_api import Browser, Page, expect
 from lms.accounts.services import send_invitation
 from lms.accounts.tokens import Purpose, make_token
 from lms.audit.models import AuditEvent
+from lms.authoring import history
+from lms.authoring.drafts import open_for_edit, save_draft
+from lms.authoring.publish import publish_course
 from lms.certificates import services as certificates
 from lms.certificates.models import CourseCompletion
 from lms.content.models import Course, Lesson
+from lms.core.time import utcnow
 from lms.exercises import services as exercises
+from lms.exercises import team
 from lms.extensions import db
 from lms.mail.models import OutboxMessage
 from lms.onboarding import services as onboarding
 from lms.progress import cohorts
 from lms.progress import services as progress
 from lms.quizzes import services as quizzes
+from lms.seminars import attendance
 from lms.seminars import links as seminar_links
 from lms.seminars import manage as seminar_manage
 from lms.seminars import materials as seminar_materials
+from lms.seminars.models import Seminar, SeminarInvite, SeminarSession, SessionLink
+from lms.surveys import services as surveys
 from tests.browser.conftest import AXE_SOURCE
 from tests.conftest import DEFAULT_PASSWORD
 from tests.exercises.files import pdf
@@ -47,6 +55,14 @@ from tests.quizzes.conftest import full_form
 from tests.teaching import teach
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "courses"
+SURVEY_ANSWERS = {
+    "q-obshchee": ["4"],
+    "q-format": ["praktika"],
+    "q-temy": ["finansy", "cifra"],
+    "q-kommentariy": [
+        "Больше практики и разборов реальных случаев, пожалуйста: https://example.org/a/very/long/address"
+    ],
+}
 AXE_WIDTHS = (1280, 320)
 FIT_WIDTHS = (320, 390)
 MODES = ("ru", "en", "low-vision")
@@ -64,6 +80,12 @@ EXCLUDED = {
     "dashboards.export_at_risk": "a CSV/XLSX download",
     "certificates.download": "a PDF download (its text and image are checked in tests/certificates)",
     "certificates.export": "a CSV download",
+    "health.healthz": "the load balancer's liveness probe (JSON), tested in tests/core/test_health.py",
+    "health.readyz": "the load balancer's readiness probe (JSON), tested in tests/core/test_health.py",
+    "metrics.metrics": "Prometheus text for the metrics scraper, tested in tests/core/test_metrics.py",
+    "surveys.export": "a CSV/XLSX download",
+    "attendance.export": "a CSV/XLSX download",
+    "attendance.service_worker": "the attendance list's service worker script, not a page",
     "seminars.calendar": "an .ics download (its format is checked in tests/seminars)",
     "seminars.material": "a file download",
 }
@@ -87,6 +109,9 @@ class Site:
     token: str
     certificate_id: int
     certificate_code: str
+    team_submission: int
+    history_version: int = 0
+    checkin_token: str = ""  # the QR code of the seminar session running now (attendance)
 
 
 Args = Callable[[Site], dict]
@@ -102,6 +127,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("certificates.verify_code", lambda s: {"code": s.certificate_code}),
     ],
     "candidate": [
+        # First: the QR code's token is valid for a minute or two.
+        ("attendance.checkin", lambda s: {"key": "walk", "session_key": "now", "token": s.checkin_token}),
         ("progress.home", NO_ARGS),
         ("content.course", lambda s: {"course_key": "ex-course"}),
         ("content.lesson", lambda s: {"course_key": "ex-course", "lesson_key": "ex-urok"}),
@@ -109,12 +136,15 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("exercises.play", lambda s: {"playthrough_id": s.open_playthrough}),
         ("exercises.debrief", lambda s: {"playthrough_id": s.done_playthrough}),
         ("exercises.assignment", lambda s: {"course_key": "ex-course", "item_key": "as-plan"}),
+        ("exercises.team_assignment", lambda s: {"course_key": "team-course", "item_key": "tm-plan"}),
         ("content.course", lambda s: {"course_key": "quiz-course"}),
         ("content.lesson", lambda s: {"course_key": "quiz-course", "lesson_key": "quiz-lesson"}),
         ("quizzes.overview", lambda s: {"course_key": "quiz-course", "quiz_key": "q-all"}),
         ("quizzes.take", lambda s: {"attempt_id": s.open_attempt}),
         ("quizzes.confirm", lambda s: {"attempt_id": s.open_attempt}),
         ("quizzes.result", lambda s: {"attempt_id": s.done_attempt}),
+        ("surveys.overview", lambda s: {"course_key": "survey-course", "survey_key": "s-anon"}),  # the form
+        ("surveys.overview", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),  # thanks
         ("seminars.index", NO_ARGS),
         ("seminars.show", lambda s: {"key": "vybory"}),
         ("notifications.index", NO_ARGS),
@@ -127,9 +157,16 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("exercises.review_queue", NO_ARGS),
         ("exercises.grade", lambda s: {"submission_id": s.waiting_submission}),
         ("exercises.review_playthrough", lambda s: {"playthrough_id": s.done_playthrough}),
+        ("exercises.team_projects", NO_ARGS),
+        ("exercises.team_project", lambda s: {"submission_id": s.team_submission}),
         ("dashboards.teaching", NO_ARGS),
         ("dashboards.teaching_course", lambda s: {"course_key": "ex-course"}),
         ("quizzes.analysis", lambda s: {"course_key": "quiz-course", "quiz_key": "q-all"}),
+        ("surveys.overview", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),  # preview
+        ("surveys.results", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),
+        ("attendance.report", lambda s: {"key": "walk"}),
+        ("attendance.take", lambda s: {"key": "walk", "session_key": "now"}),
+        ("attendance.qr", lambda s: {"key": "walk", "session_key": "now"}),
         ("seminars.index", NO_ARGS),
         ("seminars.show", lambda s: {"key": "vybory"}),
     ],
@@ -139,6 +176,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("dashboards.at_risk", NO_ARGS),
         ("dashboards.cohorts", NO_ARGS),
         ("dashboards.cohort", lambda s: {"cohort_id": s.cohort}),
+        # an anonymous survey with too few answers: the results are withheld
+        ("surveys.results", lambda s: {"course_key": "survey-course", "survey_key": "s-anon"}),
         ("dashboards.candidate", lambda s: {"user_id": s.candidate_id}),
         (
             "dashboards.playthrough",
@@ -148,6 +187,10 @@ WALK: dict[str, list[tuple[str, Args]]] = {
             "dashboards.submission",
             lambda s: {"user_id": s.candidate_id, "submission_id": s.returned_submission},
         ),
+        ("exercises.team_projects", NO_ARGS),
+        ("exercises.team_project", lambda s: {"submission_id": s.team_submission}),
+        ("attendance.report", lambda s: {"key": "walk"}),
+        ("attendance.take", lambda s: {"key": "walk", "session_key": "now"}),
         ("seminars.show", lambda s: {"key": "vybory"}),
     ],
     "national": [
@@ -159,9 +202,25 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("dashboards.cohorts", NO_ARGS),
         ("dashboards.candidate", lambda s: {"user_id": s.candidate_id}),
         ("certificates.issued", NO_ARGS),
+        ("exercises.team_projects", NO_ARGS),  # every region, with the region filter
+        ("surveys.results", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),
+        ("attendance.report", lambda s: {"key": "walk"}),
         ("seminars.index", NO_ARGS),
         ("seminars.manage_page", lambda s: {"key": "vybory"}),
         ("seminars.session_edit", lambda s: {"key": "vybory", "session_key": "otkrytie"}),
+    ],
+    # Course staff in the course editor (igor teaches every course): the tree, files of each kind,
+    # and each kind previewed as a candidate.
+    "author": [
+        ("authoring.index", NO_ARGS),
+        ("authoring.edit", lambda s: {"rel": "ex-course/01-praktika/01-urok.md"}),
+        ("authoring.edit", lambda s: {"rel": "quiz-course/01-osnovy/02-proverka.md"}),
+        ("authoring.edit", lambda s: {"rel": "ex-course/01-praktika/02-dver.md"}),
+        ("authoring.edit", lambda s: {"rel": "ex-course/01-praktika/03-plan.md"}),
+        ("authoring.candidate", lambda s: {"rel": "ex-course/01-praktika/01-urok.md"}),
+        ("authoring.candidate", lambda s: {"rel": "quiz-course/01-osnovy/02-proverka.md"}),
+        ("authoring.candidate", lambda s: {"rel": "ex-course/01-praktika/02-dver.md"}),
+        ("authoring.candidate", lambda s: {"rel": "ex-course/01-praktika/03-plan.md"}),
     ],
     "admin": [
         ("admin.index", NO_ARGS),
@@ -177,14 +236,18 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("outbox.index", NO_ARGS),
         ("outbox.message", lambda s: {"message_id": s.message}),
         ("certificates.revoke", lambda s: {"certificate_id": s.certificate_id}),
+        ("authoring_history.file_history", lambda s: {"rel": HISTORY_FILE}),
+        ("authoring_history.version_diff", lambda s: {"file_id": s.history_version}),
         ("seminars.new", NO_ARGS),
         ("seminars.edit", lambda s: {"key": "vybory"}),
         ("seminars.session_new", lambda s: {"key": "vybory"}),
     ],
 }
+HISTORY_FILE = "quiz-course/01-osnovy/02-proverka.md"
 USERNAMES = {
     "candidate": "anna",
     "instructor": "igor",
+    "author": "igor",
     "regional": "pavel",
     "national": "olga",
     "admin": "root",
@@ -210,6 +273,8 @@ def courses_dir(tmp_path) -> Path:
     target = tmp_path / "courses"
     shutil.copytree(FIXTURES / "exercises" / "ex-course", target / "ex-course")
     shutil.copytree(FIXTURES / "quiz" / "quiz-course", target / "quiz-course")
+    shutil.copytree(FIXTURES / "team" / "team-course", target / "team-course")
+    shutil.copytree(FIXTURES / "survey" / "survey-course", target / "survey-course")
     return target
 
 
@@ -284,6 +349,38 @@ def site(app, live_server, imported, make_user) -> Site:
         submit=True,
     )
     exercises.claim_submission(waiting, igor)  # Igor sees the grading form
+    team_course = db.session.scalar(sa.select(Course).where(Course.key == "team-course"))
+    for member in (anna, boris, vera):
+        progress.enrol(member, team_course)
+    team_plan = _lesson("tm-plan")
+    team_work = team.save_team_draft(  # returned with a comment: the team sees scores and history
+        anna,
+        team_plan,
+        text=f"## Цели\n\nЧестная победа: {long_url}\n\n## Аудитории\n\nМолодёжь.",
+        uploads=[exercises.Upload("смета.pdf", pdf())],
+        remove_ids=[],
+        submit=True,
+        expected_version=None,
+    )
+    exercises.claim_submission(team_work, igor)
+    exercises.grade_submission(
+        team_work,
+        igor,
+        scores={"goals": 2, "risks": 0},
+        criterion_comments={"risks": "Добавьте риски."},
+        comment="Доработайте риски.",
+        decision="return",
+        expected_version=team_work.version,
+    )
+    team.save_team_draft(
+        boris,
+        team_plan,
+        text=team_work.text_md + "\n\n## Риски\n\nДождь в день встречи.",
+        uploads=[],
+        remove_ids=[],
+        submit=False,
+        expected_version=team_work.version,
+    )
     user_import = onboarding.store_upload(
         csv_bytes([["full_name", "email", "region"], ["Вера Новикова", "vera@example.org", "77"]]),
         "люди.csv",
@@ -291,12 +388,18 @@ def site(app, live_server, imported, make_user) -> Site:
         strict=False,
         invite=True,
     )
+    named = _lesson("s-named")
+    for person, form in ((anna, SURVEY_ANSWERS), (boris, {**SURVEY_ANSWERS, "q-kommentariy": []})):
+        surveys.submit_response(person, named, surveys.read_answers(named, form))
+    surveys.submit_response(vera, _lesson("s-anon"), {"polza": 4})
     send_invitation(anna)
     completion = CourseCompletion(user_id=boris.id, course_id=course.id)  # quiz-course, done
     db.session.add(completion)
     db.session.flush()
     certificates.issue_certificate(completion)
+    history_version = _publish_quiz_twice(igor)  # a history with a diff; a key to regrade
     _seminar(cohort)
+    checkin_token = _walk_seminar(anna, boris, vera, igor)
     db.session.commit()
     return Site(
         candidate_id=anna.id,
@@ -313,7 +416,21 @@ def site(app, live_server, imported, make_user) -> Site:
         token=make_token(anna, Purpose.RESET),
         certificate_id=completion.certificate.id,
         certificate_code=completion.certificate.code,
+        team_submission=team_work.id,
+        history_version=history_version,
+        checkin_token=checkin_token,
     )
+
+
+def _publish_quiz_twice(author) -> int:
+    """Two publishes of the quiz file: a wording change, then an answer key changed under
+    Anna's submitted attempt (the item analysis shows its regrade notice). The newest version."""
+    text = open_for_edit(HISTORY_FILE).text
+    for old, new in (("Анонимные пожертвования", "Пожертвования без имени"), ("= неверно", "= верно")):
+        text = text.replace(old, new)
+        save_draft(HISTORY_FILE, text, open_for_edit(HISTORY_FILE).token, author)
+        publish_course("quiz-course", author)
+    return history.file_history(HISTORY_FILE)[0].row.id
 
 
 def _seminar(cohort) -> None:
@@ -354,6 +471,29 @@ def _seminar(cohort) -> None:
         seminar, opening, target="ex-course:ex-module:ex-urok", relation="follow_up", due_days=7
     )
     seminar_materials.add_material(seminar, opening, title="Слайды", filename="слайды.pdf", data=pdf())
+
+
+def _walk_seminar(anna, boris, vera, igor) -> str:
+    """A seminar of regions 77 and 69 with a session running now, marked for two of its three
+    participants (one by QR); returns the session's current check-in code."""
+    now = utcnow().replace(microsecond=0)
+    seminar = Seminar(key="walk", title="Выборы-2027: семинар", starts_on=now.date(), ends_on=now.date())
+    seminar.invites = [SeminarInvite(region_id="77"), SeminarInvite(region_id="69")]
+    running = SeminarSession(
+        key="now",
+        title="Работа с избирателями и мобилизация активистов",
+        starts_at=now - timedelta(minutes=5),
+        ends_at=now + timedelta(hours=2),
+        room="Большой зал",
+    )
+    seminar.sessions = [running]
+    db.session.add(seminar)
+    db.session.flush()
+    course = db.session.scalar(sa.select(Course).where(Course.key == "ex-course"))
+    db.session.add(SessionLink(session_id=running.id, course_id=course.id, relation="prepare"))
+    attendance.mark(running, boris, "late", "пробки", by=igor)
+    attendance.check_in(running, vera)
+    return attendance.current_token(running)[0]
 
 
 def _violations(page: Page) -> list[str]:

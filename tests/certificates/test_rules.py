@@ -50,7 +50,7 @@ def tree(tmp_path: Path) -> Path:
 
 
 AT = "c/ex-course/course.md:8:"
-EVERY = ("lesson", "quiz", "scenario", "assignment")
+EVERY = ("lesson", "quiz", "scenario", "assignment", "survey")
 
 
 def problems(folder: Path) -> list[str]:
@@ -64,12 +64,12 @@ def problems(folder: Path) -> list[str]:
 @pytest.mark.parametrize(
     ("rule", "kind", "kinds"),
     [
-        ("all", "all", ("lesson", "quiz", "scenario", "assignment")),
-        ("{percent: 50}", "percent", ("lesson", "quiz", "scenario", "assignment")),
-        ("{lessons: all, quizzes: passed, scenarios: passed, assignments: accepted}", "items",
-         ("lesson", "quiz", "scenario", "assignment")),
-        ("{lessons: none, assignments: accepted}", "items", ("quiz", "scenario", "assignment")),
-        ("{scenarios: none, assignments: none}", "items", ("lesson", "quiz")),
+        ("all", "all", EVERY),
+        ("{percent: 50}", "percent", EVERY),
+        ("{lessons: all, quizzes: passed, scenarios: passed, assignments: accepted}", "items", EVERY),
+        ("{lessons: none, assignments: accepted}", "items", ("quiz", "scenario", "assignment", "survey")),
+        ("{scenarios: none, assignments: none, surveys: none}", "items", ("lesson", "quiz")),
+        ("{surveys: answered}", "items", EVERY),
     ],
 )  # fmt: skip
 def test_the_rule_names_the_kinds_that_count(tree: Path, rule: str, kind: str, kinds: tuple[str, ...]):
@@ -93,7 +93,7 @@ def test_an_absent_rule_counts_every_kind(tree: Path) -> None:
          "must be one of: passed, none (got 'finished')"),
         ("{assignments: passed}", AT + "27: E108 'completion.assignments' must be one of: "
          "accepted, none (got 'passed')"),
-        ("{lessons: none, quizzes: none, scenarios: none, assignments: none}", AT + "13: E108 "
+        ("{lessons: none, quizzes: none, scenarios: none, assignments: none, surveys: none}", AT + "13: E108 "
          "'completion' leaves out every item kind: nothing would complete the course"),
         ("{percent: 80, lessons: all}", AT + "13: E108 'completion' takes either 'percent' "
          "or item kinds, not both"),

@@ -26,6 +26,7 @@ DOMAINS = frozenset(
         "accounts",
         "admin",
         "audit",
+        "authoring",
         "certificates",
         "content",
         "dashboards",
@@ -36,9 +37,10 @@ DOMAINS = frozenset(
         "progress",
         "quizzes",
         "seminars",
+        "surveys",
     }
 )
-PAGE_LAYERS = frozenset({"admin", "onboarding", "dashboards"})
+PAGE_LAYERS = frozenset({"admin", "onboarding", "dashboards", "authoring"})
 # Domain -> the domains its files must not import. Arrows point down: dashboards -> progress ->
 # content -> notifications -> accounts -> audit, mail -> core; quizzes and exercises are kinds,
 # above progress.
@@ -51,28 +53,34 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "accounts": DOMAINS - {"accounts", "audit", "mail"} | {"kinds"},
     # Notifications are called down into by the feature domains (like audit and mail).
     "notifications": DOMAINS - {"notifications", "accounts", "audit", "mail"} | {"kinds"},
-    "content": frozenset({"quizzes", "exercises", "progress", "dashboards", "certificates", "seminars"})
+    "content": frozenset(
+        {"quizzes", "exercises", "surveys", "progress", "dashboards", "certificates", "seminars"}
+    )
     | PAGE_LAYERS
     | {"kinds"},
-    "progress": frozenset({"quizzes", "exercises", "dashboards", "certificates", "seminars"})
+    "progress": frozenset({"quizzes", "exercises", "surveys", "dashboards", "certificates", "seminars"})
     | PAGE_LAYERS
     | {"kinds"},
-    "quizzes": frozenset({"exercises", "certificates", "seminars"}) | PAGE_LAYERS | {"kinds"},
-    "exercises": frozenset({"quizzes", "certificates", "seminars"}) | PAGE_LAYERS | {"kinds"},
+    "quizzes": frozenset({"exercises", "surveys", "certificates", "seminars"}) | PAGE_LAYERS | {"kinds"},
+    "exercises": frozenset({"quizzes", "surveys", "certificates", "seminars"}) | PAGE_LAYERS | {"kinds"},
+    # Surveys are an item kind beside quizzes and exercises, never importing either.
+    "surveys": frozenset({"quizzes", "exercises", "certificates", "seminars"}) | PAGE_LAYERS | {"kinds"},
     # Certificates sit beside dashboards: above progress (told of changes by its signal), reading
     # the kinds through their reports.
     "certificates": PAGE_LAYERS | {"kinds", "seminars"},
     # Seminars sit beside dashboards too: above progress and content, reading no kind directly.
-    "seminars": PAGE_LAYERS | {"kinds", "quizzes", "exercises", "certificates"},
-    "dashboards": frozenset({"admin", "onboarding", "kinds"}),
-    "admin": frozenset({"dashboards", "onboarding", "kinds"}),
-    "onboarding": frozenset({"dashboards", "admin", "kinds"}),
+    "seminars": PAGE_LAYERS | {"kinds", "quizzes", "exercises", "surveys", "certificates"},
+    "dashboards": frozenset({"admin", "onboarding", "authoring", "kinds"}),
+    "admin": frozenset({"dashboards", "onboarding", "authoring", "kinds"}),
+    "onboarding": frozenset({"dashboards", "admin", "authoring", "kinds"}),
+    # Authoring edits course files and imports them: it reads content, progress and the kinds.
+    "authoring": frozenset({"dashboards", "admin", "onboarding", "certificates", "seminars", "kinds"}),
 }
 # Dashboards and certificates read a kind only through the report functions it exports (its
 # `reports` module).
 READ_THROUGH: dict[str, dict[str, str]] = {
-    "dashboards": {"quizzes": "reports", "exercises": "reports"},
-    "certificates": {"quizzes": "reports", "exercises": "reports"},
+    "dashboards": {"quizzes": "reports", "exercises": "reports", "surveys": "reports"},
+    "certificates": {"quizzes": "reports", "exercises": "reports", "surveys": "reports"},
 }
 
 
@@ -278,7 +286,8 @@ HOOKS = {"name", "fields", "body", "lint", "page", "page_key", "after_import", "
 
 def test_every_registered_kind_provides_every_hook(app) -> None:
     assert {field.name for field in dataclasses.fields(ItemKind)} == HOOKS, "a new hook needs checks here"
-    assert list(ITEM_KINDS) == [kind.name for kind in KINDS] == ["lesson", "quiz", "scenario", "assignment"]
+    names = ["lesson", "quiz", "scenario", "assignment", "survey"]
+    assert list(ITEM_KINDS) == [kind.name for kind in KINDS] == names
     rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     for name, kind in ITEM_KINDS.items():
         assert isinstance(kind, ItemKind) and kind.name == name

@@ -51,9 +51,15 @@ def test_storage_migrate_copies_local_files_once(app, runner, tmp_path, storage_
     storage.attachments().put("bb22", b"second file", "application/pdf")  # a run stopped half-way
 
     first = runner.invoke(args=["lms", "storage", "migrate"])
-    assert (first.exit_code, first.output) == (0, "1 file(s) copied, 1 already there\n")
+    assert (first.exit_code, first.output) == (
+        0,
+        "1 file(s) copied, 1 already there\n0 course asset(s) copied, 0 already there\n",
+    )
     again = runner.invoke(args=["lms", "storage", "migrate", "--remove-local"])
-    assert (again.exit_code, again.output) == (0, "0 file(s) copied, 2 already there\n")
+    assert (again.exit_code, again.output) == (
+        0,
+        "0 file(s) copied, 2 already there\n0 course asset(s) copied, 0 already there\n",
+    )
     assert sorted(storage.attachments().keys()) == ["aa11", "bb22"]
     assert storage.attachments().get("aa11") == b"first file"
     assert list(local.keys()) == []

@@ -48,7 +48,7 @@ def test_scenario_and_assignment_kinds_are_registered() -> None:
     assert ITEM_KINDS["scenario"].fields is SCENARIO_FIELDS and ITEM_KINDS["scenario"].body is not None
     assert ITEM_KINDS["assignment"].fields is ASSIGNMENT_FIELDS and ITEM_KINDS["assignment"].body is not None
     assert set(SCENARIO_FIELDS) == {"competencies", "start", "feedback", "counts", "pass"}
-    assert set(ASSIGNMENT_FIELDS) == {"pass_points", "attachments", "words"}
+    assert set(ASSIGNMENT_FIELDS) == {"pass_points", "attachments", "words", "team", "draft_template"}
 
 
 def test_fixture_scenario_payload(door: dict) -> None:

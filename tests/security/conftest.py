@@ -14,10 +14,10 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "courses"
 
 @pytest.fixture
 def courses_dir(tmp_path) -> Path:
-    """The quiz, exercises and tiny fixture courses side by side."""
+    """The quiz, exercises, survey and tiny fixture courses side by side."""
     target = tmp_path / "courses"
     target.mkdir()
-    for fixture in ("quiz", "exercises", "good"):
+    for fixture in ("quiz", "exercises", "good", "survey"):
         for course in (FIXTURES / fixture).iterdir():
             shutil.copytree(course, target / course.name)
     return target

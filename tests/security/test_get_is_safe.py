@@ -21,8 +21,10 @@ from lms.accounts.services import create_user, send_invitation
 from lms.accounts.tokens import Purpose, make_token
 from lms.audit.models import AuditEvent
 from lms.audit.services import record
+from lms.authoring.history import record_publish
 from lms.certificates.models import Certificate
 from lms.content.models import Course, Lesson
+from lms.core.time import utcnow
 from lms.exercises.models import Attachment, Playthrough, Submission
 from lms.extensions import db
 from lms.mail.models import OutboxMessage
@@ -30,9 +32,11 @@ from lms.onboarding.services import store_upload
 from lms.progress import cohorts
 from lms.progress.services import complete_lesson
 from lms.quizzes.models import Attempt
+from lms.seminars import attendance
 from lms.seminars import links as seminar_links
 from lms.seminars import manage as seminar_manage
 from lms.seminars import materials as seminar_materials
+from lms.seminars.models import Seminar, SeminarInvite, SeminarSession
 from tests.exercises.files import pdf
 from tests.security.browsers import ASSIGNMENT, QUIZ, SCENARIO, page_token, signed_in_client
 from tests.security.getwalk import ALLOWED_WRITES, get_urls, report, walk
@@ -48,6 +52,33 @@ ROLES = {
 GOOD_PATH = [0, 0, 1]
 
 
+def _attendance_pages(app, users: dict) -> dict[str, list[dict]]:
+    """A seminar of region 77 with a session running now, a mark from the list and a QR check-in:
+    the attendance pages' URLs (the check-in link with a valid code, which must not check in on GET)."""
+    now = utcnow().replace(microsecond=0)
+    seminar = Seminar(key="gw", title="Семинар", starts_on=now.date(), ends_on=now.date())
+    seminar.invites = [SeminarInvite(region_id="77")]
+    running = SeminarSession(
+        key="now", title="Занятие", starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(hours=1)
+    )
+    seminar.sessions = [running]
+    db.session.add(seminar)
+    db.session.flush()
+    vera = db.session.scalar(sa.select(User).where(User.username == "vera"))
+    attendance.mark(running, vera, "late", by=db.session.get(User, users["pavel"].id))
+    db.session.commit()
+    with app.test_request_context():
+        token = attendance.current_token(running)[0]
+    key = {"key": "gw", "session_key": "now"}
+    return {
+        "attendance.report": [{"key": "gw"}, {"key": "gw", "region": "77"}],
+        "attendance.export": [{"key": "gw", "fmt": fmt} for fmt in ("csv", "xlsx")],
+        "attendance.take": [key],
+        "attendance.qr": [key],
+        "attendance.checkin": [{**key, "token": token}],
+    }
+
+
 def post(browser, path: str, data: dict | None = None, page: str | None = None):
     response = browser.post(path, data={"csrf_token": page_token(browser, page or path), **(data or {})})
     assert response.status_code == 302, (path, response.status_code)  # every action redirects (PRG)
@@ -55,7 +86,7 @@ def post(browser, path: str, data: dict | None = None, page: str | None = None):
 
 
 @pytest.fixture
-def school(app, imported, make_user):
+def school(app, imported, make_user, courses_dir):
     """A school in use: a candidate part-way through every kind of item, a cohort, staff of every
     kind, and a set-password link; the ids of it all for the walker's URLs."""
     users = {name: make_user(name, full_name=name.title(), **spec) for name, spec in ROLES.items()}
@@ -112,6 +143,12 @@ def school(app, imported, make_user):
     certificate = db.session.scalar(sa.select(Certificate))
     material = _seminar(cohort)
 
+    # One publication from the browser editor, for the history and version pages.
+    lesson_rel = "tiny-course/01-one/01-first.md"
+    text = (courses_dir / lesson_rel).read_text(encoding="utf-8")
+    publication = record_publish(users["igor"], "tiny-course", {lesson_rel: (text, text + "\nЕщё абзац.\n")})
+    db.session.commit()
+
     lessons = db.session.execute(sa.select(Course.key, Lesson.key, Lesson.kind).join(Course)).all()
     samples = {
         "user_id": [users["anna"].id, users["igor"].id],
@@ -123,12 +160,21 @@ def school(app, imported, make_user):
         "message_id": list(db.session.scalars(sa.select(OutboxMessage.id))),
         "import_id": [upload.id],
         "event_id": list(db.session.scalars(sa.select(AuditEvent.id).limit(3))),
-        "course_key": ["tiny-course", "quiz-course", "ex-course"],
+        "course_key": ["tiny-course", "quiz-course", "ex-course", "survey-course"],
         "code": ["77", "50"],
         "fmt": ["csv", "xlsx"],
         "token": [make_token(users["pavel"], Purpose.RESET)],
         "filename": ["css/app.css"],
         "certificate_id": [certificate.id],
+        "file_id": [file.id for file in publication.files],
+        # course files for the course editor: one of each kind, and one that is no item
+        "rel": [
+            "tiny-course/01-one/01-first.md",
+            "tiny-course/01-one/module.md",
+            "quiz-course/01-osnovy/02-proverka.md",
+            "ex-course/01-praktika/02-dver.md",
+            "ex-course/01-praktika/03-plan.md",
+        ],
         "key": ["vybory"],
         "session_key": ["s1"],
         "material_id": [material.id],
@@ -143,10 +189,15 @@ def school(app, imported, make_user):
         "quizzes.analysis": items("quiz", "quiz_key"),
         "exercises.scenario": items("scenario", "item_key"),
         "exercises.assignment": items("assignment", "item_key"),
+        "exercises.team_assignment": items("assignment", "item_key"),
+        "surveys.overview": items("survey", "survey_key"),
+        "surveys.results": items("survey", "survey_key"),
+        "surveys.export": [{**item, "fmt": "csv"} for item in items("survey", "survey_key")],
         "content.asset": [{"course_key": "tiny-course", "path_in_course": "01-one/img/dot.png"}],
         "content.go": [{"course_key": "tiny-course", "path_in_course": "01-one/02-second.md"}],
         "certificates.download": [{"code": certificate.code}],
         "certificates.verify_code": [{"code": certificate.code}, {"code": "no-such-code"}],
+        **_attendance_pages(app, users),
     }
     browsers = {"anonymous": app.test_client(), "anna": anna}
     browsers.update({name: signed_in_client(app, name) for name in ROLES if name != "anna"})

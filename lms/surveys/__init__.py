@@ -1,0 +1,1 @@
+"""Feedback surveys: ungraded questionnaires (scales, choices, free text), anonymous or named."""
