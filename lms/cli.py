@@ -42,8 +42,8 @@ from lms.progress.services import change_region, enrol
 from lms.quizzes.gift import convert_gift
 from lms.quizzes.gift_files import add_to_module_items, default_quiz_id
 from lms.quizzes.services import refresh_stuck_on_quiz
+from lms.seminars.catalogue import TreeCatalogue, check_folder
 from lms.seminars.importer import import_folder
-from lms.seminars.programme import TreeCatalogue, check_folder
 
 lms_cli = AppGroup("lms", help="Content and demo data.")
 users_cli = AppGroup("users", help="User accounts.")

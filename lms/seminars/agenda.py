@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
 from lms.content.models import Course, Lesson, Module
 from lms.extensions import db
 from lms.progress.models import Enrolment, LessonProgress
+from lms.seminars import ics
 from lms.seminars.models import Seminar, SeminarSession, SessionLink
 
 
@@ -211,3 +214,37 @@ class _Done:
             lessons = self.module_lessons.get(module.id, set())
             return bool(lessons) and lessons <= self.completed_lessons
         return course.id in self.completed_courses
+
+
+def _event_description(session: SeminarSession) -> str:
+    """Speakers, the description as plain text, and the online link: what a calendar shows."""
+    lines = [
+        f"{speaker['name']} — {speaker['role']}" if speaker.get("role") else speaker["name"]
+        for speaker in session.speakers or []
+    ]
+    if session.description_html:
+        lines.append(Markup(session.description_html).striptags())
+    if session.online_url:
+        lines.append(session.online_url)
+    return "\n".join(lines)
+
+
+def calendar_file(seminar: Seminar, page_url: str) -> bytes:
+    """The whole programme as an .ics file; each event links back to its session on `page_url`
+    (the school's public address of the programme page), and its UID is made of the keys."""
+    domain = urlsplit(page_url).hostname or "lms"
+    events = [
+        ics.Event(
+            uid=f"{seminar.key}.{session.key}@{domain}",
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            summary=session.title,
+            location=", ".join(part for part in (session.room, seminar.venue) if part),
+            description=_event_description(session),
+            url=f"{page_url}#session-{session.key}",
+        )
+        for session in load_programme(seminar)
+    ]
+    return ics.calendar(
+        seminar.title, events, stamp=seminar.updated_at, product="-//Higher Party School//LMS//RU"
+    )

@@ -19,15 +19,9 @@ from lms.content.problems import ContentError, Problem
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress.models import Cohort
+from lms.seminars.catalogue import CourseRef, check_links
 from lms.seminars.models import Seminar, SeminarInvite, SeminarSession, SessionLink
-from lms.seminars.programme import (
-    CourseRef,
-    ProgrammeSource,
-    SessionSource,
-    check_links,
-    programme_files,
-    read_programme,
-)
+from lms.seminars.programme import ProgrammeSource, SessionSource, programme_files, read_programme
 from lms.seminars.signals import sessions_with_records
 
 
@@ -36,6 +30,7 @@ class ImportReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
+    unchanged: int = 0
     sessions_added: int = 0
     sessions_removed: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -46,6 +41,7 @@ class ImportReport:
             for label, keys in (("added", self.added), ("updated", self.updated), ("archived", self.archived))
             if keys
         ]
+        out.append(f"seminars unchanged: {self.unchanged}")
         out.append(f"seminar sessions added: {self.sessions_added}, removed: {self.sessions_removed}")
         return out
 
@@ -142,6 +138,14 @@ def _check_invites(programme: ProgrammeSource, display: str) -> list[Problem]:
 
 def _apply(programme: ProgrammeSource, display: str, report: ImportReport) -> None:
     seminar = db.session.scalar(sa.select(Seminar).where(Seminar.key == programme.key))
+    if (
+        seminar is not None
+        and seminar.archived_at is None
+        and seminar.source_hash == programme.source_hash
+        and seminar.source_path == programme.rel_path
+    ):
+        report.unchanged += 1
+        return
     if seminar is None:
         seminar = Seminar(key=programme.key)
         db.session.add(seminar)
@@ -158,6 +162,7 @@ def _apply(programme: ProgrammeSource, display: str, report: ImportReport) -> No
     seminar.summary_md = programme.summary_md
     seminar.summary_html = programme.summary_html
     seminar.source_path = programme.rel_path
+    seminar.source_hash = programme.source_hash
     seminar.archived_at = None
     seminar.updated_at = utcnow()
     db.session.flush()

@@ -8,66 +8,30 @@ on the venue's clock).
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import io
-import re
-import secrets
-import unicodedata
-import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import partial
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms.fields.choices import SelectChoice
 
 from lms.accounts.models import Region
 from lms.audit.services import record
-from lms.content.models import Course, Lesson, Module
 from lms.content.render import render_markdown
 from lms.content.schema import ID_PATTERN
-from lms.core import storage
 from lms.core.db import insert_or_ignore
 from lms.core.errors import ValidationError
 from lms.core.time import utcnow
-from lms.core.transactions import undo_on_rollback
 from lms.extensions import db
 from lms.progress.models import Cohort
+from lms.seminars.materials import delete_after_commit
 from lms.seminars.models import (
-    RELATIONS,
     Seminar,
     SeminarInvite,
     SeminarSession,
-    SessionLink,
-    SessionMaterial,
 )
 from lms.seminars.signals import sessions_with_records
-
-DEFAULT_MATERIAL_MAX_BYTES = 20 * 1024 * 1024
-MATERIAL_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "png": "image/png",
-    "jpeg": "image/jpeg",
-}
-EXTENSIONS = {
-    "pdf": "pdf",
-    "docx": "docx",
-    "xlsx": "xlsx",
-    "pptx": "pptx",
-    "png": "png",
-    "jpg": "jpeg",
-    "jpeg": "jpeg",
-}
-_OFFICE_FOLDERS = {"word/": "docx", "xl/": "xlsx", "ppt/": "pptx"}
-
 
 # --- the seminar ------------------------------------------------------------------------------
 
@@ -186,10 +150,17 @@ def update_seminar(
             session.starts_at, session.ends_at = _span(
                 seminar, session.day, start.time(), end.time(), end.date() > start.date()
             )
-    seminar.updated_at = utcnow()
     db.session.flush()
+    touched(seminar)
     record("seminar.update", target=seminar, details={"fields": changed})
     return changed
+
+
+def touched(seminar: Seminar) -> None:
+    """A change made here: the calendar's stamp moves, and the next import of the seminar's file
+    applies the file again (it no longer matches what is stored)."""
+    seminar.updated_at = utcnow()
+    seminar.source_hash = None
 
 
 # --- invites ----------------------------------------------------------------------------------
@@ -213,14 +184,17 @@ def add_invite(seminar: Seminar, *, cohort_id: int | None = None, region_code: s
     if not insert_or_ignore(SeminarInvite, values, None):
         return False
     db.session.expire(seminar, ["invites"])
+    touched(seminar)
     record("seminar.invite", target=seminar, details={"cohort" if cohort_id else "region": label})
     return True
 
 
 def remove_invite(seminar: Seminar, invite: SeminarInvite) -> None:
+    """Withdraw an invitation; its participants no longer see the seminar."""
     label = invite.region_id or (db.session.get(Cohort, invite.cohort_id).name if invite.cohort_id else "")
     db.session.delete(invite)
     db.session.flush()
+    touched(seminar)
     record("seminar.uninvite", target=seminar, details={"cohort" if invite.cohort_id else "region": label})
 
 
@@ -327,8 +301,8 @@ def save_session(
     session.speakers = [{"name": name, "role": role} for name, role in values.speakers]
     session.description_md = values.description_md.strip()
     session.description_html = render_markdown(session.description_md).html if session.description_md else ""
-    seminar.updated_at = utcnow()
     db.session.flush()
+    touched(seminar)
     record(
         "seminar.session_add" if new else "seminar.session_update",
         target=seminar,
@@ -348,7 +322,8 @@ def delete_session(seminar: Seminar, session: SeminarSession) -> None:
     db.session.delete(session)
     db.session.flush()
     for key in keys:
-        _delete_after_commit(key)
+        delete_after_commit(key)
+    touched(seminar)
     record("seminar.session_delete", target=seminar, details=details)
 
 
@@ -364,248 +339,6 @@ def move_session(seminar: Seminar, session: SeminarSession, direction: str) -> b
     for position, row in enumerate(same_day, start=1):
         row.position = position
     db.session.flush()
+    touched(seminar)
     record("seminar.session_move", target=seminar, details={"session": session.key, "direction": direction})
     return True
-
-
-# --- materials --------------------------------------------------------------------------------
-
-
-def safe_filename(name: str) -> str:
-    """A display name without folders, control characters or quotes."""
-    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f\"<>|:*?]", "", name).strip(" .")
-    return name[-150:]
-
-
-def material_kind(data: bytes) -> str | None:
-    """What the bytes really are among the accepted kinds (by content, not by name)."""
-    if data.startswith(b"%PDF-"):
-        return "pdf"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = archive.namelist()
-        except zipfile.BadZipFile:
-            return None
-        if "[Content_Types].xml" not in names:
-            return None
-        for folder, kind in _OFFICE_FOLDERS.items():
-            if any(name.startswith(folder) for name in names):
-                return kind
-    return None
-
-
-def max_material_bytes() -> int:
-    return int(current_app.config.get("SEMINAR_MATERIAL_MAX_BYTES") or DEFAULT_MATERIAL_MAX_BYTES)
-
-
-def add_material(
-    seminar: Seminar, session: SeminarSession, *, title: str, filename: str, data: bytes
-) -> SessionMaterial:
-    """Store an uploaded handout (PDF, Office, image; size-limited) and list it under the session."""
-    name = safe_filename(filename)
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if not data:
-        raise ValidationError("empty", _l("The file is empty."), field="file")
-    if len(data) > max_material_bytes():
-        raise ValidationError(
-            "too_large",
-            _l("The file is larger than %(size)s MB.", size=max_material_bytes() // (1024 * 1024)),
-            field="file",
-        )
-    kind = material_kind(data)
-    if extension not in EXTENSIONS or kind != EXTENSIONS[extension]:
-        raise ValidationError(
-            "file_type", _l("Upload a PDF, Word, Excel, PowerPoint, PNG or JPEG file."), field="file"
-        )
-    digest = hashlib.sha256(data).hexdigest()
-    same = sa.select(SessionMaterial).where(
-        SessionMaterial.session_id == session.id, SessionMaterial.sha256 == digest
-    )
-    existing = db.session.scalar(same)
-    if existing is not None:
-        return existing  # sent twice (a double submit, a second tab): one material
-    stored = f"seminars/{secrets.token_hex(16)}"
-    store = storage.attachments()
-    # No orphan object if the row is not stored; registered before the write.
-    undo_on_rollback(partial(store.delete, stored), f"seminar material {stored}")
-    store.put(stored, data, MATERIAL_TYPES[kind])
-    values = {
-        "session_id": session.id,
-        "title": ((title or "").strip() or name)[:300],
-        "storage_key": stored,
-        "filename": name,
-        "size": len(data),
-        "sha256": digest,
-        "uploaded_at": utcnow(),
-    }
-    if not insert_or_ignore(SessionMaterial, values, ["session_id", "sha256"]):
-        store.delete(stored)  # the other request stored the same file a moment ago
-        return db.session.scalars(same).one()
-    material = db.session.scalars(same).one()
-    db.session.expire(session, ["materials"])
-    record("seminar.material_add", target=seminar, details={"session": session.key, "file": name})
-    return material
-
-
-def material_type(material: SessionMaterial) -> str:
-    extension = material.filename.rsplit(".", 1)[-1].lower() if "." in material.filename else ""
-    return MATERIAL_TYPES.get(EXTENSIONS.get(extension, ""), "application/octet-stream")
-
-
-def delete_material(seminar: Seminar, material: SessionMaterial) -> None:
-    details = {"session": material.session.key, "file": material.filename}
-    key = material.storage_key
-    db.session.delete(material)
-    db.session.flush()
-    _delete_after_commit(key)
-    record("seminar.material_delete", target=seminar, details=details)
-
-
-def _delete_after_commit(key: str) -> None:
-    """The stored file goes once the row's deletion is committed (a rollback keeps both)."""
-    session = db.session()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def delete(_session) -> None:
-        sa.event.remove(session, "after_soft_rollback", forget)
-        with app.app_context(), contextlib.suppress(storage.Missing):
-            storage.attachments().delete(key)
-
-    def forget(_session, _transaction) -> None:
-        if sa.event.contains(session, "after_commit", delete):
-            sa.event.remove(session, "after_commit", delete)
-        sa.event.remove(session, "after_soft_rollback", forget)
-
-    sa.event.listen(session, "after_commit", delete, once=True)
-    sa.event.listen(session, "after_soft_rollback", forget)
-
-
-# --- linked items -----------------------------------------------------------------------------
-
-
-def link_choices() -> list[SelectChoice]:
-    """Every live course with its modules and items, for the "link" select (grouped by course):
-    value `course:module:item`, empty parts for a whole module or course."""
-    choices: list[SelectChoice] = []
-    courses = db.session.scalars(
-        sa.select(Course).where(Course.archived_at.is_(None)).order_by(Course.position, Course.title)
-    )
-    for course in courses:
-        group = course.title
-        choices.append(
-            SelectChoice(
-                f"{course.key}::", str(_l("Whole course: %(title)s", title=course.title)), optgroup=group
-            )
-        )
-        modules = db.session.scalars(
-            sa.select(Module)
-            .where(Module.course_id == course.id, Module.archived_at.is_(None))
-            .order_by(Module.position)
-        )
-        for module in modules:
-            choices.append(
-                SelectChoice(
-                    f"{course.key}:{module.key}:",
-                    str(_l("Module: %(title)s", title=module.title)),
-                    optgroup=group,
-                )
-            )
-            lessons = db.session.scalars(
-                sa.select(Lesson)
-                .where(Lesson.module_id == module.id, Lesson.archived_at.is_(None))
-                .order_by(Lesson.position)
-            )
-            choices += [
-                SelectChoice(f"{course.key}:{module.key}:{lesson.key}", f"— {lesson.title}", optgroup=group)
-                for lesson in lessons
-            ]
-    return choices
-
-
-def add_link(
-    seminar: Seminar, session: SeminarSession, *, target: str, relation: str, due_days: int
-) -> SessionLink:
-    """Link a course, module or item before (prepare) or after (follow-up, survey) the session."""
-    if relation not in RELATIONS:
-        raise ValidationError("bad_relation", _l("Choose when it is due."), field="relation")
-    if relation == "prepare" and due_days > 0:
-        raise ValidationError(
-            "due_after",
-            _l("Preparation is due on the session's day or before (0 or less)."),
-            field="due_days",
-        )
-    if relation != "prepare" and due_days < 0:
-        raise ValidationError(
-            "due_before", _l("Follow-up is due on the session's day or after (0 or more)."), field="due_days"
-        )
-    course_key, _sep, rest = (target or "").partition(":")
-    module_key, _sep, item_key = rest.partition(":")
-    course = db.session.scalar(
-        sa.select(Course).where(Course.key == course_key, Course.archived_at.is_(None))
-    )
-    if course is None:
-        raise ValidationError("unknown_target", _l("Choose a course, module or item."), field="target")
-    if (
-        module_key
-        and db.session.scalar(
-            sa.select(Module.id).where(Module.course_id == course.id, Module.key == module_key)
-        )
-        is None
-    ):
-        raise ValidationError("unknown_target", _l("Choose a course, module or item."), field="target")
-    lesson = None
-    if item_key:
-        lesson = db.session.scalar(
-            sa.select(Lesson).where(Lesson.course_id == course.id, Lesson.key == item_key)
-        )
-        if lesson is None:
-            raise ValidationError("unknown_target", _l("Choose a course, module or item."), field="target")
-        if relation == "survey" and lesson.kind != "survey":
-            raise ValidationError("not_a_survey", _l("This item is not a survey."), field="target")
-        module_key = ""  # an item is named by its key alone
-    elif relation == "survey":
-        raise ValidationError("not_a_survey", _l("This item is not a survey."), field="target")
-    identity = (course.id, module_key or None, item_key or None, relation)
-    for link in session.links:
-        if (link.course_id, link.module_key, link.item_key, link.relation) == identity:
-            link.due_days = due_days  # the same link again (a double submit): its due date only
-            db.session.flush()
-            return link
-    link = SessionLink(
-        session_id=session.id,
-        course_id=course.id,
-        module_key=module_key or None,
-        item_key=item_key or None,
-        relation=relation,
-        due_days=due_days,
-    )
-    db.session.add(link)
-    db.session.flush()
-    record(
-        "seminar.link_add",
-        target=seminar,
-        details={
-            "session": session.key,
-            "course": course.key,
-            "item": item_key or module_key or "",
-            "relation": relation,
-        },
-    )
-    return link
-
-
-def delete_link(seminar: Seminar, link: SessionLink) -> None:
-    details = {
-        "session": link.session.key,
-        "item": link.item_key or link.module_key or "",
-        "relation": link.relation,
-    }
-    db.session.delete(link)
-    db.session.flush()
-    record("seminar.link_delete", target=seminar, details=details)

@@ -35,6 +35,9 @@ class Seminar(db.Model):
     summary_html: Mapped[str] = mapped_column(sa.Text, default="")
     # The Markdown file it was imported from; None: made in the browser.
     source_path: Mapped[str | None] = mapped_column(sa.String(500))
+    # The imported file's SHA-256: an unchanged file is skipped. Cleared by any change made in the
+    # browser, so that the next import applies the file again.
+    source_hash: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,7 +4,7 @@ Flask-free and database-free like the course loader (lms.content.loader), and bu
 pieces: the front matter reader with its line mapping (lms.content.frontmatter), the value checks
 (lms.content.schema), the one Markdown pipeline (lms.content.render) and `path:line:col` problems
 (lms.content.problems). Whether linked courses and items exist is checked separately against a
-`Catalogue` (the course tree for `flask lms check`, the database for the import).
+`Catalogue` (lms.seminars.catalogue: the course tree for `flask lms check`, the database for the import).
 
 Problem codes: E9xx errors, W9xx warnings (docs/seminars.md lists them).
 """
@@ -15,14 +15,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from lms.content.frontmatter import FRONT_MATTER_LINE, SourceFile, check_fields, read_source
-from lms.content.loader import CourseSource
 from lms.content.problems import Problem
 from lms.content.render import render_markdown
 from lms.content.schema import (
@@ -150,23 +149,6 @@ class ProgrammeSource:
     sessions: list[SessionSource] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class CourseRef:
-    """What a programme may link in one course: its module ids and its items' ids with kinds,
-    the items of each module."""
-
-    key: str
-    modules: frozenset[str]
-    items: dict[str, str]  # item id -> kind
-    module_items: dict[str, frozenset[str]]
-
-
-class Catalogue(Protocol):
-    """Looks courses up by key (the course tree or the database)."""
-
-    def course(self, key: str) -> CourseRef | None: ...
-
-
 class _Reader:
     """Collects the problems of one file while reading its days and sessions: each check that
     fails becomes a problem at its node and gives None, so reading goes on and every problem of
@@ -287,7 +269,7 @@ def _days(
 ) -> list[SessionSource]:
     days = reader.items("days", node)
     day_count = (ends_on - starts_on).days + 1
-    if not days and isinstance(node, yaml.SequenceNode | yaml.ScalarNode):
+    if not days and (isinstance(node, yaml.SequenceNode) or node.tag == "tag:yaml.org,2002:null"):
         reader.source.add_at(node, "E906", "'days' is empty: list the days with their sessions")
     if len(days) > day_count:
         reader.source.add_at(
@@ -459,43 +441,6 @@ def _links(reader: _Reader, relation: str, node: yaml.Node) -> list[LinkSource]:
     return links
 
 
-def check_links(programme: ProgrammeSource, catalogue: Catalogue, display: str) -> list[Problem]:
-    """Every linked course, module and item exists (and a survey link is a survey)."""
-    problems: list[Problem] = []
-
-    def add(where: Where, code: str, message: str) -> None:
-        problems.append(Problem(display, where.line, where.col, code, message))
-
-    for session in programme.sessions:
-        for link in session.links:
-            course = catalogue.course(link.course)
-            spot = link.at.get
-            if course is None:
-                message = f"course {link.course!r} not found: is it in the courses folder (and imported)?"
-                add(spot("course", link.where), "E920", message)
-                continue
-            if link.module and link.module not in course.modules:
-                add(
-                    spot("module", link.where),
-                    "E921",
-                    f"course {link.course!r} has no module {link.module!r}",
-                )
-                continue
-            if link.item:
-                kind = course.items.get(link.item)
-                if kind is None:
-                    add(spot("item", link.where), "E922", f"course {link.course!r} has no item {link.item!r}")
-                elif link.module and link.item not in course.module_items.get(link.module, frozenset()):
-                    add(
-                        spot("item", link.where),
-                        "E923",
-                        f"item {link.item!r} is not in module {link.module!r}",
-                    )
-                elif link.relation == "survey" and kind != "survey":
-                    add(spot("item", link.where), "E924", f"item {link.item!r} is a {kind}, not a survey")
-    return problems
-
-
 def programme_files(root: Path) -> list[Path]:
     """The programme files of a folder, in name order (README.md and dot files are not programmes)."""
     if not root.is_dir():
@@ -505,37 +450,3 @@ def programme_files(root: Path) -> list[Path]:
         for path in root.glob("*.md")
         if path.is_file() and not path.name.startswith(".") and path.name.lower() != "readme.md"
     )
-
-
-@dataclass(frozen=True)
-class TreeCatalogue:
-    """The courses of a loaded course tree (`flask lms check` has no database)."""
-
-    courses: dict[str, CourseRef]
-
-    @classmethod
-    def of(cls, courses: list[CourseSource]) -> TreeCatalogue:
-        refs = {}
-        for course in courses:
-            items = {lesson.id: lesson.kind for module in course.modules for lesson in module.lessons}
-            module_items = {
-                module.id: frozenset(lesson.id for lesson in module.lessons) for module in course.modules
-            }
-            refs[course.id] = CourseRef(course.id, frozenset(module_items), items, module_items)
-        return cls(refs)
-
-    def course(self, key: str) -> CourseRef | None:
-        return self.courses.get(key)
-
-
-def check_folder(root: Path, catalogue: Catalogue, *, display_prefix: str | None = None) -> list[Problem]:
-    """Every problem of every programme in `root`, for `flask lms check`."""
-    prefix = root.as_posix() if display_prefix is None else display_prefix
-    problems: list[Problem] = []
-    for path in programme_files(root):
-        display = f"{prefix}/{path.name}" if prefix else path.name
-        programme, found = read_programme(path, path.name, display)
-        problems.extend(found)
-        if programme is not None:
-            problems.extend(check_links(programme, catalogue, display))
-    return sorted(set(problems))

@@ -30,6 +30,7 @@ def upgrade():
         sa.Column("summary_md", sa.Text(), nullable=False),
         sa.Column("summary_html", sa.Text(), nullable=False),
         sa.Column("source_path", sa.String(length=500), nullable=True),
+        sa.Column("source_hash", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True),

@@ -42,7 +42,9 @@ from lms.progress import cohorts
 from lms.progress import services as progress
 from lms.quizzes import services as quizzes
 from lms.seminars import attendance
+from lms.seminars import links as seminar_links
 from lms.seminars import manage as seminar_manage
+from lms.seminars import materials as seminar_materials
 from lms.seminars.models import Seminar, SeminarInvite, SeminarSession, SessionLink
 from lms.surveys import services as surveys
 from tests.browser.conftest import AXE_SOURCE
@@ -464,11 +466,11 @@ def _seminar(cohort) -> None:
             key="proekt", title="Проектная работа регионов", day=2, starts=dt_time(9), ends=dt_time(13)
         ),
     )
-    seminar_manage.add_link(seminar, opening, target="ex-course::", relation="prepare", due_days=-3)
-    seminar_manage.add_link(
+    seminar_links.add_link(seminar, opening, target="ex-course::", relation="prepare", due_days=-3)
+    seminar_links.add_link(
         seminar, opening, target="ex-course:ex-module:ex-urok", relation="follow_up", due_days=7
     )
-    seminar_manage.add_material(seminar, opening, title="Слайды", filename="слайды.pdf", data=pdf())
+    seminar_materials.add_material(seminar, opening, title="Слайды", filename="слайды.pdf", data=pdf())
 
 
 def _walk_seminar(anna, boris, vera, igor) -> str:

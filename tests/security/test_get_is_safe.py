@@ -33,7 +33,9 @@ from lms.progress import cohorts
 from lms.progress.services import complete_lesson
 from lms.quizzes.models import Attempt
 from lms.seminars import attendance
+from lms.seminars import links as seminar_links
 from lms.seminars import manage as seminar_manage
+from lms.seminars import materials as seminar_materials
 from lms.seminars.models import Seminar, SeminarInvite, SeminarSession
 from tests.exercises.files import pdf
 from tests.security.browsers import ASSIGNMENT, QUIZ, SCENARIO, page_token, signed_in_client
@@ -214,10 +216,10 @@ def _seminar(cohort):
         seminar,
         seminar_manage.SessionValues(key="s1", title="Открытие", day=1, starts=time(10), ends=time(11)),
     )
-    seminar_manage.add_link(
+    seminar_links.add_link(
         seminar, session, target="tiny-course:m-one:l-one", relation="prepare", due_days=-1
     )
-    material = seminar_manage.add_material(
+    material = seminar_materials.add_material(
         seminar, session, title="Слайды", filename="слайды.pdf", data=pdf()
     )
     db.session.commit()

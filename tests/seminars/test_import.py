@@ -168,6 +168,31 @@ def test_a_seminar_whose_file_is_gone_is_archived_and_comes_back(imported, semin
     assert db.session.scalar(sa.select(Seminar)).archived_at is None
 
 
+def test_an_unchanged_file_is_skipped_until_the_browser_changes_its_seminar(imported, seminars_dir):
+    from datetime import time
+
+    from lms.seminars import manage
+
+    import_folder(seminars_dir)
+    db.session.commit()
+    stamp = db.session.scalar(sa.select(Seminar.updated_at))
+
+    again = import_folder(seminars_dir)
+    db.session.commit()
+    assert (again.unchanged, again.updated) == (1, [])
+    assert db.session.scalar(sa.select(Seminar.updated_at)) == stamp
+
+    seminar = db.session.scalar(sa.select(Seminar))
+    manage.save_session(
+        seminar, manage.SessionValues(key="extra", title="Лишняя", day=1, starts=time(15), ends=time(16))
+    )
+    db.session.commit()
+    after_edit = import_folder(seminars_dir)
+    db.session.commit()
+    assert after_edit.updated == ["tiny-seminar"] and after_edit.sessions_removed == 1
+    assert sorted(sessions()) == ["final", "open", "practice"]
+
+
 def test_cli_import_runs_after_the_courses(runner, seminars_dir):
     result = runner.invoke(args=["lms", "import"])
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from lms.content.loader import load_tree
-from lms.seminars.programme import TreeCatalogue, check_folder, read_programme
+from lms.seminars.catalogue import TreeCatalogue, check_folder
+from lms.seminars.programme import read_programme
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GOOD = FIXTURES / "seminars" / "good" / "tiny-seminar.md"
@@ -169,3 +170,22 @@ def test_readme_and_other_files_are_not_programmes(tmp_path):
     (tmp_path / "notes.txt").write_text("x", "utf-8")
 
     assert check_folder(tmp_path, catalogue(), display_prefix="s") == []
+
+
+@pytest.mark.parametrize(
+    ("replacement", "expected"),
+    [
+        (("days:\n", "days: 5\nzz:\n"), ["s/tiny-seminar.md:10:7: E108", "s/tiny-seminar.md:11:1: E106"]),
+        (("days:\n", "days: []\nzz:\n"), ["s/tiny-seminar.md:10:7: E906", "s/tiny-seminar.md:11:1: E106"]),
+        (('invite:\n  regions: ["77"]', "invite: [77]"), ["s/tiny-seminar.md:8:9: E108"]),
+        (("topics: [организация, анализ]", "topics: организация"), ["s/tiny-seminar.md:20:17: E108"]),
+        (
+            ("        title: Открытие\n", "        title: Открытие\n        title: Ещё\n"),
+            ["s/tiny-seminar.md:16:9: E107"],
+        ),
+    ],
+)
+def test_wrong_shapes_are_problems_not_crashes(write, replacement, expected):
+    folder = write(replacement)
+
+    assert lines(check_folder(folder, catalogue(), display_prefix="s")) == expected

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from lms.content.loader import load_tree
-from lms.seminars.programme import ProgrammeSource, TreeCatalogue, check_links, read_programme
+from lms.seminars.catalogue import TreeCatalogue, check_links
+from lms.seminars.programme import ProgrammeSource, read_programme
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "seminars" / "vybory-2027.md"

@@ -109,6 +109,8 @@ def test_the_calendar_download(client, auth, programme, anna):
     assert body.count(b"BEGIN:VEVENT") == 2
     assert b"UID:vybory.s1@127.0.0.1\r\n" in body
     assert b"DTSTART:20270315T070000Z\r\n" in body
+    assert "LOCATION:Москва\r\n".encode() in body
+    assert b"URL:http://127.0.0.1:5000/seminars/vybory#session-s1\r\n" in body
     assert all(len(line) <= 75 for line in body.split(b"\r\n"))
 
 
