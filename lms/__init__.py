@@ -42,6 +42,9 @@ from lms.onboarding.views import bp as onboarding_bp
 from lms.progress import lesson_views  # noqa: F401
 from lms.progress.views import bp as progress_bp
 from lms.quizzes.views import bp as quizzes_bp
+from lms.seminars import manage_views  # noqa: F401
+from lms.seminars.attendance_views import bp as attendance_bp
+from lms.seminars.views import bp as seminars_bp
 from lms.surveys.views import bp as surveys_bp
 
 
@@ -98,6 +101,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         authoring_bp,
         authoring_structure_bp,
         authoring_history_bp,
+        seminars_bp,
+        attendance_bp,
     ):
         app.register_blueprint(blueprint)
     # Probes and metrics take no form, so no CSRF token (they are GETs anyway).

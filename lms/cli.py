@@ -27,7 +27,7 @@ from lms.accounts.sessions import delete_ended_sessions
 from lms.accounts.throttle import delete_old_failures
 from lms.accounts.tokens import Purpose, set_password_link
 from lms.audit.services import prune_expired, record
-from lms.content.loader import check_tree, render_file
+from lms.content.loader import load_tree, render_file
 from lms.content.problems import ContentError
 from lms.content.services import live_courses
 from lms.content.staff import add_instructor
@@ -42,6 +42,8 @@ from lms.progress.services import change_region, enrol
 from lms.quizzes.gift import convert_gift
 from lms.quizzes.gift_files import add_to_module_items, default_quiz_id
 from lms.quizzes.services import refresh_stuck_on_quiz
+from lms.seminars.catalogue import TreeCatalogue, check_folder
+from lms.seminars.importer import import_folder
 
 lms_cli = AppGroup("lms", help="Content and demo data.")
 users_cli = AppGroup("users", help="User accounts.")
@@ -61,6 +63,11 @@ def _courses_root() -> Path:
     return Path(current_app.config["COURSES_DIR"])
 
 
+def _seminars_root() -> Path | None:
+    folder = current_app.config.get("SEMINARS_DIR")
+    return Path(folder) if folder else None
+
+
 def _display_prefix(root: Path) -> str:
     try:
         return str(root.resolve().relative_to(Path.cwd().resolve())) or "."
@@ -70,11 +77,24 @@ def _display_prefix(root: Path) -> str:
 
 @lms_cli.command("check")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--seminars",
+    "seminars_root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Seminar programmes to check against these courses (default: SEMINARS_DIR without ROOT).",
+)
 @click.argument("root", required=False, type=click.Path(file_okay=False, path_type=Path))
-def check_command(strict: bool, root: Path | None) -> None:
-    """Check every course file; print `path:line:col: CODE message` for each problem."""
+def check_command(strict: bool, seminars_root: Path | None, root: Path | None) -> None:
+    """Check every course file and seminar programme; print `path:line:col: CODE message` for each
+    problem."""
+    if seminars_root is None and root is None:
+        seminars_root = _seminars_root()
     root = root or _courses_root()
-    problems = check_tree(root, display_prefix=_display_prefix(root))
+    result = load_tree(root, display_prefix=_display_prefix(root))
+    problems = list(result.problems)
+    if seminars_root is not None and seminars_root.is_dir():
+        catalogue = TreeCatalogue.of(result.courses)
+        problems += check_folder(seminars_root, catalogue, display_prefix=_display_prefix(seminars_root))
     for problem in problems:
         click.echo(str(problem))
     errors = sum(1 for problem in problems if problem.severity == "error")
@@ -98,6 +118,28 @@ def import_command() -> None:
         for problem in error.problems:
             click.echo(str(problem), err=True)
         click.echo(f"import refused: {len(error.problems)} error(s), nothing imported", err=True)
+        sys.exit(1)
+    db.session.commit()
+    for line in report.warnings:
+        click.echo(line, err=True)
+    for line in report.lines():
+        click.echo(line)
+    _import_seminars()
+
+
+def _import_seminars() -> None:
+    """The programmes, after the courses they link (their own transaction: a broken programme
+    keeps the courses just imported and imports no seminar at all)."""
+    root = _seminars_root()
+    if root is None or not root.is_dir():
+        return
+    try:
+        report = import_folder(root, display_prefix=_display_prefix(root))
+    except ContentError as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"seminars refused: {len(error.problems)} error(s), no seminar imported", err=True)
         sys.exit(1)
     db.session.commit()
     for line in report.warnings:

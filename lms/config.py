@@ -20,6 +20,8 @@ class Config:
     # Debian 12 cannot track them): DATABASE_PGBOUNCER=1 turns psycopg's automatic prepares off.
     DATABASE_PGBOUNCER: bool = os.environ.get("DATABASE_PGBOUNCER", "0") == "1"
     COURSES_DIR: str = os.environ.get("COURSES_DIR", str(PROJECT_ROOT / "courses"))
+    # Seminar programmes (`<key>.md`, docs/seminars.md), imported after the courses; "" for none.
+    SEMINARS_DIR: str = os.environ.get("SEMINARS_DIR", str(PROJECT_ROOT / "seminars"))
     BABEL_DEFAULT_LOCALE = "ru"
     BABEL_DEFAULT_TIMEZONE = "Europe/Moscow"
     LANGUAGES = ("ru", "en")
@@ -119,6 +121,12 @@ class Config:
     REMINDERS_PER_HOUR = int(os.environ.get("REMINDERS_PER_HOUR", "100"))
     WEEKLY_SUMMARY_WEEKDAY = int(os.environ.get("WEEKLY_SUMMARY_WEEKDAY", "0"))
     AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "1095"))
+    # Seminar attendance: a QR check-in code is current this many seconds (and accepted one step
+    # more); check-in opens this many minutes before a session; arrivals later than the grace
+    # after the start are marked late.
+    ATTENDANCE_QR_STEP_SECONDS = int(os.environ.get("ATTENDANCE_QR_STEP_SECONDS", "60"))
+    ATTENDANCE_CHECKIN_EARLY_MINUTES = int(os.environ.get("ATTENDANCE_CHECKIN_EARLY_MINUTES", "15"))
+    ATTENDANCE_LATE_GRACE_MINUTES = int(os.environ.get("ATTENDANCE_LATE_GRACE_MINUTES", "10"))
 
 
 class TestingConfig(Config):
@@ -129,3 +137,5 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     REQUEST_LOG = False  # a test turns it on to read the lines
     METRICS_ENABLED = False
+    # Tests import their own fixture courses; the school's seminars link the school's courses.
+    SEMINARS_DIR = ""

@@ -83,6 +83,13 @@ ACTION_GROUPS = (
         },
     ),
     (
+        "attendance",
+        _l("Seminar attendance"),
+        {
+            "attendance.mark": _l("Attendance marked"),
+        },
+    ),
+    (
         "staff",
         _l("Course staff"),
         {
@@ -113,6 +120,7 @@ ACTION_GROUPS = (
             "export.audit": _l("Audit log exported"),
             "export.certificates": _l("Certificates exported"),
             "export.survey": _l("Survey results exported"),
+            "export.attendance": _l("Seminar attendance exported"),
         },
     ),
     (
@@ -128,6 +136,24 @@ ACTION_GROUPS = (
         _l("Sessions"),
         {
             "session.end": _l("Session ended"),
+        },
+    ),
+    (
+        "seminars",
+        _l("Seminars"),
+        {
+            "seminar.create": _l("Seminar created"),
+            "seminar.update": _l("Seminar changed"),
+            "seminar.invite": _l("Invited to a seminar"),
+            "seminar.uninvite": _l("Seminar invitation withdrawn"),
+            "seminar.session_add": _l("Seminar session added"),
+            "seminar.session_update": _l("Seminar session changed"),
+            "seminar.session_delete": _l("Seminar session deleted"),
+            "seminar.session_move": _l("Seminar session moved"),
+            "seminar.material_add": _l("Seminar material uploaded"),
+            "seminar.material_delete": _l("Seminar material deleted"),
+            "seminar.link_add": _l("Item linked to a seminar session"),
+            "seminar.link_delete": _l("Item unlinked from a seminar session"),
         },
     ),
     (
@@ -190,9 +216,15 @@ DETAIL_LABELS = {
     "last_error": _l("Last error"),
     "purpose": _l("Purpose"),
     "anonymous": _l("Anonymous"),
+    "key": _l("Key"),
+    "cohort": _l("Cohort"),
+    "file": _l("File"),
+    "relation": _l("When"),
+    "direction": _l("Direction"),
+    "fields": _l("Fields changed"),
 }
 # Keys whose list values are lists (of names); any other two-item list is a change [before, after].
-LIST_KEYS = frozenset({"usernames"})
+LIST_KEYS = frozenset({"usernames", "fields"})
 
 
 # What kind of thing a target is (record() derives it from the model's table name).

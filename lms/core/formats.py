@@ -14,6 +14,7 @@ from datetime import date as Date
 from datetime import datetime as DateTime
 from decimal import Decimal
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import (
@@ -23,6 +24,7 @@ from babel.dates import (
     format_time,
     format_timedelta,
     get_datetime_format,
+    get_timezone_gmt,
 )
 from babel.numbers import NumberPattern, format_decimal, format_percent
 from flask import Flask
@@ -69,8 +71,10 @@ def _aware(value: DateTime) -> DateTime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _moment(value: DateTime) -> DateTime:
-    """The moment on the reader's clock."""
+def _moment(value: DateTime, zone: str | None = None) -> DateTime:
+    """The moment on the reader's clock, or on the clock of `zone` (an IANA name) when given."""
+    if zone:
+        return _aware(value).astimezone(ZoneInfo(zone))
     return to_user_timezone(_aware(value))
 
 
@@ -84,9 +88,14 @@ def date(value: Date) -> str:
     return format_date(_day(value), DATE_STYLE, locale=_locale())
 
 
-def time(value: DateTime) -> str:
-    """Hours and minutes in the reader's zone: «15:42» / "3:42 PM"."""
-    return format_time(_moment(value), TIME_STYLE, locale=_locale())
+def time(value: DateTime, zone: str | None = None) -> str:
+    """Hours and minutes in the reader's zone (or `zone`'s): «15:42» / "3:42 PM"."""
+    return format_time(_moment(value, zone), TIME_STYLE, locale=_locale())
+
+
+def utc_offset(zone: str, at: DateTime) -> str:
+    """A zone's offset at a moment, as people read it: «GMT+03:00» (names vary; offsets do not)."""
+    return get_timezone_gmt(_moment(at, zone), locale=_locale())
 
 
 def datetime(value: DateTime, seconds: bool = False) -> str:
@@ -140,6 +149,7 @@ FILTERS = {
     "day_month": day_month,
     "duration": duration,
     "relative": relative,
+    "utc_offset": utc_offset,
 }
 
 

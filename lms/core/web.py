@@ -80,6 +80,8 @@ def init_app(app: Flask) -> None:
             return NAV_SECTIONS[endpoint]
         if endpoint and endpoint.startswith("dashboards."):
             return "dashboards"
+        if endpoint and endpoint.startswith("seminars."):
+            return "seminars"
         if endpoint and endpoint.startswith(ADMIN_BLUEPRINTS):
             return "admin"
         if endpoint and endpoint.startswith(("authoring.", "authoring_structure.")):

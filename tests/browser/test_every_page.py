@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,6 +32,7 @@ from lms.authoring.publish import publish_course
 from lms.certificates import services as certificates
 from lms.certificates.models import CourseCompletion
 from lms.content.models import Course, Lesson
+from lms.core.time import utcnow
 from lms.exercises import services as exercises
 from lms.exercises import team
 from lms.extensions import db
@@ -39,6 +41,11 @@ from lms.onboarding import services as onboarding
 from lms.progress import cohorts
 from lms.progress import services as progress
 from lms.quizzes import services as quizzes
+from lms.seminars import attendance
+from lms.seminars import links as seminar_links
+from lms.seminars import manage as seminar_manage
+from lms.seminars import materials as seminar_materials
+from lms.seminars.models import Seminar, SeminarInvite, SeminarSession, SessionLink
 from lms.surveys import services as surveys
 from tests.browser.conftest import AXE_SOURCE
 from tests.conftest import DEFAULT_PASSWORD
@@ -77,6 +84,10 @@ EXCLUDED = {
     "health.readyz": "the load balancer's readiness probe (JSON), tested in tests/core/test_health.py",
     "metrics.metrics": "Prometheus text for the metrics scraper, tested in tests/core/test_metrics.py",
     "surveys.export": "a CSV/XLSX download",
+    "attendance.export": "a CSV/XLSX download",
+    "attendance.service_worker": "the attendance list's service worker script, not a page",
+    "seminars.calendar": "an .ics download (its format is checked in tests/seminars)",
+    "seminars.material": "a file download",
 }
 
 
@@ -100,6 +111,7 @@ class Site:
     certificate_code: str
     team_submission: int
     history_version: int = 0
+    checkin_token: str = ""  # the QR code of the seminar session running now (attendance)
 
 
 Args = Callable[[Site], dict]
@@ -115,6 +127,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("certificates.verify_code", lambda s: {"code": s.certificate_code}),
     ],
     "candidate": [
+        # First: the QR code's token is valid for a minute or two.
+        ("attendance.checkin", lambda s: {"key": "walk", "session_key": "now", "token": s.checkin_token}),
         ("progress.home", NO_ARGS),
         ("content.course", lambda s: {"course_key": "ex-course"}),
         ("content.lesson", lambda s: {"course_key": "ex-course", "lesson_key": "ex-urok"}),
@@ -131,6 +145,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("quizzes.result", lambda s: {"attempt_id": s.done_attempt}),
         ("surveys.overview", lambda s: {"course_key": "survey-course", "survey_key": "s-anon"}),  # the form
         ("surveys.overview", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),  # thanks
+        ("seminars.index", NO_ARGS),
+        ("seminars.show", lambda s: {"key": "vybory"}),
         ("notifications.index", NO_ARGS),
         ("accounts.profile", NO_ARGS),
         ("accounts.change_password", NO_ARGS),
@@ -148,6 +164,11 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("quizzes.analysis", lambda s: {"course_key": "quiz-course", "quiz_key": "q-all"}),
         ("surveys.overview", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),  # preview
         ("surveys.results", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),
+        ("attendance.report", lambda s: {"key": "walk"}),
+        ("attendance.take", lambda s: {"key": "walk", "session_key": "now"}),
+        ("attendance.qr", lambda s: {"key": "walk", "session_key": "now"}),
+        ("seminars.index", NO_ARGS),
+        ("seminars.show", lambda s: {"key": "vybory"}),
         ("authoring_structure.structure", lambda s: {"course_dir": "ex-course"}),
         ("authoring_structure.image", lambda s: {"rel": "ex-course/01-praktika/01-urok.md"}),
     ],
@@ -170,6 +191,9 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ),
         ("exercises.team_projects", NO_ARGS),
         ("exercises.team_project", lambda s: {"submission_id": s.team_submission}),
+        ("attendance.report", lambda s: {"key": "walk"}),
+        ("attendance.take", lambda s: {"key": "walk", "session_key": "now"}),
+        ("seminars.show", lambda s: {"key": "vybory"}),
     ],
     "national": [
         ("dashboards.overview", NO_ARGS),
@@ -182,6 +206,10 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("certificates.issued", NO_ARGS),
         ("exercises.team_projects", NO_ARGS),  # every region, with the region filter
         ("surveys.results", lambda s: {"course_key": "survey-course", "survey_key": "s-named"}),
+        ("attendance.report", lambda s: {"key": "walk"}),
+        ("seminars.index", NO_ARGS),
+        ("seminars.manage_page", lambda s: {"key": "vybory"}),
+        ("seminars.session_edit", lambda s: {"key": "vybory", "session_key": "otkrytie"}),
     ],
     # Course staff in the course editor (igor teaches every course): the tree, files of each kind,
     # and each kind previewed as a candidate.
@@ -213,6 +241,9 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("authoring_structure.new_course", NO_ARGS),
         ("authoring_history.file_history", lambda s: {"rel": HISTORY_FILE}),
         ("authoring_history.version_diff", lambda s: {"file_id": s.history_version}),
+        ("seminars.new", NO_ARGS),
+        ("seminars.edit", lambda s: {"key": "vybory"}),
+        ("seminars.session_new", lambda s: {"key": "vybory"}),
     ],
 }
 HISTORY_FILE = "quiz-course/01-osnovy/02-proverka.md"
@@ -370,6 +401,8 @@ def site(app, live_server, imported, make_user) -> Site:
     db.session.flush()
     certificates.issue_certificate(completion)
     history_version = _publish_quiz_twice(igor)  # a history with a diff; a key to regrade
+    _seminar(cohort)
+    checkin_token = _walk_seminar(anna, boris, vera, igor)
     db.session.commit()
     return Site(
         candidate_id=anna.id,
@@ -388,6 +421,7 @@ def site(app, live_server, imported, make_user) -> Site:
         certificate_code=completion.certificate.code,
         team_submission=team_work.id,
         history_version=history_version,
+        checkin_token=checkin_token,
     )
 
 
@@ -400,6 +434,69 @@ def _publish_quiz_twice(author) -> int:
         save_draft(HISTORY_FILE, text, open_for_edit(HISTORY_FILE).token, author)
         publish_course("quiz-course", author)
     return history.file_history(HISTORY_FILE)[0].row.id
+
+
+def _seminar(cohort) -> None:
+    """A two-day seminar for Moscow's cohort: sessions with speakers, links, a material."""
+    seminar = seminar_manage.create_seminar(
+        key="vybory",
+        title="Выборы-2027: семинар руководителей исполкомов",
+        starts_on=date.today() + timedelta(days=10),
+        ends_on=date.today() + timedelta(days=11),
+        venue="Москва, учебный центр",
+        online_url="https://example.org/a/very/long/address/of/the/broadcast/without/any/spaces/at/all",
+        summary_md="Очный семинар, соединённый с **онлайн-курсом**.",
+    )
+    seminar_manage.add_invite(seminar, cohort_id=cohort.id)
+    opening = seminar_manage.save_session(
+        seminar,
+        seminar_manage.SessionValues(
+            key="otkrytie",
+            title="Прошлая кампания: лучшие практики и ошибки",
+            day=1,
+            starts=dt_time(10),
+            ends=dt_time(11, 30),
+            room="Большой зал",
+            online_url="https://example.org/very/long/link/to/the/online/room/of/this/session/without/spaces",
+            topics=("анализ", "лучшие практики"),
+            speakers=(("Андрей Волков", "руководитель аналитического отдела"),),
+            description_md="Разбор итогов прошлой кампании по **официальным** данным.",
+        ),
+    )
+    seminar_manage.save_session(
+        seminar,
+        seminar_manage.SessionValues(
+            key="proekt", title="Проектная работа регионов", day=2, starts=dt_time(9), ends=dt_time(13)
+        ),
+    )
+    seminar_links.add_link(seminar, opening, target="ex-course::", relation="prepare", due_days=-3)
+    seminar_links.add_link(
+        seminar, opening, target="ex-course:ex-module:ex-urok", relation="follow_up", due_days=7
+    )
+    seminar_materials.add_material(seminar, opening, title="Слайды", filename="слайды.pdf", data=pdf())
+
+
+def _walk_seminar(anna, boris, vera, igor) -> str:
+    """A seminar of regions 77 and 69 with a session running now, marked for two of its three
+    participants (one by QR); returns the session's current check-in code."""
+    now = utcnow().replace(microsecond=0)
+    seminar = Seminar(key="walk", title="Выборы-2027: семинар", starts_on=now.date(), ends_on=now.date())
+    seminar.invites = [SeminarInvite(region_id="77"), SeminarInvite(region_id="69")]
+    running = SeminarSession(
+        key="now",
+        title="Работа с избирателями и мобилизация активистов",
+        starts_at=now - timedelta(minutes=5),
+        ends_at=now + timedelta(hours=2),
+        room="Большой зал",
+    )
+    seminar.sessions = [running]
+    db.session.add(seminar)
+    db.session.flush()
+    course = db.session.scalar(sa.select(Course).where(Course.key == "ex-course"))
+    db.session.add(SessionLink(session_id=running.id, course_id=course.id, relation="prepare"))
+    attendance.mark(running, boris, "late", "пробки", by=igor)
+    attendance.check_in(running, vera)
+    return attendance.current_token(running)[0]
 
 
 def _violations(page: Page) -> list[str]:

@@ -176,6 +176,7 @@ def _cluster(url: str, node_url: str, pgbouncer: bool, tmp_path_factory, s3_serv
         "S3_BUCKET": bucket,
         "S3_ENDPOINT_URL": s3_server.endpoint_url,
         "COURSES_DIR": str(courses),
+        "SEMINARS_DIR": "",  # the school's seminars link the school's courses, not these fixtures
         "PUBLIC_URL": "http://127.0.0.1",
     }
     # Node B has no courses folder at all: it serves everything from the database and the store.

@@ -36,6 +36,7 @@ DOMAINS = frozenset(
         "onboarding",
         "progress",
         "quizzes",
+        "seminars",
         "surveys",
     }
 )
@@ -52,24 +53,28 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "accounts": DOMAINS - {"accounts", "audit", "mail"} | {"kinds"},
     # Notifications are called down into by the feature domains (like audit and mail).
     "notifications": DOMAINS - {"notifications", "accounts", "audit", "mail"} | {"kinds"},
-    "content": frozenset({"quizzes", "exercises", "surveys", "progress", "dashboards", "certificates"})
+    "content": frozenset(
+        {"quizzes", "exercises", "surveys", "progress", "dashboards", "certificates", "seminars"}
+    )
     | PAGE_LAYERS
     | {"kinds"},
-    "progress": frozenset({"quizzes", "exercises", "surveys", "dashboards", "certificates"})
+    "progress": frozenset({"quizzes", "exercises", "surveys", "dashboards", "certificates", "seminars"})
     | PAGE_LAYERS
     | {"kinds"},
-    "quizzes": frozenset({"exercises", "surveys", "certificates"}) | PAGE_LAYERS | {"kinds"},
-    "exercises": frozenset({"quizzes", "surveys", "certificates"}) | PAGE_LAYERS | {"kinds"},
+    "quizzes": frozenset({"exercises", "surveys", "certificates", "seminars"}) | PAGE_LAYERS | {"kinds"},
+    "exercises": frozenset({"quizzes", "surveys", "certificates", "seminars"}) | PAGE_LAYERS | {"kinds"},
     # Surveys are an item kind beside quizzes and exercises, never importing either.
-    "surveys": frozenset({"quizzes", "exercises", "certificates"}) | PAGE_LAYERS | {"kinds"},
+    "surveys": frozenset({"quizzes", "exercises", "certificates", "seminars"}) | PAGE_LAYERS | {"kinds"},
     # Certificates sit beside dashboards: above progress (told of changes by its signal), reading
     # the kinds through their reports.
-    "certificates": PAGE_LAYERS | {"kinds"},
+    "certificates": PAGE_LAYERS | {"kinds", "seminars"},
+    # Seminars sit beside dashboards too: above progress and content, reading no kind directly.
+    "seminars": PAGE_LAYERS | {"kinds", "quizzes", "exercises", "surveys", "certificates"},
     "dashboards": frozenset({"admin", "onboarding", "authoring", "kinds"}),
     "admin": frozenset({"dashboards", "onboarding", "authoring", "kinds"}),
     "onboarding": frozenset({"dashboards", "admin", "authoring", "kinds"}),
     # Authoring edits course files and imports them: it reads content, progress and the kinds.
-    "authoring": frozenset({"dashboards", "admin", "onboarding", "certificates", "kinds"}),
+    "authoring": frozenset({"dashboards", "admin", "onboarding", "certificates", "seminars", "kinds"}),
 }
 # Dashboards and certificates read a kind only through the report functions it exports (its
 # `reports` module).

@@ -9,7 +9,7 @@ shows, which is how actions written as links (`?take_over=1`) are found.
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from lms.audit.services import record
 from lms.authoring.history import record_publish
 from lms.certificates.models import Certificate
 from lms.content.models import Course, Lesson
+from lms.core.time import utcnow
 from lms.exercises.models import Attachment, Playthrough, Submission
 from lms.extensions import db
 from lms.mail.models import OutboxMessage
@@ -31,6 +32,11 @@ from lms.onboarding.services import store_upload
 from lms.progress import cohorts
 from lms.progress.services import complete_lesson
 from lms.quizzes.models import Attempt
+from lms.seminars import attendance
+from lms.seminars import links as seminar_links
+from lms.seminars import manage as seminar_manage
+from lms.seminars import materials as seminar_materials
+from lms.seminars.models import Seminar, SeminarInvite, SeminarSession
 from tests.exercises.files import pdf
 from tests.security.browsers import ASSIGNMENT, QUIZ, SCENARIO, page_token, signed_in_client
 from tests.security.getwalk import ALLOWED_WRITES, get_urls, report, walk
@@ -44,6 +50,33 @@ ROLES = {
     "root": {"role": "admin"},
 }
 GOOD_PATH = [0, 0, 1]
+
+
+def _attendance_pages(app, users: dict) -> dict[str, list[dict]]:
+    """A seminar of region 77 with a session running now, a mark from the list and a QR check-in:
+    the attendance pages' URLs (the check-in link with a valid code, which must not check in on GET)."""
+    now = utcnow().replace(microsecond=0)
+    seminar = Seminar(key="gw", title="Семинар", starts_on=now.date(), ends_on=now.date())
+    seminar.invites = [SeminarInvite(region_id="77")]
+    running = SeminarSession(
+        key="now", title="Занятие", starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(hours=1)
+    )
+    seminar.sessions = [running]
+    db.session.add(seminar)
+    db.session.flush()
+    vera = db.session.scalar(sa.select(User).where(User.username == "vera"))
+    attendance.mark(running, vera, "late", by=db.session.get(User, users["pavel"].id))
+    db.session.commit()
+    with app.test_request_context():
+        token = attendance.current_token(running)[0]
+    key = {"key": "gw", "session_key": "now"}
+    return {
+        "attendance.report": [{"key": "gw"}, {"key": "gw", "region": "77"}],
+        "attendance.export": [{"key": "gw", "fmt": fmt} for fmt in ("csv", "xlsx")],
+        "attendance.take": [key],
+        "attendance.qr": [key],
+        "attendance.checkin": [{**key, "token": token}],
+    }
 
 
 def post(browser, path: str, data: dict | None = None, page: str | None = None):
@@ -108,6 +141,7 @@ def school(app, imported, make_user, courses_dir):
         complete_lesson(vera, db.session.scalar(sa.select(Lesson).where(Lesson.key == key)))
     db.session.commit()
     certificate = db.session.scalar(sa.select(Certificate))
+    material = _seminar(cohort)
 
     # One publication from the browser editor, for the history and version pages.
     lesson_rel = "tiny-course/01-one/01-first.md"
@@ -141,6 +175,9 @@ def school(app, imported, make_user, courses_dir):
             "ex-course/01-praktika/02-dver.md",
             "ex-course/01-praktika/03-plan.md",
         ],
+        "key": ["vybory"],
+        "session_key": ["s1"],
+        "material_id": [material.id],
         # course folders for the structure page
         "course_dir": ["tiny-course", "ex-course"],
     }
@@ -162,12 +199,33 @@ def school(app, imported, make_user, courses_dir):
         "content.go": [{"course_key": "tiny-course", "path_in_course": "01-one/02-second.md"}],
         "certificates.download": [{"code": certificate.code}],
         "certificates.verify_code": [{"code": certificate.code}, {"code": "no-such-code"}],
+        **_attendance_pages(app, users),
     }
     browsers = {"anonymous": app.test_client(), "anna": anna}
     browsers.update({name: signed_in_client(app, name) for name in ROLES if name != "anna"})
     submission_page = f"/review/submissions/{samples['submission_id'][0]}"
     post(browsers["igor"], submission_page + "/claim", page=submission_page)  # others see it taken
     return get_urls(app, samples, per_endpoint), browsers
+
+
+def _seminar(cohort):
+    """A seminar for the cohort, with a session that has a linked lesson and a material."""
+    seminar = seminar_manage.create_seminar(
+        key="vybory", title="Выборы-2027", starts_on=date(2027, 4, 13), ends_on=date(2027, 4, 15)
+    )
+    seminar_manage.add_invite(seminar, cohort_id=cohort.id)
+    session = seminar_manage.save_session(
+        seminar,
+        seminar_manage.SessionValues(key="s1", title="Открытие", day=1, starts=time(10), ends=time(11)),
+    )
+    seminar_links.add_link(
+        seminar, session, target="tiny-course:m-one:l-one", relation="prepare", due_days=-1
+    )
+    material = seminar_materials.add_material(
+        seminar, session, title="Слайды", filename="слайды.pdf", data=pdf()
+    )
+    db.session.commit()
+    return material
 
 
 def test_no_page_writes_anything_but_view_tracking(school):

@@ -1,0 +1,213 @@
+"""Seminar attendance in the browser: a participant checks in by the room's QR code during the
+session (and is refused outside its window); an instructor takes attendance on a 390 px phone
+whose connection drops and comes back, and every mark arrives once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Browser, Page, expect
+
+from lms.accounts.models import User
+from lms.audit.models import AuditEvent
+from lms.content.models import Course, CourseStaff
+from lms.core.time import utcnow
+from lms.extensions import db
+from lms.seminars.attendance_models import Attendance
+from lms.seminars.models import Seminar, SeminarInvite, SeminarSession, SessionLink
+from tests.browser.conftest import assert_accessible, assert_fits
+from tests.conftest import DEFAULT_PASSWORD
+
+PHONE = {"width": 390, "height": 844}
+TAKE = "/seminars/vybory/sessions/now/attendance"
+
+
+@pytest.fixture
+def seminar(imported, make_user) -> Seminar:
+    """Region 77 invited: Anna, Boris, Vera; Igor teaches the course that prepares for the session
+    running now ("now"); "tomorrow" has not opened yet."""
+    for username, name in (("anna", "Анна Петрова"), ("boris", "Борис Иванов"), ("vera", "Вера Сидорова")):
+        make_user(username, region="77", full_name=name)
+    igor = make_user("igor", role="instructor", full_name="Игорь Петров")
+    course = db.session.scalar(sa.select(Course).where(Course.key == "tiny-course"))
+    db.session.add(CourseStaff(course_id=course.id, user_id=igor.id))
+    now = utcnow().replace(microsecond=0)
+    today = now.date()
+    seminar = Seminar(key="vybory", title="Выборы-2027", starts_on=today, ends_on=today + timedelta(days=1))
+    seminar.invites = [SeminarInvite(region_id="77")]
+    seminar.sessions = [
+        SeminarSession(
+            key="now",
+            title="Работа с избирателями",
+            starts_at=now - timedelta(minutes=5),
+            ends_at=now + timedelta(hours=1),
+            room="Большой зал",
+            position=1,
+        ),
+        SeminarSession(
+            key="tomorrow",
+            title="Финансы кампании",
+            day=2,
+            starts_at=now + timedelta(days=1),
+            ends_at=now + timedelta(days=1, hours=1),
+            position=2,
+        ),
+    ]
+    db.session.add(seminar)
+    db.session.flush()
+    db.session.add(SessionLink(session_id=seminar.sessions[0].id, course_id=course.id, relation="prepare"))
+    db.session.commit()
+    return seminar
+
+
+def phone(browser: Browser, base: str, username: str) -> Page:
+    context = browser.new_context(locale="ru-RU", viewport=PHONE)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.get_by_label("Имя пользователя").fill(username)
+    page.get_by_label("Пароль").fill(DEFAULT_PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("button", name="Выйти")).to_be_visible()
+    return page
+
+
+def stored() -> list[tuple[str, str, str]]:
+    db.session.rollback()  # a fresh read, not the test's snapshot from before the server wrote
+    rows = db.session.execute(
+        sa.select(User.username, Attendance.status, Attendance.source)
+        .join(User, User.id == Attendance.user_id)
+        .order_by(User.username)
+    )
+    return [tuple(row) for row in rows]
+
+
+def row(page: Page, username: str):
+    user_id = db.session.scalar(sa.select(User.id).where(User.username == username))
+    return page.locator(f"#p-{user_id}")
+
+
+def test_a_participant_checks_in_by_the_rooms_qr_code(browser: Browser, live_server, seminar):
+    screen = phone(browser, live_server, "igor")
+    screen.set_viewport_size({"width": 1280, "height": 900})
+    screen.goto(f"{live_server}/seminars/vybory/sessions/now/qr")
+    expect(screen.locator("svg.qr-svg")).to_be_visible()
+    assert_accessible(screen)
+    link = screen.locator("a.qr-url").get_attribute("href")
+    tomorrow = link.replace("/sessions/now/", "/sessions/tomorrow/")  # a real code, of another session
+
+    anna = phone(browser, live_server, "anna")
+    anna.goto(link)
+    expect(anna.get_by_role("heading", name="Отметка о приходе")).to_be_visible()
+    assert stored() == []  # opening the link changes nothing
+    assert_accessible(anna)
+    assert_fits(anna)
+    anna.get_by_role("button", name="Отметиться").click()
+    expect(anna.get_by_text("Вы отметились: Присутствует.")).to_be_visible()
+    assert stored() == [("anna", "present", "qr")]
+
+    # Tomorrow's session, with tomorrow's code shown today: refused, nothing recorded.
+    screen.goto(f"{live_server}/seminars/vybory/sessions/tomorrow/qr")
+    tomorrow = screen.locator("a.qr-url").get_attribute("href")
+    boris = phone(browser, live_server, "boris")
+    boris.goto(tomorrow)
+    expect(boris.get_by_role("alert")).to_have_text("Отметка на это занятие ещё не открыта.")
+    expect(boris.get_by_role("button", name="Отметиться")).to_have_count(0)
+    assert_accessible(boris)
+    assert stored() == [("anna", "present", "qr")]
+
+
+def test_an_instructor_takes_attendance_offline_and_every_mark_arrives_once(
+    browser: Browser, live_server, seminar
+):
+    page = phone(browser, live_server, "igor")
+    page.goto(live_server + TAKE)
+    expect(page.get_by_role("heading", name="Посещаемость: Работа с избирателями")).to_be_visible()
+    assert_accessible(page)
+    assert_fits(page, 390)
+
+    page.context.set_offline(True)
+    row(page, "anna").get_by_label("Присутствует").check()
+    row(page, "boris").get_by_label("Опоздал(а)").check()
+    row(page, "boris").get_by_label("Примечание").fill("пробки на МКАД")
+    row(page, "boris").get_by_role("button", name="Сохранить").click()
+    for username in ("anna", "boris"):
+        expect(row(page, username).locator(".attendance-state")).to_have_text("ждёт отправки")
+    expect(page.get_by_role("status")).to_contain_text("Нет связи")
+    expect(page.get_by_role("status")).to_contain_text("Отметок ждут связи: 2.")
+    assert stored() == []
+
+    page.context.set_offline(False)  # the `online` event sends the queue
+    for username in ("anna", "boris"):
+        expect(row(page, username).locator(".attendance-state")).to_have_text("сохранено")
+    expect(page.get_by_role("status")).to_have_text("Все отметки сохранены.")
+    assert stored() == [("anna", "present", "list"), ("boris", "late", "list")]
+
+    # Offline again, Vera's mark is made and the page reloaded: the service worker answers with
+    # the kept copy, the mark is still waiting on the phone, and goes when the connection returns.
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    page.context.set_offline(True)
+    row(page, "vera").get_by_label("Отсутствует").check()
+    expect(row(page, "vera").locator(".attendance-state")).to_have_text("ждёт отправки")
+    page.reload()
+    expect(row(page, "vera").get_by_label("Отсутствует")).to_be_checked()
+    expect(row(page, "vera").locator(".attendance-state")).to_have_text("ждёт отправки")
+    expect(row(page, "anna").get_by_label("Присутствует")).to_be_checked()  # the copy knows what was saved
+    assert stored() == [("anna", "present", "list"), ("boris", "late", "list")]
+    page.context.set_offline(False)
+    expect(row(page, "vera").locator(".attendance-state")).to_have_text("сохранено")
+
+    assert stored() == [("anna", "present", "list"), ("boris", "late", "list"), ("vera", "absent", "list")]
+    marked = db.session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "attendance.mark")
+    )
+    assert marked == 3  # each mark applied once
+    assert (
+        db.session.scalar(
+            sa.select(Attendance.note)
+            .join(User, User.id == Attendance.user_id)
+            .where(User.username == "boris")
+        )
+        == "пробки на МКАД"
+    )
+
+
+def test_the_list_works_without_script(browser: Browser, live_server, seminar):
+    context = browser.new_context(locale="ru-RU", viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Имя пользователя").fill("igor")
+    page.get_by_label("Пароль").fill(DEFAULT_PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Войти").click()
+    page.goto(live_server + TAKE)
+    row(page, "anna").get_by_label("Уважительная причина").check()
+    row(page, "anna").get_by_role("button", name="Сохранить").click()
+    expect(page.get_by_text("Сохранено: Анна Петрова — Уважительная причина.")).to_be_visible()
+    expect(row(page, "anna").get_by_label("Уважительная причина")).to_be_checked()
+    assert stored() == [("anna", "excused", "list")]
+    context.close()
+
+
+def test_a_regional_coordinator_sees_and_exports_their_region_only(
+    browser: Browser, live_server, seminar, make_user, tmp_path
+):
+    make_user("pavel", role="coordinator", region="77", full_name="Павел Смирнов")
+    make_user("tver", region="69", full_name="Тверской Участник")
+    seminar.invites.append(SeminarInvite(region_id="69"))
+    db.session.commit()
+    page = phone(browser, live_server, "pavel")
+    page.goto(f"{live_server}/seminars/vybory/attendance")
+    regions = page.get_by_role("region", name="По регионам")
+    expect(regions.get_by_role("rowheader")).to_have_count(1)
+    expect(regions.get_by_role("rowheader")).to_contain_text("77")
+    assert_accessible(page)
+    assert_fits(page, 390)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV для Excel (русский)").click()
+    saved = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(saved)
+    lines = saved.read_text("utf-8-sig").splitlines()
+    assert len(lines) == 1 + 3 * 2  # Anna, Boris and Vera of region 77, two sessions each
+    assert not any("Тверской" in line for line in lines)
