@@ -180,7 +180,11 @@ def completion(key: str, node: yaml.Node, value: Any) -> CompletionValue:
     if not isinstance(node, yaml.MappingNode):
         raise Invalid("E108", "'completion' must be 'all', '{percent: N}' or a mapping of item kinds", node)
     entries = mapping_entries(key, node)
-    extra = [attendance_requirement(f"{key}.{name}", item) for name, _k, item in entries if name == "attendance"]
+    extra = [
+        attendance_requirement(f"{key}.{name}", item)
+        for name, _key_node, item in entries
+        if name == "attendance"
+    ]
     entries = [entry for entry in entries if entry[0] != "attendance"]
     names = {name for name, _key_node, _value in entries}
     if names == {"percent"}:

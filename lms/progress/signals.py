@@ -32,6 +32,6 @@ def requirement_holds(user_id: int, requirement: dict) -> bool:
 
     No receiver, or no receiver answering for this kind (a domain not installed, an unknown
     seminar), means not met: a rule never holds by default."""
-    answers = [answer for _receiver, answer in requirement_met.send(None, user_id=user_id, requirement=requirement)]
-    answers = [answer for answer in answers if answer is not None]
+    replies = requirement_met.send(None, user_id=user_id, requirement=requirement)
+    answers = [answer for _receiver, answer in replies if answer is not None]
     return bool(answers) and all(answers)

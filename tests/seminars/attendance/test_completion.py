@@ -56,17 +56,17 @@ def attendance_of(seminar: str, percent: int | None = None) -> dict:
 # --- parsing and lint ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("rule", "kind", "kinds", "requirements"),
-    [
-        ("{lessons: all, attendance: {seminar: vybory-2027}}", "items", EVERY, [attendance_of("vybory-2027")]),
-        ("{attendance: {seminar: vybory, percent: 80}}", "all", EVERY, [attendance_of("vybory", 80)]),
-        ("{percent: 50, attendance: {seminar: vybory, percent: 0}}", "percent", EVERY, [attendance_of("vybory", 0)]),
-        ("{surveys: none, attendance: {seminar: vybory}}", "items", EVERY[:-1], [attendance_of("vybory")]),
-        ("{lessons: all}", "items", EVERY, []),
-        ("all", "all", EVERY, []),
-    ],
-)  # fmt: skip
+RULES = [
+    ("{lessons: all, attendance: {seminar: vybory-2027}}", "items", EVERY, [attendance_of("vybory-2027")]),
+    ("{attendance: {seminar: vybory, percent: 80}}", "all", EVERY, [attendance_of("vybory", 80)]),
+    ("{percent: 50, attendance: {seminar: v, percent: 0}}", "percent", EVERY, [attendance_of("v", 0)]),
+    ("{surveys: none, attendance: {seminar: vybory}}", "items", EVERY[:-1], [attendance_of("vybory")]),
+    ("{lessons: all}", "items", EVERY, []),
+    ("all", "all", EVERY, []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rule", "kind", "kinds", "requirements"), RULES)
 def test_the_rule_may_ask_for_a_seminars_attendance(courses_dir, rule, kind, kinds, requirements):
     result = load_tree(with_rule(courses_dir, rule))
     assert result.problems == []
@@ -75,19 +75,47 @@ def test_the_rule_may_ask_for_a_seminars_attendance(courses_dir, rule, kind, kin
     assert (rule_read.kind, rule_read.kinds, rule_read.requirements) == (kind, kinds, requirements)
 
 
-@pytest.mark.parametrize(
-    ("rule", "at", "problem"),
-    [
-        ("{attendance: {percent: 80}}", "{percent", "E108 'completion.attendance' must name its seminar (`seminar: id`)"),
-        ("{attendance: {seminar: Vybory_2027}}", "Vybory", "E109 invalid id 'Vybory_2027' in 'completion.attendance.seminar': use 1-80 lowercase"
-         " latin letters, digits and '-', starting with a letter or digit"),
-        ("{attendance: {seminar: vybory, percent: 120}}", "120", "E108 'completion.attendance.percent' must be a whole number from 0 to 100"),
-        ("{attendance: {seminr: vybory}}", "seminr", "E106 unknown key 'seminr' in 'completion.attendance' (did you mean 'seminar'?)"),
-        ("{attendence: {seminar: vybory}}", "attendence", "E106 unknown key 'attendence' in 'completion' (did you mean 'attendance'?)"),
-        ("{attendance: vybory}", "vybory", "E108 'completion.attendance' must be a mapping of `name: value` lines"),
-        ("{attendance: {seminar: a}, attendance: {seminar: b}}", "attendance: {seminar: b", "E107 duplicate key 'attendance' in 'completion'"),
-    ],
-)  # fmt: skip
+MISTAKES = [
+    (
+        "{attendance: {percent: 80}}",
+        "{percent",
+        "E108 'completion.attendance' must name its seminar (`seminar: id`)",
+    ),
+    (
+        "{attendance: {seminar: Vybory_2027}}",
+        "Vybory",
+        "E109 invalid id 'Vybory_2027' in 'completion.attendance.seminar': use 1-80 lowercase latin"
+        " letters, digits and '-', starting with a letter or digit",
+    ),
+    (
+        "{attendance: {seminar: vybory, percent: 120}}",
+        "120",
+        "E108 'completion.attendance.percent' must be a whole number from 0 to 100",
+    ),
+    (
+        "{attendance: {seminr: vybory}}",
+        "seminr",
+        "E106 unknown key 'seminr' in 'completion.attendance' (did you mean 'seminar'?)",
+    ),
+    (
+        "{attendence: {seminar: vybory}}",
+        "attendence",
+        "E106 unknown key 'attendence' in 'completion' (did you mean 'attendance'?)",
+    ),
+    (
+        "{attendance: vybory}",
+        "vybory",
+        "E108 'completion.attendance' must be a mapping of `name: value` lines",
+    ),
+    (
+        "{attendance: {seminar: a}, attendance: {seminar: b}}",
+        "attendance: {seminar: b",
+        "E107 duplicate key 'attendance' in 'completion'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "at", "problem"), MISTAKES)
 def test_a_wrong_attendance_requirement_is_reported_where_it_is(courses_dir, rule, at, problem):
     column = len("completion: ") + rule.index(at) + 1
     assert problems(with_rule(courses_dir, rule)) == [f"{AT}{column}: {problem}"]
