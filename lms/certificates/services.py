@@ -30,7 +30,7 @@ from lms.extensions import db
 from lms.notifications.services import notify_certificate_issued, path_for
 from lms.progress import visibility
 from lms.progress.models import Enrolment, LessonProgress
-from lms.progress.signals import enrolment_progressed
+from lms.progress.signals import enrolment_progressed, requirement_holds
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,23 @@ def rule_met(enrolment: Enrolment) -> bool:
     """Whether the candidate meets their course's completion rule right now.
 
     `percent` is progress's own rule (its `completed_at`); otherwise every live item of the kinds
-    the rule counts must be done in its kind's sense (read, passed, accepted)."""
+    the rule counts must be done in its kind's sense (read, passed, accepted). Either way every
+    requirement beyond items (a seminar's attendance) must be met too."""
+    return items_done(enrolment) and requirements_met(enrolment)
+
+
+def requirements_met(enrolment: Enrolment) -> bool:
+    """Every requirement of the rule beyond items, answered through `requirement_met` by the domain
+    that knows it (seminars for attendance): this package imports none of them. A requirement no
+    domain answers for (an unknown seminar) is not met."""
+    return all(
+        requirement_holds(enrolment.user_id, requirement)
+        for requirement in enrolment.course.completion_requirements or ()
+    )
+
+
+def items_done(enrolment: Enrolment) -> bool:
+    """The items part of the rule (see `rule_met`)."""
     course = enrolment.course
     if course.completion_kind == "percent":
         return enrolment.completed_at is not None

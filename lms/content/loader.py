@@ -82,6 +82,9 @@ class CompletionRule:
     percent: int = 100
     # The item kinds that count ("items": those the rule names; otherwise every kind).
     kinds: tuple[str, ...] = EVERY_KIND
+    # What else must hold, named by content and answered above it (lms.content.schema.Requirement):
+    # [{"kind": "attendance", "seminar": "vybory-2027", "percent": None}].
+    requirements: list[dict] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)
@@ -207,14 +210,14 @@ class _TreeLoader:
         # Without a valid id the course is dropped anyway; the folder name keeps its links checkable.
         course_id = values.get("id") or folder.name
         key = self.render(doc, course_id)
-        completion_kind, percent, kinds = values.get("completion", ("all", 100, EVERY_KIND))
+        completion_kind, percent, kinds, extra = values.get("completion", ("all", 100, EVERY_KIND, []))
         course = CourseSource(
             id=course_id,
             title=values.get("title", ""),
             summary=values.get("summary", ""),
             audience=values.get("audience", ""),
             estimated_hours=values.get("estimated_hours"),
-            completion=CompletionRule(completion_kind, percent, kinds),
+            completion=CompletionRule(completion_kind, percent, kinds, extra),
             lesson_completion=values.get("lesson_completion", "button"),
             renamed_from=values.get("renamed_from", []),
             folder=folder.name,

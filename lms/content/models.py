@@ -49,6 +49,9 @@ class Course(ContentMixin, db.Model):
     completion_items: Mapped[list] = mapped_column(
         sa.JSON, default=lambda: ["lesson", "quiz", "scenario", "assignment"]
     )
+    # What the rule asks beyond items, answered above content through
+    # progress.signals.requirement_met: [{"kind": "attendance", "seminar": key, "percent": N|None}].
+    completion_requirements: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     lesson_completion: Mapped[str] = mapped_column(sa.String(20), default="button")
     # Count of live lessons, kept by the importer so progress bars need no COUNT per request.
     lesson_count: Mapped[int] = mapped_column(default=0)

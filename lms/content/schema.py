@@ -147,23 +147,55 @@ COMPLETION_KINDS: dict[str, tuple[str, str]] = {
 EVERY_KIND = tuple(kind for kind, _done in COMPLETION_KINDS.values())
 
 
-def completion(key: str, node: yaml.Node, value: Any) -> tuple[str, int, tuple[str, ...]]:
+# What a completion rule may ask beyond items (`completion: {lessons: all, attendance: {...}}`):
+# {"kind": "attendance", "seminar": key, "percent": N or None (the seminar's own requirement)}.
+# Content only stores them; whoever knows the thing named answers `progress.signals.requirement_met`.
+Requirement = dict[str, Any]
+CompletionValue = tuple[str, int, tuple[str, ...], list[Requirement]]
+
+
+def attendance_requirement(key: str, node: yaml.Node) -> Requirement:
+    """`{seminar: id}` or `{seminar: id, percent: N}` (0 <= N <= 100; without it the seminar's own
+    `attendance_required_percent`). Whether the seminar exists is known only when it is asked."""
+    entries = mapping_entries(key, node)
+    known_keys(key, entries, ("seminar", "percent"))
+    found: Requirement = {"kind": "attendance", "seminar": None, "percent": None}
+    for name, _key_node, value_node in entries:
+        if name == "seminar":
+            found["seminar"] = identifier(f"{key}.seminar", value_node, None)
+        else:
+            found["percent"] = integer(0, 100)(f"{key}.percent", value_node, constructed(value_node))
+    if found["seminar"] is None:
+        raise Invalid("E108", f"'{key}' must name its seminar (`seminar: id`)", node)
+    return found
+
+
+def completion(key: str, node: yaml.Node, value: Any) -> CompletionValue:
     """`all`, `{percent: N}` with 1 <= N <= 100, or a mapping of item kinds to what done means
-    (`{lessons: all, quizzes: passed, scenarios: none}`; a kind not named counts, done as usual).
-    Returns (rule, percent, the item kinds that count)."""
+    (`{lessons: all, quizzes: passed, scenarios: none}`; a kind not named counts, done as usual);
+    either mapping may add `attendance: {seminar: id, percent: N}`.
+    Returns (rule, percent, the item kinds that count, the requirements beyond items)."""
     if isinstance(node, yaml.ScalarNode) and text(key, node, value) == "all":
-        return ("all", 100, EVERY_KIND)
-    if isinstance(value, dict) and set(value) == {"percent"}:
-        percent = value["percent"]
-        if isinstance(percent, int) and not isinstance(percent, bool) and 1 <= percent <= 100:
-            return ("percent", percent, EVERY_KIND)
-        raise Invalid("E108", "'completion' percent must be a whole number from 1 to 100", node.value[0][1])
+        return ("all", 100, EVERY_KIND, [])
     if not isinstance(node, yaml.MappingNode):
         raise Invalid("E108", "'completion' must be 'all', '{percent: N}' or a mapping of item kinds", node)
     entries = mapping_entries(key, node)
-    if any(name == "percent" for name, _key_node, _value in entries):
+    extra = [
+        attendance_requirement(f"{key}.{name}", item)
+        for name, _key_node, item in entries
+        if name == "attendance"
+    ]
+    entries = [entry for entry in entries if entry[0] != "attendance"]
+    names = {name for name, _key_node, _value in entries}
+    if names == {"percent"}:
+        percent_node = entries[0][2]
+        percent = constructed(percent_node)
+        if isinstance(percent, int) and not isinstance(percent, bool) and 1 <= percent <= 100:
+            return ("percent", percent, EVERY_KIND, extra)
+        raise Invalid("E108", "'completion' percent must be a whole number from 1 to 100", percent_node)
+    if "percent" in names:
         raise Invalid("E108", "'completion' takes either 'percent' or item kinds, not both", node)
-    known_keys(key, entries, tuple(COMPLETION_KINDS))
+    known_keys(key, entries, (*COMPLETION_KINDS, "attendance"))
     counted = dict.fromkeys(COMPLETION_KINDS, True)
     for name, _key_node, value_node in entries:
         done = COMPLETION_KINDS[name][1]
@@ -176,7 +208,7 @@ def completion(key: str, node: yaml.Node, value: Any) -> tuple[str, int, tuple[s
         raise Invalid(
             "E108", "'completion' leaves out every item kind: nothing would complete the course", node
         )
-    return ("items", 100, kinds)
+    return ("items" if entries else "all", 100, kinds, extra)
 
 
 REQUIREMENT_KINDS = ("module", "course", "quiz")

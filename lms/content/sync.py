@@ -278,6 +278,7 @@ class _Syncer:
                 "completion_kind": source.completion.kind,
                 "completion_percent": source.completion.percent,
                 "completion_items": list(source.completion.kinds),
+                "completion_requirements": source.completion.requirements,
                 "lesson_completion": source.lesson_completion,
                 "requires": source.requires,
                 "opens_on": source.opens,

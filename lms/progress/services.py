@@ -357,6 +357,25 @@ def _update_course_completion(enrolment: Enrolment, now) -> None:
     progress_signals.enrolment_progressed.send(enrolment)
 
 
+def requirement_changed(user_id: int, kind: str, **names: str) -> int:
+    """Tell the followers of `enrolment_progressed` about the user's enrolments on courses whose
+    rule names this requirement (e.g. kind="attendance", seminar="vybory-2027"): its answer may
+    have changed. Returns how many enrolments were told."""
+    enrolments = db.session.scalars(
+        sa.select(Enrolment)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id == user_id, Course.archived_at.is_(None))
+        .options(sa.orm.contains_eager(Enrolment.course))
+    ).all()
+    told = 0
+    for enrolment in enrolments:
+        wanted = enrolment.course.completion_requirements or []
+        if any(r.get("kind") == kind and all(r.get(k) == v for k, v in names.items()) for r in wanted):
+            progress_signals.enrolment_progressed.send(enrolment)
+            told += 1
+    return told
+
+
 def count_completed_live(user_id: int, course_id: int) -> int:
     """From raw rows: completed lessons of a course that are still live. Used by refresh and tests."""
     return db.session.scalar(

@@ -2,6 +2,9 @@
 
 Certificates connect to `enrolment_progressed` (lms.certificates.services): a course may have
 become complete under its rule, or stopped being so after an undone item or a content change.
+A rule may also ask for something progress does not know (a seminar's attendance): certificates
+ask `requirement_met`, the domain that knows answers, and that domain calls
+`progress.services.requirement_changed` when its answer may have changed.
 """
 
 from __future__ import annotations
@@ -12,5 +15,23 @@ _signals = Namespace()
 
 # Sent with the enrolment as sender, in the same transaction, whenever its completed items were
 # counted again: a lesson read, a quiz graded, a scenario finished, an assignment accepted, an
-# item undone, or the course's items changed on import.
+# item undone, or the course's items changed on import; also when a requirement of the course's
+# rule outside progress may have changed (progress.services.requirement_changed).
 enrolment_progressed = _signals.signal("enrolment-progressed")
+
+# Asked (sender None) with `user_id` and `requirement`, one entry of a course's
+# `completion_requirements` (e.g. {"kind": "attendance", "seminar": "vybory-2027", "percent": None}),
+# by whoever evaluates a completion rule: certificates, which may not import the domain that knows
+# the answer. The domain that knows that kind answers True or False (seminars answer attendance);
+# receivers answer None for kinds not theirs.
+requirement_met = _signals.signal("requirement-met")
+
+
+def requirement_holds(user_id: int, requirement: dict) -> bool:
+    """Whether some receiver says the requirement is met for the user and none says it is not.
+
+    No receiver, or no receiver answering for this kind (a domain not installed, an unknown
+    seminar), means not met: a rule never holds by default."""
+    replies = requirement_met.send(None, user_id=user_id, requirement=requirement)
+    answers = [answer for _receiver, answer in replies if answer is not None]
+    return bool(answers) and all(answers)

@@ -22,6 +22,8 @@ from lms.core.errors import ValidationError
 from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
+from lms.progress.services import requirement_changed
+from lms.progress.signals import requirement_met
 from lms.progress.visibility import in_scope, region_scope
 from lms.seminars import services as seminars
 from lms.seminars.attendance_models import ATTENDED, SOURCES, STATUSES, Attendance
@@ -167,6 +169,9 @@ def mark(
         for key in ("status", "note", "marked_by_id", "marked_at", "source", "client_id"):
             setattr(row, key, values[key])
         db.session.flush()
+    # A course's completion rule may ask for this seminar's attendance: have it evaluated again
+    # (a certificate issued once it is met, the completion marked lapsed if it no longer is).
+    requirement_changed(user.id, "attendance", seminar=session.seminar.key)
     return MarkResult(row, replayed=False)
 
 
@@ -293,6 +298,25 @@ def attendance_summary(seminar: Seminar, user: User) -> AttendanceSummary:
         )
     )
     return AttendanceSummary(attended or 0, total or 0, required_percent(seminar))
+
+
+@requirement_met.connect
+def _attendance_requirement(_sender: object, user_id: int, requirement: dict) -> bool | None:
+    """Answer a completion rule's `attendance: {seminar: key, percent: N}`: met when the user
+    attended at least N % of the seminar's sessions (without N the seminar's own requirement, and
+    every session when the seminar sets none). An unknown seminar is not met; other kinds are not
+    ours (None)."""
+    if requirement.get("kind") != "attendance":
+        return None
+    seminar = db.session.scalar(sa.select(Seminar).where(Seminar.key == requirement.get("seminar")))
+    user = db.session.get(User, user_id)
+    if seminar is None or user is None:
+        return False
+    wanted = requirement.get("percent")
+    if wanted is None:
+        wanted = required_percent(seminar)
+    summary = attendance_summary(seminar, user)
+    return summary.percent >= (100.0 if wanted is None else float(wanted))
 
 
 def attendance_percent(seminar: Seminar, user: User) -> float:
