@@ -223,7 +223,8 @@ def _event_description(session: SeminarSession) -> str:
         for speaker in session.speakers or []
     ]
     if session.description_html:
-        lines.append(Markup(session.description_html).striptags())
+        # sanitised at import (Markdown → bleach); only its text is taken, for the calendar
+        lines.append(Markup(session.description_html).striptags())  # nosec B704
     if session.online_url:
         lines.append(session.online_url)
     return "\n".join(lines)

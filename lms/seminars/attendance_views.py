@@ -167,7 +167,8 @@ def _qr_svg(url: str) -> Markup:
     svg = code.svg_inline(
         scale=4, border=2, omitsize=True, svgclass="qr-svg", title=_("QR code for check-in")
     )
-    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))
+    # segno's own SVG of a URL this app signed: no user text in it
+    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))  # nosec B704
 
 
 @bp.route("/seminars/<key>/sessions/<session_key>/qr")
