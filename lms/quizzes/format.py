@@ -17,7 +17,8 @@ from typing import Any
 
 from lms.content.body import Body, trimmed
 from lms.content.frontmatter import SourceFile
-from lms.content.render import LinkRef, Rendered
+from lms.content.pieces import PositionedMarkdown
+from lms.content.render import Rendered
 from lms.content.schema import ID_PATTERN
 from lms.quizzes.fields import QUIZ_DEFAULTS
 from lms.quizzes.lines import BULLET, CHOICE, ITEM, VALUE, AnswerLine, ParsedAnswer, Report, Span
@@ -43,7 +44,6 @@ _SHOWN_AS = {
 }
 # Option parts shown inside a label: their single wrapping <p> goes.
 _INLINE_PARTS = frozenset({"html", "left_html", "right_html"})
-_WRAPPING_P = re.compile(r"<p>((?:(?!</?p>).)*)</p>", re.DOTALL)
 
 
 @dataclass
@@ -208,9 +208,9 @@ def parse_quiz(source: SourceFile, values: dict[str, Any], render: Callable[[str
     return Rendered(
         html=intro.html,
         toc=intro.toc,
-        links=builder.refs["links"],
-        images=builder.refs["images"],
-        files=builder.refs["files"],
+        links=builder.links,
+        images=builder.images,
+        files=builder.files,
         payload=payload,
     )
 
@@ -253,39 +253,18 @@ def _raw(spans: list[Span]) -> str:
     return "\n".join(span.text for span in spans).strip()
 
 
-class _Builder:
+class _Builder(PositionedMarkdown):
     """Renders questions into payload dicts, collecting their links at file positions."""
 
     def __init__(self, source: SourceFile, render: Callable[[str], Rendered], intro: Rendered) -> None:
-        self.source = source
-        self.render_markdown = render
-        self.refs: dict[str, list[LinkRef]] = {
-            "links": list(intro.links),
-            "images": list(intro.images),
-            "files": list(intro.files),
-        }
-
-    def render(self, spans: list[Span], *, inline: bool = False) -> str:
-        if not any(span.text.strip() for span in spans):
-            return ""
-        rendered = self.render_markdown("\n".join(span.text for span in spans))
-        for name, found in self.refs.items():
-            for ref in getattr(rendered, name):
-                span = spans[min(max(ref.line, 1), len(spans)) - 1]
-                # Links are checked at body positions, like a lesson's.
-                line = span.line - self.source.body_line + 1
-                found.append(LinkRef(ref.target, line, span.col + ref.col - 1, alt=ref.alt))
-        if not inline:
-            return rendered.html
-        wrapped = _WRAPPING_P.fullmatch(rendered.html)
-        return (wrapped.group(1) if wrapped else rendered.html).strip()
+        super().__init__(source, render, links=intro.links, images=intro.images, files=intro.files)
 
     def question(self, question: _Question) -> dict[str, Any]:
         options = []
         sources = []
         for option in question.answer.options:
             parts = option.parts.items()
-            html = {name: self.render(spans, inline=name in _INLINE_PARTS) for name, spans in parts}
+            html = {name: self.html(spans, inline=name in _INLINE_PARTS) for name, spans in parts}
             options.append({"key": option.key, **html, **option.flags})
             raw = {name: _raw(spans) for name, spans in parts}
             sources.append({"key": option.key, **raw, **option.flags})
@@ -306,8 +285,8 @@ class _Builder:
             "points": question.points,
             "line": question.line,
             "hash": digest,
-            "prompt_html": self.render(question.prompt),
-            "explanation_html": self.render(question.explanation),
+            "prompt_html": self.html(question.prompt),
+            "explanation_html": self.html(question.explanation),
             "options": options,
             "answer": question.answer.answer,
         }

@@ -28,7 +28,8 @@ from typing import Any
 
 from lms.content.body import Body, Span, trimmed
 from lms.content.frontmatter import SourceFile
-from lms.content.render import LinkRef, Rendered
+from lms.content.pieces import PositionedMarkdown
+from lms.content.render import Rendered
 from lms.content.schema import ID_PATTERN
 
 QUESTION_TYPES = ("scale", "single", "multiple", "text")
@@ -42,7 +43,6 @@ _QUESTION = re.compile(r"^##(?!#)[ \t]*(.*?)(?:[ \t]+#+)?[ \t]*$")
 _HEADING_TEXT = re.compile(r"(\S+?)[ \t]*\[([^\[\]]*)\]")
 _BULLET = re.compile(r"^[-*+][ \t]+(.*)$")
 _OPTION = re.compile(r"([^:\s]+)[ \t]*:[ \t]*(.*)")
-_WRAPPING_P = re.compile(r"<p>((?:(?!</?p>).)*)</p>", re.DOTALL)
 
 
 @dataclass
@@ -197,38 +197,18 @@ def parse_survey(source: SourceFile, values: dict[str, Any], render: Callable[[s
     return Rendered(
         html=intro.html,
         toc=intro.toc,
-        links=builder.refs["links"],
-        images=builder.refs["images"],
-        files=builder.refs["files"],
+        links=builder.links,
+        images=builder.images,
+        files=builder.files,
         payload=payload,
     )
 
 
-class _Builder:
+class _Builder(PositionedMarkdown):
     """Renders questions into payload dicts, collecting their links at file positions."""
 
     def __init__(self, source: SourceFile, render: Callable[[str], Rendered], intro: Rendered) -> None:
-        self.source = source
-        self.render_markdown = render
-        self.refs: dict[str, list[LinkRef]] = {
-            "links": list(intro.links),
-            "images": list(intro.images),
-            "files": list(intro.files),
-        }
-
-    def render(self, spans: list[Span], *, inline: bool = False) -> str:
-        if not any(span.text.strip() for span in spans):
-            return ""
-        rendered = self.render_markdown("\n".join(span.text for span in spans))
-        for name, found in self.refs.items():
-            for ref in getattr(rendered, name):
-                span = spans[min(max(ref.line, 1), len(spans)) - 1]
-                line = span.line - self.source.body_line + 1  # links are checked at body positions
-                found.append(LinkRef(ref.target, line, span.col + ref.col - 1, alt=ref.alt))
-        if not inline:
-            return rendered.html
-        wrapped = _WRAPPING_P.fullmatch(rendered.html)
-        return (wrapped.group(1) if wrapped else rendered.html).strip()
+        super().__init__(source, render, links=intro.links, images=intro.images, files=intro.files)
 
     def question(self, question: _Question) -> dict[str, Any]:
         shown: dict[str, Any] = {
@@ -236,16 +216,16 @@ class _Builder:
             "type": question.kind,
             "required": question.required,
             "line": question.line,
-            "prompt_html": self.render(question.prompt),
+            "prompt_html": self.html(question.prompt),
             "options": [],
         }
         if question.kind == "scale":
-            labels = {name: self.render([span], inline=True) for name, span in question.options}
+            labels = {name: self.html([span], inline=True) for name, span in question.options}
             top = max((int(name) for name in labels), default=5)
             points = [str(point) for point in range(1, top + 1)]
             shown["options"] = [{"key": point, "html": labels.get(point, "")} for point in points]
         elif question.kind in ("single", "multiple"):
             shown["options"] = [
-                {"key": name, "html": self.render([span], inline=True)} for name, span in question.options
+                {"key": name, "html": self.html([span], inline=True)} for name, span in question.options
             ]
         return shown
