@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import secrets
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -111,19 +113,9 @@ def import_command() -> None:
         click.echo(_("Another run of “%(job)s” is in progress; nothing was done.", job="import"))
         return
     root = _courses_root()
-    try:
-        report = sync_tree(root, display_prefix=_display_prefix(root))
-    except ContentError as error:
-        db.session.rollback()
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"import refused: {len(error.problems)} error(s), nothing imported", err=True)
-        sys.exit(1)
-    db.session.commit()
-    for line in report.warnings:
-        click.echo(line, err=True)
-    for line in report.lines():
-        click.echo(line)
+    _committed(
+        lambda: sync_tree(root, display_prefix=_display_prefix(root)), "import refused", "nothing imported"
+    )
     _import_seminars()
 
 
@@ -133,13 +125,23 @@ def _import_seminars() -> None:
     root = _seminars_root()
     if root is None or not root.is_dir():
         return
+    _committed(
+        lambda: import_folder(root, display_prefix=_display_prefix(root)),
+        "seminars refused",
+        "no seminar imported",
+    )
+
+
+def _committed(run: Callable[[], Any], refused: str, outcome: str) -> None:
+    """Run an import and commit it, printing its report; on content errors print each one as
+    `path:line:col`, roll everything back and exit 1."""
     try:
-        report = import_folder(root, display_prefix=_display_prefix(root))
+        report = run()
     except ContentError as error:
         db.session.rollback()
         for problem in error.problems:
             click.echo(str(problem), err=True)
-        click.echo(f"seminars refused: {len(error.problems)} error(s), no seminar imported", err=True)
+        click.echo(f"{refused}: {len(error.problems)} error(s), {outcome}", err=True)
         sys.exit(1)
     db.session.commit()
     for line in report.warnings:
