@@ -254,7 +254,9 @@ def touch_enrolment(enrolment_id: int, lesson_id: int, now: datetime) -> None:
 
     Takes ids, not objects: it runs after a commit, when loaded objects would reload first.
     """
-    db.session.execute(_TOUCH, {"enrolment_id": enrolment_id, "opened_lesson_id": lesson_id, "now": now})
+    db.session.connection().execute(
+        _TOUCH, {"enrolment_id": enrolment_id, "opened_lesson_id": lesson_id, "now": now}
+    )
 
 
 def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
