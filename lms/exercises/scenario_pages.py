@@ -31,7 +31,6 @@ from lms.exercises import scenario as scenario_rules
 from lms.exercises.models import ItemSnapshot, Playthrough, ReviewEvent
 from lms.extensions import db
 
-MAX_ID = 2**63 - 1  # a larger id in the URL finds nothing (and would not fit the statement)
 MAX_OUTLINES = 1024  # per worker: a few hundred bytes each
 
 
@@ -215,7 +214,8 @@ def _page_select(*columns) -> sa.Select:
         )
         # Only the user's own playthrough: anyone else's is not found.
         .outerjoin(
-            Playthrough, sa.and_(Playthrough.id == sa.bindparam("playthrough_id"), Playthrough.user_id == User.id)
+            Playthrough,
+            sa.and_(Playthrough.id == sa.bindparam("playthrough_id"), Playthrough.user_id == User.id),
         )
         .outerjoin(ItemSnapshot, ItemSnapshot.id == Playthrough.snapshot_id)
         .outerjoin(Lesson, Lesson.id == Playthrough.item_id)
@@ -245,11 +245,13 @@ def _read(
 ) -> tuple[User | None, ScenarioPage | None]:
     if session_token is None:
         return None, None
-    params = {**session_params(session_token), "playthrough_id": min(playthrough_id, MAX_ID)}
+    params = {**session_params(session_token), "playthrough_id": playthrough_id}
     rows = db.session.execute(statement, params).all()
     first = rows[0] if rows else None
-    user = accept_session_user(first.User if first else None, session_token, first.session_seen_at if first else None)
-    if user is None or first.playthrough_id is None or playthrough_id > MAX_ID:
+    user = accept_session_user(
+        first.User if first else None, session_token, first.session_seen_at if first else None
+    )
+    if user is None or first.playthrough_id is None:
         return user, None
     reviews = [
         Review(row.comment, row.reviewer_name or row.reviewer_username or "", row.reviewed_at)
