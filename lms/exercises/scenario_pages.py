@@ -28,10 +28,11 @@ from lms.accounts.models import User
 from lms.accounts.sessions import accept_session_user, session_params, session_user_select
 from lms.content.models import Course, Lesson
 from lms.exercises import scenario as scenario_rules
+from lms.exercises.fields import SCENARIO_DEFAULTS
 from lms.exercises.models import ItemSnapshot, Playthrough, ReviewEvent
 from lms.extensions import db
 
-MAX_OUTLINES = 1024  # per worker: a few hundred bytes each
+MAX_OUTLINES = 1024  # per worker: an outline is a few kilobytes at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,24 +56,21 @@ class Outline:
     @classmethod
     def of(cls, payload: dict[str, Any]) -> Outline:
         nodes = payload["nodes"]
+        rule = payload.get("pass", SCENARIO_DEFAULTS["pass"])
+        best = payload.get("best") or {}
         return cls(
             feedback=payload.get("feedback", "immediate"),
             replies={
                 key: tuple((reply["index"], bool(reply.get("free"))) for reply in node["replies"])
                 for key, node in nodes.items()
             },
-            strong=dict(payload["strong_reply"]),
+            strong=dict(payload.get("strong_reply") or {}),
             competencies=tuple(
-                Competency(
-                    competency["key"],
-                    competency["label"],
-                    payload["best"].get(competency["key"], 0),
-                    payload["pass"]["min"].get(competency["key"]),
-                )
-                for competency in payload["competencies"]
+                Competency(c["key"], c["label"], best.get(c["key"], 0), rule["min"].get(c["key"]))
+                for c in payload.get("competencies", [])
             ),
             rules={
-                "pass": payload["pass"],
+                "pass": rule,
                 "nodes": {key: {"key": key, "ending": node["ending"]} for key, node in nodes.items()},
             },
         )
