@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from lms.accounts.models import LoginSession
 from lms.content.sync import sync_tree
+from lms.exercises import services
 from lms.exercises.models import Playthrough
 from lms.extensions import db
 from tests.exercises.test_views import SCENARIO, choose, fresh, start_playthrough
@@ -152,3 +153,22 @@ def test_an_unfinished_playthrough_has_no_debrief_yet(client, auth, scenario_ite
     fresh()
     assert db.session.scalar(sa.select(Playthrough.finished_at)) is None
     assert SCENARIO in client.get(url).get_data(as_text=True)
+
+
+def test_instructors_comments_come_in_the_same_statement(client, auth, scenario_item, make_user):
+    make_user("anna")
+    igor = make_user("igor", role="instructor", full_name="Игорь Иванов")
+    auth.login("anna")
+    url = start_playthrough(auth)
+    _finish(auth, url, [2, 0, 1], FREE_TEXT)
+    fresh()
+    playthrough = db.session.scalar(sa.select(Playthrough))
+    for comment in ("Первый комментарий.", "Второй комментарий."):
+        services.review_playthrough(playthrough, igor, comment)
+    db.session.commit()
+    client.get(url + "/debrief")
+    with Statements() as statements:
+        html = client.get(url + "/debrief").get_data(as_text=True)
+    assert statements.verbs == ["SELECT"], statements.sql
+    assert html.index("Первый комментарий.") < html.index("Второй комментарий.")
+    assert html.count("Игорь Иванов") == 2 and "ждут комментария" not in html
