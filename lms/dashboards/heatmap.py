@@ -1,10 +1,11 @@
 """The course heatmap: candidates × modules (or × the items of one module), one page at a time.
 
-Four statements, as plain columns (no ORM objects): the session's user with the course and the
-region asked for (the page's checks); the course's live modules and items (the columns); the
-number of candidates; and one page of them with its cells. Module cells read the per-module rollup
-(lms.progress.module_rollup), a few rows per candidate; one module's item cells read those
-candidates' progress rows of that module alone, by their unique index.
+Three statements, as plain columns (no ORM objects): the session's user with the course and the
+region asked for (the page's checks); the course's live modules and items (the columns); one page
+of candidates with their cells and the number of candidates (a national coordinator's region
+filter adds its list). Module cells read the per-module rollup (lms.progress.module_rollup), a few
+rows per candidate; one module's item cells read those candidates' progress rows of that module
+alone, by their unique index. Nothing is cached across requests.
 """
 
 from __future__ import annotations
