@@ -185,3 +185,16 @@ def test_any_sequence_of_events_equals_a_rebuild(imported, make_user, events):
         )(user, lesson)
     assert_equals_a_rebuild()
     db.session.rollback()
+
+
+def test_the_rollups_command_rebuilds_the_counts(app, imported, make_user, runner):
+    anna = make_user("anna")
+    progress.complete_lesson(anna, item("l-one"))
+    db.session.commit()
+    expected = module_rollup.snapshot()
+    db.session.execute(sa.update(module_rollup.ModuleProgress).values(done=7, opened=9))
+    db.session.commit()
+    result = runner.invoke(args=["lms", "rollups", "--rebuild"])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    assert module_rollup.snapshot() == expected
