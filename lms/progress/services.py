@@ -17,7 +17,7 @@ from lms.core.db import commit_without_flush_wait, insert_or_ignore
 from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
-from lms.progress import gates, rollups
+from lms.progress import gates, module_rollup, rollups
 from lms.progress import signals as progress_signals
 from lms.progress.models import Enrolment, LessonProgress, percent_done
 
@@ -96,11 +96,12 @@ def record_view(user: User, lesson: Lesson) -> LessonProgress:
     """Note that the user opened a lesson; lessons set to complete on view complete here."""
     enrolment = enrol(user, lesson.course)
     now = utcnow()
-    insert_or_ignore(
+    if insert_or_ignore(
         LessonProgress,
         {"user_id": user.id, "lesson_id": lesson.id, "first_viewed_at": now},
         ["user_id", "lesson_id"],
-    )
+    ):
+        module_rollup.opened(user.id, lesson)
     enrolment.last_lesson_id = lesson.id
     first_activity = enrolment.last_activity_at is None
     enrolment.last_activity_at = now
@@ -277,11 +278,12 @@ def complete_lesson(user: User, lesson: Lesson) -> bool:
     """
     now = utcnow()
     enrolment = enrol(user, lesson.course)
-    insert_or_ignore(
+    if insert_or_ignore(
         LessonProgress,
         {"user_id": user.id, "lesson_id": lesson.id, "first_viewed_at": now},
         ["user_id", "lesson_id"],
-    )
+    ):
+        module_rollup.opened(user.id, lesson)
     result = db.session.execute(
         sa.update(LessonProgress)
         .where(
@@ -294,6 +296,7 @@ def complete_lesson(user: User, lesson: Lesson) -> bool:
     )
     if result.rowcount != 1:
         return False
+    module_rollup.completed(user.id, lesson, +1)
     db.session.execute(
         sa.update(Enrolment)
         .where(Enrolment.id == enrolment.id)
@@ -321,6 +324,7 @@ def uncomplete_lesson(user: User, lesson: Lesson) -> bool:
     )
     if result.rowcount != 1:
         return False
+    module_rollup.completed(user.id, lesson, -1)
     enrolment = enrol(user, lesson.course)
     db.session.execute(
         sa.update(Enrolment)
@@ -422,6 +426,7 @@ def refresh_course_rollups(course: Course) -> int:
 @content_signals.course_items_changed.connect
 def _follow_course_import(course: Course, **_details) -> None:
     refresh_course_rollups(course)
+    module_rollup.refresh_course(course)
 
 
 @content_signals.lessons_in_use.connect
