@@ -1,0 +1,269 @@
+"""The course page's reads: who asks and what of the course is theirs, in one statement.
+
+The outline (modules, items, titles, kinds, links, minutes) reads the same for everybody: the page
+caches it as HTML under `CoursePage.content_stamp` (templates/content/course.html) and loads it
+only on a miss (`CourseContent`). Each reader's part of it (an item's status, a module's count of
+done items, why a module is closed) is left in the cached HTML as a slot, an HTML comment that
+`CoursePage.fill` replaces; a title or summary cannot contain one, as the page escapes them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from markupsafe import Markup
+
+from lms.accounts.models import User
+from lms.accounts.sessions import accept_session_user, session_params, session_user_select
+from lms.content import services as content_services
+from lms.content.models import Course, Lesson, Module
+from lms.extensions import db
+from lms.progress import gates
+from lms.progress import services as progress
+from lms.progress.models import Enrolment, LessonProgress, percent_done
+
+
+class NextItem(NamedTuple):
+    """The item "Start" and "Continue" lead to (the first not done in an open module), as
+    `item_url` reads it."""
+
+    kind: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemStatus:
+    """What `status_label` reads of an item."""
+
+    started: bool
+    completed: bool
+
+
+NOT_STARTED, STARTED, COMPLETED = ItemStatus(False, False), ItemStatus(True, False), ItemStatus(True, True)
+
+
+@dataclass(frozen=True, slots=True)
+class CoursePage:
+    """What the course page shows that may change between two requests, read in one statement."""
+
+    key: str  # the course's, for item_url(page, page.next_item)
+    course_id: int
+    title: str
+    lesson_count: int
+    content_stamp: tuple
+    enrolment_id: int | None
+    lessons_done: int
+    completed_at: datetime | None
+    next_item: NextItem | Lesson | None
+    locks: gates.CourseLocks
+    # Lesson id -> completed, for every item of the course the reader opened.
+    progress: dict[int, bool] = field(default_factory=dict)
+
+    @property
+    def percent(self) -> int:
+        return percent_done(self.lessons_done, self.lesson_count)
+
+    @property
+    def started(self) -> bool:
+        """Some step is done (Enrolment.started): "Continue", else "Start"."""
+        return self.lessons_done > 0
+
+    @property
+    def closed(self) -> tuple:
+        """The part of the outline's cache key that says which modules it shows closed."""
+        if self.locks.course is not None:
+            return ("course",)
+        return tuple(sorted(self.locks.modules))
+
+    def is_closed(self, module_id: int) -> bool:
+        return self.locks.for_module(module_id) is not None
+
+    def status(self, lesson_id: int) -> ItemStatus:
+        completed = self.progress.get(lesson_id)
+        return NOT_STARTED if completed is None else COMPLETED if completed else STARTED
+
+    def fill(
+        self,
+        outline: str,
+        status_label: Callable[[ItemStatus], str],
+        done_label: Callable[[int, int], str],
+        lock_notice: Callable[..., str],
+    ) -> Markup:
+        """The cached outline with this reader's slots filled by the page's own macros."""
+        labels: dict[ItemStatus, str] = {}
+
+        def slot(match: re.Match) -> str:
+            name, value = match[1], match[2]
+            if name == "status":
+                if self.enrolment_id is None:
+                    return ""
+                status = self.status(int(value))
+                if status not in labels:
+                    labels[status] = status_label(status)
+                return labels[status]
+            if name == "done":
+                lesson_ids = value.split()
+                done = sum(1 for lesson_id in lesson_ids if self.progress.get(int(lesson_id)))
+                return done_label(done, len(lesson_ids))
+            return lock_notice(self.locks.modules[int(value)], 4)
+
+        return Markup(_SLOT.sub(slot, outline))  # nosec B704  # the page's cached HTML and its macros' output
+
+
+_SLOT = re.compile(r"<!--(status|done|lock) ([\d ]*)-->")
+
+
+@dataclass(frozen=True)
+class OutlineModule:
+    module: Module
+    lessons: list[Lesson]
+
+    @property
+    def lesson_ids(self) -> str:
+        """The module's items for its "done" slot."""
+        return " ".join(str(lesson.id) for lesson in self.lessons)
+
+
+class CourseContent:
+    """The course and its outline, loaded only when a cached part of the page has to be rendered
+    (a first view since start-up or since the content changed)."""
+
+    def __init__(self, course_key: str) -> None:
+        self.course_key = course_key
+
+    @cached_property
+    def course(self) -> Course:
+        return content_services.live_course_or_404(self.course_key)
+
+    @cached_property
+    def outline(self) -> list[OutlineModule]:
+        return outline_of(self.course)
+
+
+def outline_of(course: Course) -> list[OutlineModule]:
+    """Live modules and their live items in order: only the columns the outline shows."""
+    modules = db.session.scalars(
+        sa.select(Module)
+        .options(sa.orm.load_only(Module.id, Module.course_id, Module.title, Module.summary, Module.position))
+        .where(Module.course_id == course.id, Module.archived_at.is_(None))
+        .order_by(Module.position)
+    ).all()
+    lessons = db.session.scalars(
+        sa.select(Lesson)
+        .options(
+            sa.orm.load_only(
+                Lesson.id,
+                Lesson.module_id,
+                Lesson.course_id,
+                Lesson.kind,
+                Lesson.key,
+                Lesson.title,
+                Lesson.minutes,
+                Lesson.position,
+            )
+        )
+        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
+        .order_by(Lesson.position)
+    ).all()
+    by_module: dict[int, list[Lesson]] = {module.id: [] for module in modules}
+    for lesson in lessons:
+        if lesson.module_id in by_module:
+            by_module[lesson.module_id].append(lesson)
+    return [OutlineModule(module, by_module[module.id]) for module in modules]
+
+
+# The reader's progress in the course as "12,-13": an id for an item done, minus the id for an
+# item opened and not done.
+_PROGRESS = (
+    sa.select(
+        sa.func.aggregate_strings(
+            sa.cast(
+                sa.case(
+                    (LessonProgress.completed_at.is_not(None), LessonProgress.lesson_id),
+                    else_=-LessonProgress.lesson_id,
+                ),
+                sa.String,
+            ),
+            ",",
+        )
+    )
+    .select_from(LessonProgress)
+    .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+    .where(LessonProgress.user_id == User.id, Lesson.course_id == Course.id)
+    .correlate(User, Course)
+    .scalar_subquery()
+)
+
+# Built once: it runs on every course page. The signed-in user, then the course's stamp, gates and
+# item order and the reader's enrolment and progress, as plain columns. The importer changes the
+# course's updated_at whenever its outline changes (lms.content.sync._refresh_counts).
+_COURSE_PAGE = (
+    session_user_select(
+        Course.id.label("course_id"),
+        Course.title,
+        Course.lesson_count,
+        Course.gates,
+        Course.render_key,
+        Course.updated_at,
+        Course.item_order,
+        Enrolment.id.label("enrolment_id"),
+        Enrolment.lessons_done,
+        Enrolment.completed_at,
+        _PROGRESS.label("progress"),
+    )
+    .outerjoin(Course, sa.and_(Course.key == sa.bindparam("course_key"), Course.archived_at.is_(None)))
+    .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == User.id))
+)
+
+
+def course_page(session_token: str | None, course_key: str) -> tuple[User | None, CoursePage | None]:
+    """The course page's one statement: the session's user and the live course with that user's
+    enrolment and progress. (None, None) when nobody is signed in, (user, None) when there is no
+    such live course. A candidate's gates cost their own queries (lms.progress.gates), and so
+    does "Continue" while a module is closed to them."""
+    if session_token is None:
+        return None, None
+    row = db.session.execute(
+        _COURSE_PAGE, {**session_params(session_token), "course_key": course_key}
+    ).first()
+    user = accept_session_user(row.User if row else None, session_token, row.session_seen_at if row else None)
+    if user is None or row.course_id is None:
+        return user, None
+    locks = gates.locks_for(user, row.gates or {})
+    done = (
+        {abs(int(item)): not item.startswith("-") for item in row.progress.split(",")} if row.progress else {}
+    )
+    next_item: NextItem | Lesson | None = None
+    if row.enrolment_id is not None and locks.course is None:
+        if locks.modules:  # the item order does not say which module holds an item
+            next_item = progress.first_unfinished_lesson(
+                user, content_services.live_course_or_404(course_key), locks=locks
+            )
+        else:
+            next_item = next(
+                (
+                    NextItem(item["kind"], item["key"])
+                    for item in row.item_order or ()
+                    if not done.get(item["id"])
+                ),
+                None,
+            )
+    return user, CoursePage(
+        key=course_key,
+        course_id=row.course_id,
+        title=row.title,
+        lesson_count=row.lesson_count,
+        content_stamp=(row.course_id, row.render_key, row.updated_at),
+        enrolment_id=row.enrolment_id,
+        lessons_done=row.lessons_done or 0,
+        completed_at=row.completed_at,
+        next_item=next_item,
+        locks=locks,
+        progress=done,
+    )
