@@ -227,6 +227,32 @@ def user_completions(user: User) -> dict[int, CourseCompletion]:
     return {row.course_id: row for row in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class CompletionNote:
+    """A completion as the course page mentions it: its day and its certificate's code and revocation."""
+
+    completed_at: datetime
+    certificate_code: str | None
+    revoked_at: datetime | None
+
+
+# Built once: the course page of an enrolled reader asks it on every view.
+_COURSE_COMPLETION = (
+    sa.select(CourseCompletion.completed_at, Certificate.code, Certificate.revoked_at)
+    .outerjoin(Certificate, Certificate.completion_id == CourseCompletion.id)
+    .where(
+        CourseCompletion.user_id == sa.bindparam("user_id"),
+        CourseCompletion.course_id == sa.bindparam("course_id"),
+    )
+)
+
+
+def course_completion(user_id: int, course_id: int) -> CompletionNote | None:
+    """The user's completion of one course with its certificate, as plain columns in one statement."""
+    row = db.session.execute(_COURSE_COMPLETION, {"user_id": user_id, "course_id": course_id}).first()
+    return CompletionNote(*row) if row else None
+
+
 def may_download(viewer: User, certificate: Certificate) -> bool:
     """The candidate themselves, an admin, or a coordinator whose scope holds the candidate."""
     if viewer.id == certificate.user_id:

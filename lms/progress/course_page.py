@@ -4,7 +4,9 @@ The outline (modules, items, titles, kinds, links, minutes) reads the same for e
 caches it as HTML under `CoursePage.content_stamp` (templates/content/course.html) and loads it
 only on a miss (`CourseContent`). Each reader's part of it (an item's status, a module's count of
 done items, why a module is closed) is left in the cached HTML as a slot, an HTML comment that
-`CoursePage.fill` replaces; a title or summary cannot contain one, as the page escapes them.
+`CoursePage.fill` replaces; a title or summary cannot contain one, as the page escapes them. An
+open item's status slot carries its address too: the first of those not done is where "Start"
+and "Continue" lead (`CoursePage.next_url`), as `services.first_unfinished_lesson` chooses.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import NamedTuple
 
 import sqlalchemy as sa
 from markupsafe import Markup
@@ -25,16 +26,7 @@ from lms.content import services as content_services
 from lms.content.models import Course, Lesson, Module
 from lms.extensions import db
 from lms.progress import gates
-from lms.progress import services as progress
 from lms.progress.models import Enrolment, LessonProgress, percent_done
-
-
-class NextItem(NamedTuple):
-    """The item "Start" and "Continue" lead to (the first not done in an open module), as
-    `item_url` reads it."""
-
-    kind: str
-    key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +44,7 @@ NOT_STARTED, STARTED, COMPLETED = ItemStatus(False, False), ItemStatus(True, Fal
 class CoursePage:
     """What the course page shows that may change between two requests, read in one statement."""
 
-    key: str  # the course's, for item_url(page, page.next_item)
+    key: str
     course_id: int
     title: str
     lesson_count: int
@@ -60,7 +52,6 @@ class CoursePage:
     enrolment_id: int | None
     lessons_done: int
     completed_at: datetime | None
-    next_item: NextItem | Lesson | None
     locks: gates.CourseLocks
     # Lesson id -> completed, for every item of the course the reader opened.
     progress: dict[int, bool] = field(default_factory=dict)
@@ -88,6 +79,16 @@ class CoursePage:
         completed = self.progress.get(lesson_id)
         return NOT_STARTED if completed is None else COMPLETED if completed else STARTED
 
+    def next_url(self, outline: str) -> str | None:
+        """The address of the first open item not done (None before enrolling): the outline's
+        open items carry theirs in their status slots, in course order."""
+        if self.enrolment_id is None:
+            return None
+        for match in _SLOT.finditer(outline):
+            if match[1] == "status" and match[3] and not self.progress.get(int(match[2])):
+                return match[3]
+        return None
+
     def fill(
         self,
         outline: str,
@@ -99,7 +100,7 @@ class CoursePage:
         labels: dict[ItemStatus, str] = {}
 
         def slot(match: re.Match) -> str:
-            name, value = match[1], match[2]
+            name, value = match[1], match[2]  # match[3]: an open item's address
             if name == "status":
                 if self.enrolment_id is None:
                     return ""
@@ -116,7 +117,8 @@ class CoursePage:
         return Markup(_SLOT.sub(slot, outline))  # nosec B704  # the page's cached HTML and its macros' output
 
 
-_SLOT = re.compile(r"<!--(status|done|lock) ([\d ]*)-->")
+# <!--status ID[ ADDRESS]-->, <!--done ID ID ...-->, <!--lock MODULE-ID-->
+_SLOT = re.compile(r"<!--(status|done|lock) ([\d ]*?)(?: (/[^ ]*))?-->")
 
 
 @dataclass(frozen=True)
@@ -200,8 +202,8 @@ _PROGRESS = (
     .scalar_subquery()
 )
 
-# Built once: it runs on every course page. The signed-in user, then the course's stamp, gates and
-# item order and the reader's enrolment and progress, as plain columns. The importer changes the
+# Built once: it runs on every course page. The signed-in user, then the course's stamp and gates
+# and the reader's enrolment and progress, as plain columns. The importer changes the
 # course's updated_at whenever its outline changes (lms.content.sync._refresh_counts).
 _COURSE_PAGE = (
     session_user_select(
@@ -211,7 +213,6 @@ _COURSE_PAGE = (
         Course.gates,
         Course.render_key,
         Course.updated_at,
-        Course.item_order,
         Enrolment.id.label("enrolment_id"),
         Enrolment.lessons_done,
         Enrolment.completed_at,
@@ -225,8 +226,7 @@ _COURSE_PAGE = (
 def course_page(session_token: str | None, course_key: str) -> tuple[User | None, CoursePage | None]:
     """The course page's one statement: the session's user and the live course with that user's
     enrolment and progress. (None, None) when nobody is signed in, (user, None) when there is no
-    such live course. A candidate's gates cost their own queries (lms.progress.gates), and so
-    does "Continue" while a module is closed to them."""
+    such live course. A candidate's gates cost their own queries (lms.progress.gates)."""
     if session_token is None:
         return None, None
     row = db.session.execute(
@@ -239,21 +239,6 @@ def course_page(session_token: str | None, course_key: str) -> tuple[User | None
     done = (
         {abs(int(item)): not item.startswith("-") for item in row.progress.split(",")} if row.progress else {}
     )
-    next_item: NextItem | Lesson | None = None
-    if row.enrolment_id is not None and locks.course is None:
-        if locks.modules:  # the item order does not say which module holds an item
-            next_item = progress.first_unfinished_lesson(
-                user, content_services.live_course_or_404(course_key), locks=locks
-            )
-        else:
-            next_item = next(
-                (
-                    NextItem(item["kind"], item["key"])
-                    for item in row.item_order or ()
-                    if not done.get(item["id"])
-                ),
-                None,
-            )
     return user, CoursePage(
         key=course_key,
         course_id=row.course_id,
@@ -263,7 +248,6 @@ def course_page(session_token: str | None, course_key: str) -> tuple[User | None
         enrolment_id=row.enrolment_id,
         lessons_done=row.lessons_done or 0,
         completed_at=row.completed_at,
-        next_item=next_item,
         locks=locks,
         progress=done,
     )
