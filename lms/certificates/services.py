@@ -29,6 +29,7 @@ from lms.exercises.reports import course_competency_scores
 from lms.extensions import db
 from lms.notifications.services import notify_certificate_issued, path_for
 from lms.progress import visibility
+from lms.progress.course_page import add_page_columns
 from lms.progress.models import Enrolment, LessonProgress
 from lms.progress.signals import enrolment_progressed, requirement_holds
 
@@ -227,30 +228,22 @@ def user_completions(user: User) -> dict[int, CourseCompletion]:
     return {row.course_id: row for row in rows}
 
 
-@dataclass(frozen=True, slots=True)
-class CompletionNote:
-    """A completion as the course page mentions it: its day and its certificate's code and revocation."""
-
-    completed_at: datetime
-    certificate_code: str | None
-    revoked_at: datetime | None
-
-
-# Built once: the course page of an enrolled reader asks it on every view.
-_COURSE_COMPLETION = (
-    sa.select(CourseCompletion.completed_at, Certificate.code, Certificate.revoked_at)
-    .outerjoin(Certificate, Certificate.completion_id == CourseCompletion.id)
-    .where(
-        CourseCompletion.user_id == sa.bindparam("user_id"),
-        CourseCompletion.course_id == sa.bindparam("course_id"),
+@add_page_columns
+def _completion_on_the_course_page(statement: sa.Select) -> sa.Select:
+    """The course page shows the reader's completion and its certificate, read in the page's one
+    statement (as `user_completions` gives them to other pages)."""
+    return (
+        statement.outerjoin(
+            CourseCompletion,
+            sa.and_(CourseCompletion.user_id == User.id, CourseCompletion.course_id == Course.id),
+        )
+        .outerjoin(Certificate, Certificate.completion_id == CourseCompletion.id)
+        .add_columns(
+            CourseCompletion.completed_at.label("completion_completed_at"),
+            Certificate.code.label("certificate_code"),
+            Certificate.revoked_at.label("certificate_revoked_at"),
+        )
     )
-)
-
-
-def course_completion(user_id: int, course_id: int) -> CompletionNote | None:
-    """The user's completion of one course with its certificate, as plain columns in one statement."""
-    row = db.session.execute(_COURSE_COMPLETION, {"user_id": user_id, "course_id": course_id}).first()
-    return CompletionNote(*row) if row else None
 
 
 def may_download(viewer: User, certificate: Certificate) -> bool:

@@ -35,18 +35,6 @@ def _completions_for_templates() -> dict:
     return {"my_completions": my_completions}
 
 
-@bp.app_context_processor
-def _course_completion_for_templates() -> dict:
-    """`my_course_completion(course_id)` for the course page: the reader's completion of it, if any."""
-
-    def my_course_completion(course_id: int) -> services.CompletionNote | None:
-        if not current_user.is_authenticated:
-            return None
-        return services.course_completion(current_user.id, course_id)
-
-    return {"my_course_completion": my_course_completion}
-
-
 def verify_url(code: str) -> str:
     """The address printed on the certificate: the school's own, never the request's Host."""
     return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("certificates.verify_code", code=code)

@@ -4,9 +4,9 @@ The outline (modules, items, titles, kinds, links, minutes) reads the same for e
 caches it as HTML under `CoursePage.content_stamp` (templates/content/course.html) and loads it
 only on a miss (`CourseContent`). Each reader's part of it (an item's status, a module's count of
 done items, why a module is closed) is left in the cached HTML as a slot, an HTML comment that
-`CoursePage.fill` replaces; a title or summary cannot contain one, as the page escapes them. An
+`CoursePage.outline` fills; a title or summary cannot contain one, as the page escapes them. An
 open item's status slot carries its address too: the first of those not done is where "Start"
-and "Continue" lead (`CoursePage.next_url`), as `services.first_unfinished_lesson` chooses.
+and "Continue" lead, as `services.first_unfinished_lesson` chooses.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
+from typing import Any
 
 import sqlalchemy as sa
 from markupsafe import Markup
@@ -27,6 +28,19 @@ from lms.content.models import Course, Lesson, Module
 from lms.extensions import db
 from lms.progress import gates
 from lms.progress.models import Enrolment, LessonProgress, percent_done
+
+# Domains above progress that show something of their own on the course page (the certificates:
+# the reader's completion and its certificate) add it to the page's one statement: each entry takes
+# the statement and returns it with its outer joins (on `User.id` and `Course.id`) and its labelled
+# columns added. The page carries those columns as `extra`, by label.
+PAGE_COLUMNS: list[Callable[[sa.Select], sa.Select]] = []
+
+
+def add_page_columns(extend: Callable[[sa.Select], sa.Select]) -> Callable[[sa.Select], sa.Select]:
+    """Register an entry of `PAGE_COLUMNS` (a decorator); the statement is built anew with it."""
+    PAGE_COLUMNS.append(extend)
+    _statement.cache_clear()
+    return extend
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +69,7 @@ class CoursePage:
     locks: gates.CourseLocks
     # Lesson id -> completed, for every item of the course the reader opened.
     progress: dict[int, bool] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # PAGE_COLUMNS' columns by label
 
     @property
     def percent(self) -> int:
@@ -75,46 +90,44 @@ class CoursePage:
     def is_closed(self, module_id: int) -> bool:
         return self.locks.for_module(module_id) is not None
 
-    def status(self, lesson_id: int) -> ItemStatus:
-        completed = self.progress.get(lesson_id)
-        return NOT_STARTED if completed is None else COMPLETED if completed else STARTED
-
-    def next_url(self, outline: str) -> str | None:
-        """The address of the first open item not done (None before enrolling): the outline's
-        open items carry theirs in their status slots, in course order."""
-        if self.enrolment_id is None:
-            return None
-        for match in _SLOT.finditer(outline):
-            if match[1] == "status" and match[3] and not self.progress.get(int(match[2])):
-                return match[3]
-        return None
-
-    def fill(
+    def outline(
         self,
-        outline: str,
+        cached: str,
         status_label: Callable[[ItemStatus], str],
         done_label: Callable[[int, int], str],
         lock_notice: Callable[..., str],
-    ) -> Markup:
-        """The cached outline with this reader's slots filled by the page's own macros."""
+    ) -> FilledOutline:
+        """The cached outline with this reader's slots filled by the page's own macros, and where
+        "Start" or "Continue" leads: the first open item not done (its slot carries its address)."""
+        parts = _SLOT.split(cached)  # text, then (name, value, address, text) for each slot
+        progress, enrolled, html = self.progress, self.enrolment_id is not None, [parts[0]]
         labels: dict[ItemStatus, str] = {}
-
-        def slot(match: re.Match) -> str:
-            name, value = match[1], match[2]  # match[3]: an open item's address
+        next_url = None
+        for index in range(1, len(parts), 4):
+            name, value, address = parts[index : index + 3]
             if name == "status":
-                if self.enrolment_id is None:
-                    return ""
-                status = self.status(int(value))
-                if status not in labels:
-                    labels[status] = status_label(status)
-                return labels[status]
-            if name == "done":
+                if enrolled:
+                    completed = progress.get(int(value))
+                    if next_url is None and address and not completed:
+                        next_url = address
+                    status = NOT_STARTED if completed is None else COMPLETED if completed else STARTED
+                    if status not in labels:
+                        labels[status] = status_label(status)
+                    html.append(labels[status])
+            elif name == "done":
                 lesson_ids = value.split()
-                done = sum(1 for lesson_id in lesson_ids if self.progress.get(int(lesson_id)))
-                return done_label(done, len(lesson_ids))
-            return lock_notice(self.locks.modules[int(value)], 4)
+                done = sum(1 for lesson_id in lesson_ids if progress.get(int(lesson_id)))
+                html.append(done_label(done, len(lesson_ids)))
+            else:
+                html.append(lock_notice(self.locks.modules[int(value)], 4))
+            html.append(parts[index + 3])
+        return FilledOutline(Markup("".join(html)), next_url)  # nosec B704  # cached page HTML, macros' output
 
-        return Markup(_SLOT.sub(slot, outline))  # nosec B704  # the page's cached HTML and its macros' output
+
+@dataclass(frozen=True, slots=True)
+class FilledOutline:
+    html: Markup
+    next_url: str | None  # None before enrolling, and when every open item is done
 
 
 # <!--status ID[ ADDRESS]-->, <!--done ID ID ...-->, <!--lock MODULE-ID-->
@@ -202,25 +215,35 @@ _PROGRESS = (
     .scalar_subquery()
 )
 
-# Built once: it runs on every course page. The signed-in user, then the course's stamp and gates
-# and the reader's enrolment and progress, as plain columns. The importer changes the
-# course's updated_at whenever its outline changes (lms.content.sync._refresh_counts).
-_COURSE_PAGE = (
-    session_user_select(
-        Course.id.label("course_id"),
-        Course.title,
-        Course.lesson_count,
-        Course.gates,
-        Course.render_key,
-        Course.updated_at,
-        Enrolment.id.label("enrolment_id"),
-        Enrolment.lessons_done,
-        Enrolment.completed_at,
-        _PROGRESS.label("progress"),
-    )
-    .outerjoin(Course, sa.and_(Course.key == sa.bindparam("course_key"), Course.archived_at.is_(None)))
-    .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == User.id))
+_COLUMNS = (
+    Course.id.label("course_id"),
+    Course.title,
+    Course.lesson_count,
+    Course.gates,
+    Course.render_key,
+    Course.updated_at,
+    Enrolment.id.label("enrolment_id"),
+    Enrolment.lessons_done,
+    Enrolment.completed_at,
+    _PROGRESS.label("progress"),
 )
+_EXTRA_FROM = 2 + len(_COLUMNS)  # after the user, the session's last activity and _COLUMNS
+
+
+@cache
+def _statement() -> sa.Select:
+    """Built once (per set of `PAGE_COLUMNS`): it runs on every course page. The signed-in user,
+    then the course's stamp and gates and the reader's enrolment and progress, as plain columns.
+    The importer changes the course's updated_at whenever its outline changes
+    (lms.content.sync._refresh_counts)."""
+    statement = (
+        session_user_select(*_COLUMNS)
+        .outerjoin(Course, sa.and_(Course.key == sa.bindparam("course_key"), Course.archived_at.is_(None)))
+        .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == User.id))
+    )
+    for extend in PAGE_COLUMNS:
+        statement = extend(statement)
+    return statement
 
 
 def course_page(session_token: str | None, course_key: str) -> tuple[User | None, CoursePage | None]:
@@ -229,9 +252,8 @@ def course_page(session_token: str | None, course_key: str) -> tuple[User | None
     such live course. A candidate's gates cost their own queries (lms.progress.gates)."""
     if session_token is None:
         return None, None
-    row = db.session.execute(
-        _COURSE_PAGE, {**session_params(session_token), "course_key": course_key}
-    ).first()
+    result = db.session.execute(_statement(), {**session_params(session_token), "course_key": course_key})
+    row = result.first()
     user = accept_session_user(row.User if row else None, session_token, row.session_seen_at if row else None)
     if user is None or row.course_id is None:
         return user, None
@@ -250,4 +272,5 @@ def course_page(session_token: str | None, course_key: str) -> tuple[User | None
         completed_at=row.completed_at,
         locks=locks,
         progress=done,
+        extra=dict(zip(tuple(result.keys())[_EXTRA_FROM:], row[_EXTRA_FROM:], strict=True)),
     )
