@@ -131,7 +131,7 @@ class FilledOutline:
 
 
 # <!--status ID[ ADDRESS]-->, <!--done ID ID ...-->, <!--lock MODULE-ID-->
-_SLOT = re.compile(r"<!--(status|done|lock) ([\d ]*?)(?: (/[^ ]*))?-->")
+_SLOT = re.compile(r"<!--(status|done|lock) ([\d ]*?)(?: (/\S*?))?-->")
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,7 @@ def course_page(session_token: str | None, course_key: str) -> tuple[User | None
     result = db.session.execute(_statement(), {**session_params(session_token), "course_key": course_key})
     row = result.first()
     user = accept_session_user(row.User if row else None, session_token, row.session_seen_at if row else None)
-    if user is None or row.course_id is None:
+    if user is None or row is None or row.course_id is None:
         return user, None
     locks = gates.locks_for(user, row.gates or {})
     done = (

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from lms.accounts.models import LoginSession
 from lms.content.models import Course, Lesson
 from lms.content.sync import sync_tree
 from lms.extensions import db
@@ -36,6 +37,19 @@ def status(row: str) -> str | None:
 
 def lesson(key: str) -> Lesson:
     return db.session.scalar(sa.select(Lesson).where(Lesson.key == key))
+
+
+def test_anonymous_and_signed_out_readers_go_to_login(client, auth, imported, make_user):
+    response = client.get(COURSE)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+    user = make_user("anna")
+    auth.login("anna")
+    assert client.get(COURSE).status_code == 200
+    db.session.execute(
+        sa.update(LoginSession).where(LoginSession.user_id == user.id).values(revoked_at=sa.func.now())
+    )
+    db.session.commit()
+    assert client.get(COURSE).status_code == 302
 
 
 def test_an_enrolled_reader_s_page_is_one_statement(client, auth, imported, make_user):
