@@ -318,6 +318,7 @@ class _Syncer:
         )
         if previous_course is not None and previous_course is not course:
             self.courses_to_refresh.add(previous_course)
+            self.outlines_changed.add(previous_course)
         for lesson_source in source.lessons:
             self.lesson(course, module, lesson_source)
 
@@ -325,6 +326,7 @@ class _Syncer:
         existing = self.lessons.by_key.get(source.id)
         if existing is not None and existing.course is not course:
             self.courses_to_refresh.add(existing.course)
+            self.outlines_changed.add(existing.course)
         row = self._apply(
             self.lessons,
             Lesson,
@@ -358,7 +360,8 @@ class _Syncer:
         kept_modules: set[int] = set()
         for lesson in gone_lessons:
             self.courses_to_refresh.add(lesson.course)
-            self.outlines_changed.add(lesson.course)
+            if lesson.archived_at is None:  # it was listed until now
+                self.outlines_changed.add(lesson.course)
             if lesson.id in with_progress:
                 kept_modules.add(lesson.module_id)
                 if lesson.archived_at is None:
@@ -367,7 +370,8 @@ class _Syncer:
             else:
                 self._delete(lesson, "lesson")
         for module in gone_modules:
-            self.outlines_changed.add(module.course)
+            if module.archived_at is None:
+                self.outlines_changed.add(module.course)
             still_has_rows = module.id in kept_modules or any(
                 id(lesson) in self.lessons.seen for lesson in module.lessons
             )

@@ -156,6 +156,24 @@ def test_an_unchanged_import_keeps_the_course_s_stamp(app, imported, courses_dir
     assert db.session.scalar(sa.select(Course.updated_at).where(Course.key == "tiny-course")) == before
 
 
+def test_an_item_gone_leaves_the_outline_and_later_imports_keep_the_stamp(
+    client, auth, imported, make_user, courses_dir
+):
+    """An item someone opened is archived, not deleted; the archived row is no change next time."""
+    make_user("anna")
+    auth.login("anna")
+    client.get(f"{LESSONS}/l-two")
+    assert "Второй урок" in rows(client.get(COURSE).get_data(as_text=True))
+    module = courses_dir / "tiny-course" / "01-one" / "module.md"
+    module.write_text(module.read_text(encoding="utf-8").replace("  - 02-second.md\n", ""), encoding="utf-8")
+    (courses_dir / "tiny-course" / "01-one" / "02-second.md").unlink()
+    sync_tree(courses_dir)
+    db.session.commit()
+    html = client.get(COURSE).get_data(as_text=True)
+    assert "Второй урок" not in rows(html) and "Пройдено 0 из 1" in html
+    test_an_unchanged_import_keeps_the_course_s_stamp(None, imported, courses_dir)
+
+
 def test_readers_with_other_locks_see_their_own_outline(client, auth, courses_dir, make_user):
     """The first module opens after the second: closed to one reader (whose way on skips it),
     open to another who did the second."""
