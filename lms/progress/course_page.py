@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -99,15 +99,14 @@ class CoursePage:
     ) -> FilledOutline:
         """The cached outline with this reader's slots filled by the page's own macros, and where
         "Start" or "Continue" leads: the first open item not done (its slot carries its address)."""
-        parts = _SLOT.split(cached)  # text, then (name, value, address, text) for each slot
-        progress, enrolled, html = self.progress, self.enrolment_id is not None, [parts[0]]
+        head, slots = _slots(cached)
+        progress, enrolled, html = self.progress, self.enrolment_id is not None, [head]
         labels: dict[ItemStatus, str] = {}
         next_url = None
-        for index in range(1, len(parts), 4):
-            name, value, address = parts[index : index + 3]
+        for name, ids, address, text in slots:
             if name == "status":
                 if enrolled:
-                    completed = progress.get(int(value))
+                    completed = progress.get(ids[0])
                     if next_url is None and address and not completed:
                         next_url = address
                     status = NOT_STARTED if completed is None else COMPLETED if completed else STARTED
@@ -115,12 +114,10 @@ class CoursePage:
                         labels[status] = status_label(status)
                     html.append(labels[status])
             elif name == "done":
-                lesson_ids = value.split()
-                done = sum(1 for lesson_id in lesson_ids if progress.get(int(lesson_id)))
-                html.append(done_label(done, len(lesson_ids)))
+                html.append(done_label(sum(1 for lesson_id in ids if progress.get(lesson_id)), len(ids)))
             else:
-                html.append(lock_notice(self.locks.modules[int(value)], 4))
-            html.append(parts[index + 3])
+                html.append(lock_notice(self.locks.modules[ids[0]], 4))
+            html.append(text)
         return FilledOutline(Markup("".join(html)), next_url)  # nosec B704  # cached page HTML, macros' output
 
 
@@ -132,6 +129,23 @@ class FilledOutline:
 
 # <!--status ID[ ADDRESS]-->, <!--done ID ID ...-->, <!--lock MODULE-ID-->
 _SLOT = re.compile(r"<!--(status|done|lock) ([\d ]*?)(?: (/\S*?))?-->")
+
+
+@lru_cache(maxsize=256)
+def _slots(outline: str) -> tuple[str, tuple[tuple[str, tuple[int, ...], str | None, str], ...]]:
+    """An outline's text before its first slot, then each slot (name, ids, address) with the text
+    after it. Parsed once per cached outline: every request passes the same text."""
+    parts = _SLOT.split(outline)
+    slots = tuple(
+        (
+            parts[index],
+            tuple(int(id_) for id_ in parts[index + 1].split()),
+            parts[index + 2],
+            parts[index + 3],
+        )
+        for index in range(1, len(parts), 4)
+    )
+    return parts[0], slots
 
 
 @dataclass(frozen=True)
