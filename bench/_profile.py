@@ -9,10 +9,11 @@ from __future__ import annotations
 import cProfile
 import pstats
 import time
+from pathlib import Path
 
 from bench._server import CSRF_RE
 
-PATH_MARKERS = ("/site-packages/", "/work/main/", "/lib/python3")
+PATH_MARKERS = ("/site-packages/", str(Path(__file__).resolve().parent.parent) + "/", "/lib/python3")
 
 
 def login(client, username: str, password: str) -> None:
