@@ -232,7 +232,13 @@ _SUBMISSION = (
     .join(Lesson, Lesson.id == Attempt.quiz_id)
     .options(
         sa.orm.contains_eager(Attempt.quiz).load_only(
-            Lesson.id, Lesson.course_id, Lesson.module_id, Lesson.kind, Lesson.key, Lesson.title
+            Lesson.id,
+            Lesson.course_id,
+            Lesson.module_id,
+            Lesson.kind,
+            Lesson.key,
+            Lesson.title,
+            Lesson.version,  # a passed quiz's completion records it
         )
     )
     .with_for_update(of=Attempt)
