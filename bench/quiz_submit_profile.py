@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._profile import QueryLog, login, top_costs
 from bench._server import CSRF_RE, throwaway_database
-from bench.quiz_submit import COURSE, FIXTURE_COURSES, PASSWORD, QUIZ, QUESTIONS, QuizForm, prepare
+from bench.quiz_submit import COURSE, FIXTURE_COURSES, PASSWORD, QUESTIONS, QUIZ, QuizForm, prepare
 
 
 def add_floor_route(app) -> None:

@@ -252,9 +252,7 @@ def submission(session_token: str | None, attempt_id: int) -> tuple[User, Attemp
     pair: signed out, revoked, deactivated, or not their attempt; the caller tells them apart."""
     if session_token is None:
         return None
-    row = db.session.execute(
-        _SUBMISSION, {**session_params(session_token), "attempt_id": attempt_id}
-    ).first()
+    row = db.session.execute(_SUBMISSION, {**session_params(session_token), "attempt_id": attempt_id}).first()
     if row is None:
         return None
     user = accept_session_user(row.User, session_token, row.session_seen_at)
@@ -328,7 +326,7 @@ def unanswered_questions(attempt: Attempt) -> list[Unanswered]:
 def submit_or_hold(
     attempt: Attempt, form: Mapping[str, list[str]], now: datetime | None = None
 ) -> list[Unanswered]:
-    """A submit without confirmation, on an attempt read with `locked_attempt`: a form that answers
+    """A submit without confirmation, on an attempt read locked (`submission`): a form that answers
     every question is graded at once (nothing read back); one that leaves some out is saved and
     its unanswered questions returned, to be confirmed first. Raises AttemptClosed like a save."""
     now = now or utcnow()
@@ -362,7 +360,7 @@ def submit_attempt(
 ) -> Attempt:
     """Submit once. Repeats (double click, retry, second tab) return the same graded attempt.
 
-    `locked`: the caller read the attempt with `locked_attempt` in this transaction. With a form,
+    `locked`: the caller read the attempt locked (`submission`) in this transaction. With a form,
     its responses are graded and written together with their credit (no read of the saved ones)."""
     now = now or utcnow()
     if not locked:

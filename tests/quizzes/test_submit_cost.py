@@ -61,7 +61,9 @@ def test_a_first_failed_submit_takes_four_statements(client, auth, quiz, make_us
     db.session.rollback()
     attempt = db.session.get(Attempt, attempt_id)
     assert attempt.submitted_at is not None and attempt.passed is False
-    credits = db.session.scalars(sa.select(AttemptAnswer.credit).where(AttemptAnswer.attempt_id == attempt_id))
+    credits = db.session.scalars(
+        sa.select(AttemptAnswer.credit).where(AttemptAnswer.attempt_id == attempt_id)
+    )
     assert len(list(credits)) == len(attempt.layout)
 
 
