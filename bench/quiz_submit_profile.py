@@ -154,7 +154,18 @@ def main() -> None:
         if profiler:
             profiler.disable()
         log.active = False
-        print(f"second attempts: submit {second_ms:.2f} ms CPU" + (" (under cProfile)" if profiler else ""))
+        print(
+            f"second attempts: submit {second_ms:.2f} ms CPU"
+            + (" (under cProfile)" if profiler else "")
+            + f", {len(log.statements) / len(clients):.1f} statements"
+        )
+        if options.sql:
+            spent: dict[str, float] = {}
+            for (statement, _), seconds in zip(log.statements, log.durations, strict=True):
+                key = " ".join(statement.split())[:60]
+                spent[key] = spent.get(key, 0.0) + seconds
+            for key, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+                print(f"    {1000 * seconds / len(clients):6.3f} ms  {key}")
         if options.sql:
             per_client = len(log.statements) // len(clients)
             for statement, _ in log.statements[:per_client]:
