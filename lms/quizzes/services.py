@@ -239,6 +239,7 @@ _SUBMISSION = (
             Lesson.key,
             Lesson.title,
             Lesson.version,  # a passed quiz's completion records it
+            Lesson.archived_at,  # and counts it in the module's rollup only while live
         )
     )
     .with_for_update(of=Attempt)
