@@ -344,12 +344,34 @@ def set_stuck_on_quiz(
     """Store whether enrolments are stuck on a quiz (the at-risk list "failed a quiz twice"), for one
     candidate's course or for all. Quizzes know what stuck means and pass it as `stuck`, a condition
     on the enrolment's user_id and course_id that the database evaluates within this one UPDATE."""
+    if user_id is not None and course_id is not None:  # after grading: built once per condition
+        statement = _ONE_STUCK_UPDATES.get(id(stuck), (None, None))
+        if statement[0] is not stuck:
+            statement = _ONE_STUCK_UPDATES[id(stuck)] = (stuck, _one_stuck_update(stuck))
+        db.session.execute(statement[1], {"stuck_user_id": user_id, "stuck_course_id": course_id})
+        return
     statement = sa.update(Enrolment).values(stuck_on_quiz=stuck)
     if user_id is not None:
         statement = statement.where(Enrolment.user_id == user_id)
     if course_id is not None:
         statement = statement.where(Enrolment.course_id == course_id)
     db.session.execute(statement.execution_options(synchronize_session=False))
+
+
+# One candidate's course: the UPDATE per condition (quizzes pass the same one each time), kept
+# with the condition itself so that an id reused by another object never matches.
+_ONE_STUCK_UPDATES: dict[int, tuple[sa.ColumnElement[bool], sa.Update]] = {}
+
+
+def _one_stuck_update(stuck: sa.ColumnElement[bool]) -> sa.Update:
+    return (
+        sa.update(_enrolments)
+        .where(
+            _enrolments.c.user_id == sa.bindparam("stuck_user_id"),
+            _enrolments.c.course_id == sa.bindparam("stuck_course_id"),
+        )
+        .values(stuck_on_quiz=stuck)
+    )
 
 
 def _update_course_completion(enrolment: Enrolment, now) -> None:
