@@ -72,9 +72,14 @@ class Course(ContentMixin, db.Model):
     @property
     def lessons_required(self) -> int:
         """How many lessons make the course complete under its rule."""
-        if self.completion_kind == "percent":
-            return max(1, -(-self.lesson_count * self.completion_percent // 100))
-        return self.lesson_count
+        return lessons_required(self.lesson_count, self.completion_kind, self.completion_percent)
+
+
+def lessons_required(lesson_count: int, completion_kind: str, completion_percent: int) -> int:
+    """`Course.lessons_required` from the course's columns, for code that reads them without the row."""
+    if completion_kind == "percent":
+        return max(1, -(-lesson_count * completion_percent // 100))
+    return lesson_count
 
 
 class Module(ContentMixin, db.Model):

@@ -37,18 +37,40 @@ class ModuleProgress(db.Model):
 _table = ModuleProgress.__table__
 
 
+def _upsert(insert) -> sa.Insert:
+    statement = insert(_table).values(
+        user_id=sa.bindparam("rollup_user_id"),
+        module_id=sa.bindparam("rollup_module_id"),
+        opened=sa.bindparam("opened_delta"),
+        done=sa.bindparam("done_delta"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "module_id"],
+        set_={
+            "opened": _table.c.opened + statement.excluded.opened,
+            "done": _table.c.done + statement.excluded.done,
+        },
+    )
+
+
+# Built once per dialect: it runs on every completion.
+_UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+
+
 def _add(user_id: int, lesson: Lesson, *, opened: int = 0, done: int = 0) -> None:
     """Add to the candidate's counts for the lesson's module, creating the row: one upsert."""
     if lesson.archived_at is not None:
         return  # archived items are not counted (a recount would not count them either)
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(_table).values(user_id=user_id, module_id=lesson.module_id, opened=opened, done=done)
-    statement = statement.on_conflict_do_update(
-        index_elements=["user_id", "module_id"],
-        set_={"opened": _table.c.opened + opened, "done": _table.c.done + done},
+    connection = db.session.connection()
+    connection.execute(
+        _UPSERTS[connection.dialect.name],
+        {
+            "rollup_user_id": user_id,
+            "rollup_module_id": lesson.module_id,
+            "opened_delta": opened,
+            "done_delta": done,
+        },
     )
-    db.session.execute(statement)
 
 
 def opened(user_id: int, lesson: Lesson) -> None:
@@ -56,9 +78,10 @@ def opened(user_id: int, lesson: Lesson) -> None:
     _add(user_id, lesson, opened=1)
 
 
-def completed(user_id: int, lesson: Lesson, delta: int) -> None:
-    """The lesson was completed (+1) or undone (-1), by the call that changed completed_at."""
-    _add(user_id, lesson, done=delta)
+def completed(user_id: int, lesson: Lesson, delta: int, *, opened: bool = False) -> None:
+    """The lesson was completed (+1) or undone (-1), by the call that changed completed_at; with
+    `opened`, that call also created its progress row (both counts move in the one upsert)."""
+    _add(user_id, lesson, opened=int(opened), done=delta)
 
 
 def _counts(*conditions: sa.ColumnElement[bool]) -> sa.Select:

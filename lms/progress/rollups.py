@@ -8,11 +8,12 @@ enrolments and is what the tests compare the incremental counts against.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
-from lms.core.db import insert_or_ignore
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress import module_rollup
@@ -78,14 +79,29 @@ def _bump(enrolment: Enrolment, changes: dict[str, int]) -> None:
         targets.append(
             (CohortCourseStats, {"cohort_id": enrolment.cohort_id, "course_id": enrolment.course_id})
         )
+    db.session.flush()  # rows the rollup row refers to (a new cohort) are written first
+    connection = db.session.connection()
+    deltas = {f"{column}_delta": delta for column, delta in changes.items()}
     for model, key in targets:
-        insert_or_ignore(model, dict(key), list(key))
-        db.session.execute(
-            sa.update(model)
-            .where(*(getattr(model, name) == value for name, value in key.items()))
-            .values({column: getattr(model, column) + delta for column, delta in changes.items()})
-            .execution_options(synchronize_session=False)
-        )
+        keys = {f"{name}_key": value for name, value in key.items()}
+        connection.execute(_upsert(connection.dialect.name, model, tuple(sorted(changes))), keys | deltas)
+
+
+@functools.cache
+def _upsert(dialect: str, model: type, columns: tuple[str, ...]) -> sa.Insert:
+    """Add to a rollup row's `columns`, creating the row with those counts if it is missing: one
+    statement, built once per dialect, table and set of columns."""
+    table = model.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    key = [column.name for column in table.primary_key]
+    statement = insert(table).values(
+        {name: sa.bindparam(f"{name}_key") for name in key}
+        | {column: sa.bindparam(f"{column}_delta") for column in columns}
+    )
+    return statement.on_conflict_do_update(
+        index_elements=key,
+        set_={column: table.c[column] + statement.excluded[column] for column in columns},
+    )
 
 
 def count_new(enrolment: Enrolment) -> None:

@@ -418,10 +418,11 @@ def _finalise(
     for name, value in graded.items():
         set_committed_value(attempt, name, value)
     _write_answers(attempt, responses if from_form else None, credits, at)
-    _record_completion(attempt)
-    if attempt.number > 1:
-        # A first attempt cannot change the flag: its quiz had no submitted attempt before and has
-        # one now, and "stuck" needs two failed ones; every other quiz is as it was.
+    # A first attempt cannot change the stuck flag: its quiz had no submitted attempt before and
+    # has one now, and "stuck" needs two failed ones; every other quiz is as it was. A completion
+    # stores the flag with the enrolment's counts (one UPDATE); otherwise it has its own.
+    stuck = _STUCK if attempt.number > 1 else None
+    if not _record_completion(attempt, stuck=stuck) and stuck is not None:
         refresh_stuck_on_quiz(user_id=attempt.user_id, course_id=attempt.quiz.course_id)
 
 
@@ -500,10 +501,12 @@ def refresh_stuck_on_quiz(*, user_id: int | None = None, course_id: int | None =
     progress.set_stuck_on_quiz(_STUCK, user_id=user_id, course_id=course_id)
 
 
-def _record_completion(attempt: Attempt) -> None:
-    """A passed quiz (or any submitted one when passing is not required) completes the item."""
+def _record_completion(attempt: Attempt, *, stuck: sa.ColumnElement[bool] | None = None) -> bool:
+    """A passed quiz (or any submitted one when passing is not required) completes the item.
+    True when this call completed it (and stored the `stuck` flag, if given, on the enrolment)."""
     if attempt.passed or not attempt.policy.get("required", True):
-        progress.complete_lesson(attempt.user, attempt.quiz)
+        return progress.complete_lesson(attempt.user, attempt.quiz, stuck_on_quiz=stuck)
+    return False
 
 
 @dataclass
