@@ -13,6 +13,7 @@ from datetime import UTC, timedelta
 from datetime import date as Date
 from datetime import datetime as DateTime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -62,7 +63,13 @@ def number(value: float | int | Decimal, places: int = 2) -> str:
 
 def percent(value: float | int | Decimal, places: int = 1) -> str:
     """A value already in percent (45.5 means 45.5 %): «45,5 %» / "45.5%"."""
-    locale = _locale()
+    return _percent(value, places, _locale())
+
+
+# Formatting through Babel costs tens of microseconds, and a page shows the same few values again
+# and again (whole percents of progress bars, due dates): the texts are kept per value and locale.
+@lru_cache(maxsize=4096, typed=True)
+def _percent(value: float | int | Decimal, places: int, locale: Locale) -> str:
     return format_percent(value / 100, _pattern(locale.percent_formats[None], places), locale=locale)
 
 
@@ -85,7 +92,12 @@ def _day(value: Date) -> Date:
 
 def date(value: Date) -> str:
     """A day in the one UI style: «6 дек. 2026 г.» / "Dec 6, 2026" (a datetime: its local day)."""
-    return format_date(_day(value), DATE_STYLE, locale=_locale())
+    return _date(_day(value), _locale())
+
+
+@lru_cache(maxsize=4096)
+def _date(day: Date, locale: Locale) -> str:
+    return format_date(day, DATE_STYLE, locale=locale)
 
 
 def time(value: DateTime, zone: str | None = None) -> str:
