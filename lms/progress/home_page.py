@@ -93,6 +93,15 @@ class HomePage:
     catalogue: list[CourseCard]  # live courses the user is not enrolled on
     resume: ResumeItem | None
 
+    @property
+    def due(self) -> list[EnrolledCard]:
+        """Enrolled courses not completed yet that have a due date, soonest first."""
+        return sorted((card for card in self.enrolled if card.due_on and not card.completed_at), key=_due_on)
+
+
+def _due_on(card: EnrolledCard) -> date:
+    return card.due_on  # type: ignore[return-value]  # only cards with a due date are sorted
+
 
 _COLUMNS = (
     Course.id.label("course_id"),
