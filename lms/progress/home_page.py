@@ -162,46 +162,42 @@ def home_page(session_token: str | None) -> tuple[User | None, HomePage | None]:
         return None, None
     enrolled: list[EnrolledCard] = []
     catalogue: list[CourseCard] = []
-    resume_rows = {}  # course id -> the row of its enrolment's live resume lesson
-    for row in rows:
-        if row.course_id is None:
+    resumes = {}  # course id -> its enrolment's live resume lesson (id, kind, key, title)
+    # Unpacked by position, in the order of _COLUMNS: cheaper than reading each column by name.
+    for (
+        _user,
+        _seen_at,
+        course_id,
+        course_key,
+        course_title,
+        summary,
+        lesson_count,
+        estimated_hours,
+        updated_at,
+        enrolment_id,
+        lessons_done,
+        completed_at,
+        due_on,
+        last_activity_at,
+        *resume_item,
+    ) in rows:
+        if course_id is None:
             continue  # no live course at all: the user's row alone
         course = CourseCard(
-            id=row.course_id,
-            key=row.course_key,
-            title=row.course_title,
-            summary=row.summary,
-            lesson_count=row.lesson_count,
-            estimated_hours=row.estimated_hours,
-            updated_at=row.updated_at,
+            course_id, course_key, course_title, summary, lesson_count, estimated_hours, updated_at
         )
-        if row.enrolment_id is None:
+        if enrolment_id is None:
             catalogue.append(course)
             continue
-        card = EnrolledCard(
-            course=course,
-            lessons_done=row.lessons_done,
-            completed_at=row.completed_at,
-            due_on=row.due_on,
-            last_activity_at=row.last_activity_at,
-            extra=dict(zip(extra_labels, row[_EXTRA_FROM:], strict=True)),
-        )
-        enrolled.append(card)
-        if row.resume_id is not None:
-            resume_rows[course.id] = row
+        extra = dict(zip(extra_labels, resume_item[4:], strict=True))
+        enrolled.append(EnrolledCard(course, lessons_done, completed_at, due_on, last_activity_at, extra))
+        if resume_item[0] is not None:
+            resumes[course_id] = resume_item[:4]
     # A stable sort keeps the school's order (position, title) among equal activity.
     enrolled.sort(key=_activity_order, reverse=True)
     resume = None
     if user.role == Role.CANDIDATE:
-        card = next((card for card in enrolled if card.course.id in resume_rows), None)
+        card = next((card for card in enrolled if card.course.id in resumes), None)
         if card is not None:
-            row = resume_rows[card.course.id]
-            resume = ResumeItem(
-                course=card.course,
-                id=row.resume_id,
-                kind=row.resume_kind,
-                key=row.resume_key,
-                title=row.resume_title,
-                started=card.started,
-            )
+            resume = ResumeItem(card.course, *resumes[card.course.id], started=card.started)
     return user, HomePage(enrolled=enrolled, catalogue=catalogue, resume=resume)
