@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from lms.accounts.models import User
 from lms.accounts.sessions import accept_session_user, session_params, session_user_select
 from lms.accounts.signals import region_changed
-from lms.content import services as content_services
 from lms.content import signals as content_signals
 from lms.content.models import Course, Lesson, Module
 from lms.core.db import commit_without_flush_wait, insert_or_ignore
@@ -78,18 +77,6 @@ def change_region(user: User, region_code: str | None) -> None:
 @region_changed.connect
 def _follow_region_change(user: User, **_details) -> None:
     change_region(user, user.region_code)
-
-
-def user_enrolments(user: User) -> list[Enrolment]:
-    return list(
-        db.session.scalars(
-            sa.select(Enrolment)
-            .join(Course, Course.id == Enrolment.course_id)
-            .where(Enrolment.user_id == user.id, Course.archived_at.is_(None))
-            .options(sa.orm.contains_eager(Enrolment.course).options(*content_services.COURSE_CARD))
-            .order_by(Enrolment.last_activity_at.desc().nulls_last(), Course.position)
-        )
-    )
 
 
 def record_view(user: User, lesson: Lesson) -> LessonProgress:
