@@ -9,10 +9,11 @@ from __future__ import annotations
 import cProfile
 import pstats
 import time
+from pathlib import Path
 
 from bench._server import CSRF_RE
 
-PATH_MARKERS = ("/site-packages/", "/work/main/", "/lib/python3")
+PATH_MARKERS = ("/site-packages/", str(Path(__file__).resolve().parent.parent) + "/", "/lib/python3")
 
 
 def login(client, username: str, password: str) -> None:
@@ -36,6 +37,7 @@ class QueryLog:
         self.engine = engine
         self.statements: list[tuple[str, object]] = []
         self.seconds = 0.0
+        self.durations: list[float] = []  # each statement's, in order
         self.started: list[float] = []
         self.active = False
         sa.event.listen(engine, "before_cursor_execute", self._before)
@@ -48,10 +50,12 @@ class QueryLog:
 
     def _after(self, conn, cursor, statement, parameters, context, executemany) -> None:
         if self.active and self.started:
-            self.seconds += time.perf_counter() - self.started.pop()
+            seconds = time.perf_counter() - self.started.pop()
+            self.seconds += seconds
+            self.durations.append(seconds)
 
     def reset(self) -> None:
-        self.statements, self.seconds, self.started = [], 0.0, []
+        self.statements, self.seconds, self.started, self.durations = [], 0.0, [], []
 
     def close(self) -> None:
         import sqlalchemy as sa

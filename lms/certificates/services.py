@@ -29,6 +29,7 @@ from lms.exercises.reports import course_competency_scores
 from lms.extensions import db
 from lms.notifications.services import notify_certificate_issued, path_for
 from lms.progress import visibility
+from lms.progress.course_page import add_page_columns
 from lms.progress.home_page import add_card_columns
 from lms.progress.models import Enrolment, LessonProgress
 from lms.progress.signals import enrolment_progressed, requirement_holds
@@ -228,6 +229,25 @@ def user_completions(user: User) -> dict[int, CourseCompletion]:
     return {row.course_id: row for row in rows}
 
 
+@add_card_columns
+@add_page_columns
+def _completion_on_the_page(statement: sa.Select) -> sa.Select:
+    """The course page and the home page's course cards show the reader's completion and its
+    certificate, read in the page's one statement (as `user_completions` gives them to other pages)."""
+    return (
+        statement.outerjoin(
+            CourseCompletion,
+            sa.and_(CourseCompletion.user_id == User.id, CourseCompletion.course_id == Course.id),
+        )
+        .outerjoin(Certificate, Certificate.completion_id == CourseCompletion.id)
+        .add_columns(
+            CourseCompletion.completed_at.label("completion_completed_at"),
+            Certificate.code.label("certificate_code"),
+            Certificate.revoked_at.label("certificate_revoked_at"),
+        )
+    )
+
+
 def may_download(viewer: User, certificate: Certificate) -> bool:
     """The candidate themselves, an admin, or a coordinator whose scope holds the candidate."""
     if viewer.id == certificate.user_id:
@@ -286,21 +306,3 @@ def lookup_allowed(address: str, *, now: datetime | None = None) -> bool:
     db.session.add(VerifyLookup(address=address, at=now))
     db.session.flush()
     return True
-
-
-@add_card_columns
-def _completion_on_home_cards(statement: sa.Select) -> sa.Select:
-    """The home page's course cards show the user's completion and its certificate, read in the
-    page's one statement (as `user_completions` gives them to other pages)."""
-    return (
-        statement.outerjoin(
-            CourseCompletion,
-            sa.and_(CourseCompletion.user_id == User.id, CourseCompletion.course_id == Course.id),
-        )
-        .outerjoin(Certificate, Certificate.completion_id == CourseCompletion.id)
-        .add_columns(
-            CourseCompletion.completed_at.label("completion_completed_at"),
-            Certificate.code.label("certificate_code"),
-            Certificate.revoked_at.label("certificate_revoked_at"),
-        )
-    )

@@ -16,7 +16,7 @@ from lms.core.db import commit_without_flush_wait, insert_or_ignore
 from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
-from lms.progress import gates, rollups
+from lms.progress import gates, module_rollup, rollups
 from lms.progress import signals as progress_signals
 from lms.progress.models import Enrolment, LessonProgress, percent_done
 
@@ -83,11 +83,12 @@ def record_view(user: User, lesson: Lesson) -> LessonProgress:
     """Note that the user opened a lesson; lessons set to complete on view complete here."""
     enrolment = enrol(user, lesson.course)
     now = utcnow()
-    insert_or_ignore(
+    if insert_or_ignore(
         LessonProgress,
         {"user_id": user.id, "lesson_id": lesson.id, "first_viewed_at": now},
         ["user_id", "lesson_id"],
-    )
+    ):
+        module_rollup.opened(user.id, lesson)
     enrolment.last_lesson_id = lesson.id
     first_activity = enrolment.last_activity_at is None
     enrolment.last_activity_at = now
@@ -264,11 +265,12 @@ def complete_lesson(user: User, lesson: Lesson) -> bool:
     """
     now = utcnow()
     enrolment = enrol(user, lesson.course)
-    insert_or_ignore(
+    if insert_or_ignore(
         LessonProgress,
         {"user_id": user.id, "lesson_id": lesson.id, "first_viewed_at": now},
         ["user_id", "lesson_id"],
-    )
+    ):
+        module_rollup.opened(user.id, lesson)
     result = db.session.execute(
         sa.update(LessonProgress)
         .where(
@@ -281,6 +283,7 @@ def complete_lesson(user: User, lesson: Lesson) -> bool:
     )
     if result.rowcount != 1:
         return False
+    module_rollup.completed(user.id, lesson, +1)
     db.session.execute(
         sa.update(Enrolment)
         .where(Enrolment.id == enrolment.id)
@@ -308,6 +311,7 @@ def uncomplete_lesson(user: User, lesson: Lesson) -> bool:
     )
     if result.rowcount != 1:
         return False
+    module_rollup.completed(user.id, lesson, -1)
     enrolment = enrol(user, lesson.course)
     db.session.execute(
         sa.update(Enrolment)
@@ -327,12 +331,34 @@ def set_stuck_on_quiz(
     """Store whether enrolments are stuck on a quiz (the at-risk list "failed a quiz twice"), for one
     candidate's course or for all. Quizzes know what stuck means and pass it as `stuck`, a condition
     on the enrolment's user_id and course_id that the database evaluates within this one UPDATE."""
+    if user_id is not None and course_id is not None:  # after grading: built once per condition
+        statement = _ONE_STUCK_UPDATES.get(id(stuck), (None, None))
+        if statement[0] is not stuck:
+            statement = _ONE_STUCK_UPDATES[id(stuck)] = (stuck, _one_stuck_update(stuck))
+        db.session.execute(statement[1], {"stuck_user_id": user_id, "stuck_course_id": course_id})
+        return
     statement = sa.update(Enrolment).values(stuck_on_quiz=stuck)
     if user_id is not None:
         statement = statement.where(Enrolment.user_id == user_id)
     if course_id is not None:
         statement = statement.where(Enrolment.course_id == course_id)
     db.session.execute(statement.execution_options(synchronize_session=False))
+
+
+# One candidate's course: the UPDATE per condition (quizzes pass the same one each time), kept
+# with the condition itself so that an id reused by another object never matches.
+_ONE_STUCK_UPDATES: dict[int, tuple[sa.ColumnElement[bool], sa.Update]] = {}
+
+
+def _one_stuck_update(stuck: sa.ColumnElement[bool]) -> sa.Update:
+    return (
+        sa.update(_enrolments)
+        .where(
+            _enrolments.c.user_id == sa.bindparam("stuck_user_id"),
+            _enrolments.c.course_id == sa.bindparam("stuck_course_id"),
+        )
+        .values(stuck_on_quiz=stuck)
+    )
 
 
 def _update_course_completion(enrolment: Enrolment, now) -> None:
@@ -409,6 +435,7 @@ def refresh_course_rollups(course: Course) -> int:
 @content_signals.course_items_changed.connect
 def _follow_course_import(course: Course, **_details) -> None:
     refresh_course_rollups(course)
+    module_rollup.refresh_course(course)
 
 
 @content_signals.lessons_in_use.connect

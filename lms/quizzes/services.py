@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
+from lms.accounts.sessions import accept_session_user, session_params, session_user_select
 from lms.content import signals as content_signals
 from lms.content.models import Lesson
 from lms.core.db import insert_many_or_ignore, insert_or_ignore, next_number
@@ -164,6 +165,12 @@ def start_attempt(user: User, quiz: Lesson, now: datetime | None = None) -> Atte
     return attempt
 
 
+# Built once: the served questions' data, as plain values (versions never change: nothing to track).
+_VERSION_DATA = sa.select(QuestionVersion.id, QuestionVersion.data).where(
+    QuestionVersion.id.in_(sa.bindparam("ids", expanding=True))
+)
+
+
 def attempt_questions(attempt: Attempt) -> list[tuple[dict, dict]]:
     """(layout item, question data as served) pairs in the attempt's order.
 
@@ -174,11 +181,8 @@ def attempt_questions(attempt: Attempt) -> list[tuple[dict, dict]]:
     if cached is not None and cached[0] == attempt.layout:
         return cached[1]
     ids = [item["version_id"] for item in attempt.layout]
-    versions = {
-        row.id: row
-        for row in db.session.scalars(sa.select(QuestionVersion).where(QuestionVersion.id.in_(ids)))
-    }
-    pairs = [(item, versions[item["version_id"]].data) for item in attempt.layout]
+    versions = {id_: data for id_, data in db.session.execute(_VERSION_DATA, {"ids": ids})}
+    pairs = [(item, versions[item["version_id"]]) for item in attempt.layout]
     attempt.__dict__["_served_questions"] = (attempt.layout, pairs)
     return pairs
 
@@ -217,6 +221,43 @@ def locked_attempt(attempt_id: int) -> Attempt | None:
         .with_for_update(of=Attempt)
         .execution_options(populate_existing=True)
     )
+
+
+# Built once: a submit's first statement. The signed-in user (the session checked as every request
+# checks it) and their attempt, locked, with the columns of its quiz that grading and completion
+# use. Inner joins: another's attempt, or none, gives no row (and PostgreSQL locks no outer join).
+_SUBMISSION = (
+    session_user_select(Attempt)
+    .join(Attempt, sa.and_(Attempt.id == sa.bindparam("attempt_id"), Attempt.user_id == User.id))
+    .join(Lesson, Lesson.id == Attempt.quiz_id)
+    .options(
+        sa.orm.contains_eager(Attempt.quiz).load_only(
+            Lesson.id,
+            Lesson.course_id,
+            Lesson.module_id,
+            Lesson.kind,
+            Lesson.key,
+            Lesson.title,
+            Lesson.version,  # a passed quiz's completion records it
+            Lesson.archived_at,  # and counts it in the module's rollup only while live
+        )
+    )
+    .with_for_update(of=Attempt)
+    .execution_options(populate_existing=True)
+)
+
+
+def submission(session_token: str | None, attempt_id: int) -> tuple[User, Attempt] | None:
+    """The signed-in user and their attempt `attempt_id`, locked and fresh, in one statement (as
+    `locked_attempt`, without a statement of its own for the user). None when there is no such
+    pair: signed out, revoked, deactivated, or not their attempt; the caller tells them apart."""
+    if session_token is None:
+        return None
+    row = db.session.execute(_SUBMISSION, {**session_params(session_token), "attempt_id": attempt_id}).first()
+    if row is None:
+        return None
+    user = accept_session_user(row.User, session_token, row.session_seen_at)
+    return None if user is None else (user, row.Attempt)
 
 
 def _accepting(attempt: Attempt, now: datetime) -> bool:
@@ -286,7 +327,7 @@ def unanswered_questions(attempt: Attempt) -> list[Unanswered]:
 def submit_or_hold(
     attempt: Attempt, form: Mapping[str, list[str]], now: datetime | None = None
 ) -> list[Unanswered]:
-    """A submit without confirmation, on an attempt read with `locked_attempt`: a form that answers
+    """A submit without confirmation, on an attempt read locked (`submission`): a form that answers
     every question is graded at once (nothing read back); one that leaves some out is saved and
     its unanswered questions returned, to be confirmed first. Raises AttemptClosed like a save."""
     now = now or utcnow()
@@ -320,7 +361,7 @@ def submit_attempt(
 ) -> Attempt:
     """Submit once. Repeats (double click, retry, second tab) return the same graded attempt.
 
-    `locked`: the caller read the attempt with `locked_attempt` in this transaction. With a form,
+    `locked`: the caller read the attempt locked (`submission`) in this transaction. With a form,
     its responses are graded and written together with their credit (no read of the saved ones)."""
     now = now or utcnow()
     if not locked:
@@ -369,12 +410,7 @@ def _finalise(
         "percent": percent,
         "passed": percent >= float(attempt.policy.get("pass_mark", 70)),
     }
-    claimed = db.session.execute(
-        sa.update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
-        .values(**graded)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = db.session.execute(_CLAIM, {"attempt_id": attempt.id, **_claim_params(graded)}).rowcount
     if claimed != 1:
         db.session.refresh(attempt)
         return  # another request submitted it first and graded it
@@ -383,7 +419,41 @@ def _finalise(
         set_committed_value(attempt, name, value)
     _write_answers(attempt, responses if from_form else None, credits, at)
     _record_completion(attempt)
-    refresh_stuck_on_quiz(user_id=attempt.user_id, course_id=attempt.quiz.course_id)
+    if attempt.number > 1:
+        # A first attempt cannot change the flag: its quiz had no submitted attempt before and has
+        # one now, and "stuck" needs two failed ones; every other quiz is as it was.
+        refresh_stuck_on_quiz(user_id=attempt.user_id, course_id=attempt.quiz.course_id)
+
+
+_attempts = Attempt.__table__
+_GRADED = ("submitted_at", "closed_by_deadline", "score", "percent", "passed")
+# Built once: the claim of a submission. Each value binds as `new_<column>` (a bind may not take
+# the name of a column it sets) with the column's type.
+_CLAIM = (
+    sa.update(_attempts)
+    .where(_attempts.c.id == sa.bindparam("attempt_id"), _attempts.c.submitted_at.is_(None))
+    .values({name: sa.bindparam(f"new_{name}") for name in _GRADED})
+)
+
+
+def _claim_params(graded: dict[str, object]) -> dict[str, object]:
+    return {f"new_{name}": graded[name] for name in _GRADED}
+
+
+def _upsert_answers(insert, with_responses: bool) -> sa.Insert:
+    statement = insert(AttemptAnswer.__table__)
+    changed = {"credit": statement.excluded.credit}
+    if with_responses:
+        changed |= {"response": statement.excluded.response, "saved_at": statement.excluded.saved_at}
+    return statement.on_conflict_do_update(index_elements=["attempt_id", "question_key"], set_=changed)
+
+
+# Built once per dialect: (dialect, with the responses) -> INSERT … ON CONFLICT DO UPDATE.
+_UPSERT_ANSWERS = {
+    (name, with_responses): _upsert_answers(insert, with_responses)
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+    for with_responses in (False, True)
+}
 
 
 def _write_answers(
@@ -392,7 +462,6 @@ def _write_answers(
     """One INSERT … ON CONFLICT for every served question: its credit, and with `responses` the
     response too (a question never answered gets a row with no response)."""
     dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(AttemptAnswer)
     rows = [
         {
             "attempt_id": attempt.id,
@@ -404,15 +473,7 @@ def _write_answers(
         }
         for item, _question in attempt_questions(attempt)
     ]
-    changed = {"credit": insert.excluded.credit}
-    if responses is not None:
-        changed |= {"response": insert.excluded.response, "saved_at": insert.excluded.saved_at}
-    db.session.execute(
-        insert.values(rows).on_conflict_do_update(
-            index_elements=["attempt_id", "question_key"], set_=changed
-        ),
-        execution_options={"synchronize_session": False},
-    )
+    db.session.execute(_UPSERT_ANSWERS[dialect, responses is not None], rows)
     db.session.expire(attempt, ["answers"])
 
 
@@ -429,11 +490,14 @@ def stuck_on_quiz(user_id, course_id) -> sa.Exists:
     )
 
 
+# Built once: whether an enrolment (of the UPDATE it is used in) is stuck.
+_STUCK = stuck_on_quiz(Enrolment.user_id, Enrolment.course_id)
+
+
 def refresh_stuck_on_quiz(*, user_id: int | None = None, course_id: int | None = None) -> None:
     """Tell progress which enrolments are stuck on a quiz: one candidate's course after grading,
     or all of them (`flask lms rollups --rebuild`). Progress owns the flag and its UPDATE."""
-    stuck = stuck_on_quiz(Enrolment.user_id, Enrolment.course_id)
-    progress.set_stuck_on_quiz(stuck, user_id=user_id, course_id=course_id)
+    progress.set_stuck_on_quiz(_STUCK, user_id=user_id, course_id=course_id)
 
 
 def _record_completion(attempt: Attempt) -> None:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from lms.accounts.auth import adopt_user, session_token
 from lms.content import services as content
 from lms.core.errors import ValidationError
 from lms.core.roles import Role, login_required, role_required
@@ -129,15 +130,30 @@ def save(attempt_id: int):
     return redirect(url_for("quizzes.take", attempt_id=attempt.id))
 
 
-@bp.route("/quiz-attempts/<int:attempt_id>/submit", methods=["POST"])
 @role_required(Role.CANDIDATE)
+def _no_submission(attempt_id: int):
+    """What a submit answers without a signed-in user's own attempt: as `role_required` answers
+    (login, or 403), else 404 (another's attempt, or none), the user loaded as on any page."""
+    abort(404)
+
+
+@bp.route("/quiz-attempts/<int:attempt_id>/submit", methods=["POST"])
 def submit(attempt_id: int):
     """Submit and grade. A form that leaves questions unanswered is saved and confirmed first.
 
     `confirm=1` comes with the whole form (the page's own confirmation, or time is up);
     `confirm=saved` from the confirmation page submits the answers saved before it.
+
+    The whole hall submits at once: one statement reads the session's user with the attempt,
+    locked (as the lesson page reads its user), instead of `role_required` loading the user.
     """
-    attempt = _own_attempt_or_404(attempt_id, locked=True)
+    found = services.submission(session_token(), attempt_id)
+    if found is None:
+        return _no_submission(attempt_id)
+    user, attempt = found
+    adopt_user(user)
+    if user.role != Role.CANDIDATE:
+        abort(403)
     confirm = request.form.get("confirm")
     if confirm == "saved":
         services.submit_attempt(attempt, None, locked=True)
