@@ -14,7 +14,7 @@ from flask_login import current_user
 from lms.accounts.models import Region, User
 from lms.content.services import live_course_or_404, live_courses
 from lms.core import formats
-from lms.core.i18n import select_locale
+from lms.core.i18n import select_locale, select_timezone
 from lms.core.roles import Role, role_required
 from lms.core.web import int_arg, page_arg
 from lms.dashboards import candidate as candidate_service
@@ -22,7 +22,7 @@ from lms.dashboards import services
 from lms.dashboards.charts import ChartLabels, completion_chart, completion_table
 from lms.dashboards.forms import DueOverrideForm
 from lms.dashboards.insights import AT_RISK_LIMIT, RISK_KEYS, heatmap
-from lms.dashboards.insights import at_risk as risk_lists
+from lms.dashboards.risk_page import risk_page
 from lms.exercises import reports as exercise_reports
 from lms.extensions import db
 from lms.notifications.services import reminders_for, reminders_left
@@ -202,8 +202,10 @@ def render_at_risk(reminder_text: str | None = None, reminder_error: str = "", s
     if only is not None and only not in RISK_KEYS:
         abort(404)
     page = page_arg() if only else 1
-    lists = risk_lists(current_user, region_code=region_code, inactive_days=days, only=only, page=page)
-    regions = selectable_regions(current_user)
+    lists = risk_page(current_user, region_code=region_code, inactive_days=days, only=only, page=page)
+    scope = region_scope(current_user)
+    # The region filter is shown only to viewers not limited to one region.
+    regions = [] if scope else selectable_regions(current_user)
     return render_template(
         "dashboards/at_risk.html",
         lists=lists,
@@ -211,10 +213,11 @@ def render_at_risk(reminder_text: str | None = None, reminder_error: str = "", s
         page=page,
         per_page=AT_RISK_LIMIT,
         titles=risk_titles(days),
+        timezone=select_timezone(),
         region_code=region_code,
         days=days,
         regions=regions,
-        scope=region_scope(current_user),
+        scope=scope,
         reminder_text=default_reminder_text() if reminder_text is None else reminder_text,
         reminder_error=reminder_error,
         reminders_left=reminders_left(current_user),

@@ -23,6 +23,20 @@ class Enrolment(db.Model):
         sa.Index("ix_enrolments_user_activity", "user_id", "last_activity_at"),
         sa.Index("ix_enrolments_region_course_status", "region_code", "course_id", "status"),
         sa.Index("ix_enrolments_cohort_course_status", "cohort_id", "course_id", "status"),
+        # A region's at-risk lists count and page its open enrolments from this index alone.
+        sa.Index(
+            "ix_enrolments_region_open",
+            "region_code",
+            "completed_at",
+            "course_id",
+            "last_activity_at",
+            "enrolled_at",
+            "status",
+            "stuck_on_quiz",
+            "due_on",
+        ),
+        # The region page's completion chart groups the region's completions by day from here.
+        sa.Index("ix_enrolments_region_completions", "region_code", "course_id", "completed_at", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

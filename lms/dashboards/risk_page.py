@@ -1,0 +1,207 @@
+"""The at-risk page's lists as plain rows: counted from an index, one page of ids, then 50 rows.
+
+insights.risk_queries stays the one definition of who is at risk (the exports and the weekly
+digest read it in full); this module reads the same lists the cheap way for the page. Each list's
+page of enrolment ids is chosen from the enrolments' own columns (ix_enrolments_region_open covers
+them for a region), and only those rows are joined to their candidate and course. The rows are
+plain tuples of exactly what the page shows, so the template caches each table keyed by its rows.
+
+For one region (a regional coordinator's, or the one a national coordinator picked) the page runs
+two statements built once at import: the four totals in one pass over the index, and the four
+pages of rows in one UNION ALL. tests/dashboards/test_region_speed.py holds them to risk_queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.content.models import Course
+from lms.core.roles import Refused
+from lms.core.time import utcnow
+from lms.dashboards.insights import AT_RISK_LIMIT, NOT_STARTED_GRACE, RISK_KEYS, RISK_ORDER, risk_queries
+from lms.extensions import db
+from lms.progress.models import Enrolment, percent_done
+from lms.progress.visibility import region_scope
+
+
+class RiskRow(NamedTuple):
+    """One enrolment as an at-risk list shows it; hashable, so a list's rows are its cache key."""
+
+    enrolment_id: int
+    user_id: int
+    display_name: str
+    region_code: str | None
+    course_title: str
+    percent: int
+    last_activity_at: datetime | None
+    due_on: date | None
+
+
+@dataclass
+class RiskPage:
+    key: str
+    rows: tuple[RiskRow, ...]
+    total: int
+
+
+ROW_COLUMNS = (
+    Enrolment.id,
+    Enrolment.user_id,
+    User.full_name,
+    User.username,
+    Enrolment.region_code,
+    Course.title,
+    Enrolment.lessons_done,
+    Course.lesson_count,
+    Enrolment.last_activity_at,
+    Enrolment.due_on,
+)
+
+
+def risk_page(
+    viewer: User,
+    *,
+    region_code: str | None = None,
+    inactive_days: int = 7,
+    only: str | None = None,
+    page: int = 1,
+) -> list[RiskPage]:
+    """The lists of insights.at_risk (same rows, order and totals) as plain rows."""
+    if region_code is not None:
+        return _region_risk_page(viewer, region_code, inactive_days=inactive_days, only=only, page=page)
+    out = []
+    queries = risk_queries(viewer, region_code=region_code, inactive_days=inactive_days)
+    offset = (page - 1) * AT_RISK_LIMIT if only else 0
+    for key, query in queries.items():
+        if only and key != only:
+            continue
+        total = db.session.scalar(query.order_by(None).with_only_columns(sa.func.count()))
+        rows: tuple[RiskRow, ...] = ()
+        if total > offset:
+            ids = query.with_only_columns(Enrolment.id).limit(AT_RISK_LIMIT).offset(offset).scalar_subquery()
+            rows = tuple(
+                _row(r)
+                for r in db.session.execute(
+                    sa.select(*ROW_COLUMNS)
+                    .join(User, User.id == Enrolment.user_id)
+                    .join(Course, Course.id == Enrolment.course_id)
+                    .where(Enrolment.id.in_(ids))
+                    .order_by(*RISK_ORDER[key])
+                )
+            )
+        out.append(RiskPage(key, rows, total))
+    return out
+
+
+def _row(r) -> RiskRow:
+    return RiskRow(
+        r.id,
+        r.user_id,
+        r.full_name or r.username,
+        r.region_code,
+        r.title,
+        percent_done(r.lessons_done, r.lesson_count),
+        r.last_activity_at,
+        r.due_on,
+    )
+
+
+# --- one region: two statements built once ------------------------------------------------------
+
+# The conditions of insights.risk_queries with the clock and the region as parameters.
+_OPEN = (
+    Enrolment.region_code == sa.bindparam("region"),
+    Course.archived_at.is_(None),
+    Enrolment.completed_at.is_(None),
+)
+_CONDITIONS = {
+    "inactive": sa.and_(
+        Enrolment.last_activity_at.is_not(None), Enrolment.last_activity_at < sa.bindparam("inactive_before")
+    ),
+    "failed_quiz": Enrolment.stuck_on_quiz.is_(True),
+    "overdue": Enrolment.status == "overdue",
+    "not_started": sa.and_(
+        Enrolment.last_activity_at.is_(None), Enrolment.enrolled_at < sa.bindparam("waiting_before")
+    ),
+}
+_TOTALS = (
+    sa.select(*(sa.func.count(sa.case((_CONDITIONS[key], 1))) for key in RISK_KEYS))
+    .select_from(Enrolment)
+    .join(Course, Course.id == Enrolment.course_id)
+    .where(*_OPEN)
+)
+
+
+def _picked(key: str) -> sa.Select:
+    """(list key, enrolment id) of one list's page, chosen from the index before any join."""
+    page = (
+        sa.select(Enrolment.id)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(*_OPEN, _CONDITIONS[key])
+        .order_by(*RISK_ORDER[key])
+        .limit(AT_RISK_LIMIT)
+        .offset(sa.bindparam("offset"))
+        .subquery()
+    )
+    return sa.select(sa.literal(key).label("list"), page.c.id)
+
+
+def _rows_statement(keys: tuple[str, ...]) -> sa.Select:
+    picked = (sa.union_all(*(_picked(key) for key in keys)) if len(keys) > 1 else _picked(keys[0])).subquery()
+    return (
+        sa.select(picked.c.list, *ROW_COLUMNS, Enrolment.enrolled_at)
+        .select_from(picked)
+        .join(Enrolment, Enrolment.id == picked.c.id)
+        .join(User, User.id == Enrolment.user_id)
+        .join(Course, Course.id == Enrolment.course_id)
+    )
+
+
+_ROWS = {None: _rows_statement(RISK_KEYS), **{key: _rows_statement((key,)) for key in RISK_KEYS}}
+
+
+def _nulls_first(value) -> tuple:
+    return (0,) if value is None else (1, value)
+
+
+def _sort_key(key: str):
+    """RISK_ORDER in Python, for the rows of one list (SQL's order is lost in the UNION)."""
+    if key == "inactive":
+        return lambda r: (r.last_activity_at, r.id)
+    if key == "failed_quiz":
+        return lambda r: (_nulls_first(r.last_activity_at), r.id)
+    if key == "overdue":
+        return lambda r: (r.due_on, _nulls_first(r.last_activity_at), r.id)
+    return lambda r: (r.enrolled_at, r.id)
+
+
+def _region_risk_page(
+    viewer: User, region_code: str, *, inactive_days: int, only: str | None, page: int
+) -> list[RiskPage]:
+    scope = region_scope(viewer)
+    if scope is not None and scope != region_code:
+        raise Refused  # the view asked for a region outside the viewer's scope: never listed
+    now = utcnow()
+    params = {
+        "region": region_code,
+        "inactive_before": now - timedelta(days=inactive_days),
+        "waiting_before": now - NOT_STARTED_GRACE,
+        "offset": (page - 1) * AT_RISK_LIMIT if only else 0,
+    }
+    # Core rows, not the ORM's: these are plain columns, and the page reads hundreds of them.
+    connection = db.session.connection()
+    totals = dict(zip(RISK_KEYS, connection.execute(_TOTALS, params).one(), strict=True))
+    keys = (only,) if only else RISK_KEYS
+    rows: dict[str, list] = {key: [] for key in keys}
+    if any(totals[key] > params["offset"] for key in keys):
+        for r in connection.execute(_ROWS[only], params).all():
+            rows[r.list].append(r)
+    return [
+        RiskPage(key, tuple(_row(r) for r in sorted(rows[key], key=_sort_key(key))), totals[key])
+        for key in keys
+    ]
