@@ -23,7 +23,8 @@ from lms.accounts.models import User
 from lms.content.models import Course
 from lms.core.roles import Refused
 from lms.core.time import utcnow
-from lms.dashboards.insights import AT_RISK_LIMIT, NOT_STARTED_GRACE, RISK_KEYS, RISK_ORDER, risk_queries
+from lms.dashboards import insights
+from lms.dashboards.insights import NOT_STARTED_GRACE, RISK_KEYS, RISK_ORDER, risk_queries
 from lms.extensions import db
 from lms.progress.models import Enrolment, percent_done
 from lms.progress.visibility import region_scope
@@ -76,14 +77,15 @@ def risk_page(
         return _region_risk_page(viewer, region_code, inactive_days=inactive_days, only=only, page=page)
     out = []
     queries = risk_queries(viewer, region_code=region_code, inactive_days=inactive_days)
-    offset = (page - 1) * AT_RISK_LIMIT if only else 0
+    limit = insights.AT_RISK_LIMIT
+    offset = (page - 1) * limit if only else 0
     for key, query in queries.items():
         if only and key != only:
             continue
         total = db.session.scalar(query.order_by(None).with_only_columns(sa.func.count()))
         rows: tuple[RiskRow, ...] = ()
         if total > offset:
-            ids = query.with_only_columns(Enrolment.id).limit(AT_RISK_LIMIT).offset(offset).scalar_subquery()
+            ids = query.with_only_columns(Enrolment.id).limit(limit).offset(offset).scalar_subquery()
             rows = tuple(
                 _row(r)
                 for r in db.session.execute(
@@ -144,7 +146,7 @@ def _picked(key: str) -> sa.Select:
         .join(Course, Course.id == Enrolment.course_id)
         .where(*_OPEN, _CONDITIONS[key])
         .order_by(*RISK_ORDER[key])
-        .limit(AT_RISK_LIMIT)
+        .limit(sa.bindparam("limit"))
         .offset(sa.bindparam("offset"))
         .subquery()
     )
@@ -191,7 +193,8 @@ def _region_risk_page(
         "region": region_code,
         "inactive_before": now - timedelta(days=inactive_days),
         "waiting_before": now - NOT_STARTED_GRACE,
-        "offset": (page - 1) * AT_RISK_LIMIT if only else 0,
+        "limit": insights.AT_RISK_LIMIT,
+        "offset": (page - 1) * insights.AT_RISK_LIMIT if only else 0,
     }
     # Core rows, not the ORM's: these are plain columns, and the page reads hundreds of them.
     connection = db.session.connection()

@@ -18,7 +18,7 @@ from lms.core.i18n import select_locale, select_timezone
 from lms.core.roles import Role, role_required
 from lms.core.web import int_arg, page_arg
 from lms.dashboards import candidate as candidate_service
-from lms.dashboards import services
+from lms.dashboards import region_page, services
 from lms.dashboards.charts import ChartLabels, completion_chart, completion_table
 from lms.dashboards.forms import DueOverrideForm
 from lms.dashboards.insights import AT_RISK_LIMIT, RISK_KEYS, heatmap
@@ -83,44 +83,52 @@ def region(code: str):
     page = page_arg()
     courses = live_courses()
     summary = services.region_summary(services.region_enrolments(current_user, region.code, filters))
+    cohort_stats = region_page.region_cohorts(region.code, courses)
     rows = services.candidate_rows(
         services.region_listing(current_user, region.code, filters),
         courses,
         limit=services.PAGE_SIZE,
         offset=(page - 1) * services.PAGE_SIZE,
+        known_cohorts={cohort.id: cohort for cohort, _items in cohort_stats},
     )
-    labels = ChartLabels(
-        weekly=_("Completions per week"),
-        cumulative=_("Completed, cumulative %%").replace("%%", "%"),
-        due=_("Due date"),
-        week=_("Week"),
-        summary=_("{completed} of {total} completed ({percent}); due {due}"),
-        day=formats.date,
-        day_month=formats.day_month,
-        percent=lambda value: formats.percent(value, 0),
-    )
-    chart = completion_chart(
-        summary.weeks,
-        total=summary.total,
-        due=summary.due,
-        title=_("Completions in %(region)s", region=region.display_name(select_locale())),
-        labels=labels,
-    )
-    cohort_stats = services.region_cohorts(region.code, courses)
+    title = _("Completions in %(region)s", region=region.display_name(select_locale()))
+
+    def chart():
+        labels = ChartLabels(
+            weekly=_("Completions per week"),
+            cumulative=_("Completed, cumulative %%").replace("%%", "%"),
+            due=_("Due date"),
+            week=_("Week"),
+            summary=_("{completed} of {total} completed ({percent}); due {due}"),
+            day=formats.date,
+            day_month=formats.day_month,
+            percent=lambda value: formats.percent(value, 0),
+        )
+        return completion_chart(
+            summary.weeks, total=summary.total, due=summary.due, title=title, labels=labels
+        )
+
+    # The chart, the cohort table and the list are drawn inside cached fragments keyed by the
+    # values they show (region_page); the chart is built only when its fragment is drawn.
     return render_template(
         "dashboards/region.html",
         region=region,
         filters=filters,
         rows=rows,
+        rows_key=region_page.rows_key(rows),
         total=summary.total,
         page=page,
         has_next=page * services.PAGE_SIZE < summary.total,
         courses=courses,
         cohorts=sorted((cohort for cohort, _items in cohort_stats), key=lambda cohort: cohort.name),
         cohort_stats=cohort_stats,
+        cohorts_key=region_page.cohorts_key(region.code, cohort_stats),
         chart=chart,
-        chart_rows=completion_table(summary.weeks, summary.total),
+        chart_key=region_page.chart_key(title, summary),
+        chart_rows=lambda: completion_table(summary.weeks, summary.total),
+        has_chart=bool(summary.weeks),
         statuses=status_labels(),
+        timezone=select_timezone(),
     )
 
 

@@ -1,0 +1,111 @@
+"""What the region page's cached fragments are keyed by: exactly the values each one shows.
+
+The page reads its figures every request (a few small, index-driven statements) and renders each
+part only when those figures change: the cohort table, the completion chart and the list of
+candidates are cached per worker keyed by their own values (lms.core.fragments), with the reader's
+language and time zone beside them in the template. Nothing here is personal to the viewer; the
+scope check runs in the view before any of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+from datetime import date
+from typing import NamedTuple
+
+import sqlalchemy as sa
+
+from lms.content.models import Course
+from lms.dashboards.services import CandidateRow, Cell, RegionSummary
+from lms.extensions import db
+from lms.progress.models import Cohort, CohortCourse, CohortCourseStats
+from lms.progress.rollups import STATUSES
+
+
+class CohortName(NamedTuple):
+    """A cohort as the region page shows it (the cohort table, the filter, the list's column)."""
+
+    id: int
+    name: str
+
+
+_COUNTS = ("total", *STATUSES, "lessons_done")
+
+# Built once: the region's cohorts with each course's due date and rollup, in one statement.
+_REGION_COHORTS = (
+    sa.select(
+        Cohort.id,
+        Cohort.name,
+        CohortCourse.course_id,
+        CohortCourse.due_on,
+        *(getattr(CohortCourseStats, name) for name in _COUNTS),
+    )
+    .select_from(Cohort)
+    .outerjoin(CohortCourse, CohortCourse.cohort_id == Cohort.id)
+    .outerjoin(
+        CohortCourseStats,
+        sa.and_(
+            CohortCourseStats.cohort_id == Cohort.id,
+            CohortCourseStats.course_id == CohortCourse.course_id,
+        ),
+    )
+    .where(Cohort.region_code == sa.bindparam("region"))
+    .order_by(Cohort.starts_on, Cohort.name, Cohort.id, CohortCourse.id)
+)
+
+
+def region_cohorts(
+    region_code: str, courses: list[Course]
+) -> list[tuple[CohortName, list[tuple[Course, Cell, date | None]]]]:
+    """services.region_cohorts in one statement, with the cohorts as plain (id, name)."""
+    by_id = {course.id: course for course in courses}
+    out: list[tuple[CohortName, list[tuple[Course, Cell, date | None]]]] = []
+    for row in db.session.connection().execute(_REGION_COHORTS, {"region": region_code}):
+        if not out or out[-1][0].id != row.id:
+            out.append((CohortName(row.id, row.name), []))
+        if row.course_id in by_id:
+            cell = Cell() if row.total is None else Cell(*(getattr(row, name) for name in _COUNTS))
+            out[-1][1].append((by_id[row.course_id], cell, row.due_on))
+    return out
+
+
+def rows_key(rows: list[CandidateRow]) -> tuple:
+    """Every value a row of the candidates' table shows."""
+    return tuple(
+        (
+            row.user_id,
+            row.display_name,
+            row.cohort.name if row.cohort else None,
+            row.course.title,
+            row.percent,
+            row.status,
+            row.last_activity_at,
+            row.due_on,
+            row.best_quiz,
+            row.quiz_attempts,
+            tuple(row.exercises.items()),
+        )
+        for row in rows
+    )
+
+
+def cohorts_key(
+    region_code: str, cohort_stats: list[tuple[Cohort, list[tuple[Course, Cell, date | None]]]]
+) -> tuple:
+    """Every value the cohort table shows (its links carry the region, cohort and course ids)."""
+    return (
+        region_code,
+        tuple(
+            (
+                cohort.id,
+                cohort.name,
+                tuple((course.id, course.title, due, astuple(cell)) for course, cell, due in items),
+            )
+            for cohort, items in cohort_stats
+        ),
+    )
+
+
+def chart_key(title: str, summary: RegionSummary) -> tuple:
+    """Every value the completion chart and its table show."""
+    return (title, tuple(summary.weeks), summary.total, summary.due)
