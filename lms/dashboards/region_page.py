@@ -10,16 +10,27 @@ scope check runs in the view before any of it.
 from __future__ import annotations
 
 from dataclasses import astuple
-from datetime import date
+from datetime import date, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from lms.accounts.models import User
 from lms.content.models import Course
-from lms.dashboards.services import CandidateRow, Cell, RegionSummary
+from lms.core.roles import Refused
+from lms.dashboards.charts import WeekPoint
+from lms.dashboards.services import CandidateRow, Cell, RegionFilters, RegionSummary
 from lms.extensions import db
-from lms.progress.models import Cohort, CohortCourse, CohortCourseStats
+from lms.progress.models import (
+    Cohort,
+    CohortCourse,
+    CohortCourseStats,
+    Enrolment,
+    RegionCourseStats,
+    RegionCourseWeek,
+)
 from lms.progress.rollups import STATUSES
+from lms.progress.visibility import may_see_region
 
 
 class CohortName(NamedTuple):
@@ -67,6 +78,60 @@ def region_cohorts(
             cell = Cell() if row.total is None else Cell(*(getattr(row, name) for name in _COUNTS))
             out[-1][1].append((by_id[row.course_id], cell, row.due_on))
     return out
+
+
+# Built once: the chart's figures from the rollups, for the region's live courses (or one).
+_TOTAL_AND_DUE = sa.select(
+    sa.func.coalesce(sa.func.sum(RegionCourseStats.total), 0),
+    sa.func.max(
+        sa.select(sa.func.max(Enrolment.due_on))
+        .where(
+            Enrolment.region_code == RegionCourseStats.region_code,
+            Enrolment.course_id == RegionCourseStats.course_id,
+        )
+        .scalar_subquery()
+    ),
+).where(
+    RegionCourseStats.region_code == sa.bindparam("region"),
+    RegionCourseStats.course_id.in_(sa.bindparam("courses", expanding=True)),
+)
+_WEEKS = (
+    sa.select(RegionCourseWeek.week_start, sa.func.sum(RegionCourseWeek.completions))
+    .where(
+        RegionCourseWeek.region_code == sa.bindparam("region"),
+        RegionCourseWeek.course_id.in_(sa.bindparam("courses", expanding=True)),
+    )
+    .group_by(RegionCourseWeek.week_start)
+    .having(sa.func.sum(RegionCourseWeek.completions) > 0)
+)
+
+
+def rollup_summary(
+    viewer: User, region_code: str, filters: RegionFilters, courses: list[Course]
+) -> RegionSummary | None:
+    """services.region_summary read from the rollups, when the filters allow (none, or a course).
+
+    None for filters the rollups do not break down by (cohort, status, inactivity): the caller
+    groups the enrolments then.
+    """
+    if filters.cohort is not None or filters.status or filters.inactive_days is not None:
+        return None
+    if not may_see_region(viewer, region_code):
+        raise Refused  # the view checks first; a region out of scope is never summed
+    course_ids = [course.id for course in courses if filters.course in (None, course.id)]
+    if not course_ids:
+        return RegionSummary(0, None, [])
+    params = {"region": region_code, "courses": course_ids}
+    connection = db.session.connection()
+    total, due = connection.execute(_TOTAL_AND_DUE, params).one()
+    counts = dict(connection.execute(_WEEKS, params).all())
+    weeks = []
+    if counts:
+        week, last = min(counts), max(counts)
+        while week <= last:
+            weeks.append(WeekPoint(week, counts.get(week, 0)))
+            week += timedelta(days=7)
+    return RegionSummary(total, due, weeks)
 
 
 def rows_key(rows: list[CandidateRow]) -> tuple:

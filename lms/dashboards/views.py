@@ -82,7 +82,9 @@ def region(code: str):
     filters = services.RegionFilters.from_args(request.args)
     page = page_arg()
     courses = live_courses()
-    summary = services.region_summary(services.region_enrolments(current_user, region.code, filters))
+    summary = region_page.rollup_summary(
+        current_user, region.code, filters, courses
+    ) or services.region_summary(services.region_enrolments(current_user, region.code, filters))
     cohort_stats = region_page.region_cohorts(region.code, courses)
     rows = services.candidate_rows(
         services.region_listing(current_user, region.code, filters),
