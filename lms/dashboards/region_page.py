@@ -9,7 +9,6 @@ scope check runs in the view before any of it.
 
 from __future__ import annotations
 
-from dataclasses import astuple
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -154,6 +153,10 @@ def rows_key(rows: list[CandidateRow]) -> tuple:
     )
 
 
+def _cell_values(cell: Cell) -> tuple[int, ...]:
+    return (cell.total, cell.not_started, cell.on_track, cell.behind, cell.overdue, cell.completed)
+
+
 def cohorts_key(
     region_code: str, cohort_stats: list[tuple[Cohort, list[tuple[Course, Cell, date | None]]]]
 ) -> tuple:
@@ -164,7 +167,7 @@ def cohorts_key(
             (
                 cohort.id,
                 cohort.name,
-                tuple((course.id, course.title, due, astuple(cell)) for course, cell, due in items),
+                tuple((course.id, course.title, due, _cell_values(cell)) for course, cell, due in items),
             )
             for cohort, items in cohort_stats
         ),

@@ -86,6 +86,7 @@ def region(code: str):
         current_user, region.code, filters, courses
     ) or services.region_summary(services.region_enrolments(current_user, region.code, filters))
     cohort_stats = region_page.region_cohorts(region.code, courses)
+    cohorts = sorted((cohort for cohort, _items in cohort_stats), key=lambda cohort: cohort.name)
     rows = services.candidate_rows(
         services.region_listing(current_user, region.code, filters),
         courses,
@@ -122,7 +123,11 @@ def region(code: str):
         page=page,
         has_next=page * services.PAGE_SIZE < summary.total,
         courses=courses,
-        cohorts=sorted((cohort for cohort, _items in cohort_stats), key=lambda cohort: cohort.name),
+        cohorts=cohorts,
+        # The filter form and the export links show these and nothing else.
+        filters_key=tuple(filters.as_args().items()),
+        cohorts_names=tuple((cohort.id, cohort.name) for cohort in cohorts),
+        courses_names=tuple((course.id, course.title) for course in courses),
         cohort_stats=cohort_stats,
         cohorts_key=region_page.cohorts_key(region.code, cohort_stats),
         chart=chart,
