@@ -32,6 +32,28 @@ from lms.progress.rollups import STATUSES
 from lms.progress.visibility import may_see_region
 
 
+class CourseName(NamedTuple):
+    """A live course as the region page reads it: its list, filter, cohort table and chart."""
+
+    id: int
+    title: str
+    lesson_count: int
+    position: int
+
+
+# Built once: content.services.live_courses (same rows, same order) as plain columns; the page
+# needs no course object, and loading them decodes every course's JSON columns.
+_LIVE_COURSES = (
+    sa.select(Course.id, Course.title, Course.lesson_count, Course.position)
+    .where(Course.archived_at.is_(None))
+    .order_by(Course.position, Course.title)
+)
+
+
+def live_course_names() -> list[CourseName]:
+    return [CourseName(*row) for row in db.session.connection().execute(_LIVE_COURSES)]
+
+
 class CohortName(NamedTuple):
     """A cohort as the region page shows it (the cohort table, the filter, the list's column)."""
 

@@ -12,7 +12,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.accounts.models import Region, User
-from lms.content.services import live_course_or_404, live_courses
+from lms.content.services import live_course_or_404
 from lms.core import formats
 from lms.core.i18n import select_locale, select_timezone
 from lms.core.roles import Role, role_required
@@ -81,7 +81,7 @@ def region(code: str):
     region = _region_or_404(code)
     filters = services.RegionFilters.from_args(request.args)
     page = page_arg()
-    courses = live_courses()
+    courses = region_page.live_course_names()
     summary = region_page.rollup_summary(
         current_user, region.code, filters, courses
     ) or services.region_summary(services.region_enrolments(current_user, region.code, filters))
