@@ -176,3 +176,26 @@ def test_at_risk_fast_path_equals_the_lists_of_insights(world, make_user, monkey
                 assert fast(risk_page(viewer, **args)) == plain(insights.at_risk(viewer, **args)), args
     with pytest.raises(Refused):
         risk_page(regional, region_code="69")
+
+
+def test_migration_backfills_the_weekly_rollup_as_a_rebuild_does(world):
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    path = Path(__file__).parents[2] / "migrations/versions/20261206_b3e1d5a7c9f2_region_dashboard_indexes.py"
+    spec = importlib.util.spec_from_file_location("region_dashboard_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    candidate = db.session.get(User, world.moscow[1])
+    for lesson in db.session.scalars(sa.select(Lesson).where(Lesson.course_id == world.course.id)):
+        progress.complete_lesson(candidate, lesson)
+    db.session.flush()
+    expected = _week_rows()
+    assert sum(expected.values()) == 2
+    db.session.execute(sa.delete(RegionCourseWeek))
+    with Operations.context(MigrationContext.configure(db.session.connection())):
+        migration._backfill_weeks()
+    assert _week_rows() == expected
