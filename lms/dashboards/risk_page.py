@@ -14,8 +14,7 @@ pages of rows in one UNION ALL. tests/dashboards/test_region_speed.py holds them
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -26,28 +25,33 @@ from lms.core.time import utcnow
 from lms.dashboards import insights
 from lms.dashboards.insights import NOT_STARTED_GRACE, RISK_KEYS, RISK_ORDER, risk_queries
 from lms.extensions import db
-from lms.progress.models import Enrolment, percent_done
+from lms.progress.models import Enrolment
 from lms.progress.visibility import region_scope
-
-
-class RiskRow(NamedTuple):
-    """One enrolment as an at-risk list shows it; hashable, so a list's rows are its cache key."""
-
-    enrolment_id: int
-    user_id: int
-    display_name: str
-    region_code: str | None
-    course_title: str
-    percent: int
-    last_activity_at: datetime | None
-    due_on: date | None
 
 
 @dataclass
 class RiskPage:
+    """One list: its page of rows and its total.
+
+    Each row is the database's own row (hashable, so a list's rows are its cache key) with the
+    enrolment's id, user_id, full_name, username, region_code, course_id, lessons_done,
+    last_activity_at and due_on; the course's title and lesson count come from `RiskLists.courses`.
+    """
+
     key: str
-    rows: tuple[RiskRow, ...]
+    rows: tuple
     total: int
+
+
+@dataclass
+class RiskLists:
+    lists: list[RiskPage]
+    courses: dict  # live course id -> row with title and lesson_count
+
+    @property
+    def courses_key(self) -> tuple:
+        """What the lists show of the courses: part of each list's cache key."""
+        return tuple(sorted((c.id, c.title, c.lesson_count) for c in self.courses.values()))
 
 
 ROW_COLUMNS = (
@@ -56,12 +60,14 @@ ROW_COLUMNS = (
     User.full_name,
     User.username,
     Enrolment.region_code,
-    Course.title,
+    Enrolment.course_id,
     Enrolment.lessons_done,
-    Course.lesson_count,
     Enrolment.last_activity_at,
     Enrolment.due_on,
 )
+# A course row is wide (its introduction): the rows name their course by id, and the page reads
+# the few live courses' titles once.
+_COURSES = sa.select(Course.id, Course.title, Course.lesson_count).where(Course.archived_at.is_(None))
 
 
 def risk_page(
@@ -71,7 +77,7 @@ def risk_page(
     inactive_days: int = 7,
     only: str | None = None,
     page: int = 1,
-) -> list[RiskPage]:
+) -> RiskLists:
     """The lists of insights.at_risk (same rows, order and totals) as plain rows."""
     if region_code is not None:
         return _region_risk_page(viewer, region_code, inactive_days=inactive_days, only=only, page=page)
@@ -79,38 +85,27 @@ def risk_page(
     queries = risk_queries(viewer, region_code=region_code, inactive_days=inactive_days)
     limit = insights.AT_RISK_LIMIT
     offset = (page - 1) * limit if only else 0
+    connection = db.session.connection()
     for key, query in queries.items():
         if only and key != only:
             continue
         total = db.session.scalar(query.order_by(None).with_only_columns(sa.func.count()))
-        rows: tuple[RiskRow, ...] = ()
+        rows: tuple = ()
         if total > offset:
             ids = query.with_only_columns(Enrolment.id).limit(limit).offset(offset).scalar_subquery()
             rows = tuple(
-                _row(r)
-                for r in db.session.execute(
+                connection.execute(
                     sa.select(*ROW_COLUMNS)
                     .join(User, User.id == Enrolment.user_id)
-                    .join(Course, Course.id == Enrolment.course_id)
                     .where(Enrolment.id.in_(ids))
                     .order_by(*RISK_ORDER[key])
-                )
+                ).all()
             )
         out.append(RiskPage(key, rows, total))
-    return out
-
-
-def _row(r) -> RiskRow:
-    return RiskRow(
-        r.id,
-        r.user_id,
-        r.full_name or r.username,
-        r.region_code,
-        r.title,
-        percent_done(r.lessons_done, r.lesson_count),
-        r.last_activity_at,
-        r.due_on,
+    courses = (
+        {course.id: course for course in connection.execute(_COURSES)} if any(r.rows for r in out) else {}
     )
+    return RiskLists(out, courses)
 
 
 # --- one region: two statements built once ------------------------------------------------------
@@ -151,16 +146,10 @@ def _list_rows(key: str) -> sa.Select:
         .correlate(None)  # its own scan of the enrolments, not the outer row's
     )
     return (
-        sa.select(sa.literal(key).label("list"), *_FAST_COLUMNS, Enrolment.course_id, Enrolment.enrolled_at)
+        sa.select(sa.literal(key).label("list"), *ROW_COLUMNS, Enrolment.enrolled_at)
         .join(User, User.id == Enrolment.user_id)
         .where(Enrolment.id.in_(page.scalar_subquery()))
     )
-
-
-# A course row is wide (its introduction): the rows name their course by id, and the page reads
-# the few live courses' titles once.
-_FAST_COLUMNS = tuple(column for column in ROW_COLUMNS if column.class_ is not Course)
-_COURSES = sa.select(Course.id, Course.title, Course.lesson_count).where(Course.archived_at.is_(None))
 
 
 def _rows_statement(keys: tuple[str, ...]) -> sa.Select:
@@ -187,7 +176,7 @@ def _sort_key(key: str):
 
 def _region_risk_page(
     viewer: User, region_code: str, *, inactive_days: int, only: str | None, page: int
-) -> list[RiskPage]:
+) -> RiskLists:
     scope = region_scope(viewer)
     if scope is not None and scope != region_code:
         raise Refused  # the view asked for a region outside the viewer's scope: never listed
@@ -209,24 +198,6 @@ def _region_risk_page(
         for r in connection.execute(_ROWS[only], params).all():
             rows[r.list].append(r)
         courses = {course.id: course for course in connection.execute(_COURSES)}
-    return [
-        RiskPage(
-            key,
-            tuple(_fast_row(r, courses[r.course_id]) for r in sorted(rows[key], key=_sort_key(key))),
-            totals[key],
-        )
-        for key in keys
-    ]
-
-
-def _fast_row(r, course) -> RiskRow:
-    return RiskRow(
-        r.id,
-        r.user_id,
-        r.full_name or r.username,
-        r.region_code,
-        course.title,
-        percent_done(r.lessons_done, course.lesson_count),
-        r.last_activity_at,
-        r.due_on,
+    return RiskLists(
+        [RiskPage(key, tuple(sorted(rows[key], key=_sort_key(key))), totals[key]) for key in keys], courses
     )

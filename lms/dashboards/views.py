@@ -26,6 +26,7 @@ from lms.dashboards.risk_page import risk_page
 from lms.exercises import reports as exercise_reports
 from lms.extensions import db
 from lms.notifications.services import reminders_for, reminders_left
+from lms.progress.models import percent_done
 from lms.progress.visibility import (
     may_see_region,
     may_set_due,
@@ -217,13 +218,16 @@ def render_at_risk(reminder_text: str | None = None, reminder_error: str = "", s
     if only is not None and only not in RISK_KEYS:
         abort(404)
     page = page_arg() if only else 1
-    lists = risk_page(current_user, region_code=region_code, inactive_days=days, only=only, page=page)
+    found = risk_page(current_user, region_code=region_code, inactive_days=days, only=only, page=page)
     scope = region_scope(current_user)
     # The region filter is shown only to viewers not limited to one region.
     regions = [] if scope else selectable_regions(current_user)
     return render_template(
         "dashboards/at_risk.html",
-        lists=lists,
+        lists=found.lists,
+        courses=found.courses,
+        courses_key=found.courses_key,
+        percent_done=percent_done,
         only=only,
         page=page,
         per_page=AT_RISK_LIMIT,

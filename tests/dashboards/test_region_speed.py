@@ -165,8 +165,8 @@ def test_at_risk_fast_path_equals_the_lists_of_insights(world, make_user, monkey
     def plain(lists):
         return [(risk.key, [row[0].id for row in risk.rows], risk.total) for risk in lists]
 
-    def fast(lists):
-        return [(risk.key, [row.enrolment_id for row in risk.rows], risk.total) for risk in lists]
+    def fast(found):
+        return [(risk.key, [row.id for row in risk.rows], risk.total) for risk in found.lists]
 
     monkeypatch.setattr(insights, "AT_RISK_LIMIT", 1)
     for viewer, region in ((national, "77"), (national, "69"), (regional, "77"), (national, None)):
