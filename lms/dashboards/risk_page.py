@@ -3,12 +3,13 @@
 insights.risk_queries stays the one definition of who is at risk (the exports and the weekly
 digest read it in full); this module reads the same lists the cheap way for the page. Each list's
 page of enrolment ids is chosen from the enrolments' own columns (ix_enrolments_region_open covers
-them for a region), and only those rows are joined to their candidate and course. The rows are
-plain tuples of exactly what the page shows, so the template caches each table keyed by its rows.
+them for a region), and only those rows are joined to their candidate; the few live courses are
+read once. The rows are the database's plain rows, so the template caches each list keyed by them.
 
 For one region (a regional coordinator's, or the one a national coordinator picked) the page runs
-two statements built once at import: the four totals in one pass over the index, and the four
-pages of rows in one UNION ALL. tests/dashboards/test_region_speed.py holds them to risk_queries.
+statements built once at import: the four totals in one pass over the index, the four pages of
+rows in one UNION ALL, and the live courses. tests/dashboards/test_region_speed.py holds them to
+risk_queries.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def risk_page(
     return RiskLists(out, courses)
 
 
-# --- one region: two statements built once ------------------------------------------------------
+# --- one region: statements built once ----------------------------------------------------------
 
 # The conditions of insights.risk_queries with the clock and the region as parameters.
 # Live courses as a list the database builds once per statement rather than a join per row:
