@@ -9,6 +9,7 @@ the deadline, scores) comes from here on every request and stays outside those f
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -20,6 +21,7 @@ from lms.accounts.models import User
 from lms.accounts.sessions import accept_session_user, session_params, session_user_select
 from lms.content import services as content
 from lms.content.models import Course, Lesson, Module
+from lms.core.db import json_rows
 from lms.core.roles import Role
 from lms.extensions import db
 from lms.progress import services as progress
@@ -339,7 +341,7 @@ class AttemptPage:
 _used = sa.orm.aliased(Attempt)
 
 # The user, their attempt (another candidate's attempt is simply not found), its quiz and course,
-# how many attempts they used on the quiz, and one row per saved answer with its question's type.
+# how many attempts they used on the quiz, and its saved answers with their questions' types.
 _ATTEMPT_PAGE = (
     session_user_select(
         Attempt.id.label("attempt_id"),
@@ -368,17 +370,23 @@ _ATTEMPT_PAGE = (
         .where(_used.user_id == Attempt.user_id, _used.quiz_id == Attempt.quiz_id)
         .scalar_subquery()
         .label("attempts_used"),
-        AttemptAnswer.question_key,
-        AttemptAnswer.response,
-        AttemptAnswer.credit,
-        AttemptAnswer.graded_version_id,
-        QuestionVersion.kind.label("question_kind"),
+        sa.select(
+            json_rows(
+                AttemptAnswer.question_key,
+                sa.cast(AttemptAnswer.response, sa.Text),
+                AttemptAnswer.credit,
+                AttemptAnswer.graded_version_id,
+                QuestionVersion.kind,
+            )
+        )
+        .join(QuestionVersion, QuestionVersion.id == AttemptAnswer.question_version_id)
+        .where(AttemptAnswer.attempt_id == Attempt.id)
+        .scalar_subquery()
+        .label("answers"),
     )
     .outerjoin(Attempt, sa.and_(Attempt.id == sa.bindparam("attempt_id"), Attempt.user_id == User.id))
     .outerjoin(Lesson, Lesson.id == Attempt.quiz_id)
     .outerjoin(Course, Course.id == Lesson.course_id)
-    .outerjoin(AttemptAnswer, AttemptAnswer.attempt_id == Attempt.id)
-    .outerjoin(QuestionVersion, QuestionVersion.id == AttemptAnswer.question_version_id)
 )
 
 
@@ -387,10 +395,9 @@ def attempt_page(session_token: str | None, attempt_id: int) -> tuple[User | Non
     (user, None) when the user has no such attempt (whoever else may have it)."""
     if session_token is None:
         return None, None
-    rows = db.session.execute(
+    first = db.session.execute(
         _ATTEMPT_PAGE, {**session_params(session_token), "attempt_id": attempt_id}
-    ).all()
-    first = rows[0] if rows else None
+    ).first()
     user = accept_session_user(
         first.User if first else None, session_token, first.session_seen_at if first else None
     )
@@ -418,9 +425,8 @@ def attempt_page(session_token: str | None, attempt_id: int) -> tuple[User | Non
         attempts_used=first.attempts_used,
         allowed_attempts=first.allowed_attempts or 0,
         answers={
-            row.question_key: (row.question_kind, row.response, row.credit, row.graded_version_id)
-            for row in rows
-            if row.question_key is not None
+            key: (kind, None if response is None else json.loads(response), credit, graded)
+            for key, response, credit, graded, kind in first.answers or ()
         },
     )
 
