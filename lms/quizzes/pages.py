@@ -300,10 +300,7 @@ class AttemptPage:
         a question's markup is not cached, or when the result shows the answers."""
         ids = {item["version_id"] for item in self.layout}
         ids |= {graded for *_, graded in self.answers.values() if graded}
-        rows = db.session.execute(
-            sa.select(QuestionVersion.id, QuestionVersion.data).where(QuestionVersion.id.in_(ids))
-        )
-        return {id_: data for id_, data in rows}
+        return {id_: data for id_, data in db.session.execute(_VERSIONS, {"ids": sorted(ids)})}
 
     @cached_property
     def quiz(self) -> Lesson:
@@ -337,6 +334,10 @@ class AttemptPage:
             )
         return entries
 
+
+_VERSIONS = sa.select(QuestionVersion.id, QuestionVersion.data).where(
+    QuestionVersion.id.in_(sa.bindparam("ids", expanding=True))
+)
 
 _used = sa.orm.aliased(Attempt)
 

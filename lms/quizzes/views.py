@@ -224,8 +224,8 @@ def confirm(attempt_id: int):
 
 @bp.route("/quiz-attempts/<int:attempt_id>/result")
 def result(attempt_id: int):
-    """The result: one statement; the questions' text and explanations from cached fragments,
-    the candidate's marks and score rendered per request."""
+    """The result: one statement (and one for the questions when their answers are shown); an
+    attempt whose time ran out is closed first, in a short transaction of its own."""
     page = _candidate_attempt(attempt_id)
     if not isinstance(page, pages.AttemptPage):
         return page
