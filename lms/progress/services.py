@@ -13,7 +13,7 @@ from lms.accounts.signals import region_changed
 from lms.content import services as content_services
 from lms.content import signals as content_signals
 from lms.content.models import Course, Lesson, Module
-from lms.core.db import insert_or_ignore
+from lms.core.db import commit_without_flush_wait, insert_or_ignore
 from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
@@ -244,7 +244,7 @@ def lesson_page(
 _enrolments = Enrolment.__table__
 _TOUCH = (
     sa.update(_enrolments)
-    .where(_enrolments.c.id == sa.bindparam("enrolment_id"))
+    .where(_enrolments.c.id == sa.bindparam("enrolment_id"), commit_without_flush_wait())
     .values(last_lesson_id=sa.bindparam("opened_lesson_id"), last_activity_at=sa.bindparam("now"))
 )
 
@@ -254,7 +254,9 @@ def touch_enrolment(enrolment_id: int, lesson_id: int, now: datetime) -> None:
 
     Takes ids, not objects: it runs after a commit, when loaded objects would reload first.
     """
-    db.session.execute(_TOUCH, {"enrolment_id": enrolment_id, "opened_lesson_id": lesson_id, "now": now})
+    db.session.connection().execute(
+        _TOUCH, {"enrolment_id": enrolment_id, "opened_lesson_id": lesson_id, "now": now}
+    )
 
 
 def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
