@@ -290,6 +290,18 @@ class AttemptPage:
         return max(0, self.allowed_attempts - self.attempts_used)
 
     @property
+    def served_key(self) -> tuple:
+        """What the questions' markup shows of the attempt: each question's version and order of
+        options, in the served order (the same for every attempt of an unshuffled quiz)."""
+        return tuple((item["version_id"], tuple(item.get("options") or ())) for item in self.layout)
+
+    def with_answers(self, html: str) -> Markup:
+        """The questions' markup, rendered without answers, with this candidate's filled in."""
+        for served in self.served:
+            html = with_answer(html, served)
+        return Markup(html)
+
+    @property
     def show_answers(self) -> bool:
         rule = self.policy.get("show_answers", "always")
         return rule == "always" or (rule == "after_pass" and bool(self.passed))
@@ -453,11 +465,13 @@ def _select(html: str, field_name: str, value: str) -> str:
 
 
 def with_answer(html: str, served: Served) -> Markup:
-    """A question's markup, rendered once without any answer (templates/quizzes/_question.html),
-    with this candidate's saved answer filled in, as the macro itself fills it when given one.
+    """Questions' markup, rendered once without any answer (templates/quizzes/_question.html),
+    with this candidate's saved answer to one of them filled in, as the macro itself fills it
+    when given one.
 
-    The needles are tags of the macro's form fields; content never holds such tags (the
-    sanitiser allows no input, select or option), so a match is always the field itself.
+    The needles are tags of the macro's form fields, named after the question's key (unique in
+    an attempt); content never holds such tags (the sanitiser allows no input, select or
+    option), so a match is always the field itself.
     """
     html, response, kind = str(html), served.response, served.kind
     if response is None or kind is None:

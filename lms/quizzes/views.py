@@ -141,7 +141,7 @@ def start(course_key: str, quiz_key: str):
 
 @bp.route("/quiz-attempts/<int:attempt_id>")
 def take(attempt_id: int):
-    """The attempt: one statement, the questions' markup from cached fragments (by version and
+    """The attempt: one statement, the questions' markup from a cached fragment (by versions and
     served order) with the candidate's saved answers filled in per request."""
     page = _candidate_attempt(attempt_id)
     if not isinstance(page, pages.AttemptPage):
@@ -153,7 +153,7 @@ def take(attempt_id: int):
             return redirect(url_for("quizzes.take", attempt_id=attempt_id))
     if not page.is_open or page.expired(now):
         return redirect(url_for("quizzes.result", attempt_id=attempt_id))
-    return render_template("quizzes/take.html", page=page, now=now, with_answer=pages.with_answer)
+    return render_template("quizzes/take.html", page=page, now=now)
 
 
 @bp.route("/quiz-attempts/<int:attempt_id>/save", methods=["POST"])
