@@ -364,10 +364,12 @@ def _one_stuck_update(stuck: sa.ColumnElement[bool]) -> sa.Update:
 def _update_course_completion(enrolment: Enrolment, now) -> None:
     course = enrolment.course
     done = course.lesson_count > 0 and enrolment.lessons_done >= course.lessons_required
+    before = enrolment.completed_at
     if done and enrolment.completed_at is None:
         enrolment.completed_at = now
     elif not done and enrolment.completed_at is not None:
         enrolment.completed_at = None
+    rollups.completion_changed(enrolment, before)
     db.session.flush()
     progress_signals.enrolment_progressed.send(enrolment)
 
