@@ -9,6 +9,7 @@ every request and never cached.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -176,15 +177,7 @@ _ASSIGNMENT_PAGE = (
         sa.exists()
         .where(Attachment.submission_id == Submission.id, Attachment.removed_at.is_(None))
         .label("has_files"),
-        ReviewEvent.id.label("event_id"),
-        ReviewEvent.action,
-        ReviewEvent.created_at.label("event_at"),
-        ReviewEvent.comment,
-        ReviewEvent.points,
-        ReviewEvent.scores,
-        ReviewEvent.criterion_comments,
-        Actors.full_name.label("actor_full_name"),
-        Actors.username.label("actor_username"),
+        sa.exists().where(ReviewEvent.submission_id == Submission.id).label("has_events"),
     )
     .outerjoin(Course, sa.and_(Course.key == sa.bindparam("course_key"), Course.archived_at.is_(None)))
     .outerjoin(
@@ -201,8 +194,23 @@ _ASSIGNMENT_PAGE = (
         LessonProgress, sa.and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == User.id)
     )
     .outerjoin(Submission, sa.and_(Submission.item_id == Lesson.id, Submission.user_id == User.id))
-    .outerjoin(ReviewEvent, ReviewEvent.submission_id == Submission.id)
+)
+
+# The work's history, oldest first, with who acted (a second statement, for submitted work only).
+_EVENTS = (
+    sa.select(
+        ReviewEvent.id,
+        ReviewEvent.action,
+        ReviewEvent.created_at,
+        ReviewEvent.comment,
+        ReviewEvent.points,
+        ReviewEvent.scores,
+        ReviewEvent.criterion_comments,
+        Actors.full_name,
+        Actors.username,
+    )
     .outerjoin(Actors, Actors.id == ReviewEvent.actor_id)
+    .where(ReviewEvent.submission_id == sa.bindparam("submission_id"))
     .order_by(ReviewEvent.id)
 )
 
@@ -221,11 +229,10 @@ def assignment_page(
     when nobody is signed in, (user, None) when there is no such live assignment."""
     if session_token is None:
         return None, None
-    rows = db.session.execute(
+    row = db.session.execute(
         _ASSIGNMENT_PAGE,
         {**session_params(session_token), "course_key": course_key, "item_key": item_key},
-    ).all()
-    row = rows[0] if rows else None
+    ).first()
     user = accept_session_user(row.User if row else None, session_token, row.session_seen_at if row else None)
     if user is None or row.item_id is None or row.module_id is None or row.kind != "assignment":
         return user, None
@@ -245,14 +252,14 @@ def assignment_page(
         return user, page
     work = None
     if row.submission_id is not None:
-        files = db.session.execute(_FILES, {"submission_id": row.submission_id}) if row.has_files else ()
+        files = _plain(_FILES, row.submission_id) if row.has_files else ()
         work = Work(
             id=row.submission_id,
             status=row.status,
             version=row.version,
             text_md=row.text_md,
             text_html=row.text_html,
-            events=tuple(_event(row) for row in rows if row.event_id is not None),
+            events=tuple(_events(row.submission_id)) if row.has_events else (),
             attachments=tuple(File(*file) for file in files),
         )
     return user, AssignmentPage(
@@ -272,18 +279,35 @@ def assignment_page(
     )
 
 
-def _event(row) -> Event:
-    name = row.actor_full_name or row.actor_username
-    return Event(
-        id=row.event_id,
-        action=row.action,
-        created_at=row.event_at,
-        comment=row.comment,
-        points=row.points,
-        scores=row.scores,
-        criterion_comments=row.criterion_comments,
-        actor=Actor(name) if name else None,
-    )
+def _plain(statement: sa.Select, submission_id: int) -> sa.CursorResult:
+    """Rows of plain columns, through the session's connection: no ORM entity to load, so the
+    ORM's execution path is not needed."""
+    return db.session.connection().execute(statement, {"submission_id": submission_id})
+
+
+def _events(submission_id: int) -> Iterator[Event]:
+    for (
+        id_,
+        action,
+        created_at,
+        comment,
+        points,
+        scores,
+        criterion_comments,
+        full_name,
+        username,
+    ) in _plain(_EVENTS, submission_id):
+        name = full_name or username
+        yield Event(
+            id=id_,
+            action=action,
+            created_at=created_at,
+            comment=comment,
+            points=points,
+            scores=scores,
+            criterion_comments=criterion_comments,
+            actor=Actor(name) if name else None,
+        )
 
 
 def page_of(item: Lesson, submission: Submission | None) -> AssignmentPage:

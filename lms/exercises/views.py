@@ -260,7 +260,8 @@ def _render_assignment(
     tracked: bool,
     preview_html: str | None = None,
 ) -> str:
-    words = count_words(answer.text)
+    editable = tracked and (page.work is None or page.work.editable)
+    words = count_words(answer.text) if editable else 0  # counted under the answer box only
     return render_template(
         "exercises/assignment.html",
         course_key=course_key,
