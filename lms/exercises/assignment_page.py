@@ -9,8 +9,7 @@ every request and never cached.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
 
@@ -21,6 +20,7 @@ from lms.accounts.sessions import accept_session_user, session_params, session_u
 from lms.content import services as content
 from lms.content.models import Course, Lesson, Module
 from lms.core.roles import Role
+from lms.core.time import as_utc
 from lms.exercises.models import Attachment, ReviewEvent, Submission
 from lms.extensions import db
 from lms.progress.models import Enrolment, LessonProgress
@@ -147,72 +147,87 @@ def content_stamp(item_id: int, render_key: str, updated_at, module_updated_at, 
 
 Actors = sa.orm.aliased(User, name="actors")
 
-# Built once: it runs on every assignment page. The signed-in user, the live assignment, its
-# module and course, the reader's enrolment and progress and their submission, one row per event
-# of the submission's history (oldest first), each joined on its own condition so that a missing
-# assignment still returns the user.
-_ASSIGNMENT_PAGE = (
-    session_user_select(
-        Lesson.id.label("item_id"),
-        Lesson.kind,
-        Lesson.title,
-        Lesson.complete_mode,
-        Lesson.render_key,
-        Lesson.updated_at,
-        Lesson.payload,
-        Module.id.label("module_id"),
-        Module.updated_at.label("module_updated_at"),
-        Course.updated_at.label("course_updated_at"),
-        Course.gates,
-        Enrolment.id.label("enrolment_id"),
-        Enrolment.last_lesson_id,
-        Enrolment.last_activity_at,
-        LessonProgress.first_viewed_at,
-        LessonProgress.completed_at,
-        Submission.id.label("submission_id"),
-        Submission.status,
-        Submission.version,
-        Submission.text_md,
-        Submission.text_html,
-        sa.exists()
-        .where(Attachment.submission_id == Submission.id, Attachment.removed_at.is_(None))
-        .label("has_files"),
-        sa.exists().where(ReviewEvent.submission_id == Submission.id).label("has_events"),
-    )
-    .outerjoin(Course, sa.and_(Course.key == sa.bindparam("course_key"), Course.archived_at.is_(None)))
-    .outerjoin(
-        Lesson,
-        sa.and_(
-            Lesson.course_id == Course.id,
-            Lesson.key == sa.bindparam("item_key"),
-            Lesson.archived_at.is_(None),
-        ),
-    )
-    .outerjoin(Module, sa.and_(Module.id == Lesson.module_id, Module.archived_at.is_(None)))
-    .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == User.id))
-    .outerjoin(
-        LessonProgress, sa.and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == User.id)
-    )
-    .outerjoin(Submission, sa.and_(Submission.item_id == Lesson.id, Submission.user_id == User.id))
-)
 
-# The work's history, oldest first, with who acted (a second statement, for submitted work only).
-_EVENTS = (
-    sa.select(
+def _history(aggregate: str, build: str, *, as_json) -> sa.ScalarSelect:
+    """The work's history as one JSON array of rows [id, action, created_at, comment, points,
+    scores, criterion_comments, actor's full name, actor's username], read with the page: the
+    aggregate and row-building functions are named differently by SQLite and PostgreSQL."""
+    row = getattr(sa.func, build)(
         ReviewEvent.id,
         ReviewEvent.action,
         ReviewEvent.created_at,
         ReviewEvent.comment,
         ReviewEvent.points,
-        ReviewEvent.scores,
-        ReviewEvent.criterion_comments,
+        as_json(ReviewEvent.scores),
+        as_json(ReviewEvent.criterion_comments),
         Actors.full_name,
         Actors.username,
     )
-    .outerjoin(Actors, Actors.id == ReviewEvent.actor_id)
-    .where(ReviewEvent.submission_id == sa.bindparam("submission_id"))
-    .order_by(ReviewEvent.id)
-)
+    return (
+        sa.select(getattr(sa.func, aggregate)(row, type_=sa.JSON))
+        .select_from(ReviewEvent)
+        .outerjoin(Actors, Actors.id == ReviewEvent.actor_id)
+        .where(ReviewEvent.submission_id == Submission.id)
+        .scalar_subquery()
+    )
+
+
+def _page_statement(history: sa.ScalarSelect) -> sa.Select:
+    """The signed-in user, the live assignment, its module and course, the reader's enrolment and
+    progress and their submission with its history, each joined on its own condition so that a
+    missing assignment still returns the user."""
+    return (
+        session_user_select(
+            Lesson.id.label("item_id"),
+            Lesson.kind,
+            Lesson.title,
+            Lesson.complete_mode,
+            Lesson.render_key,
+            Lesson.updated_at,
+            Lesson.payload,
+            Module.id.label("module_id"),
+            Module.updated_at.label("module_updated_at"),
+            Course.updated_at.label("course_updated_at"),
+            Course.gates,
+            Enrolment.id.label("enrolment_id"),
+            Enrolment.last_lesson_id,
+            Enrolment.last_activity_at,
+            LessonProgress.first_viewed_at,
+            LessonProgress.completed_at,
+            Submission.id.label("submission_id"),
+            Submission.status,
+            Submission.version,
+            Submission.text_md,
+            Submission.text_html,
+            sa.exists()
+            .where(Attachment.submission_id == Submission.id, Attachment.removed_at.is_(None))
+            .label("has_files"),
+            history.label("history"),
+        )
+        .outerjoin(Course, sa.and_(Course.key == sa.bindparam("course_key"), Course.archived_at.is_(None)))
+        .outerjoin(
+            Lesson,
+            sa.and_(
+                Lesson.course_id == Course.id,
+                Lesson.key == sa.bindparam("item_key"),
+                Lesson.archived_at.is_(None),
+            ),
+        )
+        .outerjoin(Module, sa.and_(Module.id == Lesson.module_id, Module.archived_at.is_(None)))
+        .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == User.id))
+        .outerjoin(
+            LessonProgress, sa.and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == User.id)
+        )
+        .outerjoin(Submission, sa.and_(Submission.item_id == Lesson.id, Submission.user_id == User.id))
+    )
+
+
+# Built once per backend: it runs on every assignment page. SQLite keeps JSON columns as text, so
+# `json()` marks them as JSON inside the row; PostgreSQL's json columns go in as they are.
+_ASSIGNMENT_PAGE = {
+    "sqlite": _page_statement(_history("json_group_array", "json_array", as_json=sa.func.json)),
+    "postgresql": _page_statement(_history("json_agg", "json_build_array", as_json=lambda column: column)),
+}
 
 _FILES = (
     sa.select(Attachment.id, Attachment.filename, Attachment.size)
@@ -224,13 +239,13 @@ _FILES = (
 def assignment_page(
     session_token: str | None, course_key: str, item_key: str
 ) -> tuple[User | None, AssignmentPage | None]:
-    """The page's statement (and a second one only for a work with files): the session's user,
-    and the live assignment with that user's work on it (work only for candidates). (None, None)
-    when nobody is signed in, (user, None) when there is no such live assignment."""
+    """The page's one statement (and one more only for a work with files): the session's user,
+    and the live assignment with that user's work and its history (work only for candidates).
+    (None, None) when nobody is signed in, (user, None) when there is no such live assignment."""
     if session_token is None:
         return None, None
     row = db.session.execute(
-        _ASSIGNMENT_PAGE,
+        _ASSIGNMENT_PAGE[db.session.get_bind().dialect.name],
         {**session_params(session_token), "course_key": course_key, "item_key": item_key},
     ).first()
     user = accept_session_user(row.User if row else None, session_token, row.session_seen_at if row else None)
@@ -259,17 +274,11 @@ def assignment_page(
             version=row.version,
             text_md=row.text_md,
             text_html=row.text_html,
-            events=tuple(_events(row.submission_id)) if row.has_events else (),
+            events=_events(row.history),
             attachments=tuple(File(*file) for file in files),
         )
-    return user, AssignmentPage(
-        item_id=page.item_id,
-        title=page.title,
-        payload=page.payload,
-        content_stamp=stamp,
-        module_id=page.module_id,
-        gates=page.gates,
-        complete_mode=page.complete_mode,
+    return user, replace(
+        page,
         work=work,
         enrolment_id=row.enrolment_id,
         last_lesson_id=row.last_lesson_id,
@@ -285,29 +294,26 @@ def _plain(statement: sa.Select, submission_id: int) -> sa.CursorResult:
     return db.session.connection().execute(statement, {"submission_id": submission_id})
 
 
-def _events(submission_id: int) -> Iterator[Event]:
-    for (
-        id_,
-        action,
-        created_at,
-        comment,
-        points,
-        scores,
-        criterion_comments,
-        full_name,
-        username,
-    ) in _plain(_EVENTS, submission_id):
+def _events(history: list | None) -> tuple[Event, ...]:
+    """The history's rows, oldest first (the aggregate promises no order)."""
+    events = []
+    for id_, action, created_at, comment, points, scores, criterion_comments, full_name, username in sorted(
+        history or ()
+    ):
         name = full_name or username
-        yield Event(
-            id=id_,
-            action=action,
-            created_at=created_at,
-            comment=comment,
-            points=points,
-            scores=scores,
-            criterion_comments=criterion_comments,
-            actor=Actor(name) if name else None,
+        events.append(
+            Event(
+                id=id_,
+                action=action,
+                created_at=as_utc(datetime.fromisoformat(created_at)),
+                comment=comment,
+                points=points,
+                scores=scores,
+                criterion_comments=criterion_comments,
+                actor=Actor(name) if name else None,
+            )
         )
+    return tuple(events)
 
 
 def page_of(item: Lesson, submission: Submission | None) -> AssignmentPage:
