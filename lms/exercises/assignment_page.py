@@ -49,6 +49,11 @@ class Event:
     criterion_comments: dict | None
     actor: Actor | None
 
+    @property
+    def marks(self) -> tuple:
+        """The points chosen per criterion, as a key for the rubric's cached fragments."""
+        return tuple(sorted((self.scores or {}).items()))
+
 
 @dataclass(frozen=True, slots=True)
 class File:

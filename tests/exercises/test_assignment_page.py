@@ -9,8 +9,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from lms.accounts.models import User
 from lms.content.sync import sync_tree
-from lms.exercises.models import Submission
+from lms.exercises.models import ReviewEvent, Submission
 from lms.extensions import db
 from lms.progress import gates
 from lms.progress.models import Enrolment, LessonProgress
@@ -31,11 +32,13 @@ def reimport(courses_dir: Path, path: str, old: str, new: str) -> None:
     db.session.commit()
 
 
-def return_work(auth, scores: dict, comment: str) -> None:
-    """Igor claims the only submission and returns it with these marks."""
+def return_work(auth, scores: dict, comment: str, author: str = "anna") -> None:
+    """Igor claims the author's submission and returns it with these marks."""
     auth.login("igor")
     fresh()
-    submission = db.session.scalar(sa.select(Submission))
+    submission = db.session.scalar(
+        sa.select(Submission).join(User, User.id == Submission.user_id).where(User.username == author)
+    )
     claim(auth, submission.id)
     fresh()
     version = db.session.get(Submission, submission.id).version
@@ -179,6 +182,35 @@ def test_each_candidate_sees_their_own_work_status_and_marks(client, auth, assig
         html = client.get(ASSIGNMENT).get_data(as_text=True)
         assert "Структура плана" in html and "submission-status" not in html
         assert "Анин" not in html and "Борин" not in html and 'class="level-chosen"' not in html
+        auth.logout()
+
+
+def test_marks_without_comments_come_from_fragments_keyed_by_the_points(
+    client, auth, assignment_item, make_user
+):
+    """Without comments on criteria the whole rubric is one fragment per set of points chosen."""
+    for name in ("anna", "boris"):
+        make_user(name)
+        auth.login(name)
+        assert submit_work(auth, text=f"План, автор {name}").status_code == 302
+        auth.logout()
+    make_user("igor", role="instructor")
+    teach("igor")
+    return_work(auth, {"structure": 2, "law": 0, "contact": 1}, "Анне: доработайте.", author="anna")
+    return_work(auth, {"structure": 4, "law": 3, "contact": 2}, "Борису: почти готово.", author="boris")
+    fresh()
+    db.session.execute(sa.update(ReviewEvent).values(criterion_comments=None))
+    db.session.commit()
+    for _ in range(2):
+        auth.login("anna")
+        html = client.get(ASSIGNMENT).get_data(as_text=True)
+        assert "✓ <strong>2 б.</strong>" in html and "✓ <strong>4 б.</strong>" not in html
+        assert "Анне: доработайте." in html and "Борису" not in html
+        auth.logout()
+        auth.login("boris")
+        html = client.get(ASSIGNMENT).get_data(as_text=True)
+        assert "✓ <strong>4 б.</strong>" in html and "✓ <strong>1 б.</strong>" not in html
+        assert "Борису: почти готово." in html and "Анне" not in html
         auth.logout()
 
 
