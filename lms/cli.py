@@ -226,7 +226,9 @@ def enroll_command(csv_file: Path) -> None:
 
 @lms_cli.command("rollups")
 @click.option(
-    "--rebuild", is_flag=True, help="Recompute the rollups (region, cohort, quiz trouble) from scratch."
+    "--rebuild",
+    is_flag=True,
+    help="Recompute the rollups (region, cohort, module counts, quiz trouble) from scratch.",
 )
 def rollups_command(rebuild: bool) -> None:
     """Move enrolments whose status changed with the date (run daily from cron)."""

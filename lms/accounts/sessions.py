@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_request_context
 
 from lms.accounts.models import LoginSession, User
+from lms.core.db import commit_without_flush_wait
 from lms.core.time import utcnow
 from lms.extensions import db
 
@@ -103,7 +104,7 @@ def load_session_user(token: str) -> User | None:
 
 _TOUCH = (
     sa.update(LoginSession.__table__)
-    .where(LoginSession.__table__.c.token_hash == sa.bindparam("hash"))
+    .where(LoginSession.__table__.c.token_hash == sa.bindparam("hash"), commit_without_flush_wait())
     .values(last_seen_at=sa.bindparam("now"))
 )
 

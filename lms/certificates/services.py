@@ -29,6 +29,7 @@ from lms.exercises.reports import course_competency_scores
 from lms.extensions import db
 from lms.notifications.services import notify_certificate_issued, path_for
 from lms.progress import visibility
+from lms.progress.course_page import add_page_columns
 from lms.progress.models import Enrolment, LessonProgress
 from lms.progress.signals import enrolment_progressed, requirement_holds
 
@@ -225,6 +226,24 @@ def user_completions(user: User) -> dict[int, CourseCompletion]:
         .options(sa.orm.selectinload(CourseCompletion.certificate))
     )
     return {row.course_id: row for row in rows}
+
+
+@add_page_columns
+def _completion_on_the_course_page(statement: sa.Select) -> sa.Select:
+    """The course page shows the reader's completion and its certificate, read in the page's one
+    statement (as `user_completions` gives them to other pages)."""
+    return (
+        statement.outerjoin(
+            CourseCompletion,
+            sa.and_(CourseCompletion.user_id == User.id, CourseCompletion.course_id == Course.id),
+        )
+        .outerjoin(Certificate, Certificate.completion_id == CourseCompletion.id)
+        .add_columns(
+            CourseCompletion.completed_at.label("completion_completed_at"),
+            Certificate.code.label("certificate_code"),
+            Certificate.revoked_at.label("certificate_revoked_at"),
+        )
+    )
 
 
 def may_download(viewer: User, certificate: Certificate) -> bool:

@@ -139,7 +139,7 @@ def _finish(syncer: _Syncer, root: Path) -> SyncReport:
     for kind in ITEM_KINDS.values():  # each kind's post-import step (a quiz pins its questions)
         kind.after_import([row for row in syncer.touched_lessons if row.kind == kind.name])
     for course in syncer.courses_to_refresh:
-        _refresh_counts(course)
+        _refresh_counts(course, outline_changed=course in syncer.outlines_changed)
     db.session.flush()
     return syncer.report
 
@@ -163,9 +163,14 @@ def _sync_assets(root: Path, course: Course, source: CourseSource, report: SyncR
             row.updated_at = now
 
 
-def _refresh_counts(course: Course) -> None:
+def _refresh_counts(course: Course, *, outline_changed: bool = False) -> None:
     """Recount the course's live items and record their order; progress (a receiver of
-    `course_items_changed`) then brings the course's enrolments and rollups up to date."""
+    `course_items_changed`) then brings the course's enrolments and rollups up to date.
+
+    The course's `updated_at` changes with its outline: the order of its items, or anything the
+    course page lists of a module or an item (`outline_changed`: a title, a summary, minutes, a
+    module added or gone). Lesson pages cache their pager and the course page its outline under it.
+    """
     items = db.session.execute(
         sa.select(Lesson.id, Lesson.key, Lesson.kind, Lesson.title)
         .join(Module, Module.id == Lesson.module_id)
@@ -176,7 +181,9 @@ def _refresh_counts(course: Course) -> None:
     item_order = [{"id": id_, "key": key, "kind": kind, "title": title} for id_, key, kind, title in items]
     if course.item_order != item_order:
         course.item_order = item_order
-        course.updated_at = utcnow()  # lesson pages cache their pager under this stamp
+        outline_changed = True
+    if outline_changed:
+        course.updated_at = utcnow()
     gates = _gates(course)
     if course.gates != gates:
         course.gates = gates
@@ -217,6 +224,7 @@ class _Syncer:
         self.modules = modules
         self.lessons = lessons
         self.courses_to_refresh: set[Course] = set()
+        self.outlines_changed: set[Course] = set()  # a module or item of theirs changed, came or went
         self.imported: list[tuple[Course, CourseSource]] = []
         self.touched_lessons: list[Lesson] = []
         self.now = utcnow()
@@ -237,6 +245,8 @@ class _Syncer:
             if row.archived_at is not None:
                 row.archived_at = None
                 self.report.restored.append(name)
+                if model is not Course:
+                    self.outlines_changed.add(fields["course"])
             elif row.source_hash != source.source_hash and old_key is None:
                 self.report.changed.append(name)
             elif old_key is None:
@@ -263,6 +273,8 @@ class _Syncer:
                 setattr(row, key, value)
                 if key not in ("html", "toc", "render_meta", "render_key", "source_hash", "payload"):
                     row.updated_at = self.now
+                    if model is not Course:
+                        self.outlines_changed.add(fields["course"])
         return row
 
     def course(self, source: CourseSource) -> Course:
@@ -306,6 +318,7 @@ class _Syncer:
         )
         if previous_course is not None and previous_course is not course:
             self.courses_to_refresh.add(previous_course)
+            self.outlines_changed.add(previous_course)
         for lesson_source in source.lessons:
             self.lesson(course, module, lesson_source)
 
@@ -313,6 +326,7 @@ class _Syncer:
         existing = self.lessons.by_key.get(source.id)
         if existing is not None and existing.course is not course:
             self.courses_to_refresh.add(existing.course)
+            self.outlines_changed.add(existing.course)
         row = self._apply(
             self.lessons,
             Lesson,
@@ -346,6 +360,8 @@ class _Syncer:
         kept_modules: set[int] = set()
         for lesson in gone_lessons:
             self.courses_to_refresh.add(lesson.course)
+            if lesson.archived_at is None:  # it was listed until now
+                self.outlines_changed.add(lesson.course)
             if lesson.id in with_progress:
                 kept_modules.add(lesson.module_id)
                 if lesson.archived_at is None:
@@ -354,6 +370,8 @@ class _Syncer:
             else:
                 self._delete(lesson, "lesson")
         for module in gone_modules:
+            if module.archived_at is None:
+                self.outlines_changed.add(module.course)
             still_has_rows = module.id in kept_modules or any(
                 id(lesson) in self.lessons.seen for lesson in module.lessons
             )

@@ -1,18 +1,17 @@
-"""At-risk lists and the course heatmap, both scoped by the viewer and bounded per page."""
+"""At-risk lists, scoped by the viewer and bounded per page (the course heatmap: lms.dashboards.heatmap)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from lms.accounts.models import User
-from lms.content.models import Course, Lesson, Module
+from lms.content.models import Course
 from lms.core.time import utcnow
 from lms.extensions import db
-from lms.progress.models import Enrolment, LessonProgress
+from lms.progress.models import Enrolment
 from lms.progress.visibility import visible_enrolments
 
 AT_RISK_LIMIT = 50  # rows per list on the page; one list alone pages through all of its rows
@@ -95,91 +94,3 @@ def at_risk(
         ).all()
         out.append(RiskList(key, [tuple(row) for row in rows], total))
     return out
-
-
-@dataclass
-class HeatRow:
-    user: User
-    enrolment: Enrolment
-    cells: dict[int, tuple[int, int, bool]] = field(
-        default_factory=dict
-    )  # column id -> (done, total, started)
-
-
-@dataclass
-class Heatmap:
-    course: Course
-    columns: list  # modules, or the lessons of one module
-    rows: list[HeatRow]
-    total: int
-    module: Module | None
-
-
-def heatmap(
-    viewer: User,
-    course: Course,
-    *,
-    region_code: str | None,
-    cohort_id: int | None,
-    module_key: str | None,
-    page: int,
-    page_size: int = 50,
-) -> Heatmap:
-    """Candidates × modules (or × lessons of one module), for one page of candidates."""
-    modules = db.session.scalars(
-        sa.select(Module)
-        .where(Module.course_id == course.id, Module.archived_at.is_(None))
-        .order_by(Module.position)
-    ).all()
-    lessons = db.session.scalars(
-        sa.select(Lesson)
-        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
-        .order_by(Lesson.position)
-    ).all()
-    module = next((m for m in modules if m.key == module_key), None) if module_key else None
-    query = (
-        visible_enrolments(viewer)
-        .where(Enrolment.course_id == course.id)
-        .join(User, User.id == Enrolment.user_id)
-    )
-    if region_code:
-        query = query.where(Enrolment.region_code == region_code)
-    if cohort_id is not None:
-        query = query.where(Enrolment.cohort_id == cohort_id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    results = db.session.execute(
-        query.add_columns(User)
-        .order_by(User.full_name, User.username)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    rows = [HeatRow(user, enrolment) for enrolment, user in results]
-    user_ids = [row.user.id for row in rows]
-    status: dict[tuple[int, int], bool] = {}
-    if user_ids:
-        for user_id, lesson_id, completed_at in db.session.execute(
-            sa.select(LessonProgress.user_id, LessonProgress.lesson_id, LessonProgress.completed_at)
-            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-            .where(LessonProgress.user_id.in_(user_ids), Lesson.course_id == course.id)
-        ):
-            status[(user_id, lesson_id)] = completed_at is not None
-    if module is not None:
-        columns = [lesson for lesson in lessons if lesson.module_id == module.id]
-        for row in rows:
-            for lesson in columns:
-                state = status.get((row.user.id, lesson.id))
-                row.cells[lesson.id] = (1 if state else 0, 1, state is not None)
-    else:
-        columns = list(modules)
-        by_module = defaultdict(list)
-        for lesson in lessons:
-            by_module[lesson.module_id].append(lesson)
-        for row in rows:
-            for mod in columns:
-                states = [status.get((row.user.id, lesson.id)) for lesson in by_module[mod.id]]
-                row.cells[mod.id] = (
-                    sum(1 for s in states if s),
-                    len(states),
-                    any(s is not None for s in states),
-                )
-    return Heatmap(course, columns, rows, total, module)

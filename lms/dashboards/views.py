@@ -11,20 +11,22 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from lms.accounts.auth import adopt_user, session_token
 from lms.accounts.models import Region, User
-from lms.content.services import live_course_or_404, live_courses
-from lms.core import formats
+from lms.content.services import live_courses
+from lms.core import formats, transactions
 from lms.core.i18n import select_locale
 from lms.core.roles import Role, role_required
 from lms.core.web import int_arg, page_arg
 from lms.dashboards import candidate as candidate_service
+from lms.dashboards import heatmap as heatmap_page
 from lms.dashboards import services
 from lms.dashboards.charts import ChartLabels, completion_chart, completion_table
 from lms.dashboards.forms import DueOverrideForm
-from lms.dashboards.insights import AT_RISK_LIMIT, RISK_KEYS, heatmap
+from lms.dashboards.insights import AT_RISK_LIMIT, RISK_KEYS
 from lms.dashboards.insights import at_risk as risk_lists
 from lms.exercises import reports as exercise_reports
-from lms.extensions import db
+from lms.extensions import db, login_manager
 from lms.notifications.services import reminders_for, reminders_left
 from lms.progress.visibility import (
     may_see_region,
@@ -222,29 +224,42 @@ def render_at_risk(reminder_text: str | None = None, reminder_error: str = "", s
 
 
 @bp.route("/courses/<course_key>")
-@role_required(*VIEWERS)
 def course_heatmap(course_key: str):
-    course = live_course_or_404(course_key)
-    region_code = _requested_region()
-    cohort_id = int_arg("cohort", None)
+    """Candidates × modules of a course. Checks as `role_required(*VIEWERS)`, then the live course,
+    then the region asked for, as `_requested_region`; the user, course and region are read in
+    one statement with the session (lms.dashboards.heatmap.target)."""
+    transactions.autocommit()
+    requested = request.args.get("region") or None
+    user, target = heatmap_page.target(session_token(), course_key, requested)
+    adopt_user(user)
+    if user is None:
+        return login_manager.unauthorized()
+    if user.role not in VIEWERS:
+        abort(403)
+    if target.course_id is None:
+        abort(404)
+    if requested and (not may_see_region(user, requested) or not target.region_exists):
+        abort(404)
+    scope = region_scope(user)
+    region_code = scope or requested
     page = page_arg()
-    data = heatmap(
-        current_user,
-        course,
+    data = heatmap_page.heatmap(
+        user,
+        target,
         region_code=region_code,
-        cohort_id=cohort_id,
+        cohort_id=int_arg("cohort", None),
         module_key=request.args.get("module"),
         page=page,
     )
-    regions = selectable_regions(current_user)
     return render_template(
         "dashboards/heatmap.html",
         data=data,
         page=page,
         region_code=region_code,
-        regions=regions,
-        scope=region_scope(current_user),
-        has_next=page * 50 < data.total,
+        regions=[] if scope else selectable_regions(user),  # the filter is for national viewers only
+        scope=scope,
+        has_next=page * heatmap_page.PAGE_SIZE < data.total,
+        heat_cells=heatmap_page.CellMarkup,
     )
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     jsonify,
@@ -28,7 +28,7 @@ from lms.core.sqlite import writes
 from lms.core.time import utcnow
 from lms.core.transactions import keep_writes
 from lms.core.web import page_arg
-from lms.exercises import assignment_page, queue, services
+from lms.exercises import assignment_page, queue, scenario_pages, services
 from lms.exercises import scenario as scenario_rules
 from lms.exercises.forms import FreeTextForm, SubmissionForm
 from lms.exercises.models import Attachment, Playthrough, Submission
@@ -96,12 +96,43 @@ def _own_playthrough_or_404(playthrough_id: int) -> Playthrough:
     return playthrough
 
 
+def _candidate_page(user, page) -> Response | None:
+    """What `role_required(Role.CANDIDATE)` and the ownership check answered, for a page that read
+    its user itself: login for nobody, 403 for other roles, 404 for a playthrough not theirs."""
+    adopt_user(user)
+    if user is None:
+        return login_manager.unauthorized()
+    if user.role != Role.CANDIDATE:
+        abort(403)
+    if page is None:
+        abort(404)
+    return None
+
+
+def _step(page: scenario_pages.ScenarioPage, form: FreeTextForm | None = None) -> str:
+    return render_template("exercises/play.html", page=page, content=page.content, form=form)
+
+
 @bp.route("/playthroughs/<int:playthrough_id>", methods=["GET", "POST"])
-@role_required(Role.CANDIDATE)
 def play(playthrough_id: int):
+    """A step: GET reads in one statement (lms.exercises.scenario_pages), POST applies a choice."""
+    if request.method == "POST":
+        return _choose(playthrough_id)
+    transactions.autocommit()
+    user, page = scenario_pages.step_page(session_token(), playthrough_id)
+    refusal = _candidate_page(user, page)
+    if refusal is not None:
+        return refusal
+    if page.finished:
+        return redirect(url_for("exercises.debrief", playthrough_id=playthrough_id))
+    return _step(page)
+
+
+@role_required(Role.CANDIDATE)
+def _choose(playthrough_id: int):
     playthrough = _own_playthrough_or_404(playthrough_id)
     form = FreeTextForm()
-    if request.method == "POST" and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             step = int(request.form.get("step", "-1"))
             reply = int(request.form.get("reply", "-1"))
@@ -115,47 +146,23 @@ def play(playthrough_id: int):
             apply_to_form(form, error)
     if playthrough.finished_at is not None:
         return redirect(url_for("exercises.debrief", playthrough_id=playthrough.id))
-    payload = playthrough.snapshot.payload
-    state = playthrough.state
-    path = state.get("path", [])
-    last_feedback = None
-    if path and payload.get("feedback", "immediate") == "immediate":
-        previous = path[-1]
-        last_feedback = payload["nodes"][previous["node"]]["replies"][previous["reply"]].get("feedback_html")
-    # Authors tend to write the strong reply first; show replies in an order of this playthrough's own.
-    replies = list(payload["nodes"][state["node"]]["replies"])
-    random.Random(f"{playthrough.id}:{len(path)}").shuffle(replies)  # nosec B311  # display order, no secret
-    replies.sort(key=lambda reply: bool(reply.get("free")))
-    return render_template(
-        "exercises/play.html",
-        replies=replies,
-        playthrough=playthrough,
-        payload=payload,
-        node=payload["nodes"][state["node"]],
-        step=len(path),
-        last_feedback=last_feedback,
-        item=playthrough.item,
-        course=playthrough.item.course,
-        form=form,
-    ), (400 if form.errors or form.form_errors else 200)
+    _, page = scenario_pages.step_page(session_token(), playthrough_id)
+    if page is None:
+        abort(404)
+    return _step(page, form), (400 if form.errors or form.form_errors else 200)
 
 
 @bp.route("/playthroughs/<int:playthrough_id>/debrief")
-@role_required(Role.CANDIDATE)
 def debrief(playthrough_id: int):
-    playthrough = _own_playthrough_or_404(playthrough_id)
-    if playthrough.finished_at is None:
-        return redirect(url_for("exercises.play", playthrough_id=playthrough.id))
-    payload = playthrough.snapshot.payload
-    return render_template(
-        "exercises/debrief.html",
-        playthrough=playthrough,
-        payload=payload,
-        report=scenario_rules.debrief(payload, playthrough.state),
-        item=playthrough.item,
-        course=playthrough.item.course,
-        reviews=services.playthrough_reviews(playthrough),
-    )
+    """The debrief of a finished playthrough: one statement, like a step."""
+    transactions.autocommit()
+    user, page = scenario_pages.debrief_page(session_token(), playthrough_id)
+    refusal = _candidate_page(user, page)
+    if refusal is not None:
+        return refusal
+    if not page.finished:
+        return redirect(url_for("exercises.play", playthrough_id=playthrough_id))
+    return render_template("exercises/debrief.html", page=page, content=page.content)
 
 
 # --- assignments -----------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import cached_property
 
 from flask import abort, redirect, render_template, url_for
-from flask_login import current_user
 
 from lms.accounts.auth import adopt_user, session_token
 from lms.content import services
@@ -19,33 +18,27 @@ from lms.content.models import Lesson
 from lms.content.registry import page_of
 from lms.content.views import bp
 from lms.core import transactions
-from lms.core.roles import Role, login_required
+from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db, login_manager
 from lms.progress import gates
 from lms.progress import services as progress
+from lms.progress.course_page import CourseContent, course_page
 
 
 @bp.route("/<course_key>")
-@login_required
 def course(course_key: str):
-    course = services.live_course_or_404(course_key)
-    outline = progress.course_outline(current_user, course)
-    enrolment = progress.get_enrolment(current_user, course)
-    locks = gates.course_locks(current_user, course)
-    next_lesson = (
-        progress.first_unfinished_lesson(current_user, course, outline=outline, locks=locks)
-        if enrolment
-        else None
-    )
-    return render_template(
-        "content/course.html",
-        course=course,
-        outline=outline,
-        enrolment=enrolment,
-        next_lesson=next_lesson,
-        locks=locks,
-    )
+    """The outline with the reader's progress: one statement checks the session and reads what is
+    personal (lms.progress.course_page); the outline itself is cached HTML. Signed-in users only,
+    as `login_required` would check, without loading the user in a statement of its own."""
+    transactions.autocommit()
+    user, page = course_page(session_token(), course_key)
+    adopt_user(user)
+    if user is None:
+        return login_manager.unauthorized()
+    if page is None:
+        abort(404)
+    return render_template("content/course.html", page=page, content=CourseContent(course_key))
 
 
 class LessonContent:

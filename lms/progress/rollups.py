@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from lms.core.db import insert_or_ignore
 from lms.core.time import utcnow
 from lms.extensions import db
+from lms.progress import module_rollup
 from lms.progress.models import CohortCourseStats, Enrolment, RegionCourseStats
 
 STATUSES = ("not_started", "on_track", "behind", "overdue", "completed")
@@ -129,7 +130,8 @@ def refresh_statuses(today: date | None = None, *, course_id: int | None = None)
 
 
 def rebuild_stats() -> None:
-    """Recompute both rollup tables from the enrolments (statuses as stored)."""
+    """Recompute both rollup tables from the enrolments (statuses as stored), and the candidates'
+    module counts from their progress rows (lms.progress.module_rollup)."""
     db.session.execute(sa.delete(RegionCourseStats))
     db.session.execute(sa.delete(CohortCourseStats))
     for model, group in (
@@ -151,6 +153,7 @@ def rebuild_stats() -> None:
         db.session.execute(
             sa.insert(model).from_select([key, "course_id", "total", *STATUSES, "lessons_done"], select)
         )
+    module_rollup.rebuild()
     db.session.flush()
 
 

@@ -13,11 +13,11 @@ from lms.accounts.signals import region_changed
 from lms.content import services as content_services
 from lms.content import signals as content_signals
 from lms.content.models import Course, Lesson, Module
-from lms.core.db import insert_or_ignore
+from lms.core.db import commit_without_flush_wait, insert_or_ignore
 from lms.core.roles import Role
 from lms.core.time import utcnow
 from lms.extensions import db
-from lms.progress import gates, rollups
+from lms.progress import gates, module_rollup, rollups
 from lms.progress import signals as progress_signals
 from lms.progress.models import Enrolment, LessonProgress, percent_done
 
@@ -96,11 +96,12 @@ def record_view(user: User, lesson: Lesson) -> LessonProgress:
     """Note that the user opened a lesson; lessons set to complete on view complete here."""
     enrolment = enrol(user, lesson.course)
     now = utcnow()
-    insert_or_ignore(
+    if insert_or_ignore(
         LessonProgress,
         {"user_id": user.id, "lesson_id": lesson.id, "first_viewed_at": now},
         ["user_id", "lesson_id"],
-    )
+    ):
+        module_rollup.opened(user.id, lesson)
     enrolment.last_lesson_id = lesson.id
     first_activity = enrolment.last_activity_at is None
     enrolment.last_activity_at = now
@@ -244,7 +245,7 @@ def lesson_page(
 _enrolments = Enrolment.__table__
 _TOUCH = (
     sa.update(_enrolments)
-    .where(_enrolments.c.id == sa.bindparam("enrolment_id"))
+    .where(_enrolments.c.id == sa.bindparam("enrolment_id"), commit_without_flush_wait())
     .values(last_lesson_id=sa.bindparam("opened_lesson_id"), last_activity_at=sa.bindparam("now"))
 )
 
@@ -254,7 +255,9 @@ def touch_enrolment(enrolment_id: int, lesson_id: int, now: datetime) -> None:
 
     Takes ids, not objects: it runs after a commit, when loaded objects would reload first.
     """
-    db.session.execute(_TOUCH, {"enrolment_id": enrolment_id, "opened_lesson_id": lesson_id, "now": now})
+    db.session.connection().execute(
+        _TOUCH, {"enrolment_id": enrolment_id, "opened_lesson_id": lesson_id, "now": now}
+    )
 
 
 def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
@@ -275,11 +278,12 @@ def complete_lesson(user: User, lesson: Lesson) -> bool:
     """
     now = utcnow()
     enrolment = enrol(user, lesson.course)
-    insert_or_ignore(
+    if insert_or_ignore(
         LessonProgress,
         {"user_id": user.id, "lesson_id": lesson.id, "first_viewed_at": now},
         ["user_id", "lesson_id"],
-    )
+    ):
+        module_rollup.opened(user.id, lesson)
     result = db.session.execute(
         sa.update(LessonProgress)
         .where(
@@ -292,6 +296,7 @@ def complete_lesson(user: User, lesson: Lesson) -> bool:
     )
     if result.rowcount != 1:
         return False
+    module_rollup.completed(user.id, lesson, +1)
     db.session.execute(
         sa.update(Enrolment)
         .where(Enrolment.id == enrolment.id)
@@ -319,6 +324,7 @@ def uncomplete_lesson(user: User, lesson: Lesson) -> bool:
     )
     if result.rowcount != 1:
         return False
+    module_rollup.completed(user.id, lesson, -1)
     enrolment = enrol(user, lesson.course)
     db.session.execute(
         sa.update(Enrolment)
@@ -420,6 +426,7 @@ def refresh_course_rollups(course: Course) -> int:
 @content_signals.course_items_changed.connect
 def _follow_course_import(course: Course, **_details) -> None:
     refresh_course_rollups(course)
+    module_rollup.refresh_course(course)
 
 
 @content_signals.lessons_in_use.connect

@@ -107,3 +107,38 @@ def test_the_pager_follows_reordered_content(client, auth, imported, make_user, 
     assert re.search(r'rel="prev" href="[^"]*/l-three"', html)
     html = client.get(lesson_url("l-two")).get_data(as_text=True)
     assert 'rel="next"' not in html
+
+
+def test_the_resume_point_update_is_a_bookkeeping_write_that_does_not_wait_for_the_disk(
+    client, auth, imported, make_user
+):
+    """Its statement turns `synchronous_commit` off for its own transaction on PostgreSQL (true
+    on SQLite, whose WAL does not wait), and still moves the resume point."""
+    user = make_user("anna")
+    auth.login("anna")
+    client.get(lesson_url("l-three"))
+    client.get(lesson_url("l-one"))
+    with Statements(only="UPDATE") as writes:
+        client.get(lesson_url("l-three"))
+    [update] = writes.sql
+    if db.engine.dialect.name == "postgresql":
+        assert "set_config('synchronous_commit', 'off', true)" in update
+    else:
+        assert "1 = 1" in update
+    assert _enrolment(user.id).last_lesson_id == _lesson_id("l-three")
+
+
+def test_commit_without_flush_wait_is_local_to_its_transaction(app):
+    """On PostgreSQL the setting holds until the statement's transaction ends, then the
+    connection's own setting is back (a pooled connection must not keep it)."""
+    from lms.core.db import commit_without_flush_wait
+
+    if db.engine.dialect.name != "postgresql":
+        import pytest
+
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    with db.engine.connect() as connection:
+        assert connection.scalar(sa.select(sa.literal(1)).where(commit_without_flush_wait())) == 1
+        assert connection.scalar(sa.text("SHOW synchronous_commit")) == "off"
+        connection.commit()
+        assert connection.scalar(sa.text("SHOW synchronous_commit")) == "on"
