@@ -73,6 +73,7 @@ class commit_without_flush_wait(sa.sql.expression.ColumnElement):
     """
 
     inherit_cache = True
+    _traverse_internals: list = []  # nothing varies: the statements using it are compiled once, cached
     type = sa.Boolean()
 
 
