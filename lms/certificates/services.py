@@ -30,6 +30,7 @@ from lms.extensions import db
 from lms.notifications.services import notify_certificate_issued, path_for
 from lms.progress import visibility
 from lms.progress.course_page import add_page_columns
+from lms.progress.home_page import add_card_columns
 from lms.progress.models import Enrolment, LessonProgress
 from lms.progress.signals import enrolment_progressed, requirement_holds
 
@@ -228,10 +229,11 @@ def user_completions(user: User) -> dict[int, CourseCompletion]:
     return {row.course_id: row for row in rows}
 
 
+@add_card_columns
 @add_page_columns
-def _completion_on_the_course_page(statement: sa.Select) -> sa.Select:
-    """The course page shows the reader's completion and its certificate, read in the page's one
-    statement (as `user_completions` gives them to other pages)."""
+def _completion_on_the_page(statement: sa.Select) -> sa.Select:
+    """The course page and the home page's course cards show the reader's completion and its
+    certificate, read in the page's one statement (as `user_completions` gives them to other pages)."""
     return (
         statement.outerjoin(
             CourseCompletion,

@@ -73,6 +73,7 @@ class commit_without_flush_wait(sa.sql.expression.ColumnElement):
     """
 
     inherit_cache = True
+    _traverse_internals: list = []  # nothing varies: the statements using it are compiled once, cached
     type = sa.Boolean()
 
 
@@ -84,6 +85,29 @@ def _commit_without_flush_wait_postgresql(element: commit_without_flush_wait, co
 @compiles(commit_without_flush_wait)
 def _commit_without_flush_wait_default(element: commit_without_flush_wait, compiler, **kw) -> str:
     return "1"  # SQLite's compiler compares a boolean condition with 1 itself
+
+
+class json_rows(sa.sql.functions.FunctionElement):
+    """An aggregate: the rows' values as a JSON list of lists, `[[a, b], ...]` (None over no rows).
+
+    For a page's one statement that needs a few child rows beside its parent row: in a scalar
+    subquery they come as one value instead of repeating the parent (and its JSON) once per child.
+    Values come back as JSON gives them; cast a JSON column to text and decode it in Python.
+    """
+
+    inherit_cache = True
+    name = "json_rows"
+    type = sa.JSON()
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_postgresql(element: json_rows, compiler, **kw) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(json_rows)
+def _json_rows_default(element: json_rows, compiler, **kw) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
 
 
 def built_on(schema_object: object, dialect: str) -> bool:

@@ -93,7 +93,13 @@ def _day(value: Date) -> Date:
 
 def date(value: Date) -> str:
     """A day in the one UI style: «6 дек. 2026 г.» / "Dec 6, 2026" (a datetime: its local day)."""
-    return format_date(_day(value), DATE_STYLE, locale=_locale())
+    return _date(_day(value), _locale())
+
+
+@lru_cache(maxsize=4096)
+def _date(day: Date, locale: Locale) -> str:
+    """Babel's formatting, kept per day: due dates repeat on every candidate's home page."""
+    return format_date(day, DATE_STYLE, locale=locale)
 
 
 def time(value: DateTime, zone: str | None = None) -> str:

@@ -14,6 +14,7 @@ from lms.accounts.models import Region, User
 from lms.content.models import Course
 from lms.content.services import live_courses
 from lms.core.db import utc_day
+from lms.core.join_order import leading_join
 from lms.core.time import utcnow
 from lms.dashboards.charts import WeekPoint
 from lms.exercises import reports as exercise_reports
@@ -158,10 +159,11 @@ def region_listing(viewer: User, region_code: str, filters: RegionFilters) -> sa
     return (
         region_enrolments(viewer, region_code, filters)
         .with_only_columns(*LISTED_COLUMNS)
-        .join(User, User.id == Enrolment.user_id)
-        # Enrolments carry their candidate's region (kept in step by change_region), so this
-        # changes no rows; it lets the database walk ix_users_region_name in list order and stop
-        # after one page instead of sorting the whole region.
+        # Enrolments carry their candidate's region (kept in step by change_region), so the
+        # users' region condition changes no rows; it lets the database walk ix_users_region_name
+        # in list order and stop after one page instead of sorting the whole region (on SQLite,
+        # which plans without statistics, the leading join makes it start there).
+        .select_from(leading_join(User.__table__, Enrolment.__table__, User.id == Enrolment.user_id))
         .where(User.region_code == region_code)
         .join(Course, Course.id == Enrolment.course_id)
         .order_by(User.full_name, User.username, Course.position, Enrolment.id)
@@ -177,7 +179,7 @@ class CandidateRow:
     username: str
     region_code: str | None
     course: Course
-    cohort: Cohort | None
+    cohort: Cohort | None  # or anything with the cohort's id and name
     lessons_done: int
     status: str
     last_activity_at: datetime | None
@@ -197,21 +199,30 @@ class CandidateRow:
 
 
 def candidate_rows(
-    query: sa.Select, courses: list[Course], *, limit: int | None = None, offset: int = 0
+    query: sa.Select,
+    courses: list[Course],
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    known_cohorts: dict | None = None,
 ) -> list[CandidateRow]:
-    """Rows of a region_listing() with quiz and exercise figures for exactly the candidates listed."""
+    """Rows of a region_listing() with quiz and exercise figures for exactly the candidates listed.
+
+    `known_cohorts` (id -> cohort) spares the look-up of cohorts the caller has already read.
+    """
     if limit is not None:
         query = query.limit(limit).offset(offset)
-    results = db.session.execute(query).all()
+    # Plain columns through Core: the ORM adds nothing to them but time.
+    results = db.session.connection().execute(query).all()
     if not results:
         return []
     by_id = {course.id: course for course in courses}
-    cohort_ids = {result.cohort_id for result in results} - {None}
-    cohorts = (
-        {c.id: c for c in db.session.scalars(sa.select(Cohort).where(Cohort.id.in_(cohort_ids)))}
-        if cohort_ids
-        else {}
-    )
+    cohorts = dict(known_cohorts or {})
+    cohort_ids = {result.cohort_id for result in results} - {None} - cohorts.keys()
+    if cohort_ids:
+        cohorts.update(
+            {c.id: c for c in db.session.scalars(sa.select(Cohort).where(Cohort.id.in_(cohort_ids)))}
+        )
     rows = [
         CandidateRow(
             r.user_id,

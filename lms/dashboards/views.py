@@ -13,21 +13,21 @@ from flask_login import current_user
 
 from lms.accounts.auth import adopt_user, session_token
 from lms.accounts.models import Region, User
-from lms.content.services import live_courses
 from lms.core import formats, transactions
-from lms.core.i18n import select_locale
+from lms.core.i18n import select_locale, select_timezone
 from lms.core.roles import Role, role_required
 from lms.core.web import int_arg, page_arg
 from lms.dashboards import candidate as candidate_service
 from lms.dashboards import heatmap as heatmap_page
-from lms.dashboards import services
+from lms.dashboards import region_page, services
 from lms.dashboards.charts import ChartLabels, completion_chart, completion_table
 from lms.dashboards.forms import DueOverrideForm
 from lms.dashboards.insights import AT_RISK_LIMIT, RISK_KEYS
-from lms.dashboards.insights import at_risk as risk_lists
+from lms.dashboards.risk_page import risk_page
 from lms.exercises import reports as exercise_reports
 from lms.extensions import db, login_manager
 from lms.notifications.services import reminders_for, reminders_left
+from lms.progress.models import percent_done
 from lms.progress.visibility import (
     may_see_region,
     may_set_due,
@@ -83,46 +83,61 @@ def region(code: str):
     region = _region_or_404(code)
     filters = services.RegionFilters.from_args(request.args)
     page = page_arg()
-    courses = live_courses()
-    summary = services.region_summary(services.region_enrolments(current_user, region.code, filters))
+    courses = region_page.live_course_names()
+    summary = region_page.rollup_summary(
+        current_user, region.code, filters, courses
+    ) or services.region_summary(services.region_enrolments(current_user, region.code, filters))
+    cohort_stats = region_page.region_cohorts(region.code, courses)
+    cohorts = sorted((cohort for cohort, _items in cohort_stats), key=lambda cohort: cohort.name)
     rows = services.candidate_rows(
         services.region_listing(current_user, region.code, filters),
         courses,
         limit=services.PAGE_SIZE,
         offset=(page - 1) * services.PAGE_SIZE,
+        known_cohorts={cohort.id: cohort for cohort, _items in cohort_stats},
     )
-    labels = ChartLabels(
-        weekly=_("Completions per week"),
-        cumulative=_("Completed, cumulative %%").replace("%%", "%"),
-        due=_("Due date"),
-        week=_("Week"),
-        summary=_("{completed} of {total} completed ({percent}); due {due}"),
-        day=formats.date,
-        day_month=formats.day_month,
-        percent=lambda value: formats.percent(value, 0),
-    )
-    chart = completion_chart(
-        summary.weeks,
-        total=summary.total,
-        due=summary.due,
-        title=_("Completions in %(region)s", region=region.display_name(select_locale())),
-        labels=labels,
-    )
-    cohort_stats = services.region_cohorts(region.code, courses)
+    title = _("Completions in %(region)s", region=region.display_name(select_locale()))
+
+    def chart():
+        labels = ChartLabels(
+            weekly=_("Completions per week"),
+            cumulative=_("Completed, cumulative %%").replace("%%", "%"),
+            due=_("Due date"),
+            week=_("Week"),
+            summary=_("{completed} of {total} completed ({percent}); due {due}"),
+            day=formats.date,
+            day_month=formats.day_month,
+            percent=lambda value: formats.percent(value, 0),
+        )
+        return completion_chart(
+            summary.weeks, total=summary.total, due=summary.due, title=title, labels=labels
+        )
+
+    # The chart, the cohort table and the list are drawn inside cached fragments keyed by the
+    # values they show (region_page); the chart is built only when its fragment is drawn.
     return render_template(
         "dashboards/region.html",
         region=region,
         filters=filters,
         rows=rows,
+        rows_key=region_page.rows_key(rows),
         total=summary.total,
         page=page,
         has_next=page * services.PAGE_SIZE < summary.total,
         courses=courses,
-        cohorts=sorted((cohort for cohort, _items in cohort_stats), key=lambda cohort: cohort.name),
+        cohorts=cohorts,
+        # The filter form and the export links show these and nothing else.
+        filters_key=tuple(filters.as_args().items()),
+        cohorts_names=tuple((cohort.id, cohort.name) for cohort in cohorts),
+        courses_names=tuple((course.id, course.title) for course in courses),
         cohort_stats=cohort_stats,
+        cohorts_key=region_page.cohorts_key(region.code, cohort_stats),
         chart=chart,
-        chart_rows=completion_table(summary.weeks, summary.total),
+        chart_key=region_page.chart_key(title, summary),
+        chart_rows=lambda: completion_table(summary.weeks, summary.total),
+        has_chart=bool(summary.weeks),
         statuses=status_labels(),
+        timezone=select_timezone(),
     )
 
 
@@ -204,19 +219,25 @@ def render_at_risk(reminder_text: str | None = None, reminder_error: str = "", s
     if only is not None and only not in RISK_KEYS:
         abort(404)
     page = page_arg() if only else 1
-    lists = risk_lists(current_user, region_code=region_code, inactive_days=days, only=only, page=page)
-    regions = selectable_regions(current_user)
+    found = risk_page(current_user, region_code=region_code, inactive_days=days, only=only, page=page)
+    scope = region_scope(current_user)
+    # The region filter is shown only to viewers not limited to one region.
+    regions = [] if scope else selectable_regions(current_user)
     return render_template(
         "dashboards/at_risk.html",
-        lists=lists,
+        lists=found.lists,
+        courses=found.courses,
+        courses_key=found.courses_key,
+        percent_done=percent_done,
         only=only,
         page=page,
         per_page=AT_RISK_LIMIT,
         titles=risk_titles(days),
+        timezone=select_timezone(),
         region_code=region_code,
         days=days,
         regions=regions,
-        scope=region_scope(current_user),
+        scope=scope,
         reminder_text=default_reminder_text() if reminder_text is None else reminder_text,
         reminder_error=reminder_error,
         reminders_left=reminders_left(current_user),

@@ -55,14 +55,20 @@ def review_history(submission_ids: list[int]) -> list[ReviewEvent]:
     )
 
 
+# Built once: the region page asks for every page of its list.
+_SUBMISSION_COUNTS = (
+    sa.select(Submission.user_id, Lesson.course_id, Submission.status, sa.func.count())
+    .join(Lesson, Lesson.id == Submission.item_id)
+    .where(Submission.user_id.in_(sa.bindparam("user_ids", expanding=True)))
+    .group_by(Submission.user_id, Lesson.course_id, Submission.status)
+)
+
+
 def submission_counts(user_ids: list[int]) -> dict[tuple[int, int], dict[str, int]]:
     """(candidate id, course id) -> {submission status: count}, for these candidates only."""
     counts: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
     for user_id, course_id, status, count in db.session.execute(
-        sa.select(Submission.user_id, Lesson.course_id, Submission.status, sa.func.count())
-        .join(Lesson, Lesson.id == Submission.item_id)
-        .where(Submission.user_id.in_(user_ids))
-        .group_by(Submission.user_id, Lesson.course_id, Submission.status)
+        _SUBMISSION_COUNTS, {"user_ids": list(user_ids)}
     ):
         counts[(user_id, course_id)][status] = count
     return counts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     Response,
@@ -23,9 +25,10 @@ from lms.core import storage, transactions
 from lms.core.errors import ValidationError, apply_to_form
 from lms.core.roles import Role, login_required, role_required
 from lms.core.sqlite import writes
+from lms.core.time import utcnow
 from lms.core.transactions import keep_writes
 from lms.core.web import page_arg
-from lms.exercises import queue, scenario_pages, services
+from lms.exercises import assignment_page, queue, scenario_pages, services
 from lms.exercises import scenario as scenario_rules
 from lms.exercises.forms import FreeTextForm, SubmissionForm
 from lms.exercises.models import Attachment, Playthrough, Submission
@@ -177,69 +180,162 @@ def _read_uploads(files) -> list[services.Upload]:
     return uploads
 
 
-@writes()
 @bp.route("/courses/<course_key>/assignments/<item_key>", methods=["GET", "POST"])
-@login_required
 def assignment(course_key: str, item_key: str):
+    if request.method == "POST":
+        return _save_assignment(course_key, item_key)
+    return _show_assignment(course_key, item_key)
+
+
+def _show_assignment(course_key: str, item_key: str):
+    """The page, as the lesson page is served: one statement checks the session and reads the
+    assignment with the candidate's work, the same-for-everybody parts come from cached
+    fragments, and the visit is recorded in as few writes as the lesson page's.
+
+    Signed-in users only, as `login_required` would check, without loading the user in a
+    statement of its own. Only a first visit writes before rendering (in a transaction); a
+    repeat visit's single UPDATE, when due, runs after, as a statement of its own.
+    """
+    transactions.autocommit()
+    user, page = assignment_page.assignment_page(session_token(), course_key, item_key)
+    adopt_user(user)
+    if user is None:
+        return login_manager.unauthorized()
+    if page is None:
+        abort(404)
+    reader = user if user.role == Role.CANDIDATE else None
+    if reader is not None and page.gates:  # staff are never locked out (gates.locks_for)
+        lock = gates.locks_for(reader, page.gates).for_module(page.module_id)
+        if lock is not None:
+            raise gates.ItemLocked(course_key, lock)
+    if page.is_team:  # one region's shared work: its own page (lms/exercises/team_views.py)
+        return redirect(url_for("exercises.team_assignment", course_key=course_key, item_key=item_key))
+    # A HEAD asks for the headers only: no visit (as before, only a GET records one).
+    record = reader is not None and request.method == "GET"
+    if record and page.is_first_visit():
+        transactions.start_writing()
+        progress.record_view(reader, content.live_lesson_page_or_404(course_key, item_key))
+        db.session.commit()
+        transactions.autocommit()
+        _, page = assignment_page.assignment_page(session_token(), course_key, item_key)
+        if page is None:  # archived or signed out between the two statements
+            abort(404)
+    work = page.work
+    html = _render_assignment(
+        course_key,
+        item_key,
+        page,
+        assignment_page.AssignmentContent(course_key, item_key),
+        Answer(text=work.text_md if work else "", version=str(work.version) if work else ""),
+        tracked=reader is not None,
+    )
+    now = utcnow()
+    if record and page.needs_touch(now):
+        progress.touch_enrolment(page.enrolment_id, page.item_id, now)  # one statement
+        db.session.commit()  # in autocommit: only gives the connection back, before the response
+    return html
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer box as the page shows it: the text, the work's version, and why a save failed."""
+
+    text: str
+    version: str
+    text_errors: tuple[str, ...] = ()
+    files_errors: tuple[str, ...] = ()
+    form_errors: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, form: SubmissionForm, version: str) -> Answer:
+        return cls(
+            text=form.text.data or "",
+            version=version,
+            text_errors=tuple(form.text.errors),
+            files_errors=tuple(form.files.errors),
+            form_errors=tuple(form.form_errors),
+        )
+
+
+def _render_assignment(
+    course_key: str,
+    item_key: str,
+    page: assignment_page.AssignmentPage,
+    item_content: assignment_page.AssignmentContent,
+    answer: Answer,
+    *,
+    tracked: bool,
+    preview_html: str | None = None,
+) -> str:
+    editable = tracked and (page.work is None or page.work.editable)
+    words = count_words(answer.text) if editable else 0  # counted under the answer box only
+    return render_template(
+        "exercises/assignment.html",
+        course_key=course_key,
+        item_key=item_key,
+        page=page,
+        content=item_content,
+        payload=page.payload,
+        work=page.work,
+        grading=page.work.grading if page.work else None,
+        answer=answer,
+        tracked=tracked,
+        preview_html=preview_html,
+        words=words,
+        words_problem=outside_limits(words, page.payload.get("words")),
+    )
+
+
+@login_required
+def _save_assignment(course_key: str, item_key: str):
+    """Save a draft or submit (or preview the answer); refused forms are shown again with why."""
     course, item = _item_or_404(course_key, item_key, "assignment")
     if is_team_item(item):  # one region's shared work: its own page (lms/exercises/team_views.py)
         return redirect(url_for("exercises.team_assignment", course_key=course.key, item_key=item.key))
-    tracked = current_user.role == Role.CANDIDATE
-    submission = services.get_submission(current_user, item) if tracked else None
+    if current_user.role != Role.CANDIDATE:
+        abort(403)
+    submission = services.get_submission(current_user, item)
     form = SubmissionForm(text=submission.text_md if submission else "")
-    status = 200
+    status = 400
     preview_html = None
-    if request.method == "POST":
-        if not tracked:
-            abort(403)
-        valid = form.validate_on_submit()
-        if valid and "preview" in request.form:  # show the answer as reviewers will see it; save nothing
-            preview_html = services.render_answer(form.text.data or "")
-        elif valid:
-            uploads = _read_uploads(request.files.getlist(form.files.name))
-            remove_ids = [int(v) for v in request.form.getlist("remove") if v.isdecimal()]
-            submit = "submit" in request.form
-            try:
-                version = int(form.version.data) if form.version.data else None
-            except ValueError:
-                version = None
-            try:
-                services.save_submission(
-                    current_user,
-                    item,
-                    text=form.text.data or "",
-                    uploads=uploads,
-                    remove_ids=remove_ids,
-                    submit=submit,
-                    expected_version=version,
-                )
-                flash(_("Your work is submitted for review.") if submit else _("Draft saved."), "success")
-                return redirect(url_for("exercises.assignment", course_key=course.key, item_key=item.key))
-            except ValidationError as error:  # stale, locked, or a field's problem: all shown on the form
-                db.session.rollback()
-                apply_to_form(form, error)
-                submission = services.get_submission(current_user, item)
-            status = 400
-        else:
-            status = 400
-    if submission is not None:
-        form.version.data = str(submission.version)
-    if tracked and request.method == "GET":
-        progress.record_view(current_user, item)
-    words = count_words(form.text.data or "")
-    return render_template(
-        "exercises/assignment.html",
-        course=course,
-        item=item,
-        payload=item.payload,
-        submission=submission,
-        form=form,
-        tracked=tracked,
-        attachments=services.live_attachments(submission) if submission else [],
-        grading=services.latest_grading(submission) if submission else None,
+    valid = form.validate_on_submit()
+    if valid and "preview" in request.form:  # show the answer as reviewers will see it; save nothing
+        preview_html = services.render_answer(form.text.data or "")
+        status = 200
+    elif valid:
+        uploads = _read_uploads(request.files.getlist(form.files.name))
+        remove_ids = [int(v) for v in request.form.getlist("remove") if v.isdecimal()]
+        submit = "submit" in request.form
+        try:
+            version = int(form.version.data) if form.version.data else None
+        except ValueError:
+            version = None
+        try:
+            services.save_submission(
+                current_user,
+                item,
+                text=form.text.data or "",
+                uploads=uploads,
+                remove_ids=remove_ids,
+                submit=submit,
+                expected_version=version,
+            )
+            flash(_("Your work is submitted for review.") if submit else _("Draft saved."), "success")
+            return redirect(url_for("exercises.assignment", course_key=course.key, item_key=item.key))
+        except ValidationError as error:  # stale, locked, or a field's problem: all shown on the form
+            db.session.rollback()
+            apply_to_form(form, error)
+            submission = services.get_submission(current_user, item)
+    page = assignment_page.page_of(item, submission)
+    answer = Answer.of(form, str(submission.version) if submission else form.version.data or "")
+    return _render_assignment(
+        course.key,
+        item.key,
+        page,
+        assignment_page.AssignmentContent(course.key, item.key, item),
+        answer,
+        tracked=True,
         preview_html=preview_html,
-        words=words,
-        words_problem=outside_limits(words, item.payload.get("words")),
     ), status
 
 

@@ -182,14 +182,18 @@ def mark_all_read(user: User) -> int:
 # --- coordinators' reminders --------------------------------------------------------------------
 
 
+# Built once: the at-risk page asks on every request.
+_SENT_SINCE = (
+    sa.select(sa.func.count())
+    .select_from(Reminder)
+    .where(Reminder.sender_id == sa.bindparam("sender_id"), Reminder.created_at > sa.bindparam("since"))
+)
+
+
 def reminders_left(sender: User, now: datetime | None = None) -> int:
     """How many more reminders `sender` may send in the current hour (REMINDERS_PER_HOUR)."""
     now = now or utcnow()
-    sent = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Reminder)
-        .where(Reminder.sender_id == sender.id, Reminder.created_at > now - timedelta(hours=1))
-    )
+    sent = db.session.scalar(_SENT_SINCE, {"sender_id": sender.id, "since": now - timedelta(hours=1)})
     return max(0, int(current_app.config["REMINDERS_PER_HOUR"]) - sent)
 
 

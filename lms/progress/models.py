@@ -21,8 +21,21 @@ class Enrolment(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "course_id", name="uq_enrolments_user_course"),
         sa.Index("ix_enrolments_user_activity", "user_id", "last_activity_at"),
-        sa.Index("ix_enrolments_region_course_status", "region_code", "course_id", "status"),
+        # With due_on, the region page reads a region's latest due date per course from the index.
+        sa.Index("ix_enrolments_region_course_status", "region_code", "course_id", "status", "due_on"),
         sa.Index("ix_enrolments_cohort_course_status", "cohort_id", "course_id", "status"),
+        # A region's at-risk lists count and page its open enrolments from this index alone.
+        sa.Index(
+            "ix_enrolments_region_open",
+            "region_code",
+            "completed_at",
+            "course_id",
+            "last_activity_at",
+            "enrolled_at",
+            "status",
+            "stuck_on_quiz",
+            "due_on",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -146,6 +159,20 @@ class RegionCourseStats(db.Model):
     overdue: Mapped[int] = mapped_column(default=0)
     completed: Mapped[int] = mapped_column(default=0)
     lessons_done: Mapped[int] = mapped_column(default=0)
+
+
+class RegionCourseWeek(db.Model):
+    """Rollup per region, course and week (Monday of the UTC day): completions in that week.
+
+    The region page's completion chart reads it instead of grouping the region's enrolments.
+    """
+
+    __tablename__ = "region_course_weeks"
+
+    region_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    week_start: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    completions: Mapped[int] = mapped_column(default=0)
 
 
 class CohortCourseStats(db.Model):

@@ -9,15 +9,16 @@ enrolments and is what the tests compare the incremental counts against.
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from lms.core.db import utc_day
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress import module_rollup
-from lms.progress.models import CohortCourseStats, Enrolment, RegionCourseStats
+from lms.progress.models import CohortCourseStats, Enrolment, RegionCourseStats, RegionCourseWeek
 
 STATUSES = ("not_started", "on_track", "behind", "overdue", "completed")
 # Behind: more than this share of the course below where an even pace to the due date would be.
@@ -104,6 +105,35 @@ def _upsert(dialect: str, model: type, columns: tuple[str, ...]) -> sa.Insert:
     )
 
 
+def week_of(completed_at: datetime) -> date:
+    """The Monday of a completion's UTC day: the region page's chart counts completions per week."""
+    day = (completed_at if completed_at.tzinfo else completed_at.replace(tzinfo=UTC)).astimezone(UTC).date()
+    return day - timedelta(days=day.weekday())
+
+
+def _bump_week(region_code: str | None, course_id: int, completed_at: datetime | None, delta: int) -> None:
+    if not region_code or completed_at is None or not delta:
+        return
+    keys = {
+        "region_code_key": region_code,
+        "course_id_key": course_id,
+        "week_start_key": week_of(completed_at),
+    }
+    connection = db.session.connection()
+    connection.execute(
+        _upsert(connection.dialect.name, RegionCourseWeek, ("completions",)),
+        keys | {"completions_delta": delta},
+    )
+
+
+def completion_changed(enrolment: Enrolment, before: datetime | None) -> None:
+    """An enrolment's completed_at moved from `before` to its current value: move it between weeks."""
+    if before == enrolment.completed_at:
+        return
+    _bump_week(enrolment.region_code, enrolment.course_id, before, -1)
+    _bump_week(enrolment.region_code, enrolment.course_id, enrolment.completed_at, 1)
+
+
 def count_new(enrolment: Enrolment) -> None:
     """A new enrolment joins the rollups."""
     enrolment.status = status_of(enrolment)
@@ -125,6 +155,9 @@ def move(enrolment: Enrolment, *, cohort_id: int | None = None, region_code: str
     """Change an enrolment's cohort or region, carrying its counts from the old rollup rows to the new."""
     counted = {"total": 1, enrolment.status: 1, "lessons_done": enrolment.lessons_done}
     _bump(enrolment, {key: -value for key, value in counted.items()})
+    if region_code != enrolment.region_code:
+        _bump_week(enrolment.region_code, enrolment.course_id, enrolment.completed_at, -1)
+        _bump_week(region_code, enrolment.course_id, enrolment.completed_at, 1)
     enrolment.cohort_id = cohort_id
     enrolment.region_code = region_code
     _bump(enrolment, counted)
@@ -145,9 +178,32 @@ def refresh_statuses(today: date | None = None, *, course_id: int | None = None)
     return moved
 
 
+def rebuild_weeks() -> None:
+    """Recompute the completions per region, course and week from the enrolments."""
+    db.session.execute(sa.delete(RegionCourseWeek))
+    day = utc_day(Enrolment.completed_at)
+    weeks: dict[tuple[str, int, date], int] = {}
+    for region_code, course_id, completed_on, count in db.session.execute(
+        sa.select(Enrolment.region_code, Enrolment.course_id, day, sa.func.count())
+        .where(Enrolment.region_code.is_not(None), Enrolment.completed_at.is_not(None))
+        .group_by(Enrolment.region_code, Enrolment.course_id, day)
+    ):
+        key = (region_code, course_id, completed_on - timedelta(days=completed_on.weekday()))
+        weeks[key] = weeks.get(key, 0) + count
+    if weeks:
+        db.session.execute(
+            sa.insert(RegionCourseWeek),
+            [
+                {"region_code": region, "course_id": course, "week_start": week, "completions": count}
+                for (region, course, week), count in weeks.items()
+            ],
+        )
+
+
 def rebuild_stats() -> None:
-    """Recompute both rollup tables from the enrolments (statuses as stored), and the candidates'
+    """Recompute the rollup tables from the enrolments (statuses as stored), and the candidates'
     module counts from their progress rows (lms.progress.module_rollup)."""
+    rebuild_weeks()
     db.session.execute(sa.delete(RegionCourseStats))
     db.session.execute(sa.delete(CohortCourseStats))
     for model, group in (
@@ -185,4 +241,13 @@ def stats_snapshot() -> dict:
             if row.total
         }
 
-    return {"region": rows(RegionCourseStats, "region_code"), "cohort": rows(CohortCourseStats, "cohort_id")}
+    weeks = {
+        (row.region_code, row.course_id, row.week_start): row.completions
+        for row in db.session.scalars(sa.select(RegionCourseWeek))
+        if row.completions
+    }
+    return {
+        "region": rows(RegionCourseStats, "region_code"),
+        "cohort": rows(CohortCourseStats, "cohort_id"),
+        "weeks": weeks,
+    }

@@ -11,7 +11,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from lms.accounts.models import User
 from lms.accounts.sessions import accept_session_user, session_params, session_user_select
 from lms.accounts.signals import region_changed
-from lms.content import services as content_services
 from lms.content import signals as content_signals
 from lms.content.models import Course, Lesson, Module, lessons_required
 from lms.content.registry import ITEM_KINDS
@@ -80,18 +79,6 @@ def change_region(user: User, region_code: str | None) -> None:
 @region_changed.connect
 def _follow_region_change(user: User, **_details) -> None:
     change_region(user, user.region_code)
-
-
-def user_enrolments(user: User) -> list[Enrolment]:
-    return list(
-        db.session.scalars(
-            sa.select(Enrolment)
-            .join(Course, Course.id == Enrolment.course_id)
-            .where(Enrolment.user_id == user.id, Course.archived_at.is_(None))
-            .options(sa.orm.contains_eager(Enrolment.course).options(*content_services.COURSE_CARD))
-            .order_by(Enrolment.last_activity_at.desc().nulls_last(), Course.position)
-        )
-    )
 
 
 def record_view(user: User, lesson: Lesson) -> LessonProgress:
@@ -482,6 +469,7 @@ def _count_completion(
         enrolment.completed_at = now
     elif not done and enrolment.completed_at is not None:
         enrolment.completed_at = None
+    rollups.completion_changed(enrolment, row.completed_at)
     rollups.recount(enrolment, lessons_delta=delta)
     changed = {
         name: value
@@ -558,10 +546,12 @@ def _one_stuck_update(stuck: sa.ColumnElement[bool]) -> sa.Update:
 def _update_course_completion(enrolment: Enrolment, now) -> None:
     course = enrolment.course
     done = course.lesson_count > 0 and enrolment.lessons_done >= course.lessons_required
+    before = enrolment.completed_at
     if done and enrolment.completed_at is None:
         enrolment.completed_at = now
     elif not done and enrolment.completed_at is not None:
         enrolment.completed_at = None
+    rollups.completion_changed(enrolment, before)
     db.session.flush()
     progress_signals.enrolment_progressed.send(enrolment)
 

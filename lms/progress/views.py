@@ -6,11 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.accounts.auth import adopt_user, session_token
 from lms.content import services as content
-from lms.content.services import live_courses
 from lms.content.views import item_url
+from lms.core import transactions
 from lms.core.roles import Role, login_required, role_required
-from lms.progress import gates, rollups, services
+from lms.extensions import login_manager
+from lms.progress import gates, home_page, rollups, services
 
 bp = Blueprint("progress", __name__)
 
@@ -24,21 +26,18 @@ def locked(error: gates.ItemLocked):
 
 
 @bp.route("/")
-@login_required
 def home():
-    enrolments = services.user_enrolments(current_user)
-    enrolled_ids = {enrolment.course_id for enrolment in enrolments}
-    other_courses = [course for course in live_courses() if course.id not in enrolled_ids]
-    resume = services.resume_lesson(current_user) if current_user.role == Role.CANDIDATE else None
-    resume_enrolment = next((e for e in enrolments if resume and e.course_id == resume.course_id), None)
-    return render_template(
-        "progress/home.html",
-        enrolments=enrolments,
-        other_courses=other_courses,
-        resume=resume,
-        resume_started=resume_enrolment is not None and resume_enrolment.started,
-        today=rollups.school_today(),
-    )
+    """ "My courses": one statement checks the session and reads the page (see `home_page`).
+
+    Signed-in users only, as `login_required` would check, without loading the user in a
+    statement of its own; the page only reads, so its statement needs no transaction.
+    """
+    transactions.autocommit()
+    user, page = home_page.home_page(session_token())
+    adopt_user(user)
+    if user is None:
+        return login_manager.unauthorized()
+    return render_template("progress/home.html", page=page, today=rollups.school_today())
 
 
 @bp.route("/resume")

@@ -112,15 +112,19 @@ def candidate_attempts(user_id: int) -> list[Attempt]:
     )
 
 
+# Built once: the region page asks for every page of its list.
+_BEST_RESULTS = (
+    sa.select(Attempt.user_id, Lesson.course_id, sa.func.max(Attempt.percent), sa.func.count())
+    .join(Lesson, Lesson.id == Attempt.quiz_id)
+    .where(Attempt.user_id.in_(sa.bindparam("user_ids", expanding=True)), Attempt.submitted_at.is_not(None))
+    .group_by(Attempt.user_id, Lesson.course_id)
+)
+
+
 def best_results(user_ids: list[int]) -> dict[tuple[int, int], tuple[float | None, int]]:
     """(candidate id, course id) -> (best percent, submitted attempts), for these candidates only."""
     found: dict[tuple[int, int], tuple[float | None, int]] = {}
-    for user_id, course_id, best, count in db.session.execute(
-        sa.select(Attempt.user_id, Lesson.course_id, sa.func.max(Attempt.percent), sa.func.count())
-        .join(Lesson, Lesson.id == Attempt.quiz_id)
-        .where(Attempt.user_id.in_(user_ids), Attempt.submitted_at.is_not(None))
-        .group_by(Attempt.user_id, Lesson.course_id)
-    ):
+    for user_id, course_id, best, count in db.session.execute(_BEST_RESULTS, {"user_ids": list(user_ids)}):
         found[(user_id, course_id)] = (best, count)
     return found
 

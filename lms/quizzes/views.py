@@ -9,17 +9,17 @@ from flask_login import current_user
 
 from lms.accounts.auth import adopt_user, session_token
 from lms.content import services as content
+from lms.core import transactions
 from lms.core.errors import ValidationError
-from lms.core.roles import Role, login_required, role_required
+from lms.core.roles import Role, role_required
 from lms.core.sqlite import writes
 from lms.core.time import utcnow
 from lms.core.transactions import keep_writes
-from lms.extensions import db
+from lms.extensions import db, login_manager
 from lms.progress import gates
 from lms.progress import services as progress
 from lms.progress.visibility import analysis_region, may_analyse, selectable_regions, teaches
-from lms.quizzes import regrade, reports, services
-from lms.quizzes.display import encode_matching, question_for_display
+from lms.quizzes import pages, regrade, reports, services
 from lms.quizzes.models import Attempt
 
 bp = Blueprint("quizzes", __name__)
@@ -47,30 +47,83 @@ def _form_lists() -> dict[str, list[str]]:
     return {key: request.form.getlist(key) for key in request.form}
 
 
-@writes()
 @bp.route("/courses/<course_key>/quizzes/<quiz_key>")
-@login_required
 def overview(course_key: str, quiz_key: str):
-    course, quiz = _quiz_or_404(course_key, quiz_key)
-    tracked = current_user.role == Role.CANDIDATE
-    attempts, open_attempt, left = [], None, None
-    if tracked:
-        open_attempt = services.open_attempt(current_user, quiz)  # may close an expired one
-        attempts = services.user_attempts(current_user, quiz)
-        left = services.attempts_left(current_user, quiz)
-        progress.record_view(current_user, quiz)
-    return render_template(
+    """The start page, built as the lesson page is: one statement checks the session and reads
+    the quiz, the reader's visit and attempts; a first visit (or an attempt whose time ran out)
+    writes in a short transaction of its own; a repeat visit at most one UPDATE.
+
+    Signed-in users only, as `login_required` would check, without loading the user separately.
+    """
+    transactions.autocommit()
+    user, page = pages.start_page(session_token(), course_key, quiz_key)
+    adopt_user(user)
+    if user is None:
+        return login_manager.unauthorized()
+    if page is None:
+        abort(404)
+    reader = user if user.role == Role.CANDIDATE else None
+    if reader is not None and page.visit.gates:
+        lock = gates.locks_for(reader, page.visit.gates).for_module(page.visit.module_id)
+        if lock is not None:
+            raise gates.ItemLocked(course_key, lock)
+    now = utcnow()
+    expired = page.expired_attempt(now) if reader is not None else None
+    if reader is not None and (expired is not None or page.visit.is_first_visit()):
+        # Commits itself, as the lesson page does: these rows in one transaction, then autocommit.
+        _start_writing()
+        if expired is not None:
+            services.close_if_expired(db.session.get(Attempt, expired), now)
+        if page.visit.is_first_visit():
+            progress.record_view(reader, content.live_lesson_page_or_404(course_key, quiz_key))
+        db.session.commit()
+        transactions.autocommit()
+        _, page = pages.start_page(session_token(), course_key, quiz_key)
+        if page is None:  # archived or signed out between the two statements
+            abort(404)
+    html = render_template(
         "quizzes/overview.html",
-        course=course,
-        quiz=quiz,
-        policy=services.policy_of(quiz),
-        question_count=len(quiz.payload.get("questions", [])),
-        attempts=attempts,
-        open_attempt=open_attempt,
-        attempts_left=left,
-        tracked=tracked,
-        may_analyse=not tracked and may_analyse(current_user, course.id),
+        page=page,
+        content=pages.QuizContent(course_key, quiz_key),
+        course_key=course_key,
+        quiz_key=quiz_key,
+        tracked=reader is not None,
+        may_analyse=reader is None and may_analyse(user, page.course_id),
     )
+    if reader is not None and page.visit.needs_touch(now):
+        progress.touch_enrolment(page.visit.enrolment_id, page.visit.lesson_id, now)  # one statement
+        db.session.commit()  # in autocommit: only gives the connection back, before the response
+    return html
+
+
+def _start_writing() -> None:
+    """`transactions.start_writing` after reads in autocommit: they have nothing to commit (so
+    the request's one commit is its write's), and the next BEGIN takes SQLite's write lock."""
+    db.session.rollback()
+    transactions.start_writing()
+
+
+def _candidate_attempt(attempt_id: int):
+    """The attempt pages' one statement and `role_required(Role.CANDIDATE)`'s answers: anonymous
+    users to login, other roles 403; then another candidate's attempt, or none, is not found."""
+    transactions.autocommit()
+    user, page = pages.attempt_page(session_token(), attempt_id)
+    adopt_user(user)
+    if user is None:
+        return login_manager.unauthorized()
+    if user.role != Role.CANDIDATE:
+        abort(403)
+    if page is None:
+        abort(404)
+    return page
+
+
+def _close_expired(page: pages.AttemptPage, now) -> Attempt:
+    """Close an attempt whose time ran out, grading what was saved (the page's one write)."""
+    _start_writing()
+    attempt = db.session.get(Attempt, page.id)
+    services.close_if_expired(attempt, now)
+    return attempt
 
 
 @bp.route("/courses/<course_key>/quizzes/<quiz_key>/start", methods=["POST"])
@@ -86,29 +139,21 @@ def start(course_key: str, quiz_key: str):
     return redirect(url_for("quizzes.take", attempt_id=attempt.id))
 
 
-@writes()
 @bp.route("/quiz-attempts/<int:attempt_id>")
-@role_required(Role.CANDIDATE)
 def take(attempt_id: int):
-    attempt = _own_attempt_or_404(attempt_id)
-    services.close_if_expired(attempt, utcnow())
-    if not attempt.is_open:
-        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    served = services.attempt_questions(attempt)
-    questions = [question_for_display(item, question) for item, question in served]
-    responses = services.saved_responses(attempt)
-    for item, question in served:
-        if question["type"] == "matching":
-            responses[item["key"]] = encode_matching(item, responses.get(item["key"]))
-    return render_template(
-        "quizzes/take.html",
-        attempt=attempt,
-        quiz=attempt.quiz,
-        course=attempt.quiz.course,
-        questions=questions,
-        responses=responses,
-        now=utcnow(),
-    )
+    """The attempt: one statement, the questions' markup from a cached fragment (by versions and
+    served order) with the candidate's saved answers filled in per request."""
+    page = _candidate_attempt(attempt_id)
+    if not isinstance(page, pages.AttemptPage):
+        return page
+    now = utcnow()
+    if page.expired(now):
+        attempt = _close_expired(page, now)  # committed as the request ends (a redirect)
+        if attempt.is_open:  # its deadline moved meanwhile: show it afresh
+            return redirect(url_for("quizzes.take", attempt_id=attempt_id))
+    if not page.is_open or page.expired(now):
+        return redirect(url_for("quizzes.result", attempt_id=attempt_id))
+    return render_template("quizzes/take.html", page=page, now=now)
 
 
 @bp.route("/quiz-attempts/<int:attempt_id>/save", methods=["POST"])
@@ -192,25 +237,24 @@ def confirm(attempt_id: int):
     )
 
 
-@writes()
 @bp.route("/quiz-attempts/<int:attempt_id>/result")
-@role_required(Role.CANDIDATE)
 def result(attempt_id: int):
-    attempt = _own_attempt_or_404(attempt_id)
-    services.close_if_expired(attempt, utcnow())
-    if attempt.is_open:
-        return redirect(url_for("quizzes.take", attempt_id=attempt.id))
-    quiz = attempt.quiz
-    return render_template(
-        "quizzes/result.html",
-        view=services.result_view(attempt),
-        attempt=attempt,
-        quiz=quiz,
-        course=quiz.course,
-        attempts_left=services.attempts_left(current_user, quiz),
-        enrolment=progress.get_enrolment(current_user, quiz.course),
-        next_item=progress.neighbours(quiz.course, quiz)[1],
-    )
+    """The result: one statement (and one for the questions when their answers are shown); an
+    attempt whose time ran out is closed first, in a short transaction of its own."""
+    page = _candidate_attempt(attempt_id)
+    if not isinstance(page, pages.AttemptPage):
+        return page
+    now = utcnow()
+    if page.expired(now):
+        _close_expired(page, now)
+        db.session.commit()  # the page commits its one write, then reads what it wrote
+        transactions.autocommit()
+        _, page = pages.attempt_page(session_token(), attempt_id)
+        if page is None:  # signed out meanwhile
+            abort(404)
+    if page.is_open:
+        return redirect(url_for("quizzes.take", attempt_id=attempt_id))
+    return render_template("quizzes/result.html", page=page)
 
 
 @bp.route("/courses/<course_key>/quizzes/<quiz_key>/analysis")

@@ -142,3 +142,13 @@ def test_commit_without_flush_wait_is_local_to_its_transaction(app):
         assert connection.scalar(sa.text("SHOW synchronous_commit")) == "off"
         connection.commit()
         assert connection.scalar(sa.text("SHOW synchronous_commit")) == "on"
+
+
+def test_bookkeeping_updates_are_compiled_once():
+    """A statement without a cache key is compiled again on every execution (twice the cost of
+    the write itself); the flush-wait condition must not take the cache key away."""
+    from lms.accounts.sessions import _TOUCH as session_touch
+    from lms.progress.services import _TOUCH as resume_touch
+
+    assert resume_touch._generate_cache_key() is not None
+    assert session_touch._generate_cache_key() is not None

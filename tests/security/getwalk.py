@@ -31,6 +31,7 @@ ALLOWED_WRITES: dict[tuple[str, str], str] = {
     ("UPDATE", "region_course_stats"): "the rollups an enrolment or a completion on view bumps",
     ("INSERT", "cohort_course_stats"): "the rollups an enrolment or a completion on view bumps",
     ("UPDATE", "cohort_course_stats"): "the rollups an enrolment or a completion on view bumps",
+    ("INSERT", "module_progress"): "the heatmap's module counts a first view or a completion on view bumps",
     ("UPDATE", "login_sessions"): "the session's last activity (at most every few minutes)",
     ("UPDATE", "quiz_attempts"): "closing a quiz attempt whose deadline passed",
     ("INSERT", "quiz_attempt_answers"): "grading an attempt closed by its deadline",
