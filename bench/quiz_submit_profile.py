@@ -82,7 +82,7 @@ def main() -> None:
     parser.add_argument("--profile-floor", action="store_true", help="cProfile the floor's POSTs")
     parser.add_argument("--sql", action="store_true", help="print one submit's statements")
     parser.add_argument(
-        "--pass", dest="passing", action="store_true", help="second attempts answer right: each completes the quiz"
+        "--pass", dest="passing", action="store_true", help="second attempts answer right (each completes)"
     )
     parser.add_argument("--no-request-log", action="store_true", help="as tests (gunicorn logs)")
     options = parser.parse_args()

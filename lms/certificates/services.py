@@ -1,9 +1,10 @@
 """Completion under the course's rule, issuing certificates once, revoking, and verify throttling.
 
-Progress tells us of every recount through `progress.signals.enrolment_progressed`; progress never
-imports this package. A completion, once recorded, is never taken back by a recomputation: when
-the rule no longer holds (an item undone, new content, a regrade) the completion is marked lapsed
-and logged, and an admin decides whether to revoke the certificate.
+Progress tells us of every recount that may change a completion through
+`progress.signals.enrolment_progressed`; progress never imports this package. A completion, once
+recorded, is never taken back by a recomputation: when the rule no longer holds (an item undone,
+new content, a regrade) the completion is marked lapsed and logged, and an admin decides whether
+to revoke the certificate.
 """
 
 from __future__ import annotations

@@ -447,6 +447,7 @@ def _count_completion(
     row = connection.execute(statement, params).first()
     if row is None:  # not enrolled yet: an item done before the course's pages enrolled them
         enrol(user, lesson.course)
+        db.session.flush()  # its counts in the rollups (count_new) are written before ours
         row = connection.execute(statement, params).one()
     enrolment = CountedEnrolment(
         id=row.id,
@@ -496,8 +497,8 @@ def _rule_may_hold(row: sa.Row, done: bool) -> bool:
     so it can only make the rule hold, never stop it holding: when the counts show it cannot hold
     yet, the evaluation would find what the last one found, and is skipped.
     - `percent`: the rule's items part is the enrolment's completion (`done`).
-    - every kind counted: each live item of the course must be done, so at least `lesson_count`
-      done lessons (the live items of live modules).
+    - every kind counted: each live item of the course must be done, so `lessons_done` (which
+      counts every done live item) is at least `lesson_count` (the live items of live modules).
     - some kinds only: the counts cannot tell, the rule is evaluated.
     """
     if row.course_completion_kind == "percent":

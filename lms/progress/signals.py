@@ -14,8 +14,10 @@ from blinker import Namespace
 _signals = Namespace()
 
 # Sent with the enrolment as sender, in the same transaction, whenever its completed items were
-# counted again: a lesson read, a quiz graded, a scenario finished, an assignment accepted, an
-# item undone, or the course's items changed on import; also when a requirement of the course's
+# counted again and the course's completion may have changed: an item undone, the course's items
+# changed on import, or an item done (a lesson read, a quiz graded, a scenario finished, an
+# assignment accepted) unless the counts show the course cannot be complete yet (a completion only
+# adds a done item: it cannot make a rule stop holding); also when a requirement of the course's
 # rule outside progress may have changed (progress.services.requirement_changed).
 enrolment_progressed = _signals.signal("enrolment-progressed")
 
