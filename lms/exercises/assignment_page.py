@@ -24,7 +24,7 @@ from lms.core.time import as_utc
 from lms.exercises.models import Attachment, ReviewEvent, Submission
 from lms.extensions import db
 from lms.progress.models import Enrolment, LessonProgress
-from lms.progress.services import TOUCH_INTERVAL
+from lms.progress.services import ItemVisit
 
 
 class Actor:
@@ -90,7 +90,7 @@ class Work:
 
 
 @dataclass(frozen=True, slots=True)
-class AssignmentPage:
+class AssignmentPage(ItemVisit):
     """What an assignment page needs that may change between two requests, read in one statement."""
 
     item_id: int
@@ -111,23 +111,6 @@ class AssignmentPage:
     def is_team(self) -> bool:
         """Done by a region's team (`team: region`): shown on its own page (lms/exercises/team_views.py)."""
         return self.payload.get("team") == "region"
-
-    def is_first_visit(self) -> bool:
-        """Whether recording this visit creates rows (as `LessonPage.is_first_visit`)."""
-        return (
-            self.enrolment_id is None
-            or not self.viewed
-            or self.last_activity_at is None
-            or (self.complete_mode == "view" and not self.completed)
-        )
-
-    def needs_touch(self, now: datetime) -> bool:
-        """Whether a repeat visit moves the enrolment's last lesson and activity (one UPDATE)."""
-        return self.enrolment_id is not None and (
-            self.last_lesson_id != self.item_id
-            or self.last_activity_at is None
-            or now - self.last_activity_at >= TOUCH_INTERVAL
-        )
 
 
 class AssignmentContent:

@@ -36,7 +36,7 @@ from lms.exercises.teams import is_team_item
 from lms.exercises.uploads import CONTENT_TYPES
 from lms.exercises.words import count_words, outside_limits
 from lms.extensions import db, login_manager
-from lms.progress import gates
+from lms.progress import gates, visits
 from lms.progress import services as progress
 from lms.progress.visibility import may_see_region, taught_course_ids, teaches, teaches_anything
 
@@ -213,10 +213,7 @@ def _show_assignment(course_key: str, item_key: str):
     # A HEAD asks for the headers only: no visit (as before, only a GET records one).
     record = reader is not None and request.method == "GET"
     if record and page.is_first_visit():
-        transactions.start_writing()
-        progress.record_view(reader, content.live_lesson_page_or_404(course_key, item_key))
-        db.session.commit()
-        transactions.autocommit()
+        visits.record_first_visit(reader, course_key, item_key)
         _, page = assignment_page.assignment_page(session_token(), course_key, item_key)
         if page is None:  # archived or signed out between the two statements
             abort(404)
@@ -229,10 +226,8 @@ def _show_assignment(course_key: str, item_key: str):
         Answer(text=work.text_md if work else "", version=str(work.version) if work else ""),
         tracked=reader is not None,
     )
-    now = utcnow()
-    if record and page.needs_touch(now):
-        progress.touch_enrolment(page.enrolment_id, page.item_id, now)  # one statement
-        db.session.commit()  # in autocommit: only gives the connection back, before the response
+    if record:
+        visits.touch_if_due(page, utcnow())
     return html
 
 

@@ -20,8 +20,8 @@ from lms.content.views import bp
 from lms.core import transactions
 from lms.core.roles import Role
 from lms.core.time import utcnow
-from lms.extensions import db, login_manager
-from lms.progress import gates
+from lms.extensions import login_manager
+from lms.progress import gates, visits
 from lms.progress import services as progress
 from lms.progress.course_page import CourseContent, course_page
 
@@ -82,13 +82,8 @@ def lesson(course_key: str, lesson_key: str):
         lock = gates.locks_for(reader, page.gates).for_module(page.module_id)
         if lock is not None:
             raise gates.ItemLocked(course_key, lock)
-    # The page commits itself, an exception to one commit per request (lms.core.transactions):
-    # the first visit's rows in one transaction, before autocommit resumes for the rest.
     if reader is not None and page.is_first_visit():
-        transactions.start_writing()
-        progress.record_view(reader, services.live_lesson_page_or_404(course_key, lesson_key))
-        db.session.commit()
-        transactions.autocommit()
+        visits.record_first_visit(reader, course_key, lesson_key)
         _, page = progress.lesson_page(session_token(), course_key, lesson_key)
         if page is None:  # archived or signed out between the two statements
             abort(404)
@@ -100,8 +95,6 @@ def lesson(course_key: str, lesson_key: str):
         lesson_key=lesson_key,
         tracked=reader is not None,
     )
-    now = utcnow()
-    if reader is not None and page.needs_touch(now):
-        progress.touch_enrolment(page.enrolment_id, page.lesson_id, now)  # one statement
-        db.session.commit()  # in autocommit: only gives the connection back, before the response
+    if reader is not None:
+        visits.touch_if_due(page, utcnow())
     return html

@@ -106,8 +106,40 @@ def record_view(user: User, lesson: Lesson) -> LessonProgress:
 TOUCH_INTERVAL = timedelta(minutes=5)
 
 
+class ItemVisit:
+    """Whether opening an item now writes, from what a page's one statement read of the reader's
+    visits: the lesson, quiz start and assignment pages share it. The page's dataclass provides
+    the fields named below."""
+
+    __slots__ = ()
+    item_id: int
+    complete_mode: str
+    enrolment_id: int | None
+    last_lesson_id: int | None
+    last_activity_at: datetime | None
+    viewed: bool
+    completed: bool
+
+    def is_first_visit(self) -> bool:
+        """Whether this visit creates rows (enrolment, progress, completion on view)."""
+        return (
+            self.enrolment_id is None
+            or not self.viewed
+            or self.last_activity_at is None
+            or (self.complete_mode == "view" and not self.completed)
+        )
+
+    def needs_touch(self, now: datetime) -> bool:
+        """Whether a repeat visit moves the enrolment's last item and activity (one UPDATE)."""
+        return self.enrolment_id is not None and (
+            self.last_lesson_id != self.item_id
+            or self.last_activity_at is None
+            or now - self.last_activity_at >= TOUCH_INTERVAL
+        )
+
+
 @dataclass(frozen=True, slots=True)
-class LessonPage:
+class LessonPage(ItemVisit):
     """What a lesson page needs that may change between two requests, read in one statement.
 
     The lesson's text, pager and contents are not here: the page caches them as rendered HTML
@@ -133,21 +165,9 @@ class LessonPage:
     def percent(self) -> int:
         return percent_done(self.lessons_done, self.lesson_count)
 
-    def is_first_visit(self) -> bool:
-        """Whether this visit creates rows (enrolment, progress, completion on view)."""
-        return (
-            self.enrolment_id is None
-            or not self.viewed
-            or self.last_activity_at is None
-            or (self.complete_mode == "view" and not self.completed)
-        )
-
-    def needs_touch(self, now: datetime) -> bool:
-        return self.enrolment_id is not None and (
-            self.last_lesson_id != self.lesson_id
-            or self.last_activity_at is None
-            or now - self.last_activity_at >= TOUCH_INTERVAL
-        )
+    @property
+    def item_id(self) -> int:  # type: ignore[override]
+        return self.lesson_id
 
 
 # Built once: it runs on every lesson page. The signed-in user, then the lesson, its course and

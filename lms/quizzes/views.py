@@ -16,7 +16,7 @@ from lms.core.sqlite import writes
 from lms.core.time import utcnow
 from lms.core.transactions import keep_writes
 from lms.extensions import db, login_manager
-from lms.progress import gates
+from lms.progress import gates, visits
 from lms.progress import services as progress
 from lms.progress.visibility import analysis_region, may_analyse, selectable_regions, teaches
 from lms.quizzes import pages, regrade, reports, services
@@ -90,9 +90,8 @@ def overview(course_key: str, quiz_key: str):
         tracked=reader is not None,
         may_analyse=reader is None and may_analyse(user, page.course_id),
     )
-    if reader is not None and page.visit.needs_touch(now):
-        progress.touch_enrolment(page.visit.enrolment_id, page.visit.lesson_id, now)  # one statement
-        db.session.commit()  # in autocommit: only gives the connection back, before the response
+    if reader is not None:
+        visits.touch_if_due(page.visit, now)
     return html
 
 
