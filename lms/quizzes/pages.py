@@ -328,23 +328,52 @@ class AttemptPage:
         """A question as the attempt page shows it: prompt and choices, never its answer key."""
         return question_for_display(served.item, self.questions[served.version_id])
 
-    def review(self) -> list[dict]:
+    def review(self) -> list[Review]:
         """The result page's entries, as services.result_view builds them: a regraded answer is
-        shown against the version that graded it."""
+        shown against the version that graded it. Each carries the key of what it shows, so the
+        page can cache its markup; the question's data is read only when one has to be drawn."""
         entries = []
-        for item in self.layout:
+        for number, item in enumerate(self.layout, start=1):
             _kind, response, credit, graded = self.answers.get(item["key"], (None, None, None, None))
-            version_id = graded if graded in self.questions else item["version_id"]
+            version_id = graded or item["version_id"]
+            credit = credit or 0.0
             entries.append(
-                {
-                    "layout": item,
-                    "version_id": version_id,
-                    "question": self.questions[version_id],
-                    "response": response,
-                    "credit": credit or 0.0,
-                }
+                Review(
+                    page=self,
+                    layout=item,
+                    version_id=version_id,
+                    response=response,
+                    credit=credit,
+                    key=(
+                        self.quiz_id,
+                        self.quiz_hash,
+                        version_id,
+                        tuple(item.get("options") or ()),
+                        number,
+                        json.dumps(response, sort_keys=True),
+                        credit,
+                    ),
+                )
             )
         return entries
+
+
+@dataclass(frozen=True)
+class Review:
+    """One answered question on the result page. `key` names everything its markup shows: the
+    quiz's version, the question's version and served options, its number, the answer and its
+    credit; the same answer to the same question draws the same markup for everybody."""
+
+    page: AttemptPage
+    layout: dict
+    version_id: int
+    response: object
+    credit: float
+    key: tuple
+
+    @property
+    def question(self) -> dict:
+        return self.page.questions[self.version_id]
 
 
 _VERSIONS = sa.select(QuestionVersion.id, QuestionVersion.data).where(

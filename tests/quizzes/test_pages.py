@@ -117,8 +117,8 @@ def test_the_attempt_and_its_result_read_in_one_statement(client, auth, quiz, ma
     client.get(page + "/result")
     with Statements() as statements:
         assert client.get(page + "/result").status_code == 200
-    # The page, then the questions' versions for the answers and explanations this quiz shows.
-    assert statements.verbs == ["SELECT", "SELECT"], statements.sql
+    # The answers and explanations are cached by what they show: a reload reads the page alone.
+    assert statements.verbs == ["SELECT"], statements.sql
 
 
 # --- Nothing personal is shared through the fragments ---------------------------------------------
@@ -201,6 +201,28 @@ def test_each_candidate_sees_their_own_result(client, auth, quiz, make_user):
         auth.logout()
     assert "(100\u00a0%)" in scores["anna"] and "(0\u00a0%)" not in scores["anna"]
     assert "(0\u00a0%)" in scores["boris"] and "(100\u00a0%)" not in scores["boris"]
+
+
+def test_each_candidate_sees_their_own_answers_among_the_cached_explanations(client, auth, quiz, make_user):
+    """The answered questions are cached by their answer and credit: anna's right answers, drawn
+    first, are never shown to boris, who answered every question wrong, nor his to a third reader
+    who answers right again (and is served anna's entries, the same answers)."""
+    questions = len(quiz.payload["questions"])
+    pages = {}
+    readers = (("anna", True), ("boris", False), ("vera", True))
+    for name, _right in readers:
+        make_user(name)
+    for name, right in readers:
+        auth.login(name)
+        attempt_id = _start(auth)
+        _post(auth, f"/quiz-attempts/{attempt_id}/submit", full_form(quiz, _attempt(attempt_id), right=right))
+        pages[name] = client.get(f"/quiz-attempts/{attempt_id}/result").get_data(as_text=True)
+        auth.logout()
+    for name in ("anna", "vera"):
+        assert pages[name].count('class="card review review-right"') == questions, name
+        assert "review-wrong" not in pages[name] and "review-part" not in pages[name]
+    assert pages["boris"].count('class="card review review-wrong"') == questions
+    assert "review-right" not in pages["boris"]
 
 
 # --- Changed content shows at once -----------------------------------------------------------------
