@@ -39,6 +39,7 @@ REGION = "77"  # 10 % of all candidates: 1,000 of 10,000
 EXERCISES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "courses" / "exercises"
 CANDIDATE_TARGET, LESSON_TARGET, COORDINATOR_TARGET = 0.75, 0.80, 0.35
 FLOOR = "floor: signed-in empty layout"
+ONLY: list[str] = []  # --page: measure these pages alone (with --no-write: a partial table)
 
 
 @dataclass
@@ -207,6 +208,8 @@ def bench_database(
         summary = populate(url, candidates)
         print(f"  data set: {summary.candidates:,} candidates", flush=True)
         candidate_names, coordinator_names, pages = prepare(url)
+        if ONLY:
+            pages = [page for page in pages if page.label in ONLY]
         env = {"DATABASE_URL": url, "SECRET_KEY": os.urandom(16).hex()}
         lms_dir = tmp / "lms"
         lms_dir.mkdir(exist_ok=True)
@@ -269,7 +272,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=4.0, help="measured seconds per page per round")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--page", action="append", default=[], help="only this page (repeatable)")
     options = parser.parse_args()
+    if options.page and not options.no_write:
+        parser.error("--page measures part of the table: give --no-write too")
+    ONLY[:] = options.page
     lesson_bench.SECONDS, lesson_bench.WARMUP = options.seconds, 1.0
     kinds = ["sqlite", "postgresql"] if options.database == "both" else [options.database]
     loads = []
