@@ -28,6 +28,7 @@ from lms.content.models import Course, Lesson, Module
 from lms.extensions import db
 from lms.progress import gates
 from lms.progress.models import Enrolment, LessonProgress, percent_done
+from lms.progress.services import live_outline_rows
 
 # Domains above progress that show something of their own on the course page (the certificates:
 # the reader's completion and its certificate) add it to the page's one statement: each entry takes
@@ -177,29 +178,7 @@ class CourseContent:
 
 def outline_of(course: Course) -> list[OutlineModule]:
     """Live modules and their live items in order: only the columns the outline shows."""
-    modules = db.session.scalars(
-        sa.select(Module)
-        .options(sa.orm.load_only(Module.id, Module.course_id, Module.title, Module.summary, Module.position))
-        .where(Module.course_id == course.id, Module.archived_at.is_(None))
-        .order_by(Module.position)
-    ).all()
-    lessons = db.session.scalars(
-        sa.select(Lesson)
-        .options(
-            sa.orm.load_only(
-                Lesson.id,
-                Lesson.module_id,
-                Lesson.course_id,
-                Lesson.kind,
-                Lesson.key,
-                Lesson.title,
-                Lesson.minutes,
-                Lesson.position,
-            )
-        )
-        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
-        .order_by(Lesson.position)
-    ).all()
+    modules, lessons = live_outline_rows(course)
     by_module: dict[int, list[Lesson]] = {module.id: [] for module in modules}
     for lesson in lessons:
         if lesson.module_id in by_module:

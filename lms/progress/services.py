@@ -680,11 +680,10 @@ class ModuleOutline:
         return sum(1 for item in self.lessons if item.completed)
 
 
-def course_outline(user: User, course: Course) -> list[ModuleOutline]:
-    """Live modules and lessons of a course, in order, with this user's status for each.
-
-    Only the columns an outline shows are loaded: an item's rendered HTML and its payload (a
-    quiz's questions) would be read and decoded for every row on every course page otherwise."""
+def live_outline_rows(course: Course) -> tuple[list[Module], list[Lesson]]:
+    """A course's live modules and live items in order, with only the columns an outline shows:
+    an item's rendered HTML and its payload (a quiz's questions) would be read and decoded for
+    every row otherwise. The course page's cached outline and `course_outline` both read these."""
     modules = db.session.scalars(
         sa.select(Module)
         .options(sa.orm.load_only(Module.id, Module.course_id, Module.title, Module.summary, Module.position))
@@ -708,6 +707,15 @@ def course_outline(user: User, course: Course) -> list[ModuleOutline]:
         .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
         .order_by(Lesson.position)
     ).all()
+    return list(modules), list(lessons)
+
+
+def course_outline(user: User, course: Course) -> list[ModuleOutline]:
+    """Live modules and lessons of a course, in order, with this user's status for each.
+
+    Only the columns an outline shows are loaded: an item's rendered HTML and its payload (a
+    quiz's questions) would be read and decoded for every row on every course page otherwise."""
+    modules, lessons = live_outline_rows(course)
     completed = dict(
         db.session.execute(
             sa.select(LessonProgress.lesson_id, LessonProgress.completed_at.is_not(None))
