@@ -28,7 +28,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._report import write_section
-from bench._server import PROJECT_ROOT, Client, child_pids, cpu_seconds, gunicorn, throwaway_database
+from bench._server import (
+    PROJECT_ROOT,
+    Client,
+    child_pids,
+    cpu_seconds,
+    gunicorn,
+    pids_named,
+    throwaway_database,
+)
 
 FIXTURE_COURSES = PROJECT_ROOT / "tests" / "fixtures" / "courses" / "quiz"
 COURSE, QUIZ, QUESTIONS = "quiz-course", "q-all", 8
@@ -123,6 +131,8 @@ class Run:
     seconds: float
     bad: list[str]
     cpu_ms: float = math.nan  # gunicorn workers' CPU per submit during the run
+    client_ms: float = math.nan  # this process's CPU per submit (the client threads)
+    postgres_ms: float = math.nan  # PostgreSQL's processes' CPU per submit (0 on SQLite)
 
     @property
     def target(self) -> float:
@@ -277,9 +287,17 @@ def bench_server(
         return cpu_seconds(child_pids(base_url.pid))
 
     def timed(scenario: str, seconds: float) -> Run:
-        used = workers()
+        used, client, server = workers(), time.process_time(), cpu_seconds(pids_named("postgres"))
         latencies, wall, bad = fire(candidates, seconds)
-        return Run(scenario, label, latencies, wall, bad, 1000 * (workers() - used) / len(candidates))
+        per_submit = [
+            1000 * (after - before) / len(candidates)
+            for before, after in (
+                (used, workers()),
+                (client, time.process_time()),
+                (server, cpu_seconds(pids_named("postgres"))),
+            )
+        ]
+        return Run(scenario, label, latencies, wall, bad, *per_submit)
 
     for number, scenario, seconds in ((1, "burst", 0.0), (2, "paced", spread)):
         if number > 1:
@@ -344,8 +362,12 @@ def database_version(url: str) -> str:
     return f"PostgreSQL {version.split()[0]}"
 
 
+def server_name(label: str, workers: int, threads: int) -> str:
+    return f"{label} ×{workers}" + (f"×{threads}" if threads > 1 else "")
+
+
 def bench_database(
-    kind: str, size: int, spread: float, postgres_url: str | None
+    kind: str, size: int, spread: float, postgres_url: str | None, servers: list[tuple[str, int, int]]
 ) -> tuple[str, list, list, int]:
     from lms import create_app
     from lms.extensions import db
@@ -357,13 +379,13 @@ def bench_database(
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "COURSES_DIR": str(root)})
         with app.app_context():
             try:
-                user_ids = prepare(root, len(SERVERS), size)
+                user_ids = prepare(root, len(servers), size)
                 version = database_version(url)
                 print(f"{version}: migrated, quiz imported, {len(user_ids)} candidates")
                 runs, problems = [], []
                 env = {"DATABASE_URL": url, "SECRET_KEY": secret, "COURSES_DIR": str(root)}
-                for cohort, (label, workers, threads) in enumerate(SERVERS):
-                    name = f"{label} ×{workers}" + (f"×{threads}" if threads > 1 else "")
+                for cohort, (label, workers, threads) in enumerate(servers):
+                    name = server_name(label, workers, threads)
                     log = Path(tmp) / f"gunicorn-{label}-{workers}.log"
                     with gunicorn(env, workers=workers, threads=threads, log=log) as base_url:
                         usernames = [f"cand-{cohort}-{index:03d}" for index in range(size)]
@@ -389,15 +411,16 @@ def print_run(version: str, run: Run) -> None:
     print(
         f"  {version.split()[0]:<10} {run.scenario:<20} {run.server:<12} p50 {ms[0]:7.1f}  p90 {ms[1]:7.1f}  "
         f"p99 {ms[2]:7.1f}  max {1000 * max(run.latencies):7.1f} ms  {run.rate:6.0f} req/s  "
-        f"workers' CPU {run.cpu_ms:.2f} ms per submit" + (f"  {len(run.bad)} BAD" if run.bad else "")
+        f"CPU per submit: workers {run.cpu_ms:.2f} ms, client {run.client_ms:.2f} ms, "
+        f"PostgreSQL {run.postgres_ms:.2f} ms" + (f"  {len(run.bad)} BAD" if run.bad else "")
     )
 
 
 def table(results: list[tuple[str, list[Run], int]]) -> str:
     lines = [
         "| database | scenario | workers | p50 | p90 | p99 | max | req/s | p99 target "
-        f"| workers' CPU per submit (≤ {TARGET_CPU_MS:g} ms) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        f"| workers' CPU per submit (≤ {TARGET_CPU_MS:g} ms) | client / PostgreSQL CPU per submit |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for version, runs, _statements in results:
         for run in runs:
@@ -407,7 +430,8 @@ def table(results: list[tuple[str, list[Run], int]]) -> str:
             lines.append(
                 f"| {version} | {run.scenario} | {run.server} | {' | '.join(ms)} | "
                 f"{1000 * max(run.latencies):.1f} ms | {run.rate:.0f} | "
-                f"< {1000 * run.target:.0f} ms: {met} | {run.cpu_ms:.2f} ms: {cpu} |"
+                f"< {1000 * run.target:.0f} ms: {met} | {run.cpu_ms:.2f} ms: {cpu} | "
+                f"{run.client_ms:.2f} / {run.postgres_ms:.2f} ms |"
             )
     lines.append("")
     for version, _runs, statements in results:
@@ -440,15 +464,25 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=200)
     parser.add_argument("--spread", type=float, default=4.0, help="seconds the paced submissions span")
     parser.add_argument("--postgres-url", help="server for the throwaway database (default: local test)")
+    parser.add_argument(
+        "--server",
+        action="append",
+        choices=[server_name(*server) for server in SERVERS],
+        help="measure only these servers (repeatable); needs --no-write",
+    )
+    parser.add_argument("--no-write", action="store_true", help="print only, leave docs/benchmarks.md")
     options = parser.parse_args()
+    if options.server and not options.no_write:
+        parser.error("--server measures part of the table: add --no-write")
     kinds = ["sqlite", "postgresql"] if options.database == "both" else [options.database]
+    servers = [server for server in SERVERS if not options.server or server_name(*server) in options.server]
 
     began = time.perf_counter()
     results, problems, loads = [], [], []
     for kind in kinds:
         load = os.getloadavg()[0]
         version, runs, found, statements = bench_database(
-            kind, options.candidates, options.spread, options.postgres_url
+            kind, options.candidates, options.spread, options.postgres_url, servers
         )
         results.append((version, runs, statements))
         problems += found
@@ -487,7 +521,8 @@ def main() -> None:
             else "Checks FAILED:\n\n" + "\n".join(f"- {problem}" for problem in problems) + "\n"
         )
     )
-    write_section("Quiz submission (bench/quiz_submit.py)", body)
+    if not options.no_write:
+        write_section("Quiz submission (bench/quiz_submit.py)", body)
     if problems:
         sys.exit(1)
 

@@ -108,6 +108,7 @@ def _clean_slate(app: Flask, courses_dir: Path) -> Iterator[Flask]:
     app.config["COURSES_DIR"] = str(courses_dir)
     app.config["ASSET_DIR"] = str(courses_dir.parent / "assets")  # imports store course images here
     app.jinja_env.fragments.clear()
+    app.extensions.pop("quiz_question_versions", None)  # ids start over with the emptied tables
     try:
         with app.app_context():
             yield app
@@ -119,6 +120,7 @@ def _clean_slate(app: Flask, courses_dir: Path) -> Iterator[Flask]:
         app.config.update(pristine_config)
         app.wsgi_app = pristine_wsgi_app
         app.jinja_env.fragments.clear()
+        app.extensions.pop("quiz_question_versions", None)
 
 
 @pytest.fixture

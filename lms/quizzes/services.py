@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
@@ -18,6 +20,7 @@ from lms.content import signals as content_signals
 from lms.content.models import Lesson
 from lms.core.db import insert_many_or_ignore, insert_or_ignore, next_number
 from lms.core.errors import ValidationError
+from lms.core.models import UTCDateTime
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress import services as progress
@@ -169,22 +172,29 @@ def start_attempt(user: User, quiz: Lesson, now: datetime | None = None) -> Atte
 _VERSION_DATA = sa.select(QuestionVersion.id, QuestionVersion.data).where(
     QuestionVersion.id.in_(sa.bindparam("ids", expanding=True))
 )
+# Question versions per worker, by id: a version row never changes and is never deleted (attempts
+# pin it), so a submit need not read the served questions again. Bounded like the fragments; a
+# database recreated under a running server needs a restart (its ids would start over).
+MAX_CACHED_VERSIONS = 20_000
+
+
+def _cached_versions() -> dict[int, dict]:
+    return current_app.extensions.setdefault("quiz_question_versions", {})
 
 
 def attempt_questions(attempt: Attempt) -> list[tuple[dict, dict]]:
     """(layout item, question data as served) pairs in the attempt's order.
 
-    Question versions never change, so a request that needs them twice (save, then grade) reads
-    them once; the pairs are kept on the attempt object for the rest of the request.
+    The data comes from the worker's cache of versions (read-only: shared between requests);
+    only versions it has not seen yet are read, in one statement.
     """
-    cached = attempt.__dict__.get("_served_questions")
-    if cached is not None and cached[0] == attempt.layout:
-        return cached[1]
-    ids = [item["version_id"] for item in attempt.layout]
-    versions = {id_: data for id_, data in db.session.execute(_VERSION_DATA, {"ids": ids})}
-    pairs = [(item, versions[item["version_id"]]) for item in attempt.layout]
-    attempt.__dict__["_served_questions"] = (attempt.layout, pairs)
-    return pairs
+    known = _cached_versions()
+    missing = [item["version_id"] for item in attempt.layout if item["version_id"] not in known]
+    if missing:
+        if len(known) + len(missing) > MAX_CACHED_VERSIONS:
+            known.clear()
+        known.update(db.session.execute(_VERSION_DATA, {"ids": missing}).all())
+    return [(item, known[item["version_id"]]) for item in attempt.layout]
 
 
 def saved_responses(attempt: Attempt) -> dict[str, object]:
@@ -449,10 +459,39 @@ def _upsert_answers(insert, with_responses: bool) -> sa.Insert:
     return statement.on_conflict_do_update(index_elements=["attempt_id", "question_key"], set_=changed)
 
 
+def _unnested_answers() -> sa.Select:
+    """PostgreSQL: the answer rows from one array per column, so the upsert is one statement with
+    six parameters (psycopg runs an executemany as one statement per row, in a pipeline)."""
+    columns = (
+        ("question_key", sa.String),
+        ("question_version_id", sa.Integer),
+        ("response", sa.Text),  # JSON texts, cast back below
+        ("credit", sa.Float),
+    )
+    rows = (
+        sa.func.unnest(*(sa.bindparam(f"{name}s", type_=postgresql.ARRAY(kind)) for name, kind in columns))
+        .table_valued(*(name for name, _ in columns))
+        .render_derived(name="served")
+    )
+    return sa.select(
+        sa.bindparam("attempt_id", type_=sa.Integer),
+        rows.c.question_key,
+        rows.c.question_version_id,
+        sa.cast(rows.c.response, postgresql.JSON),
+        sa.bindparam("saved_at", type_=UTCDateTime),
+        rows.c.credit,
+    )
+
+
+_ANSWER_COLUMNS = ["attempt_id", "question_key", "question_version_id", "response", "saved_at", "credit"]
+_INSERTS = {
+    "postgresql": lambda table: postgresql.insert(table).from_select(_ANSWER_COLUMNS, _unnested_answers()),
+    "sqlite": sqlite.insert,
+}
 # Built once per dialect: (dialect, with the responses) -> INSERT … ON CONFLICT DO UPDATE.
 _UPSERT_ANSWERS = {
     (name, with_responses): _upsert_answers(insert, with_responses)
-    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+    for name, insert in _INSERTS.items()
     for with_responses in (False, True)
 }
 
@@ -463,18 +502,31 @@ def _write_answers(
     """One INSERT … ON CONFLICT for every served question: its credit, and with `responses` the
     response too (a question never answered gets a row with no response)."""
     dialect = db.session.get_bind().dialect.name
-    rows = [
-        {
+    served = [item for item, _question in attempt_questions(attempt)]
+    answer = (lambda key: responses.get(key)) if responses is not None else (lambda key: None)
+    if dialect == "postgresql":
+        parameters: dict | list = {
             "attempt_id": attempt.id,
-            "question_key": item["key"],
-            "question_version_id": item["version_id"],
-            "response": responses.get(item["key"]) if responses is not None else None,
             "saved_at": at,
-            "credit": credits[item["key"]],
+            "question_keys": [item["key"] for item in served],
+            "question_version_ids": [item["version_id"] for item in served],
+            # As sa.JSON stores a Python None: the JSON null, not SQL NULL.
+            "responses": [json.dumps(answer(item["key"])) for item in served],
+            "credits": [credits[item["key"]] for item in served],
         }
-        for item, _question in attempt_questions(attempt)
-    ]
-    db.session.execute(_UPSERT_ANSWERS[dialect, responses is not None], rows)
+    else:
+        parameters = [
+            {
+                "attempt_id": attempt.id,
+                "question_key": item["key"],
+                "question_version_id": item["version_id"],
+                "response": answer(item["key"]),
+                "saved_at": at,
+                "credit": credits[item["key"]],
+            }
+            for item in served
+        ]
+    db.session.execute(_UPSERT_ANSWERS[dialect, responses is not None], parameters)
     db.session.expire(attempt, ["answers"])
 
 
