@@ -67,6 +67,25 @@ def test_a_first_failed_submit_takes_four_statements(client, auth, quiz, make_us
     assert len(list(credits)) == len(attempt.layout)
 
 
+def test_served_versions_are_read_once_per_worker(client, auth, quiz, make_user):
+    """Question versions never change: the next candidate's submit of the same quiz grades from
+    the worker's copy (three statements), with the same grade as from a fresh read."""
+    for name in ("anna", "boris"):
+        make_user(name)
+    auth.login("anna")
+    first_id, first = _submit_counted(auth, quiz, right=False)
+    auth.logout()
+    auth.login("boris")
+    second_id, second = _submit_counted(auth, quiz, right=False)
+    assert sum("question_versions" in statement for statement in first) == 1, first
+    assert [statement.split(None, 1)[0].upper() for statement in second] == ["SELECT", "UPDATE", "INSERT"]
+    assert not any("question_versions" in statement for statement in second), second
+    db.session.rollback()
+    first_attempt, second_attempt = db.session.get(Attempt, first_id), db.session.get(Attempt, second_id)
+    assert second_attempt.submitted_at is not None
+    assert (first_attempt.score, first_attempt.passed) == (second_attempt.score, second_attempt.passed)
+
+
 def test_a_submit_that_passes_stays_within_its_bound(client, auth, quiz, make_user):
     """A second attempt refreshes the stuck flag; a pass completes the quiz: the progress row's
     UPDATE, the module's counts (one upsert), the enrolment's counts with the stuck flag (one

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from lms.core.time import utcnow
 from lms.extensions import db
-from lms.quizzes.models import Attempt
+from lms.quizzes.models import Attempt, AttemptAnswer
 from tests.quizzes.conftest import full_form
 from tests.teaching import teach
 
@@ -296,6 +296,17 @@ def test_a_confirmed_submit_with_the_form_is_graded_at_once(client, auth, quiz, 
     attempt = _attempt(attempt_id)
     assert attempt.submitted_at is not None
     assert {a.question_key for a in attempt.answers if a.credit == 1} == {served[0]["key"]}
+    # Every served question has its row; the unanswered ones keep no response and no credit.
+    rows = {a.question_key: (a.response, a.credit) for a in attempt.answers}
+    assert set(rows) == {item["key"] for item in attempt.layout}
+    assert rows[served[0]["key"]][0] is not None
+    assert all(rows[item["key"]] == (None, 0.0) for item in served[1:])
+    unanswered = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AttemptAnswer)
+        .where(AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.question_key != served[0]["key"])
+    )
+    assert unanswered == len(served) - 1
 
 
 def test_a_fully_answered_quiz_is_submitted_without_asking(client, auth, quiz, make_user):
