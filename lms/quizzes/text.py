@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -23,8 +24,12 @@ def _normalise_once(text: str) -> str:
     return " ".join(text.split())
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise_text(text: str) -> str:
-    """Casefold, ё→е, NFKC, punctuation as spaces, whitespace collapsed and trimmed."""
+    """Casefold, ё→е, NFKC, punctuation as spaces, whitespace collapsed and trimmed.
+
+    Kept per value: every submit of a short answer normalises the question's accepted answers
+    again, and a hall of candidates types much the same few answers."""
     result = _normalise_once(text)
     # Dropping punctuation can leave a combining mark next to a letter it now composes with;
     # repeating until nothing changes makes the function idempotent.
