@@ -24,6 +24,7 @@ from lms.certificates import cli as certificates_cli
 from lms.certificates.views import bp as certificates_bp
 from lms.config import Config, TestingConfig
 from lms.content.views import bp as content_bp
+from lms.core import db as core_db
 from lms.core import formats, i18n, metrics, proxy, requestlog, sqlite, transactions, web
 from lms.core.health import bp as health_bp
 
@@ -70,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, render_as_batch=True)
     extensions.csrf.init_app(app)
     metrics.init_app(app)
+    core_db.init_app(app)
 
     i18n.init_app(app)
     formats.init_app(app)
@@ -115,8 +117,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _default_database(app: Flask) -> None:
     """SQLite under instance/ unless DATABASE_URL (or test config) names another database; the
-    URL is normalised for psycopg 3, SQLite connections are not pinged, and behind PgBouncer
-    nothing is prepared on the server."""
+    URL is normalised for psycopg 3, and behind PgBouncer nothing is prepared on the server."""
     if app.config.get("SQLALCHEMY_DATABASE_URI"):
         uri = app.config["SQLALCHEMY_DATABASE_URI"]
         if uri.startswith("postgres://"):
@@ -127,12 +128,9 @@ def _default_database(app: Flask) -> None:
     else:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "lms.sqlite3")
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A ping is a statement per request; a SQLite file has no server to lose the connection.
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options.pop("pool_pre_ping", None)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-    elif app.config.get("DATABASE_PGBOUNCER"):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and app.config.get(
+        "DATABASE_PGBOUNCER"
+    ):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

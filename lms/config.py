@@ -12,9 +12,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Config:
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL")
-    # PostgreSQL connections are pinged before reuse (a restarted server must not cost a 500);
-    # lms.create_app drops the ping for SQLite, whose file connections never go stale.
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # PostgreSQL connections idle this long are pinged before reuse (a server restarted overnight
+    # must not cost a 500), not every checkout: a ping per request is a round trip per request.
+    DATABASE_IDLE_PING_SECONDS: float = float(os.environ.get("DATABASE_IDLE_PING_SECONDS", "30"))
     # Behind a transaction-pooling PgBouncer (docs/deployment.md) each transaction may run on another
     # server connection, so psycopg must not prepare statements on the server (PgBouncer 1.18 of
     # Debian 12 cannot track them): DATABASE_PGBOUNCER=1 turns psycopg's automatic prepares off.

@@ -2,13 +2,55 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 
 from lms.extensions import db
+
+# A pooled PostgreSQL connection idle longer than this is checked with a round trip before use.
+IDLE_PING_SECONDS = 30.0
+
+
+def ping_idle_connections(engine: sa.Engine, idle_seconds: float = IDLE_PING_SECONDS) -> None:
+    """Check a pooled connection before reuse only when it sat idle for `idle_seconds`.
+
+    SQLAlchemy's pool_pre_ping pays a round trip on every checkout, i.e. every request. A server
+    restart or an idle timeout finds connections that have been idle; one that fails its ping is
+    replaced (DisconnectionError) and the request goes on. A connection that dies while busy fails
+    its request, and SQLAlchemy then replaces every connection of the pool.
+    """
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+            dbapi_connection.rollback()  # the ping's SELECT opened a transaction
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise sa.exc.DisconnectionError(f"idle connection failed its ping: {error}") from error
+
+    sa.event.listen(engine.pool, "checkin", checked_in)
+    sa.event.listen(engine.pool, "checkout", checked_out)
+
+
+def init_app(app: Flask) -> None:
+    """Ping idle server connections (not SQLite's files, which never go stale), unless the
+    instance config asked SQLAlchemy to ping every checkout (`pool_pre_ping`)."""
+    if (app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("pool_pre_ping"):
+        return
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name != "sqlite":
+                ping_idle_connections(engine, app.config["DATABASE_IDLE_PING_SECONDS"])
 
 
 def insert_or_ignore(model: type, values: dict[str, Any], conflict_columns: list[str] | None) -> bool:
