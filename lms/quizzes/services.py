@@ -216,23 +216,6 @@ def lock_attempt(attempt: Attempt) -> Attempt:
     return attempt
 
 
-def locked_attempt(attempt_id: int) -> Attempt | None:
-    """The attempt, locked and fresh, with the columns of its quiz that grading and completion use,
-    in one statement (the submit's first read: a plain get() and then lock_attempt() make two)."""
-    return db.session.scalar(
-        sa.select(Attempt)
-        .join(Attempt.quiz)
-        .options(
-            sa.orm.contains_eager(Attempt.quiz).load_only(
-                Lesson.id, Lesson.course_id, Lesson.module_id, Lesson.kind, Lesson.key, Lesson.title
-            )
-        )
-        .where(Attempt.id == attempt_id)
-        .with_for_update(of=Attempt)
-        .execution_options(populate_existing=True)
-    )
-
-
 # Built once: a submit's first statement. The signed-in user (the session checked as every request
 # checks it) and their attempt, locked, with the columns of its quiz that grading and completion
 # use. Inner joins: another's attempt, or none, gives no row (and PostgreSQL locks no outer join).
@@ -259,7 +242,7 @@ _SUBMISSION = (
 
 def submission(session_token: str | None, attempt_id: int) -> tuple[User, Attempt] | None:
     """The signed-in user and their attempt `attempt_id`, locked and fresh, in one statement (as
-    `locked_attempt`, without a statement of its own for the user). None when there is no such
+    a get() and `lock_attempt`, in one statement with the user). None when there is no such
     pair: signed out, revoked, deactivated, or not their attempt; the caller tells them apart."""
     if session_token is None:
         return None

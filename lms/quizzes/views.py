@@ -34,10 +34,9 @@ def _quiz_or_404(course_key: str, quiz_key: str) -> tuple:
     return course, quiz
 
 
-def _own_attempt_or_404(attempt_id: int, *, locked: bool = False) -> Attempt:
-    """Candidates only ever reach their own attempts; any other id is simply not found.
-    `locked`: read it under its row lock (a submit), in the same one statement."""
-    attempt = services.locked_attempt(attempt_id) if locked else db.session.get(Attempt, attempt_id)
+def _own_attempt_or_404(attempt_id: int) -> Attempt:
+    """Candidates only ever reach their own attempts; any other id is simply not found."""
+    attempt = db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
