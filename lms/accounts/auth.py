@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, session
+from flask import Flask, Response, abort, session
 
 from lms.accounts import sessions
 from lms.accounts.models import User
 from lms.accounts.sessions import describe_user_agent, load_session_user
-from lms.core.roles import role_label
+from lms.core.roles import Role, role_label
 from lms.extensions import login_manager
 
 
@@ -46,3 +46,17 @@ def adopt_user(user: User | None) -> None:
     which only marks a session non-fresh, and nothing here asks for fresh logins.
     """
     login_manager._update_request_context_with_user(user)
+
+
+def candidate_or_refusal(user: User | None, found: object) -> Response | None:
+    """For a candidate's page that read its user in its own statement: adopt the user, then answer
+    as `role_required(Role.CANDIDATE)` and the ownership check would (login for nobody, 403 for
+    other roles, 404 when the row is not theirs or not there). None: the page may be shown."""
+    adopt_user(user)
+    if user is None:
+        return login_manager.unauthorized()
+    if user.role != Role.CANDIDATE:
+        abort(403)
+    if found is None:
+        abort(404)
+    return None

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     jsonify,
@@ -19,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.accounts.auth import adopt_user, session_token
+from lms.accounts.auth import adopt_user, candidate_or_refusal, session_token
 from lms.content import services as content
 from lms.core import storage, transactions
 from lms.core.errors import ValidationError, apply_to_form
@@ -96,19 +95,6 @@ def _own_playthrough_or_404(playthrough_id: int) -> Playthrough:
     return playthrough
 
 
-def _candidate_page(user, page) -> Response | None:
-    """What `role_required(Role.CANDIDATE)` and the ownership check answered, for a page that read
-    its user itself: login for nobody, 403 for other roles, 404 for a playthrough not theirs."""
-    adopt_user(user)
-    if user is None:
-        return login_manager.unauthorized()
-    if user.role != Role.CANDIDATE:
-        abort(403)
-    if page is None:
-        abort(404)
-    return None
-
-
 def _step(page: scenario_pages.ScenarioPage, form: FreeTextForm | None = None) -> str:
     return render_template("exercises/play.html", page=page, content=page.content, form=form)
 
@@ -120,7 +106,7 @@ def play(playthrough_id: int):
         return _choose(playthrough_id)
     transactions.autocommit()
     user, page = scenario_pages.step_page(session_token(), playthrough_id)
-    refusal = _candidate_page(user, page)
+    refusal = candidate_or_refusal(user, page)
     if refusal is not None:
         return refusal
     if page.finished:
@@ -157,7 +143,7 @@ def debrief(playthrough_id: int):
     """The debrief of a finished playthrough: one statement, like a step."""
     transactions.autocommit()
     user, page = scenario_pages.debrief_page(session_token(), playthrough_id)
-    refusal = _candidate_page(user, page)
+    refusal = candidate_or_refusal(user, page)
     if refusal is not None:
         return refusal
     if not page.finished:

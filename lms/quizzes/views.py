@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from lms.accounts.auth import adopt_user, session_token
+from lms.accounts.auth import adopt_user, candidate_or_refusal, session_token
 from lms.content import services as content
 from lms.core import transactions
 from lms.core.errors import ValidationError
@@ -106,14 +106,7 @@ def _candidate_attempt(attempt_id: int):
     users to login, other roles 403; then another candidate's attempt, or none, is not found."""
     transactions.autocommit()
     user, page = pages.attempt_page(session_token(), attempt_id)
-    adopt_user(user)
-    if user is None:
-        return login_manager.unauthorized()
-    if user.role != Role.CANDIDATE:
-        abort(403)
-    if page is None:
-        abort(404)
-    return page
+    return candidate_or_refusal(user, page) or page
 
 
 def _close_expired(page: pages.AttemptPage, now) -> Attempt:
