@@ -30,9 +30,8 @@ from lms.exercises.reports import course_competency_scores
 from lms.extensions import db
 from lms.notifications.services import notify_certificate_issued, path_for
 from lms.progress import visibility
-from lms.progress.course_page import add_page_columns
-from lms.progress.home_page import add_card_columns
 from lms.progress.models import Enrolment, LessonProgress
+from lms.progress.page_columns import add_page_columns
 from lms.progress.signals import enrolment_progressed, requirement_holds
 
 logger = logging.getLogger(__name__)
@@ -230,7 +229,6 @@ def user_completions(user: User) -> dict[int, CourseCompletion]:
     return {row.course_id: row for row in rows}
 
 
-@add_card_columns
 @add_page_columns
 def _completion_on_the_page(statement: sa.Select) -> sa.Select:
     """The course page and the home page's course cards show the reader's completion and its

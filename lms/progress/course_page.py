@@ -28,20 +28,8 @@ from lms.content.models import Course, Lesson, Module
 from lms.extensions import db
 from lms.progress import gates
 from lms.progress.models import Enrolment, LessonProgress, percent_done
+from lms.progress.page_columns import rebuilt_on_change, with_page_columns
 from lms.progress.services import live_outline_rows
-
-# Domains above progress that show something of their own on the course page (the certificates:
-# the reader's completion and its certificate) add it to the page's one statement: each entry takes
-# the statement and returns it with its outer joins (on `User.id` and `Course.id`) and its labelled
-# columns added. The page carries those columns as `extra`, by label.
-PAGE_COLUMNS: list[Callable[[sa.Select], sa.Select]] = []
-
-
-def add_page_columns(extend: Callable[[sa.Select], sa.Select]) -> Callable[[sa.Select], sa.Select]:
-    """Register an entry of `PAGE_COLUMNS` (a decorator); the statement is built anew with it."""
-    PAGE_COLUMNS.append(extend)
-    _statement.cache_clear()
-    return extend
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +58,7 @@ class CoursePage:
     locks: gates.CourseLocks
     # Lesson id -> completed, for every item of the course the reader opened.
     progress: dict[int, bool] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)  # PAGE_COLUMNS' columns by label
+    extra: dict[str, Any] = field(default_factory=dict)  # lms.progress.page_columns' columns by label
 
     @property
     def percent(self) -> int:
@@ -223,9 +211,10 @@ _COLUMNS = (
 _EXTRA_FROM = 2 + len(_COLUMNS)  # after the user, the session's last activity and _COLUMNS
 
 
+@rebuilt_on_change
 @cache
 def _statement() -> sa.Select:
-    """Built once (per set of `PAGE_COLUMNS`): it runs on every course page. The signed-in user,
+    """Built once (per set of lms.progress.page_columns): it runs on every course page. The signed-in user,
     then the course's stamp and gates and the reader's enrolment and progress, as plain columns.
     The importer changes the course's updated_at whenever its outline changes
     (lms.content.sync._refresh_counts)."""
@@ -234,8 +223,7 @@ def _statement() -> sa.Select:
         .outerjoin(Course, sa.and_(Course.key == sa.bindparam("course_key"), Course.archived_at.is_(None)))
         .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == User.id))
     )
-    for extend in PAGE_COLUMNS:
-        statement = extend(statement)
+    statement = with_page_columns(statement)
     return statement
 
 

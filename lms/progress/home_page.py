@@ -8,7 +8,7 @@ resume card) comes from this statement on every request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -22,19 +22,7 @@ from lms.content.models import Course, Lesson
 from lms.core.roles import Role
 from lms.extensions import db
 from lms.progress.models import Enrolment, percent_done
-
-# Domains above progress that show something of their own on an enrolled course's card (the
-# certificates: the completion and its certificate) add it to the page's one statement: each entry
-# takes the statement and returns it with its outer joins (on `User.id` and `Course.id`) and its
-# labelled columns added. The card carries those columns as `extra`, by label.
-CARD_COLUMNS: list[Callable[[sa.Select], sa.Select]] = []
-
-
-def add_card_columns(extend: Callable[[sa.Select], sa.Select]) -> Callable[[sa.Select], sa.Select]:
-    """Register an entry of `CARD_COLUMNS` (a decorator); the statement is built anew with it."""
-    CARD_COLUMNS.append(extend)
-    _statement.cache_clear()
-    return extend
+from lms.progress.page_columns import rebuilt_on_change, with_page_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +113,10 @@ _COLUMNS = (
 _EXTRA_FROM = 2 + len(_COLUMNS)
 
 
+@rebuilt_on_change
 @cache
 def _statement() -> sa.Select:
-    """Built once (per set of `CARD_COLUMNS`): it runs on every home page. Every live course is
+    """Built once (per set of lms.progress.page_columns): it runs on every home page. Every live course is
     joined to the user on a condition of its own, so a school without courses still returns the
     user; the resume lesson is the live lesson each enrolment last opened."""
     statement = (
@@ -136,8 +125,7 @@ def _statement() -> sa.Select:
         .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == User.id))
         .outerjoin(Lesson, sa.and_(Lesson.id == Enrolment.last_lesson_id, Lesson.archived_at.is_(None)))
     )
-    for extend in CARD_COLUMNS:
-        statement = extend(statement)
+    statement = with_page_columns(statement)
     return statement.order_by(Course.position, Course.title)
 
 
