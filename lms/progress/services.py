@@ -463,7 +463,10 @@ def _count_completion(
     """
     connection = db.session.connection()
     statement = _counting_update(stuck_on_quiz)
-    params = {"counted_user_id": user.id, "counted_course_id": lesson.course_id, "delta": delta, "now": now}
+    # Only live items are counted (as the import's recount counts them): an archived item's
+    # completion or undoing moves the activity time, not the count.
+    counted = delta if lesson.archived_at is None else 0
+    params = {"counted_user_id": user.id, "counted_course_id": lesson.course_id, "delta": counted, "now": now}
     row = connection.execute(statement, params).first()
     if row is None:  # not enrolled yet: an item done before the course's pages enrolled them
         enrol(user, lesson.course)
@@ -491,7 +494,7 @@ def _count_completion(
     elif not done and enrolment.completed_at is not None:
         enrolment.completed_at = None
     rollups.completion_changed(enrolment, row.completed_at)
-    rollups.recount(enrolment, lessons_delta=delta)
+    rollups.recount(enrolment, lessons_delta=counted)
     changed = {
         name: value
         for name, value, before in (

@@ -18,6 +18,7 @@ from lms.content.sync import sync_tree
 from lms.extensions import db
 from lms.progress import module_rollup, rollups
 from lms.progress import services as progress
+from lms.progress.models import Enrolment
 from lms.quizzes import services as quizzes
 from tests.quizzes.conftest import full_form
 
@@ -146,6 +147,36 @@ def test_imports_that_add_archive_and_move_items_recount_the_course(app, courses
     progress.uncomplete_lesson(anna, item("l-three"))
     assert module_rollup.snapshot()[(anna.id, one)] == (2, 1)
     assert_equals_a_rebuild()
+
+
+def test_undoing_an_archived_item_leaves_the_live_count(app, courses_dir, imported, make_user):
+    """The enrolment counts done live items only, as the import's recount does: undoing an item
+    that has left the course must not take one off the items still in it."""
+    anna = make_user("anna")
+    for key in ("l-one", "l-two"):
+        progress.complete_lesson(anna, item(key))
+    db.session.commit()
+    rewrite(courses_dir, "tiny-course/01-one/module.md", "  - 02-second.md\n", "")
+    (courses_dir / "tiny-course/01-one/02-second.md").unlink()
+    reimport(courses_dir)
+    course_id = item("l-one").course_id
+    enrolment = db.session.scalar(
+        sa.select(Enrolment).where(Enrolment.user_id == anna.id, Enrolment.course_id == course_id)
+    )
+    assert enrolment.lessons_done == progress.count_completed_live(anna.id, course_id) == 1
+
+    assert progress.uncomplete_lesson(anna, item("l-two")) is True
+    db.session.commit()
+    db.session.refresh(enrolment)
+    assert enrolment.lessons_done == progress.count_completed_live(anna.id, course_id) == 1
+    assert_equals_a_rebuild()
+
+    # Finishing the live items completes the course at once, not at the next recount.
+    progress.complete_lesson(anna, item("l-three"))
+    db.session.commit()
+    db.session.refresh(enrolment)
+    assert enrolment.lessons_done == 2
+    assert enrolment.completed_at is not None
 
 
 def test_the_migration_backfill_counts_as_the_rebuild(app, imported, make_user):
