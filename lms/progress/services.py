@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -279,10 +280,19 @@ def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
     return row
 
 
+class Completed(enum.IntEnum):
+    """What a call of `complete_lesson` completed: false only when it completed nothing."""
+
+    NOTHING = 0
+    LESSON = 1
+    COURSE = 2  # the lesson, and with it the course
+
+
 def complete_lesson(
     user: User, lesson: Lesson, *, stuck_on_quiz: sa.ColumnElement[bool] | None = None
-) -> bool:
-    """Mark a lesson done. Returns True only for the call that actually completed it.
+) -> Completed:
+    """Mark a lesson done. Only the call that actually completed it returns a true value: COURSE
+    when that completed the course too (its enrolment's completion was recorded by this call).
 
     The conditional UPDATE makes a double click or two tabs count once: only one statement
     can move completed_at from NULL, and only that one bumps the rollups. Reads only the lesson's
@@ -308,10 +318,10 @@ def complete_lesson(
         opened = connection.execute(_INSERT_COMPLETED_PROGRESS[dialect], progress).first() is not None
         completed = opened or connection.execute(_COMPLETE_PROGRESS, progress).rowcount == 1
     if not completed:
-        return False
+        return Completed.NOTHING
     module_rollup.completed(user.id, lesson, +1, opened=opened)
-    _count_completion(user, lesson, +1, now, stuck_on_quiz=stuck_on_quiz)
-    return True
+    course_completed = _count_completion(user, lesson, +1, now, stuck_on_quiz=stuck_on_quiz)
+    return Completed.COURSE if course_completed else Completed.LESSON
 
 
 def uncomplete_lesson(user: User, lesson: Lesson) -> bool:
@@ -453,10 +463,11 @@ def _count_completion(
     now: datetime,
     *,
     stuck_on_quiz: sa.ColumnElement[bool] | None = None,
-) -> None:
+) -> bool:
     """Move the enrolment's count of done lessons by `delta` and all that follows from it: its
     completion and status, the region's and cohort's rollups, and the followers of
-    `enrolment_progressed` when the course's completion may have changed.
+    `enrolment_progressed` when the course's completion may have changed. True when this call
+    recorded the enrolment's completion.
 
     One UPDATE … RETURNING gives the new counts with the course's figures (no refresh, no lazy load
     of the course); a second UPDATE runs only when the completion or the status moves.
@@ -510,6 +521,7 @@ def _count_completion(
         db.session.expire(loaded)  # an Enrolment this request loaded reads the new counts
     if delta < 0 or _rule_may_hold(row, done):
         progress_signals.enrolment_progressed.send(db.session.get(Enrolment, row.id))
+    return row.completed_at is None and enrolment.completed_at is not None
 
 
 def _rule_may_hold(row: sa.Row, done: bool) -> bool:

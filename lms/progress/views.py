@@ -69,9 +69,7 @@ def complete(course_key: str, lesson_key: str):
     course = content.live_course_or_404(course_key)
     lesson = content.live_lesson_or_404(course, lesson_key)
     gates.check_item_open(current_user, lesson)
-    newly_completed = services.complete_lesson(current_user, lesson)
-    enrolment = services.get_enrolment(current_user, course)
-    if newly_completed and enrolment is not None and enrolment.completed_at is not None:
+    if services.complete_lesson(current_user, lesson) is services.Completed.COURSE:
         flash(_("Course complete. Well done!"), "success")
     else:
         flash(_("Lesson marked as done."), "success")

@@ -540,7 +540,7 @@ def _record_completion(attempt: Attempt, *, stuck: sa.ColumnElement[bool] | None
     """A passed quiz (or any submitted one when passing is not required) completes the item.
     True when this call completed it (and stored the `stuck` flag, if given, on the enrolment)."""
     if attempt.passed or not attempt.policy.get("required", True):
-        return progress.complete_lesson(attempt.user, attempt.quiz, stuck_on_quiz=stuck)
+        return bool(progress.complete_lesson(attempt.user, attempt.quiz, stuck_on_quiz=stuck))
     return False
 
 
