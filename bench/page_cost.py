@@ -92,14 +92,20 @@ def main() -> None:
     parser.add_argument("--overhead", type=float, default=0.8)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sql", action="store_true", help="print each page's statements")
+    parser.add_argument(
+        "--database-name",
+        default="page_cost",
+        help="the PostgreSQL database (its state file is /tmp/<name>.postgresql.json)",
+    )
     options = parser.parse_args()
 
     if options.database == "sqlite":
         url = f"sqlite:///{options.path}"
         state = Path(options.path + ".json")
     else:
-        state = Path("/tmp/page_cost.postgresql.json")
-        url = POSTGRES_URL if state.exists() else ensure_postgres_database(POSTGRES_URL)
+        state = Path(f"/tmp/{options.database_name}.postgresql.json")
+        named = POSTGRES_URL.rsplit("/", 1)[0] + "/" + options.database_name
+        url = named if state.exists() else ensure_postgres_database(named)
     candidate_names, coordinator_names, pages = data_set(url, options.candidates, state)
     if options.page:
         unknown = set(options.page) - {page.label for page in pages}

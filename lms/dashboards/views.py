@@ -226,8 +226,6 @@ def render_at_risk(reminder_text: str | None = None, reminder_error: str = "", s
     return render_template(
         "dashboards/at_risk.html",
         lists=found.lists,
-        courses=found.courses,
-        courses_key=found.courses_key,
         percent_done=percent_done,
         only=only,
         page=page,
