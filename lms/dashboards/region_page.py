@@ -101,9 +101,12 @@ def region_cohorts(
     return out
 
 
-# Built once: the chart's figures from the rollups, for the region's live courses (or one).
+# Built once: the chart's figures from the rollups, for the region's live courses (or one), in one
+# statement: a first row with no week holds the total and the latest due date, then one row per
+# week with completions.
 _TOTAL_AND_DUE = sa.select(
-    sa.func.coalesce(sa.func.sum(RegionCourseStats.total), 0),
+    sa.cast(sa.null(), sa.Date).label("week_start"),  # typed: the union's rows take this row's types
+    sa.func.coalesce(sa.func.sum(RegionCourseStats.total), 0).label("count"),
     sa.func.max(
         sa.select(sa.func.max(Enrolment.due_on))
         .where(
@@ -111,13 +114,17 @@ _TOTAL_AND_DUE = sa.select(
             Enrolment.course_id == RegionCourseStats.course_id,
         )
         .scalar_subquery()
-    ),
+    ).label("due"),
 ).where(
     RegionCourseStats.region_code == sa.bindparam("region"),
     RegionCourseStats.course_id.in_(sa.bindparam("courses", expanding=True)),
 )
 _WEEKS = (
-    sa.select(RegionCourseWeek.week_start, sa.func.sum(RegionCourseWeek.completions))
+    sa.select(
+        RegionCourseWeek.week_start,
+        sa.func.sum(RegionCourseWeek.completions).label("count"),
+        sa.cast(sa.null(), sa.Date).label("due"),
+    )
     .where(
         RegionCourseWeek.region_code == sa.bindparam("region"),
         RegionCourseWeek.course_id.in_(sa.bindparam("courses", expanding=True)),
@@ -125,6 +132,7 @@ _WEEKS = (
     .group_by(RegionCourseWeek.week_start)
     .having(sa.func.sum(RegionCourseWeek.completions) > 0)
 )
+_CHART_FIGURES = sa.union_all(_TOTAL_AND_DUE, _WEEKS)
 
 
 def rollup_summary(
@@ -142,10 +150,14 @@ def rollup_summary(
     course_ids = [course.id for course in courses if filters.course in (None, course.id)]
     if not course_ids:
         return RegionSummary(0, None, [])
-    params = {"region": region_code, "courses": course_ids}
-    connection = db.session.connection()
-    total, due = connection.execute(_TOTAL_AND_DUE, params).one()
-    counts = dict(connection.execute(_WEEKS, params).all())
+    total, due, counts = 0, None, {}
+    for week, count, latest_due in db.session.connection().execute(
+        _CHART_FIGURES, {"region": region_code, "courses": course_ids}
+    ):
+        if week is None:
+            total, due = count, latest_due
+        else:
+            counts[week] = count
     weeks = []
     if counts:
         week, last = min(counts), max(counts)

@@ -12,7 +12,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.accounts.auth import adopt_user, session_token
-from lms.accounts.models import Region, User
+from lms.accounts.models import User
+from lms.accounts.services import RegionName, region_name
 from lms.core import formats, transactions
 from lms.core.i18n import select_locale, select_timezone
 from lms.core.roles import Role, role_required
@@ -25,7 +26,7 @@ from lms.dashboards.forms import DueOverrideForm
 from lms.dashboards.insights import AT_RISK_LIMIT, RISK_KEYS
 from lms.dashboards.risk_page import risk_page
 from lms.exercises import reports as exercise_reports
-from lms.extensions import db, login_manager
+from lms.extensions import login_manager
 from lms.notifications.services import reminders_for, reminders_left
 from lms.progress.models import percent_done
 from lms.progress.visibility import (
@@ -60,10 +61,10 @@ def candidate_or_404(user_id: int) -> User:
     return candidate
 
 
-def _region_or_404(code: str) -> Region:
+def _region_or_404(code: str) -> RegionName:
     if not may_see_region(current_user, code):
         abort(404)
-    region = db.session.get(Region, code)
+    region = region_name(code)
     if region is None:
         abort(404)
     return region
