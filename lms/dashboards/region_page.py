@@ -18,7 +18,14 @@ from lms.accounts.models import User
 from lms.content.models import Course
 from lms.core.roles import Refused
 from lms.dashboards.charts import WeekPoint
-from lms.dashboards.services import CandidateRow, Cell, RegionFilters, RegionSummary
+from lms.dashboards.services import (
+    PAGE_SIZE,
+    CandidateRow,
+    Cell,
+    RegionFilters,
+    RegionSummary,
+    region_listing,
+)
 from lms.extensions import db
 from lms.progress.models import (
     Cohort,
@@ -29,7 +36,7 @@ from lms.progress.models import (
     RegionCourseWeek,
 )
 from lms.progress.rollups import STATUSES
-from lms.progress.visibility import may_see_region
+from lms.progress.visibility import may_see_region, region_scope
 
 
 class CourseName(NamedTuple):
@@ -165,6 +172,29 @@ def rollup_summary(
             weeks.append(WeekPoint(week, counts.get(week, 0)))
             week += timedelta(days=7)
     return RegionSummary(total, due, weeks)
+
+
+# The list's statement for its usual view (no filter) is the same request after request: built once
+# per viewer scope, region and page rather than every time. It is services.region_listing itself,
+# and visible_enrolments narrows it by the viewer's region scope alone, so viewers of one scope
+# share it.
+_UNFILTERED_LISTINGS: dict[tuple[str | None, str, int], sa.Select] = {}
+MAX_UNFILTERED_LISTINGS = 4096
+
+
+def listing_page(viewer: User, region_code: str, filters: RegionFilters, page: int) -> sa.Select:
+    """One page of services.region_listing (PAGE_SIZE rows)."""
+    limit, offset = PAGE_SIZE, (page - 1) * PAGE_SIZE
+    if filters != RegionFilters():
+        return region_listing(viewer, region_code, filters).limit(limit).offset(offset)
+    key = (region_scope(viewer), region_code, page)
+    statement = _UNFILTERED_LISTINGS.get(key)
+    if statement is None:
+        statement = region_listing(viewer, region_code, filters).limit(limit).offset(offset)
+        if len(_UNFILTERED_LISTINGS) >= MAX_UNFILTERED_LISTINGS:
+            _UNFILTERED_LISTINGS.pop(next(iter(_UNFILTERED_LISTINGS)), None)  # the oldest
+        _UNFILTERED_LISTINGS[key] = statement
+    return statement
 
 
 def rows_key(rows: list[CandidateRow]) -> tuple:

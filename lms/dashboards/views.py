@@ -91,10 +91,8 @@ def region(code: str):
     cohort_stats = region_page.region_cohorts(region.code, courses)
     cohorts = sorted((cohort for cohort, _items in cohort_stats), key=lambda cohort: cohort.name)
     rows = services.candidate_rows(
-        services.region_listing(current_user, region.code, filters),
+        region_page.listing_page(current_user, region.code, filters, page),
         courses,
-        limit=services.PAGE_SIZE,
-        offset=(page - 1) * services.PAGE_SIZE,
         known_cohorts={cohort.id: cohort for cohort, _items in cohort_stats},
     )
     title = _("Completions in %(region)s", region=region.display_name(select_locale()))
@@ -137,7 +135,7 @@ def region(code: str):
         chart_key=region_page.chart_key(title, summary),
         chart_rows=lambda: completion_table(summary.weeks, summary.total),
         has_chart=bool(summary.weeks),
-        statuses=status_labels(),
+        statuses=status_labels,  # only when a fragment showing them is drawn
         timezone=select_timezone(),
     )
 
@@ -231,11 +229,12 @@ def render_at_risk(reminder_text: str | None = None, reminder_error: str = "", s
         only=only,
         page=page,
         per_page=AT_RISK_LIMIT,
-        titles=risk_titles(days),
+        titles=lambda: risk_titles(days),  # only when a list's fragment is drawn
         timezone=select_timezone(),
         region_code=region_code,
         days=days,
         regions=regions,
+        regions_key=tuple((region.code, region.name_ru, region.name_en) for region in regions),
         scope=scope,
         reminder_text=default_reminder_text() if reminder_text is None else reminder_text,
         reminder_error=reminder_error,
