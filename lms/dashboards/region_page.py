@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from lms.accounts.models import User
+from lms.accounts.models import Region, User
+from lms.accounts.services import RegionName
 from lms.content.models import Course
 from lms.core.roles import Refused
 from lms.dashboards.charts import WeekPoint
@@ -48,8 +49,8 @@ class CourseName(NamedTuple):
     position: int
 
 
-# Built once: content.services.live_courses (same rows, same order) as plain columns; the page
-# needs no course object, and loading them decodes every course's JSON columns.
+# content.services.live_courses (same rows, same order) as plain columns; the page needs no course
+# object, and loading them decodes every course's JSON columns.
 _LIVE_COURSES = (
     sa.select(Course.id, Course.title, Course.lesson_count, Course.position)
     .where(Course.archived_at.is_(None))
@@ -57,8 +58,24 @@ _LIVE_COURSES = (
 )
 
 
-def live_course_names() -> list[CourseName]:
-    return [CourseName(*row) for row in db.session.connection().execute(_LIVE_COURSES)]
+# Built once: the region's names beside each live course (content.services.live_courses' rows and
+# order), so the page reads both in one statement; no row at all when the region does not exist.
+_REGION_AND_COURSES = (
+    sa.select(Region.code, Region.name_ru, Region.name_en, *_LIVE_COURSES.selected_columns)
+    .select_from(Region)
+    .outerjoin(Course, Course.archived_at.is_(None))
+    .where(Region.code == sa.bindparam("code"))
+    .order_by(Course.position, Course.title)
+)
+
+
+def region_and_live_courses(code: str) -> tuple[RegionName, list[CourseName]] | None:
+    """The region with this code and the live courses, or None when there is no such region."""
+    rows = db.session.connection().execute(_REGION_AND_COURSES, {"code": code}).all()
+    if not rows:
+        return None
+    courses = [CourseName(*row[3:]) for row in rows if row.id is not None]
+    return RegionName(*rows[0][:3]), courses
 
 
 class CohortName(NamedTuple):

@@ -81,10 +81,14 @@ def _requested_region() -> str | None:
 @bp.route("/regions/<code>")
 @role_required(*VIEWERS)
 def region(code: str):
-    region = _region_or_404(code)
+    if not may_see_region(current_user, code):
+        abort(404)
+    found = region_page.region_and_live_courses(code)
+    if found is None:
+        abort(404)
+    region, courses = found
     filters = services.RegionFilters.from_args(request.args)
     page = page_arg()
-    courses = region_page.live_course_names()
     summary = region_page.rollup_summary(
         current_user, region.code, filters, courses
     ) or services.region_summary(services.region_enrolments(current_user, region.code, filters))

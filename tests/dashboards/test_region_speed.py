@@ -42,7 +42,7 @@ def test_region_page_and_at_risk_lists_take_few_statements(client, auth, world, 
     make_user("reg", role="coordinator", region="77")
     auth.login("reg")
     _age(world)
-    for path, bound in (("/dashboard/regions/77", 8), ("/dashboard/at-risk?region=77", 4)):
+    for path, bound in (("/dashboard/regions/77", 7), ("/dashboard/at-risk?region=77", 4)):
         client.get(path)
         with Statements("SELECT|INSERT|UPDATE|DELETE") as seen:
             response = client.get(path)
