@@ -9,6 +9,7 @@ run starts in seconds.
     .venv/bin/python bench/page_cost.py                         # every page, SQLite, 2,000 candidates
     .venv/bin/python bench/page_cost.py --page home --profile   # one page, with cProfile's top costs
     .venv/bin/python bench/page_cost.py --database postgresql --page "quiz start page"
+    .venv/bin/python bench/page_cost.py --database postgresql --database-name mine   # a data set of one's own
 
 The estimated ratio models bench/pages.py: the server and its client spend a fixed cost per
 request besides the app (--overhead, in ms; about 0.8 ms on the 2-core machine of
@@ -25,6 +26,8 @@ import pstats
 import sys
 import time
 from pathlib import Path
+
+from sqlalchemy import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -104,7 +107,7 @@ def main() -> None:
         state = Path(options.path + ".json")
     else:
         state = Path(f"/tmp/{options.database_name}.postgresql.json")
-        named = POSTGRES_URL.rsplit("/", 1)[0] + "/" + options.database_name
+        named = make_url(POSTGRES_URL).set(database=options.database_name).render_as_string()
         url = named if state.exists() else ensure_postgres_database(named)
     candidate_names, coordinator_names, pages = data_set(url, options.candidates, state)
     if options.page:
