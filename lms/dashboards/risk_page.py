@@ -129,8 +129,11 @@ _CONDITIONS = {
         Enrolment.last_activity_at.is_(None), Enrolment.enrolled_at < sa.bindparam("waiting_before")
     ),
 }
-# Live courses as a list the database builds once per statement rather than a join per row.
-_LIVE_COURSE = Enrolment.course_id.in_(sa.select(Course.id).where(Course.archived_at.is_(None)))
+# A live course's enrolment: its course is not among the archived ones (every enrolment has a
+# course, by its foreign key, so this is the risk_queries' join to live courses). PostgreSQL checks
+# it against a list built once per statement, where `IN (live courses)` becomes a join to plan
+# and run in each of the five parts.
+_LIVE_COURSE = Enrolment.course_id.not_in(sa.select(Course.id).where(Course.archived_at.is_not(None)))
 _OPEN = (Enrolment.region_code == sa.bindparam("region"), _LIVE_COURSE, Enrolment.completed_at.is_(None))
 # The four totals in one pass over ix_enrolments_region_open.
 _TOTALS = (

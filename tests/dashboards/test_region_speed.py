@@ -177,6 +177,15 @@ def test_at_risk_fast_path_equals_the_lists_of_insights(world, make_user, monkey
     with pytest.raises(Refused):
         risk_page(regional, region_code="69")
 
+    # An archived course's enrolments are in no list, on either path.
+    db.session.get(Course, world.course.id).archived_at = utcnow()
+    db.session.commit()
+    for viewer, region in ((national, "77"), (regional, "77"), (national, None)):
+        args = {"region_code": region, "inactive_days": 7, "only": None, "page": 1}
+        found = fast(risk_page(viewer, **args))
+        assert found == plain(insights.at_risk(viewer, **args))
+        assert all(total == 0 for _key, _ids, total in found)
+
 
 def test_migration_backfills_the_weekly_rollup_as_a_rebuild_does(world):
     import importlib.util
