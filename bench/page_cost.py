@@ -9,6 +9,7 @@ run starts in seconds.
     .venv/bin/python bench/page_cost.py                         # every page, SQLite, 2,000 candidates
     .venv/bin/python bench/page_cost.py --page home --profile   # one page, with cProfile's top costs
     .venv/bin/python bench/page_cost.py --database postgresql --page "quiz start page"
+    .venv/bin/python bench/page_cost.py --database postgresql --database-name mine   # a data set of one's own
 
 The estimated ratio models bench/pages.py: the server and its client spend a fixed cost per
 request besides the app (--overhead, in ms; about 0.8 ms on the 2-core machine of
@@ -25,6 +26,8 @@ import pstats
 import sys
 import time
 from pathlib import Path
+
+from sqlalchemy import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -92,14 +95,20 @@ def main() -> None:
     parser.add_argument("--overhead", type=float, default=0.8)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sql", action="store_true", help="print each page's statements")
+    parser.add_argument(
+        "--database-name",
+        default="page_cost",
+        help="the PostgreSQL database (its state file is /tmp/<name>.postgresql.json)",
+    )
     options = parser.parse_args()
 
     if options.database == "sqlite":
         url = f"sqlite:///{options.path}"
         state = Path(options.path + ".json")
     else:
-        state = Path("/tmp/page_cost.postgresql.json")
-        url = POSTGRES_URL if state.exists() else ensure_postgres_database(POSTGRES_URL)
+        state = Path(f"/tmp/{options.database_name}.postgresql.json")
+        named = make_url(POSTGRES_URL).set(database=options.database_name).render_as_string()
+        url = named if state.exists() else ensure_postgres_database(named)
     candidate_names, coordinator_names, pages = data_set(url, options.candidates, state)
     if options.page:
         unknown = set(options.page) - {page.label for page in pages}

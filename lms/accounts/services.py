@@ -14,6 +14,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -87,6 +88,28 @@ def seed_regions(path: Path = REGIONS_FILE) -> int:
 def regions_query() -> sa.Select:
     """Every region in code order: the one query behind every region list, filter and choice."""
     return sa.select(Region).order_by(Region.code)
+
+
+class RegionName(NamedTuple):
+    """A region as a page names it (code and names), read without loading the model."""
+
+    code: str
+    name_ru: str
+    name_en: str
+
+    def display_name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_ru
+
+
+_REGION_NAME = sa.select(Region.code, Region.name_ru, Region.name_en).where(
+    Region.code == sa.bindparam("code")
+)
+
+
+def region_name(code: str) -> RegionName | None:
+    """The region with this code, or None: one plain row for pages that only show its name."""
+    row = db.session.connection().execute(_REGION_NAME, {"code": code}).first()
+    return None if row is None else RegionName(*row)
 
 
 def check_region(role: Role | str, region_code: str | None) -> None:

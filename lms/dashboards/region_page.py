@@ -14,11 +14,19 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from lms.accounts.models import User
+from lms.accounts.models import Region, User
+from lms.accounts.services import RegionName
 from lms.content.models import Course
 from lms.core.roles import Refused
 from lms.dashboards.charts import WeekPoint
-from lms.dashboards.services import CandidateRow, Cell, RegionFilters, RegionSummary
+from lms.dashboards.services import (
+    PAGE_SIZE,
+    CandidateRow,
+    Cell,
+    RegionFilters,
+    RegionSummary,
+    region_listing,
+)
 from lms.extensions import db
 from lms.progress.models import (
     Cohort,
@@ -29,7 +37,7 @@ from lms.progress.models import (
     RegionCourseWeek,
 )
 from lms.progress.rollups import STATUSES
-from lms.progress.visibility import may_see_region
+from lms.progress.visibility import may_see_region, region_scope
 
 
 class CourseName(NamedTuple):
@@ -41,8 +49,8 @@ class CourseName(NamedTuple):
     position: int
 
 
-# Built once: content.services.live_courses (same rows, same order) as plain columns; the page
-# needs no course object, and loading them decodes every course's JSON columns.
+# content.services.live_courses (same rows, same order) as plain columns; the page needs no course
+# object, and loading them decodes every course's JSON columns.
 _LIVE_COURSES = (
     sa.select(Course.id, Course.title, Course.lesson_count, Course.position)
     .where(Course.archived_at.is_(None))
@@ -50,8 +58,24 @@ _LIVE_COURSES = (
 )
 
 
-def live_course_names() -> list[CourseName]:
-    return [CourseName(*row) for row in db.session.connection().execute(_LIVE_COURSES)]
+# Built once: the region's names beside each live course (content.services.live_courses' rows and
+# order), so the page reads both in one statement; no row at all when the region does not exist.
+_REGION_AND_COURSES = (
+    sa.select(Region.code, Region.name_ru, Region.name_en, *_LIVE_COURSES.selected_columns)
+    .select_from(Region)
+    .outerjoin(Course, Course.archived_at.is_(None))
+    .where(Region.code == sa.bindparam("code"))
+    .order_by(Course.position, Course.title)
+)
+
+
+def region_and_live_courses(code: str) -> tuple[RegionName, list[CourseName]] | None:
+    """The region with this code and the live courses, or None when there is no such region."""
+    rows = db.session.connection().execute(_REGION_AND_COURSES, {"code": code}).all()
+    if not rows:
+        return None
+    courses = [CourseName(*row[3:]) for row in rows if row.id is not None]
+    return RegionName(*rows[0][:3]), courses
 
 
 class CohortName(NamedTuple):
@@ -101,9 +125,12 @@ def region_cohorts(
     return out
 
 
-# Built once: the chart's figures from the rollups, for the region's live courses (or one).
+# Built once: the chart's figures from the rollups, for the region's live courses (or one), in one
+# statement: a first row with no week holds the total and the latest due date, then one row per
+# week with completions.
 _TOTAL_AND_DUE = sa.select(
-    sa.func.coalesce(sa.func.sum(RegionCourseStats.total), 0),
+    sa.cast(sa.null(), sa.Date).label("week_start"),  # typed: the union's rows take this row's types
+    sa.func.coalesce(sa.func.sum(RegionCourseStats.total), 0).label("count"),
     sa.func.max(
         sa.select(sa.func.max(Enrolment.due_on))
         .where(
@@ -111,13 +138,17 @@ _TOTAL_AND_DUE = sa.select(
             Enrolment.course_id == RegionCourseStats.course_id,
         )
         .scalar_subquery()
-    ),
+    ).label("due"),
 ).where(
     RegionCourseStats.region_code == sa.bindparam("region"),
     RegionCourseStats.course_id.in_(sa.bindparam("courses", expanding=True)),
 )
 _WEEKS = (
-    sa.select(RegionCourseWeek.week_start, sa.func.sum(RegionCourseWeek.completions))
+    sa.select(
+        RegionCourseWeek.week_start,
+        sa.func.sum(RegionCourseWeek.completions).label("count"),
+        sa.cast(sa.null(), sa.Date).label("due"),
+    )
     .where(
         RegionCourseWeek.region_code == sa.bindparam("region"),
         RegionCourseWeek.course_id.in_(sa.bindparam("courses", expanding=True)),
@@ -125,6 +156,7 @@ _WEEKS = (
     .group_by(RegionCourseWeek.week_start)
     .having(sa.func.sum(RegionCourseWeek.completions) > 0)
 )
+_CHART_FIGURES = sa.union_all(_TOTAL_AND_DUE, _WEEKS)
 
 
 def rollup_summary(
@@ -142,10 +174,14 @@ def rollup_summary(
     course_ids = [course.id for course in courses if filters.course in (None, course.id)]
     if not course_ids:
         return RegionSummary(0, None, [])
-    params = {"region": region_code, "courses": course_ids}
-    connection = db.session.connection()
-    total, due = connection.execute(_TOTAL_AND_DUE, params).one()
-    counts = dict(connection.execute(_WEEKS, params).all())
+    total, due, counts = 0, None, {}
+    for week, count, latest_due in db.session.connection().execute(
+        _CHART_FIGURES, {"region": region_code, "courses": course_ids}
+    ):
+        if week is None:
+            total, due = count, latest_due
+        else:
+            counts[week] = count
     weeks = []
     if counts:
         week, last = min(counts), max(counts)
@@ -153,6 +189,29 @@ def rollup_summary(
             weeks.append(WeekPoint(week, counts.get(week, 0)))
             week += timedelta(days=7)
     return RegionSummary(total, due, weeks)
+
+
+# The list's statement for its usual view (no filter) is the same request after request: built once
+# per viewer scope, region and page rather than every time. It is services.region_listing itself,
+# and visible_enrolments narrows it by the viewer's region scope alone, so viewers of one scope
+# share it.
+_UNFILTERED_LISTINGS: dict[tuple[str | None, str, int], sa.Select] = {}
+MAX_UNFILTERED_LISTINGS = 4096
+
+
+def listing_page(viewer: User, region_code: str, filters: RegionFilters, page: int) -> sa.Select:
+    """One page of services.region_listing (PAGE_SIZE rows)."""
+    limit, offset = PAGE_SIZE, (page - 1) * PAGE_SIZE
+    if filters != RegionFilters():
+        return region_listing(viewer, region_code, filters).limit(limit).offset(offset)
+    key = (region_scope(viewer), region_code, page)
+    statement = _UNFILTERED_LISTINGS.get(key)
+    if statement is None:
+        statement = region_listing(viewer, region_code, filters).limit(limit).offset(offset)
+        if len(_UNFILTERED_LISTINGS) >= MAX_UNFILTERED_LISTINGS:
+            _UNFILTERED_LISTINGS.pop(next(iter(_UNFILTERED_LISTINGS)), None)  # the oldest
+        _UNFILTERED_LISTINGS[key] = statement
+    return statement
 
 
 def rows_key(rows: list[CandidateRow]) -> tuple:

@@ -1,21 +1,22 @@
-"""The at-risk page's lists as plain rows: counted from an index, one page of ids, then 50 rows.
+"""The at-risk page's lists as plain rows: each list's page read from its own index, with totals.
 
 insights.risk_queries stays the one definition of who is at risk (the exports and the weekly
-digest read it in full); this module reads the same lists the cheap way for the page. Each list's
-page of enrolment ids is chosen from the enrolments' own columns (ix_enrolments_region_open covers
-them for a region), and only those rows are joined to their candidate; the few live courses are
-read once. The rows are the database's plain rows, so the template caches each list keyed by them.
+digest read it in full); this module reads the same lists the cheap way for the page, and
+tests/dashboards/test_region_speed.py holds it to risk_queries.
 
 For one region (a regional coordinator's, or the one a national coordinator picked) the page runs
-statements built once at import: the four totals in one pass over the index, the four pages of
-rows in one UNION ALL, and the live courses. tests/dashboards/test_region_speed.py holds them to
-risk_queries.
+one statement built at import: the four totals in one pass over ix_enrolments_region_open, beside
+the four pages of rows. Each long list has a partial index of its own in its own order
+(ix_enrolments_region_idle, _waiting, _overdue), so its page is the first rows of that index, not a
+sort of all of the region's open enrolments; the page's rows are then joined once to their
+candidates and courses. The rows are plain tuples, so the template caches each list keyed by them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -30,29 +31,37 @@ from lms.progress.models import Enrolment
 from lms.progress.visibility import region_scope
 
 
-@dataclass
-class RiskPage:
-    """One list: its page of rows and its total.
+class RiskRow(NamedTuple):
+    """One enrolment of a list as the page shows it, with its course's title and lesson count.
 
-    Each row is the database's own row (hashable, so a list's rows are its cache key) with the
-    enrolment's id, user_id, full_name, username, region_code, course_id, lessons_done,
-    last_activity_at and due_on; the course's title and lesson count come from `RiskLists.courses`.
+    A plain tuple: a list's rows are its fragment's cache key, compared on every request.
     """
 
+    id: int
+    user_id: int
+    full_name: str
+    username: str
+    region_code: str | None
+    course_id: int
+    title: str
+    lesson_count: int
+    lessons_done: int
+    last_activity_at: datetime | None
+    due_on: date | None
+
+
+@dataclass
+class RiskPage:
+    """One list: its page of rows and its total."""
+
     key: str
-    rows: tuple
+    rows: tuple[RiskRow, ...]
     total: int
 
 
 @dataclass
 class RiskLists:
     lists: list[RiskPage]
-    courses: dict  # live course id -> row with title and lesson_count
-
-    @property
-    def courses_key(self) -> tuple:
-        """What the lists show of the courses: part of each list's cache key."""
-        return tuple(sorted((c.id, c.title, c.lesson_count) for c in self.courses.values()))
 
 
 ROW_COLUMNS = (
@@ -62,13 +71,12 @@ ROW_COLUMNS = (
     User.username,
     Enrolment.region_code,
     Enrolment.course_id,
+    Course.title,
+    Course.lesson_count,
     Enrolment.lessons_done,
     Enrolment.last_activity_at,
     Enrolment.due_on,
 )
-# A course row is wide (its introduction): the rows name their course by id, and the page reads
-# the few live courses' titles once.
-_COURSES = sa.select(Course.id, Course.title, Course.lesson_count).where(Course.archived_at.is_(None))
 
 
 def risk_page(
@@ -95,30 +103,22 @@ def risk_page(
         if total > offset:
             ids = query.with_only_columns(Enrolment.id).limit(limit).offset(offset).scalar_subquery()
             rows = tuple(
-                connection.execute(
+                RiskRow._make(row)
+                for row in connection.execute(
                     sa.select(*ROW_COLUMNS)
                     .join(User, User.id == Enrolment.user_id)
+                    .join(Course, Course.id == Enrolment.course_id)
                     .where(Enrolment.id.in_(ids))
                     .order_by(*RISK_ORDER[key])
-                ).all()
+                )
             )
         out.append(RiskPage(key, rows, total))
-    courses = (
-        {course.id: course for course in connection.execute(_COURSES)} if any(r.rows for r in out) else {}
-    )
-    return RiskLists(out, courses)
+    return RiskLists(out)
 
 
-# --- one region: statements built once ----------------------------------------------------------
+# --- one region: one statement, built once -------------------------------------------------------
 
 # The conditions of insights.risk_queries with the clock and the region as parameters.
-# Live courses as a list the database builds once per statement rather than a join per row:
-# a course row is wide (its introduction), and the region has thousands of open enrolments.
-_OPEN = (
-    Enrolment.region_code == sa.bindparam("region"),
-    Enrolment.course_id.in_(sa.select(Course.id).where(Course.archived_at.is_(None))),
-    Enrolment.completed_at.is_(None),
-)
 _CONDITIONS = {
     "inactive": sa.and_(
         Enrolment.last_activity_at.is_not(None), Enrolment.last_activity_at < sa.bindparam("inactive_before")
@@ -129,35 +129,74 @@ _CONDITIONS = {
         Enrolment.last_activity_at.is_(None), Enrolment.enrolled_at < sa.bindparam("waiting_before")
     ),
 }
+# A live course's enrolment: its course is not among the archived ones (every enrolment has a
+# course, by its foreign key, so this is the risk_queries' join to live courses). PostgreSQL checks
+# it against a list built once per statement, where `IN (live courses)` becomes a join to plan
+# and run in each of the five parts.
+_LIVE_COURSE = Enrolment.course_id.not_in(sa.select(Course.id).where(Course.archived_at.is_not(None)))
+_OPEN = (Enrolment.region_code == sa.bindparam("region"), _LIVE_COURSE, Enrolment.completed_at.is_(None))
+# The four totals in one pass over ix_enrolments_region_open.
 _TOTALS = (
-    sa.select(*(sa.func.count(sa.case((_CONDITIONS[key], 1))) for key in RISK_KEYS))
-    .select_from(Enrolment)
+    sa.select(*(sa.func.count(sa.case((_CONDITIONS[key], 1))).label(f"{key}_total") for key in RISK_KEYS))
     .where(*_OPEN)
+    .subquery("totals")
+)
+_PAGE_COLUMNS = (
+    Enrolment.id,
+    Enrolment.user_id,
+    Enrolment.region_code,
+    Enrolment.course_id,
+    Enrolment.lessons_done,
+    Enrolment.last_activity_at,
+    Enrolment.due_on,
+    Enrolment.enrolled_at,
 )
 
 
-def _list_rows(key: str) -> sa.Select:
-    """One list's page: its enrolment ids chosen from the index first, then only those rows read."""
+def _list_page(key: str) -> sa.Select:
+    """One list's page of enrolments in its order: the first rows of its own index
+    (ix_enrolments_region_idle, _waiting, _overdue; the few stuck on a quiz from _open)."""
     page = (
-        sa.select(Enrolment.id)
+        sa.select(sa.literal(key).label("list"), *_PAGE_COLUMNS)
         .where(*_OPEN, _CONDITIONS[key])
         .order_by(*RISK_ORDER[key])
         .limit(sa.bindparam("limit"))
         .offset(sa.bindparam("offset"))
-        .correlate(None)  # its own scan of the enrolments, not the outer row's
+        .subquery(key)
     )
-    return (
-        sa.select(sa.literal(key).label("list"), *ROW_COLUMNS, Enrolment.enrolled_at)
-        .join(User, User.id == Enrolment.user_id)
-        .where(Enrolment.id.in_(page.scalar_subquery()))
+    return sa.select(page)
+
+
+def _statement(keys: tuple[str, ...]) -> sa.Select:
+    """The lists' pages joined once to their candidates and courses, with the four totals beside
+    every row (alone in one row when no list has rows on this page)."""
+    pages = (sa.union_all(*map(_list_page, keys)) if len(keys) > 1 else _list_page(keys[0])).subquery("pages")
+    rows = (
+        sa.select(
+            pages.c.list,
+            pages.c.id,
+            pages.c.user_id,
+            User.full_name,
+            User.username,
+            pages.c.region_code,
+            pages.c.course_id,
+            Course.title,
+            Course.lesson_count,
+            pages.c.lessons_done,
+            pages.c.last_activity_at,
+            pages.c.due_on,
+            pages.c.enrolled_at,
+        )
+        .join(User, User.id == pages.c.user_id)
+        .join(Course, Course.id == pages.c.course_id)
+        .subquery("rows")
     )
+    return sa.select(_TOTALS, rows).select_from(_TOTALS.outerjoin(rows, sa.true()))
 
 
-def _rows_statement(keys: tuple[str, ...]) -> sa.Select:
-    return sa.union_all(*(_list_rows(key) for key in keys)) if len(keys) > 1 else _list_rows(keys[0])
-
-
-_ROWS = {None: _rows_statement(RISK_KEYS), **{key: _rows_statement((key,)) for key in RISK_KEYS}}
+_STATEMENTS = {None: _statement(RISK_KEYS), **{key: _statement((key,)) for key in RISK_KEYS}}
+_FIRST_ROW_COLUMN = len(RISK_KEYS) + 1  # after the totals and the list's key
+_ROW_SLICE = slice(_FIRST_ROW_COLUMN, _FIRST_ROW_COLUMN + len(RiskRow._fields))
 
 
 def _nulls_first(value) -> tuple:
@@ -190,15 +229,20 @@ def _region_risk_page(
         "offset": (page - 1) * insights.AT_RISK_LIMIT if only else 0,
     }
     # Core rows, not the ORM's: these are plain columns, and the page reads hundreds of them.
-    connection = db.session.connection()
-    totals = dict(zip(RISK_KEYS, connection.execute(_TOTALS, params).one(), strict=True))
+    result = db.session.connection().execute(_STATEMENTS[only], params).all()
+    totals = dict(zip(RISK_KEYS, result[0], strict=False))
     keys = (only,) if only else RISK_KEYS
     rows: dict[str, list] = {key: [] for key in keys}
-    courses = {}
-    if any(totals[key] > params["offset"] for key in keys):
-        for r in connection.execute(_ROWS[only], params).all():
+    for r in result:
+        if r.list is not None:
             rows[r.list].append(r)
-        courses = {course.id: course for course in connection.execute(_COURSES)}
     return RiskLists(
-        [RiskPage(key, tuple(sorted(rows[key], key=_sort_key(key))), totals[key]) for key in keys], courses
+        [
+            RiskPage(
+                key,
+                tuple(RiskRow._make(r[_ROW_SLICE]) for r in sorted(rows[key], key=_sort_key(key))),
+                totals[key],
+            )
+            for key in keys
+        ]
     )

@@ -12,7 +12,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.accounts.auth import adopt_user, session_token
-from lms.accounts.models import Region, User
+from lms.accounts.models import User
+from lms.accounts.services import RegionName, region_name
 from lms.core import formats, transactions
 from lms.core.i18n import select_locale, select_timezone
 from lms.core.roles import Role, role_required
@@ -25,7 +26,7 @@ from lms.dashboards.forms import DueOverrideForm
 from lms.dashboards.insights import AT_RISK_LIMIT, RISK_KEYS
 from lms.dashboards.risk_page import risk_page
 from lms.exercises import reports as exercise_reports
-from lms.extensions import db, login_manager
+from lms.extensions import login_manager
 from lms.notifications.services import reminders_for, reminders_left
 from lms.progress.models import percent_done
 from lms.progress.visibility import (
@@ -60,10 +61,10 @@ def candidate_or_404(user_id: int) -> User:
     return candidate
 
 
-def _region_or_404(code: str) -> Region:
+def _region_or_404(code: str) -> RegionName:
     if not may_see_region(current_user, code):
         abort(404)
-    region = db.session.get(Region, code)
+    region = region_name(code)
     if region is None:
         abort(404)
     return region
@@ -80,20 +81,22 @@ def _requested_region() -> str | None:
 @bp.route("/regions/<code>")
 @role_required(*VIEWERS)
 def region(code: str):
-    region = _region_or_404(code)
+    if not may_see_region(current_user, code):
+        abort(404)
+    found = region_page.region_and_live_courses(code)
+    if found is None:
+        abort(404)
+    region, courses = found
     filters = services.RegionFilters.from_args(request.args)
     page = page_arg()
-    courses = region_page.live_course_names()
     summary = region_page.rollup_summary(
         current_user, region.code, filters, courses
     ) or services.region_summary(services.region_enrolments(current_user, region.code, filters))
     cohort_stats = region_page.region_cohorts(region.code, courses)
     cohorts = sorted((cohort for cohort, _items in cohort_stats), key=lambda cohort: cohort.name)
     rows = services.candidate_rows(
-        services.region_listing(current_user, region.code, filters),
+        region_page.listing_page(current_user, region.code, filters, page),
         courses,
-        limit=services.PAGE_SIZE,
-        offset=(page - 1) * services.PAGE_SIZE,
         known_cohorts={cohort.id: cohort for cohort, _items in cohort_stats},
     )
     title = _("Completions in %(region)s", region=region.display_name(select_locale()))
@@ -136,7 +139,7 @@ def region(code: str):
         chart_key=region_page.chart_key(title, summary),
         chart_rows=lambda: completion_table(summary.weeks, summary.total),
         has_chart=bool(summary.weeks),
-        statuses=status_labels(),
+        statuses=status_labels,  # only when a fragment showing them is drawn
         timezone=select_timezone(),
     )
 
@@ -226,17 +229,16 @@ def render_at_risk(reminder_text: str | None = None, reminder_error: str = "", s
     return render_template(
         "dashboards/at_risk.html",
         lists=found.lists,
-        courses=found.courses,
-        courses_key=found.courses_key,
         percent_done=percent_done,
         only=only,
         page=page,
         per_page=AT_RISK_LIMIT,
-        titles=risk_titles(days),
+        titles=lambda: risk_titles(days),  # only when a list's fragment is drawn
         timezone=select_timezone(),
         region_code=region_code,
         days=days,
         regions=regions,
+        regions_key=tuple((region.code, region.name_ru, region.name_en) for region in regions),
         scope=scope,
         reminder_text=default_reminder_text() if reminder_text is None else reminder_text,
         reminder_error=reminder_error,

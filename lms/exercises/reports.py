@@ -67,9 +67,9 @@ _SUBMISSION_COUNTS = (
 def submission_counts(user_ids: list[int]) -> dict[tuple[int, int], dict[str, int]]:
     """(candidate id, course id) -> {submission status: count}, for these candidates only."""
     counts: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
-    for user_id, course_id, status, count in db.session.execute(
-        _SUBMISSION_COUNTS, {"user_ids": list(user_ids)}
-    ):
+    # Plain rows through Core: the ORM adds nothing to four columns but time.
+    rows = db.session.connection().execute(_SUBMISSION_COUNTS, {"user_ids": list(user_ids)})
+    for user_id, course_id, status, count in rows:
         counts[(user_id, course_id)][status] = count
     return counts
 

@@ -24,7 +24,8 @@ class Enrolment(db.Model):
         # With due_on, the region page reads a region's latest due date per course from the index.
         sa.Index("ix_enrolments_region_course_status", "region_code", "course_id", "status", "due_on"),
         sa.Index("ix_enrolments_cohort_course_status", "cohort_id", "course_id", "status"),
-        # A region's at-risk lists count and page its open enrolments from this index alone.
+        # A region's at-risk lists are counted from this index alone (and its few stuck on a quiz
+        # paged from it).
         sa.Index(
             "ix_enrolments_region_open",
             "region_code",
@@ -36,6 +37,42 @@ class Enrolment(db.Model):
             "stuck_on_quiz",
             "due_on",
         ),
+        # Each long at-risk list of a region in its own order (insights.RISK_ORDER) and holding only
+        # its own rows, so its page is the first rows of the index: no sort of the whole region.
+        sa.Index(
+            "ix_enrolments_region_idle",
+            "region_code",
+            "last_activity_at",
+            "id",
+            sqlite_where=sa.text("completed_at IS NULL AND last_activity_at IS NOT NULL"),
+            postgresql_where=sa.text("completed_at IS NULL AND last_activity_at IS NOT NULL"),
+        ),
+        sa.Index(
+            "ix_enrolments_region_waiting",
+            "region_code",
+            "enrolled_at",
+            "id",
+            sqlite_where=sa.text("completed_at IS NULL AND last_activity_at IS NULL"),
+            postgresql_where=sa.text("completed_at IS NULL AND last_activity_at IS NULL"),
+        ),
+        # Never-active first within a due date, as the list orders them: PostgreSQL sorts NULL last
+        # unless told, SQLite always sorts it first (and takes no NULLS FIRST in an index).
+        sa.Index(
+            "ix_enrolments_region_overdue",
+            "region_code",
+            "due_on",
+            sa.text("last_activity_at NULLS FIRST"),
+            "id",
+            postgresql_where=sa.text("status = 'overdue' AND completed_at IS NULL"),
+        ).ddl_if(dialect="postgresql"),
+        sa.Index(
+            "ix_enrolments_region_overdue",
+            "region_code",
+            "due_on",
+            "last_activity_at",
+            "id",
+            sqlite_where=sa.text("status = 'overdue' AND completed_at IS NULL"),
+        ).ddl_if(dialect="sqlite"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,8 +92,9 @@ class Enrolment(db.Model):
     due_overridden: Mapped[bool] = mapped_column(default=False)
     # not_started | on_track | behind | overdue | completed; counted in the region/cohort rollups.
     status: Mapped[str] = mapped_column(sa.String(20), default="not_started", index=True)
-    # The candidate's region, copied so region rollups and filters need no join to users.
-    region_code: Mapped[str | None] = mapped_column(sa.String(3), index=True)
+    # The candidate's region, copied so region rollups and filters need no join to users. Indexed
+    # only as the first column of the region indexes above (a lone index of it would be redundant).
+    region_code: Mapped[str | None] = mapped_column(sa.String(3))
     # Rollup for the at-risk list: some quiz of this course failed twice and never passed. Set in
     # quiz grading's transaction: quizzes call progress.services.set_stuck_on_quiz with their rule.
     stuck_on_quiz: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
