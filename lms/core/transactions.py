@@ -21,6 +21,7 @@ the transaction ends without a commit.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,6 +55,21 @@ def autocommit() -> None:
     g.autocommit = True
     if not _on_sqlite():
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def autocommit_page(view: Callable) -> Callable:
+    """A page that only reads, with `autocommit()` from its first statement (the session's user
+    included): no BEGIN and ROLLBACK round trips, and on PostgreSQL psycopg keeps the statements it
+    prepared (a ROLLBACK makes it deallocate them all, so every statement is planned anew). Put it
+    above `role_required`. Its statements do not share one snapshot: for pages of counts and lists
+    that is a difference of the moment, never a mixed write."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        autocommit()
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def start_writing() -> None:

@@ -79,6 +79,7 @@ def _requested_region() -> str | None:
 
 
 @bp.route("/regions/<code>")
+@transactions.autocommit_page
 @role_required(*VIEWERS)
 def region(code: str):
     if not may_see_region(current_user, code):
@@ -201,6 +202,7 @@ def render_candidate(
 
 
 @bp.route("/at-risk")
+@transactions.autocommit_page
 @role_required(*VIEWERS)
 def at_risk():
     return render_at_risk()
