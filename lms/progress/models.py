@@ -13,6 +13,17 @@ from lms.core.models import UTCDateTime
 from lms.core.time import utcnow
 from lms.extensions import db
 
+# The at-risk lists' own rows (insights.risk_queries), for their partial indexes below.
+_IDLE = "completed_at IS NULL AND last_activity_at IS NOT NULL"
+_WAITING = "completed_at IS NULL AND last_activity_at IS NULL"
+_OVERDUE = "status = 'overdue' AND completed_at IS NULL"
+
+
+def _partial_index(name: str, columns: tuple, where: str, *, dialect: str | None = None) -> sa.Index:
+    """An index of the rows matching `where` on both databases (or only on `dialect`'s)."""
+    index = sa.Index(name, *columns, sqlite_where=sa.text(where), postgresql_where=sa.text(where))
+    return index if dialect is None else index.ddl_if(dialect=dialect)
+
 
 class Enrolment(db.Model):
     """A candidate on a course, with the rollup the dashboards and progress bars read."""
@@ -39,40 +50,22 @@ class Enrolment(db.Model):
         ),
         # Each long at-risk list of a region in its own order (insights.RISK_ORDER) and holding only
         # its own rows, so its page is the first rows of the index: no sort of the whole region.
-        sa.Index(
-            "ix_enrolments_region_idle",
-            "region_code",
-            "last_activity_at",
-            "id",
-            sqlite_where=sa.text("completed_at IS NULL AND last_activity_at IS NOT NULL"),
-            postgresql_where=sa.text("completed_at IS NULL AND last_activity_at IS NOT NULL"),
-        ),
-        sa.Index(
-            "ix_enrolments_region_waiting",
-            "region_code",
-            "enrolled_at",
-            "id",
-            sqlite_where=sa.text("completed_at IS NULL AND last_activity_at IS NULL"),
-            postgresql_where=sa.text("completed_at IS NULL AND last_activity_at IS NULL"),
-        ),
+        _partial_index("ix_enrolments_region_idle", ("region_code", "last_activity_at", "id"), _IDLE),
+        _partial_index("ix_enrolments_region_waiting", ("region_code", "enrolled_at", "id"), _WAITING),
         # Never-active first within a due date, as the list orders them: PostgreSQL sorts NULL last
         # unless told, SQLite always sorts it first (and takes no NULLS FIRST in an index).
-        sa.Index(
+        _partial_index(
             "ix_enrolments_region_overdue",
-            "region_code",
-            "due_on",
-            sa.text("last_activity_at NULLS FIRST"),
-            "id",
-            postgresql_where=sa.text("status = 'overdue' AND completed_at IS NULL"),
-        ).ddl_if(dialect="postgresql"),
-        sa.Index(
+            ("region_code", "due_on", sa.text("last_activity_at NULLS FIRST"), "id"),
+            _OVERDUE,
+            dialect="postgresql",
+        ),
+        _partial_index(
             "ix_enrolments_region_overdue",
-            "region_code",
-            "due_on",
-            "last_activity_at",
-            "id",
-            sqlite_where=sa.text("status = 'overdue' AND completed_at IS NULL"),
-        ).ddl_if(dialect="sqlite"),
+            ("region_code", "due_on", "last_activity_at", "id"),
+            _OVERDUE,
+            dialect="sqlite",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
