@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_request_context
 
 from lms.accounts.models import LoginSession, User
+from lms.core import transactions
 from lms.core.db import commit_without_flush_wait
 from lms.core.time import utcnow
 from lms.extensions import db
@@ -123,6 +124,7 @@ def touch_pending_session() -> None:
         return
     hash_, now = pending
     db.session.rollback()
+    transactions.start_writing()  # a page's transaction would be READ ONLY on PostgreSQL
     try:
         db.session.execute(_TOUCH, {"hash": hash_, "now": now})
         db.session.commit()

@@ -63,13 +63,38 @@ def request_writes() -> bool:
     return request.method not in READ_ONLY_METHODS
 
 
+def page_reads() -> bool:
+    """Whether a transaction begun now is a page's read: a GET (or HEAD, OPTIONS) the app
+    dispatched (its hooks ran, see lms.core.transactions; not code run in a bare request context)
+    that does not write and is not in autocommit. Such a transaction cannot write: SQLite's
+    `query_only`, PostgreSQL's READ ONLY (lms.core.transactions). A POST declared `@writes(False)`
+    (the login form) still writes in steps of its own: it only takes no write lock at BEGIN."""
+    return (
+        has_request_context()
+        and g.get("page_request", False)
+        and request.method in READ_ONLY_METHODS
+        and not g.get("autocommit", False)
+        and not request_writes()
+    )
+
+
 @event.listens_for(Engine, "begin")
 def _on_begin(connection) -> None:
     if connection.dialect.name != "sqlite":
         return
+    _query_only(connection, page_reads())
     if has_request_context() and g.get("autocommit"):
         return  # lms.core.transactions.autocommit: the DBAPI connection stays in autocommit
     connection.exec_driver_sql("BEGIN IMMEDIATE" if request_writes() or command_writes() else "BEGIN")
+
+
+def _query_only(connection, on: bool) -> None:
+    """Set the connection's `query_only` pragma, remembered on its pool record so that it is only
+    sent when it changes (pages keep it on, writers off)."""
+    record = connection.connection.info
+    if record.get("query_only", False) != on:
+        connection.exec_driver_sql(f"PRAGMA query_only={'ON' if on else 'OFF'}")
+        record["query_only"] = on
 
 
 def command_writes() -> bool:

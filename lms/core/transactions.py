@@ -4,9 +4,15 @@ A request runs in one transaction and commits once, here, at its end: a request 
 `lms.core.sqlite.request_writes`: POST and friends, views declared `@writes()`, or after
 `start_writing()`) commits when its answer is not an error (a page, a redirect) and rolls back
 when it is (a 4xx or 5xx, or an exception). Views and services never commit; a view that refused
-a service call and goes on to render rolls back first, so the page shows what is stored. A page
-that only reads ends its transaction at teardown, as it always did. On SQLite a request that
-writes starts with BEGIN IMMEDIATE and a page with a deferred BEGIN (lms.core.sqlite).
+a service call and goes on to render rolls back first, so the page shows what is stored. On SQLite
+a request that writes starts with BEGIN IMMEDIATE and a page with a deferred BEGIN
+(lms.core.sqlite), and a page's transaction ends at teardown.
+
+A page (a request that does not write) reads in a transaction that cannot write, so a write it
+was never meant to make fails instead of being silently rolled back: READ ONLY on PostgreSQL,
+`query_only` on SQLite. On PostgreSQL it ends with a COMMIT: psycopg answers every ROLLBACK by
+dropping all the statements it prepared on that connection, so pages ending with one re-planned
+every statement on every request.
 
 Two calls change that where it matters:
 
@@ -28,10 +34,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, Response, g, session
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from lms.core.sqlite import request_writes
+from lms.core.sqlite import page_reads, request_writes
 from lms.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -75,17 +81,18 @@ def autocommit_page(view: Callable) -> Callable:
 def start_writing() -> None:
     """From here on this request writes, in a transaction: end what was read so far.
 
-    SQLite: commit the read and take the write lock at the next BEGIN (BEGIN IMMEDIATE), so the
-    write never has to upgrade a read whose snapshot another writer made stale. PostgreSQL locks
-    rows as they are written, so a read transaction simply goes on; after `autocommit()` a
-    transaction starts with the next statement. On both, the request now commits at its end.
+    The read so far is committed. SQLite then takes the write lock at the next BEGIN (BEGIN
+    IMMEDIATE), so the write never has to upgrade a read whose snapshot another writer made stale;
+    on PostgreSQL the next transaction is no longer READ ONLY. On both, the request now commits at
+    its end. A request that was writing already goes on in its transaction.
     """
     was_autocommit = g.pop("autocommit", False)
+    was_writing = request_writes()
     g.writing = True
-    if _on_sqlite():
-        db.session.commit()  # only a read so far: ends it, so that the next BEGIN is IMMEDIATE
-    elif was_autocommit:
-        db.session.commit()  # gives the autocommit connection back; the next statement begins
+    if not was_writing or was_autocommit:
+        # Only a read so far: end it, so that the next BEGIN takes SQLite's write lock (IMMEDIATE)
+        # or is not READ ONLY on PostgreSQL; after autocommit(), give that connection back.
+        db.session.commit()
 
 
 @contextmanager
@@ -111,8 +118,12 @@ def keep_writes() -> None:
 def end_request(response: Response) -> Response:
     """The request's one commit (an after_request hook, so a failed commit is a 500, not a
     success page over lost work)."""
-    if g.get("autocommit") or not request_writes():
-        return response  # the statements committed themselves, or nothing was meant to be written
+    if g.get("autocommit"):
+        return response  # the statements committed themselves
+    if not request_writes():
+        if response.status_code < 500:
+            _end_read()
+        return response
     status = response.status_code
     if status < 400 or (status < 500 and g.get("keep_writes")):
         try:
@@ -125,8 +136,38 @@ def end_request(response: Response) -> Response:
     return response
 
 
+def _end_read() -> None:
+    """End a page's READ ONLY transaction on PostgreSQL with a COMMIT, which keeps psycopg's
+    prepared statements (a ROLLBACK drops them). An error page, or a session holding unflushed
+    changes (committing would try to write them), is left to the teardown's rollback, as before.
+    SQLite's reads end at teardown, where a rollback costs nothing."""
+    session = db.session()
+    if not session.in_transaction() or not page_reads() or _on_sqlite():
+        return  # nothing open, or not READ ONLY (a POST that writes in steps of its own), or SQLite
+    if session.new or session.dirty or session.deleted:
+        return
+    session.commit()
+
+
+def _mark_page() -> None:
+    g.page_request = True
+
+
+@event.listens_for(Engine, "begin")
+def _read_only_pages(connection: Connection) -> None:
+    """On PostgreSQL, a page's transaction (`page_reads`) is READ ONLY; every other one (a writing
+    request's, a command's, a test's) is read-write. SQLite's counterpart is in lms.core.sqlite."""
+    if connection.dialect.name != "postgresql":
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    wanted = True if page_reads() else None
+    if dbapi_connection.read_only is not wanted:
+        dbapi_connection.read_only = wanted
+
+
 def init_app(app: Flask) -> None:
-    """Commit (or roll back) each request that writes as it ends."""
+    """Commit (or roll back) each request as it ends; mark requests that went through the app."""
+    app.before_request(_mark_page)
     app.after_request(end_request)
 
 

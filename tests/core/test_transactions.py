@@ -1,7 +1,9 @@
 """One commit per request, made in one place (lms.core.transactions): a request that writes
 commits as it ends when its answer is not an error, and rolls back when it is; pages that only
-read commit nothing. Real pages are counted with SQLAlchemy's engine events; a few probe views,
-registered on the test app only, write and then answer each way a view can."""
+read commit nothing they could have written (their transaction cannot write: READ ONLY on
+PostgreSQL, where it ends with a COMMIT that keeps psycopg's prepared statements; `query_only` on
+SQLite). Real pages are counted with SQLAlchemy's engine events; a few probe views, registered on
+the test app only, write and then answer each way a view can."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Blueprint, Flask, flash, redirect
+from flask import Blueprint, Flask, flash, redirect, request
 from sqlalchemy import event
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
@@ -20,7 +22,7 @@ from werkzeug.test import encode_multipart
 from lms.audit.models import AuditEvent
 from lms.audit.services import record
 from lms.core.sqlite import writes
-from lms.core.transactions import keep_writes
+from lms.core.transactions import keep_writes, start_writing
 from lms.exercises.models import Attachment, Playthrough, Submission
 from lms.extensions import db
 from lms.progress.models import Enrolment, LessonProgress
@@ -77,9 +79,35 @@ def _probe_blueprint() -> Blueprint:
 
     @probe.route("/page")
     def page():
-        record("probe.page")  # a page that writes by mistake: never committed
+        record("probe.page")  # a page that writes by mistake: its transaction refuses the write
         db.session.flush()
         return "page"
+
+    @probe.route("/read")
+    def read():
+        return str(db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)))
+
+    @probe.route("/late")
+    def late():
+        db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))  # reads first
+        start_writing()
+        record("probe.late")  # then writes, as a page recording a download does
+        return "late"
+
+    @probe.route("/prepared")
+    def prepared():
+        """Runs one statement, then says whether this connection holds it prepared on the server.
+        With ?end=rollback the page ends its transaction with a ROLLBACK, as pages used to."""
+        db.session.execute(sa.text("SELECT 1 AS probe_marker"))
+        held = db.session.scalar(
+            sa.text(
+                "SELECT count(*) FROM pg_prepared_statements "
+                "WHERE strpos(statement, 'AS probe_' || 'marker') > 0"
+            )
+        )
+        if request.args.get("end") == "rollback":
+            db.session.rollback()
+        return str(held)
 
     @writes()
     @probe.route("/tracked")
@@ -106,7 +134,8 @@ def app(app, tmp_path) -> Flask:
 
 
 class Commits:
-    """Counts COMMITs sent on the app's engine while the block runs."""
+    """Counts COMMITs sent on the app's engine while the block runs, but for those ending a page's
+    transaction (READ ONLY on PostgreSQL, `query_only` on SQLite), which cannot have written."""
 
     def __enter__(self) -> Commits:
         self.count = 0
@@ -116,7 +145,11 @@ class Commits:
     def __exit__(self, *_exc) -> None:
         event.remove(db.engine, "commit", self._count)
 
-    def _count(self, _connection) -> None:
+    def _count(self, connection) -> None:
+        if connection.dialect.name == "postgresql" and connection.connection.dbapi_connection.read_only:
+            return
+        if connection.dialect.name == "sqlite" and connection.connection.info.get("query_only"):
+            return
         self.count += 1
 
 
@@ -221,9 +254,41 @@ def test_an_answer_that_is_not_an_error_commits_and_an_error_rolls_back(client, 
         client.post("/_probe/raise", data={"csrf_token": token})
     assert commits.count == 0
     assert once(client.post, "/_probe/conflict", data={"csrf_token": token}).status_code == 409
-    assert never(client.get, "/_probe/page").status_code == 200
     assert once(client.get, "/_probe/tracked").status_code == 200
     assert sorted(probe_actions()) == ["probe.conflict", "probe.redirect", "probe.tracked"]
+
+
+READ_ONLY_REFUSAL = {"sqlite": "attempt to write a readonly database", "postgresql": "read-only transaction"}
+
+
+def test_a_page_cannot_write_unless_it_says_so(client, app):
+    """A write a page never declared fails at once (it used to be rolled back silently at the end);
+    a page declared to write, or one that calls start_writing() after reading, commits."""
+    with pytest.raises(sa.exc.DBAPIError) as refused, Commits() as commits:
+        client.get("/_probe/page")
+    assert READ_ONLY_REFUSAL[db.engine.dialect.name] in str(refused.value)
+    assert commits.count == 0
+    assert once(client.get, "/_probe/tracked").status_code == 200
+    assert once(client.get, "/_probe/late").status_code == 200
+    assert sorted(probe_actions()) == ["probe.late", "probe.tracked"]
+    # Pages and writers take turns on the pool's connections: each turn sets what it may do.
+    for _ in range(3):
+        with pytest.raises(sa.exc.DBAPIError):
+            client.get("/_probe/page")
+        assert once(client.get, "/_probe/tracked").status_code == 200
+    assert sorted(probe_actions()) == ["probe.late"] + ["probe.tracked"] * 4
+
+
+def test_on_postgresql_pages_keep_the_statements_psycopg_prepared(client, app):
+    """psycopg prepares a statement on its fifth run on a connection, and drops every prepared
+    statement at a ROLLBACK. Pages end with a COMMIT, so a page's statements end up prepared."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements on the server are PostgreSQL's (psycopg)")
+    rolled_back = [client.get("/_probe/prepared?end=rollback").get_data(as_text=True) for _ in range(30)]
+    assert set(rolled_back) == {"0"}  # the control: never prepared when every page rolls back
+    pages = [int(client.get("/_probe/prepared").get_data(as_text=True)) for _ in range(30)]
+    assert pages[0] == 0
+    assert all(held == 1 for held in pages[-10:]), pages
 
 
 def test_a_failed_commit_is_a_server_error_and_takes_back_its_message(client, auth, app):
@@ -244,7 +309,7 @@ def test_on_sqlite_a_request_that_writes_takes_the_write_lock_and_a_page_does_no
     with Statements("BEGIN") as posted:
         client.post("/_probe/redirect", data={"csrf_token": token})
     with Statements("BEGIN") as read:
-        client.get("/_probe/page")
+        client.get("/_probe/read")
     with Statements("BEGIN") as tracked:
         client.get("/_probe/tracked")
     assert posted.sql == ["BEGIN IMMEDIATE"]
@@ -274,12 +339,18 @@ def test_on_postgresql_no_request_leaves_a_connection_idle_in_transaction(client
         with pytest.raises(RuntimeError):
             client.post("/_probe/raise", data={"csrf_token": token})
 
+    def refused_page() -> None:
+        with pytest.raises(sa.exc.DBAPIError):
+            client.get("/_probe/page")
+
     requests = [
         lambda: client.post("/_probe/redirect", data={"csrf_token": token}),
         lambda: client.post("/_probe/refuse", data={"csrf_token": token}),
         lambda: client.post("/_probe/conflict", data={"csrf_token": token}),
-        lambda: client.get("/_probe/page"),
+        refused_page,
         lambda: client.get("/_probe/tracked"),
+        lambda: client.get("/_probe/late"),
+        lambda: client.get("/_probe/prepared"),
         buggy_request,
         lambda: auth.login("anna"),
         lambda: client.get("/courses/tiny-course/lessons/l-one"),  # autocommit; a first visit writes
