@@ -70,12 +70,16 @@ def test_the_page_shows_the_requirement_and_follows_the_marks(client, auth, peop
 
 
 def test_without_a_percent_the_seminar_s_own_share_is_shown(client, auth, people, seminar, courses_dir):
-    seminar.attendance_required_percent = 75
-    db.session.commit()
     with_attendance_rule(courses_dir, "{attendance: {seminar: vybory}}")
     attendance.mark(session(seminar, "s1"), people.anna, "present", by=people.igor)
     db.session.commit()
     auth.login("anna")
+    shown = page(client)  # the seminar sets no share: every session
+    assert "нужно посетить все занятия семинара" in shown and "не менее" not in shown
+    assert "Посещено занятий: 1 из 2 необходимых (всего в программе 2)" in shown
+
+    seminar.attendance_required_percent = 75
+    db.session.commit()
     shown = page(client)
     assert "не менее 75 % занятий" in shown
     assert "Посещено занятий: 1 из 2 необходимых (всего в программе 2)" in shown
@@ -136,12 +140,12 @@ def test_the_requirement_costs_one_statement_and_its_absence_none(client, auth, 
 
 
 @pytest.mark.parametrize("total", range(1, 13))
-def test_sessions_needed_is_where_the_rule_turns(app, total):
+def test_sessions_needed_is_where_the_rule_turns(total):
     for percent in [*range(0, 101), 33.3, 66.7, 99.9]:
         needed = sessions_needed(percent, total)
         assert AttendanceSummary(needed, total, percent).met, (percent, total)
         assert needed == 0 or not AttendanceSummary(needed - 1, total, percent).met, (percent, total)
 
 
-def test_sessions_needed_without_sessions(app):
+def test_sessions_needed_without_sessions():
     assert sessions_needed(75, 0) == 0 and sessions_needed(0, 0) == 0
