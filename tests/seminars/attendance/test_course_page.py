@@ -5,8 +5,10 @@ than the page's own, and only for a course whose rule asks for it."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from lms.content.sync import sync_tree
 from lms.extensions import db
@@ -14,6 +16,8 @@ from lms.progress.signals import requirement_holds
 from lms.seminars import attendance
 from lms.seminars.attendance import AttendanceSummary
 from lms.seminars.attendance_progress import sessions_needed
+from lms.seminars.importer import import_folder
+from lms.seminars.models import Seminar, SeminarSession
 from tests.seminars.attendance.conftest import session
 from tests.seminars.attendance.test_completion import attendance_of, with_rule
 from tests.statements import Statements
@@ -149,3 +153,31 @@ def test_sessions_needed_is_where_the_rule_turns(total):
 
 def test_sessions_needed_without_sessions():
     assert sessions_needed(75, 0) == 0 and sessions_needed(0, 0) == 0
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_the_sample_course_asks_for_three_quarters_of_the_sample_seminar(client, auth, app, make_user):
+    """courses/seminar-2027 with seminars/vybory-2027.md, as `flask lms import` brings them."""
+    sync_tree(ROOT / "courses")
+    import_folder(ROOT / "seminars")
+    db.session.commit()
+    make_user("anna", region="77")  # Moscow is invited
+    auth.login("anna")
+    response = client.get("/courses/seminar-2027")
+    shown = requirement(response.get_data(as_text=True))
+    sessions = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(SeminarSession)
+        .join(Seminar, Seminar.id == SeminarSession.seminar_id)
+        .where(Seminar.key == "vybory-2027")
+    )
+    assert sessions > 0
+    assert "нужно посетить не менее 75 % занятий семинара" in shown
+    assert (
+        '<a href="/seminars/vybory-2027">Выборы-2027: семинар руководителей региональных исполкомов</a>'
+        in shown
+    )
+    needed = sessions_needed(75, sessions)
+    assert f"Посещено занятий: 0 из {needed} необходимых (всего в программе {sessions})" in shown
