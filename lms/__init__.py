@@ -43,7 +43,7 @@ from lms.onboarding.views import bp as onboarding_bp
 from lms.progress import lesson_views  # noqa: F401
 from lms.progress.views import bp as progress_bp
 from lms.quizzes.views import bp as quizzes_bp
-from lms.seminars import manage_views  # noqa: F401
+from lms.seminars import attendance_progress, manage_views  # noqa: F401
 from lms.seminars.attendance_views import bp as attendance_bp
 from lms.seminars.views import bp as seminars_bp
 from lms.surveys.views import bp as surveys_bp

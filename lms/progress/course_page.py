@@ -6,7 +6,9 @@ only on a miss (`CourseContent`). Each reader's part of it (an item's status, a 
 done items, why a module is closed) is left in the cached HTML as a slot, an HTML comment that
 `CoursePage.outline` fills; a title or summary cannot contain one, as the page escapes them. An
 open item's status slot carries its address too: the first of those not done is where "Start"
-and "Continue" lead, as `services.first_unfinished_lesson` chooses.
+and "Continue" lead, as `services.first_unfinished_lesson` chooses. A course whose rule asks for
+more than items (a seminar's attendance) costs a candidate one statement more per requirement,
+asked of the domain that knows it (`CoursePage.requirements_progress`).
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from lms.accounts.models import User
 from lms.accounts.sessions import accept_session_user, session_params, session_user_select
 from lms.content import services as content_services
 from lms.content.models import Course, Lesson, Module
+from lms.core.roles import Role
 from lms.extensions import db
 from lms.progress import gates
 from lms.progress.models import Enrolment, LessonProgress, percent_done
 from lms.progress.page_columns import rebuilt_on_change, with_page_columns
 from lms.progress.services import live_outline_rows
+from lms.progress.signals import RequirementProgress, progress_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,9 @@ class CoursePage:
     lessons_done: int
     completed_at: datetime | None
     locks: gates.CourseLocks
+    # What the course's rule asks beyond items (Course.completion_requirements): most courses ask
+    # nothing, and then the page costs no statement more (see `requirements_progress`).
+    requirements: tuple[dict, ...] = ()
     # Lesson id -> completed, for every item of the course the reader opened.
     progress: dict[int, bool] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # lms.progress.page_columns' columns by label
@@ -75,6 +82,14 @@ class CoursePage:
         if self.locks.course is not None:
             return ("course",)
         return tuple(sorted(self.locks.modules))
+
+    def requirements_progress(self, user: User) -> list[RequirementProgress]:
+        """How far a candidate is with each requirement beyond items (a seminar's attendance),
+        answered by the domain that knows it (lms.progress.signals.requirement_progress) in a
+        statement of its own per requirement; nothing to ask, and no statement, for others."""
+        if not self.requirements or user.role != Role.CANDIDATE:
+            return []
+        return progress_of(user, list(self.requirements))
 
     def is_closed(self, module_id: int) -> bool:
         return self.locks.for_module(module_id) is not None
@@ -203,6 +218,7 @@ _COLUMNS = (
     Course.gates,
     Course.render_key,
     Course.updated_at,
+    Course.completion_requirements,
     Enrolment.id.label("enrolment_id"),
     Enrolment.lessons_done,
     Enrolment.completed_at,
@@ -252,6 +268,7 @@ def course_page(session_token: str | None, course_key: str) -> tuple[User | None
         lessons_done=row.lessons_done or 0,
         completed_at=row.completed_at,
         locks=locks,
+        requirements=tuple(row.completion_requirements or ()),
         progress=done,
         extra=dict(zip(tuple(result.keys())[_EXTRA_FROM:], row[_EXTRA_FROM:], strict=True)),
     )

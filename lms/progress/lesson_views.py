@@ -38,7 +38,12 @@ def course(course_key: str):
         return login_manager.unauthorized()
     if page is None:
         abort(404)
-    return render_template("content/course.html", page=page, content=CourseContent(course_key))
+    return render_template(
+        "content/course.html",
+        page=page,
+        content=CourseContent(course_key),
+        requirements=page.requirements_progress(user),
+    )
 
 
 class LessonContent:

@@ -4,12 +4,19 @@ Certificates connect to `enrolment_progressed` (lms.certificates.services): a co
 become complete under its rule, or stopped being so after an undone item or a content change.
 A rule may also ask for something progress does not know (a seminar's attendance): certificates
 ask `requirement_met`, the domain that knows answers, and that domain calls
-`progress.services.requirement_changed` when its answer may have changed.
+`progress.services.requirement_changed` when its answer may have changed. The course page shows
+the candidate how far they are with each such requirement: it asks `requirement_progress`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from blinker import Namespace
+
+if TYPE_CHECKING:
+    from lms.accounts.models import User
 
 _signals = Namespace()
 
@@ -37,3 +44,34 @@ def requirement_holds(user_id: int, requirement: dict) -> bool:
     replies = requirement_met.send(None, user_id=user_id, requirement=requirement)
     answers = [answer for _receiver, answer in replies if answer is not None]
     return bool(answers) and all(answers)
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementProgress:
+    """How far a candidate is with one requirement beyond items, as the course page shows it."""
+
+    kind: str  # the requirement's kind ("attendance"): the page words it by kind
+    title: str  # what it names (a seminar's title; its key when there is no such seminar)
+    url: str | None  # the candidate's own page of it, when they may open it
+    percent: float  # the share asked for, in percent
+    done: int  # units done so far (sessions attended)
+    needed: int  # units the share asks for now
+    total: int  # units there are (the seminar's sessions)
+    met: bool  # as `requirement_met` answers
+
+
+# Asked (sender None) with `user` (a User) and `requirement`, like `requirement_met`, by the course
+# page. The domain that knows that kind answers a RequirementProgress, in one statement at most
+# (the page is read on every visit); receivers answer None for kinds not theirs.
+requirement_progress = _signals.signal("requirement-progress")
+
+
+def progress_of(user: User, requirements: list[dict]) -> list[RequirementProgress]:
+    """Each requirement some receiver answers for, in the rule's order; one not answered for (a
+    domain not installed) is left out: the page cannot say how far the reader is with it."""
+    found = []
+    for requirement in requirements:
+        replies = requirement_progress.send(None, user=user, requirement=requirement)
+        answers = [answer for _receiver, answer in replies if answer is not None]
+        found.extend(answers[:1])
+    return found

@@ -271,10 +271,16 @@ def test_the_walk_covers_every_get_page(app):
 
 @pytest.fixture
 def courses_dir(tmp_path) -> Path:
-    """The exercise course (a lesson, a scenario, an assignment) and the quiz course (every
-    question type)."""
+    """The exercise course (a lesson, a scenario, an assignment; its completion asks for the
+    "vybory" seminar's attendance, shown on its page) and the quiz course (every question type)."""
     target = tmp_path / "courses"
     shutil.copytree(FIXTURES / "exercises" / "ex-course", target / "ex-course")
+    course_md = target / "ex-course" / "course.md"
+    text = course_md.read_text(encoding="utf-8")
+    course_md.write_text(
+        text.replace("modules:\n", "completion: {attendance: {seminar: vybory}}\nmodules:\n", 1),
+        encoding="utf-8",
+    )
     shutil.copytree(FIXTURES / "quiz" / "quiz-course", target / "quiz-course")
     shutil.copytree(FIXTURES / "team" / "team-course", target / "team-course")
     shutil.copytree(FIXTURES / "survey" / "survey-course", target / "survey-course")
