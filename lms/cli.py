@@ -31,6 +31,7 @@ from lms.accounts.tokens import Purpose, set_password_link
 from lms.audit.services import prune_expired, record
 from lms.content.loader import load_tree, render_file
 from lms.content.problems import ContentError
+from lms.content.references import known_keys
 from lms.content.services import live_courses
 from lms.content.staff import add_instructor
 from lms.content.sync import sync_tree
@@ -92,7 +93,7 @@ def check_command(strict: bool, seminars_root: Path | None, root: Path | None) -
     if seminars_root is None and root is None:
         seminars_root = _seminars_root()
     root = root or _courses_root()
-    result = load_tree(root, display_prefix=_display_prefix(root))
+    result = load_tree(root, display_prefix=_display_prefix(root), known=_known_keys(seminars_root))
     problems = list(result.problems)
     if seminars_root is not None and seminars_root.is_dir():
         catalogue = TreeCatalogue.of(result.courses)
@@ -104,6 +105,18 @@ def check_command(strict: bool, seminars_root: Path | None, root: Path | None) -
     click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
     if errors or (strict and warnings):
         sys.exit(1)
+
+
+def _known_keys(seminars_root: Path | None) -> dict[str, frozenset[str]]:
+    """What the courses may name of other domains (seminars), as the import will see it: the
+    programmes in the folder checked with them (else SEMINARS_DIR) and the database's rows."""
+    folders = {"seminar": seminars_root} if seminars_root is not None else {}
+    try:
+        return known_keys(folders)
+    except sa.exc.SQLAlchemyError:
+        # No database yet (a fresh checkout, `check` before `flask db upgrade`): the files only.
+        db.session.rollback()
+        return known_keys(folders, database=False)
 
 
 @lms_cli.command("import")

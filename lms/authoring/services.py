@@ -18,6 +18,7 @@ from lms.authoring.models import Draft
 from lms.content.loader import COURSE_FILE, CourseSource, DocumentSource, LessonSource, load_tree
 from lms.content.models import Course, Lesson, Module
 from lms.content.problems import Problem
+from lms.content.references import known_keys
 from lms.content.sync import render_cache
 from lms.extensions import db
 
@@ -93,7 +94,8 @@ def check_course(course_dir: str, rel: str | None = None, text: str | None = Non
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(normalise(text), encoding="utf-8")
-        result = load_tree(root, display_prefix="", cache=render_cache())
+        # The same keys publishing checks (a course's seminar: in the database or in SEMINARS_DIR).
+        result = load_tree(root, display_prefix="", cache=render_cache(), known=known_keys())
     problems = [problem for problem in result.problems if _in_course(problem, course_dir)]
     course = next((c for c in result.loaded if c.folder == course_dir), None)
     item = _find(course, rel) if course is not None and rel is not None else None

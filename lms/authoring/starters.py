@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lms.authoring.frontmatter_edit import yaml_scalar
 
-ITEM_KINDS = ("lesson", "quiz", "scenario", "assignment")
+ITEM_KINDS = ("lesson", "quiz", "scenario", "assignment", "survey")
 
 _LESSON = """---
 id: {id}
@@ -94,7 +94,54 @@ pass_points: 3
 - 4: Все пункты раскрыты, есть примеры из практики
 """
 
-_ITEMS = {"lesson": _LESSON, "quiz": _QUIZ, "scenario": _SCENARIO, "assignment": _ASSIGNMENT}
+# Feedback after a seminar day: anonymous (results only for groups of 5 or more), one required
+# question, no personal data asked for; one question of each type the survey format has.
+_SURVEY = """---
+id: {id}
+title: {title}
+type: survey
+anonymous: true
+minutes: 3
+---
+Спасибо, что были на семинаре! Несколько вопросов помогут организаторам сделать следующие занятия
+полезнее. Это займёт около трёх минут.
+
+Опрос анонимный: ответы не связаны с вашим именем, а организаторы видят только сводку по группам
+не меньше пяти человек. Обязателен только первый вопрос, остальные — по желанию.
+
+## seminar-v-celom [scale]
+Как вы в целом оцениваете семинар?
+
+- 1: Совсем не понравился
+- 5: Очень понравился
+
+## samoe-poleznoe [single, optional]
+Что было для вас самым полезным?
+
+- vystupleniya: Выступления экспертов
+- praktika: Практические задания и разбор случаев
+- obmen-opytom: Обмен опытом с коллегами из других регионов
+
+## temy [multiple]
+О каких темах вы хотели бы узнать больше? Отметьте все подходящие.
+
+- zakonodatelstvo: Избирательное законодательство
+- rabota-s-izbiratelyami: Работа с избирателями
+- cifrovye-servisy: Цифровые сервисы партии
+- finansy: Финансирование кампании
+
+## predlozheniya [text]
+Что нам стоит изменить или добавить? Пожалуйста, не пишите здесь имён и других личных данных —
+ни своих, ни чужих.
+"""
+
+_ITEMS = {
+    "lesson": _LESSON,
+    "quiz": _QUIZ,
+    "scenario": _SCENARIO,
+    "assignment": _ASSIGNMENT,
+    "survey": _SURVEY,
+}
 
 _MODULE = """---
 id: {id}
@@ -118,7 +165,7 @@ modules:
 
 
 def item_text(kind: str, key: str, title: str) -> str:
-    """A new item file of `kind` (lesson, quiz, scenario, assignment)."""
+    """A new item file of `kind` (lesson, quiz, scenario, assignment, survey)."""
     return _ITEMS[kind].format(id=key, title=yaml_scalar(title))
 
 

@@ -16,6 +16,7 @@ KIND_LABELS = {
     "quiz": _l("Quiz"),
     "scenario": _l("Conversation scenario"),
     "assignment": _l("Field assignment"),
+    "survey": _l("Survey"),
 }
 
 _KEY_HINT = _l("Optional: made from the title when left empty.")

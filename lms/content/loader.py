@@ -6,7 +6,7 @@ No Flask, no database: the sync code imports a `LoadResult` only when it has no 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -25,6 +25,7 @@ from lms.content.gates import Gate, TreeIndex, check_gates
 from lms.content.lessons import LESSON
 from lms.content.lint import CourseDocs, Doc, check_body, check_course_refs, check_ids
 from lms.content.problems import WARNING, ContentError, Problem
+from lms.content.references import NamedKey, check_named_keys, named_in_completion
 from lms.content.registry import ITEM_KINDS, ItemKind
 from lms.content.render import RENDERER_VERSION, CourseUrlPolicy, LinkRef, Rendered, render_markdown
 from lms.content.schema import COURSE_FIELDS, EVERY_KIND, ID_PATTERN, ITEM_FIELDS, MODULE_FIELDS
@@ -159,6 +160,7 @@ class _TreeLoader:
         self.docs: list[Doc] = []
         self.problems: list[Problem] = []
         self.gates: list[Gate] = []
+        self.named: list[NamedKey] = []  # keys other domains own (a seminar), checked at the end
         self.tree = TreeIndex()
 
     def display(self, rel_path: str) -> str:
@@ -230,6 +232,7 @@ class _TreeLoader:
             **_rendered_fields(doc),
         )
         self.tree.courses.add(course_id)
+        self.named += named_in_completion(source, extra)
         self.gates.append(Gate("course", course_id, course_id, course.requires, course.opens, source))
         docs = CourseDocs(folder=folder)
         docs.docs.append(doc)
@@ -379,9 +382,17 @@ class _TreeLoader:
 
 
 def load_tree(
-    root: Path, *, display_prefix: str | None = None, cache: Mapping[str, Rendered] | None = None
+    root: Path,
+    *,
+    display_prefix: str | None = None,
+    cache: Mapping[str, Rendered] | None = None,
+    known: Mapping[str, Collection[str]] | None = None,
 ) -> LoadResult:
-    """Load every course under `root`, collecting all problems in one pass."""
+    """Load every course under `root`, collecting all problems in one pass.
+
+    `known`: kind -> the keys that exist of what courses name but other domains own (a seminar,
+    lms.content.references.known_keys()); a kind it does not list is not checked.
+    """
     root = Path(root)
     loader = _TreeLoader(root, root.as_posix() if display_prefix is None else display_prefix, cache or {})
     if not root.is_dir():
@@ -399,6 +410,7 @@ def load_tree(
             courses.append(course)
     check_ids(loader.docs)
     check_gates(loader.gates, loader.tree)
+    check_named_keys(loader.named, known or {})
     for doc in loader.docs:
         loader.problems.extend(doc.source.problems)
     problems = sorted(set(loader.problems))

@@ -11,6 +11,7 @@ from lms.content import assets
 from lms.content.loader import CourseSource, LessonSource, ModuleSource, load_tree
 from lms.content.models import ContentMixin, Course, Lesson, Module
 from lms.content.problems import ContentError, Problem
+from lms.content.references import known_keys
 from lms.content.registry import ITEM_KINDS
 from lms.content.render import Rendered
 from lms.content.signals import course_items_changed, courses_in_use, ids_in_use, lessons_in_use
@@ -89,12 +90,15 @@ def render_cache() -> dict[str, Rendered]:
 
 
 def sync_tree(root: Path, *, display_prefix: str | None = None) -> SyncReport:
-    """Load, check and import every course under root; raise ContentError and write nothing on errors."""
+    """Load, check and import every course under root; raise ContentError and write nothing on errors.
+
+    Keys the courses name but other domains own (a seminar) are checked against what those domains
+    know: in the database, and on disk to be imported in the same run (SEMINARS_DIR)."""
     courses = list(db.session.scalars(sa.select(Course)))
     modules = list(db.session.scalars(sa.select(Module)))
     lessons = list(db.session.scalars(sa.select(Lesson)))
     cache = {row.render_key: _as_rendered(row) for row in (*courses, *modules, *lessons)}
-    result = load_tree(root, display_prefix=display_prefix, cache=cache)
+    result = load_tree(root, display_prefix=display_prefix, cache=cache, known=known_keys())
     if result.errors:
         raise ContentError(result.errors)
     report = SyncReport(warnings=[str(problem) for problem in result.warnings])
@@ -113,7 +117,7 @@ def sync_course(root: Path, folder: str, *, display_prefix: str | None = None) -
     modules = list(db.session.scalars(sa.select(Module)))
     lessons = list(db.session.scalars(sa.select(Lesson)))
     cache = {row.render_key: _as_rendered(row) for row in (*courses, *modules, *lessons)}
-    result = load_tree(root, display_prefix=display_prefix, cache=cache)
+    result = load_tree(root, display_prefix=display_prefix, cache=cache, known=known_keys())
     prefix = f"{display_prefix}/{folder}/" if display_prefix else f"{folder}/"
     errors = [problem for problem in result.errors if problem.path.startswith(prefix)]
     if errors:

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 
 from lms.accounts.models import Region
 from lms.content.models import Course, Lesson, Module
 from lms.content.problems import ContentError, Problem
+from lms.content.references import register_lookup
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress.models import Cohort
@@ -80,6 +82,24 @@ class DatabaseCatalogue:
             {item_key: kind for _module, item_key, kind in rows},
             {key: frozenset(items) for key, items in module_items.items()},
         )
+
+
+def known_seminar_keys(folder: Path | None = None, database: bool = True) -> set[str]:
+    """Seminars a course's `completion: {attendance: {seminar: key}}` may name: every programme in
+    `folder` (default SEMINARS_DIR), which `flask lms import` imports right after the courses, and
+    every seminar in the database (archived ones too: their marks still answer the rule; those
+    made in the browser have no file)."""
+    if folder is None:
+        configured = current_app.config.get("SEMINARS_DIR")
+        folder = Path(configured) if configured else None
+    # A programme's key is its file name (the reader refuses a `key:` that differs from it).
+    keys = {path.stem for path in programme_files(folder)} if folder is not None else set()
+    if database:
+        keys.update(db.session.scalars(sa.select(Seminar.key)))
+    return keys
+
+
+register_lookup("seminar", known_seminar_keys)
 
 
 def import_folder(root: Path, *, display_prefix: str | None = None) -> ImportReport:

@@ -43,7 +43,7 @@ def test_slug_transliterates_russian_and_keeps_id_characters():
     assert len(structure.slug("очень " * 30)) <= 40
 
 
-@pytest.mark.parametrize("kind", ["lesson", "quiz", "scenario", "assignment"])
+@pytest.mark.parametrize("kind", ["lesson", "quiz", "scenario", "assignment", "survey"])
 def test_a_new_item_from_its_starter_is_a_draft_listed_in_the_module_and_lints_clean(
     app, courses_dir, author, kind
 ):
@@ -118,7 +118,7 @@ def test_a_derived_id_steps_round_a_taken_one(app, courses_dir, author):
     [
         ("99-none", "lesson", "Урок", "module"),
         ("../01-one", "lesson", "Урок", "module"),
-        ("01-one", "survey", "Урок", "kind"),
+        ("01-one", "exam", "Урок", "kind"),
         ("01-one", "lesson", "   ", "title"),
         ("01-one", "lesson", "я" * 201, "title"),
     ],

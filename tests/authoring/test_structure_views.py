@@ -12,7 +12,7 @@ from lms.audit.models import AuditEvent
 from lms.authoring.drafts import open_for_edit
 from lms.authoring.frontmatter_edit import read_list, read_value
 from lms.authoring.models import Draft
-from lms.content.models import Course
+from lms.content.models import Course, Lesson
 from lms.content.staff import add_instructor
 from lms.extensions import db
 from tests.conftest import csrf_from
@@ -226,6 +226,35 @@ def test_new_lesson_from_a_template_opens_as_a_draft(client, auth, people, who):
     assert drafts() == [rel, MODULE_REL]
 
 
+def test_a_new_survey_from_its_template_lints_clean_and_publishes(client, auth, people):
+    auth.login("teacher")
+    data = {
+        "new-01-one-csrf_token": page_token(client),
+        "new-01-one-seen": "01-first.md/02-second.md",
+        "new-01-one-kind": "survey",
+        "new-01-one-title": "Отзыв о семинаре",
+        "new-01-one-key": "",
+    }
+    response = client.post(f"{STRUCTURE}/items?module=01-one", data=data)
+    assert response.status_code == 302
+    rel = "tiny-course/01-one/03-otzyv-o-seminare.md"
+    assert response.headers["Location"].endswith(f"/author/edit/{rel}")
+    editor = client.get(f"/author/edit/{rel}").get_data(as_text=True)
+    assert 'class="author-note author-clean"' in editor, "the template has lint problems"
+    assert "Как вы в целом оцениваете семинар?" in editor
+
+    published = client.post("/author/publish/tiny-course", data={"csrf_token": csrf_from(editor)})
+    assert published.status_code == 302, published.get_data(as_text=True)
+    db.session.rollback()
+    survey = db.session.scalar(sa.select(Lesson).where(Lesson.key == "otzyv-o-seminare"))
+    assert (survey.kind, survey.title, survey.archived_at) == ("survey", "Отзыв о семинаре", None)
+    assert survey.payload["anonymous"] is True
+    questions = {q["key"]: (q["type"], q["required"]) for q in survey.payload["questions"]}
+    assert sorted(kind for kind, _required in questions.values()) == ["multiple", "scale", "single", "text"]
+    assert [key for key, (_kind, required) in questions.items() if required] == ["seminar-v-celom"]
+    assert client.get("/courses/tiny-course/surveys/otzyv-o-seminare").status_code == 200
+
+
 def test_new_item_errors_show_on_the_form(client, auth, people):
     auth.login("admin1")
     data = {
@@ -241,7 +270,7 @@ def test_new_item_errors_show_on_the_form(client, auth, people):
     assert 'id="new-01-one-key-error"' in html
     assert "l-one" in html
     assert drafts() == []
-    data["new-01-one-kind"] = "survey"
+    data["new-01-one-kind"] = "exam"  # no such kind
     assert client.post(f"{STRUCTURE}/items?module=01-one", data=data).status_code == 400
 
 

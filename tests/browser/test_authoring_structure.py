@@ -1,6 +1,7 @@
 """Course structure in the browser: an instructor of the course creates a lesson from a template,
-reorders it with the keyboard (focus stays on the moved entry), drags an entry to a new place and
-uploads an image for the lesson; every page fits 320 px and passes axe-core."""
+reorders it with the keyboard (focus stays on the moved entry), drags an entry to a new place,
+uploads an image for the lesson and adds a survey from its template; every page fits 320 px and
+passes axe-core."""
 
 from __future__ import annotations
 
@@ -106,6 +107,16 @@ def test_create_a_lesson_reorder_it_by_keyboard_and_upload_an_image(
     assert (courses_dir / "ex-course/01-praktika/img/skhema-uchastka.png").read_bytes() == PNG
     assert_accessible(page)
     assert_fits(page)
+
+    # A survey from its template: the editor opens on it, and the course still lints clean.
+    page.goto(structure)
+    page.get_by_text("Новый материал в этом модуле").click()
+    page.get_by_label("Вид").select_option("survey")
+    page.get_by_label("Название", exact=True).fill("Отзыв о занятии")
+    page.get_by_role("button", name="Создать по шаблону").click()
+    expect(page.get_by_text("«Отзыв о занятии» добавлен в черновиках.")).to_be_visible()
+    expect(page.get_by_text("Ошибок нет: курс проходит проверку.")).to_be_visible()
+    assert items()[-1] == "05-otzyv-o-zanyatii.md"
 
 
 def test_a_refused_image_is_shown_on_its_field(page: Page, live_server, instructor, courses_dir):

@@ -27,9 +27,16 @@ from tests.quizzes.conftest import full_form
 from tests.teaching import teach
 
 SAMPLE = Path(__file__).resolve().parents[2] / "courses"
+SEMINARS = Path(__file__).resolve().parents[2] / "seminars"
 COURSE = "osnovy-kampanii"
 LAST_LESSON = "cifra-kommunikaciya"  # the last lesson of the last module
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def app(app):
+    app.config["SEMINARS_DIR"] = str(SEMINARS)  # seminar-2027 asks for the sample seminar's attendance
+    return app
 
 
 @pytest.fixture

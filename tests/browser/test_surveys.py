@@ -19,8 +19,15 @@ from lms.surveys.models import SurveyParticipation, SurveyResponse
 from tests.browser.conftest import assert_accessible, assert_fits
 
 SAMPLE = Path(__file__).resolve().parents[2] / "courses" / "seminar-2027"
+SEMINARS = Path(__file__).resolve().parents[2] / "seminars"
 PASSWORD = "correct-horse-battery"
 FINAL = "/courses/seminar-2027/surveys/otzyv-itogi"
+
+
+@pytest.fixture
+def app(app):
+    app.config["SEMINARS_DIR"] = str(SEMINARS)  # seminar-2027 asks for the sample seminar's attendance
+    return app
 
 
 @pytest.fixture

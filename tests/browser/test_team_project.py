@@ -20,6 +20,7 @@ from tests.teaching import teach
 
 PASSWORD = "correct-horse-battery"
 SAMPLE = Path(__file__).resolve().parents[2] / "courses" / "seminar-2027"
+SEMINARS = Path(__file__).resolve().parents[2] / "seminars"
 TEAM_PAGE = "/courses/seminar-2027/team-assignments/regionalnyj-proekt"
 TOP = {"celi": 2, "auditorii": 2, "kalendar": 2, "riski": 2, "byudzhet": 2, "zakon": 4}
 
@@ -35,6 +36,7 @@ def courses_dir(tmp_path) -> Path:
 @pytest.fixture
 def app(app, tmp_path):
     app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    app.config["SEMINARS_DIR"] = str(SEMINARS)  # the course asks for the sample seminar's attendance
     return app
 
 

@@ -121,7 +121,8 @@ def test_a_wrong_attendance_requirement_is_reported_where_it_is(courses_dir, rul
     assert problems(with_rule(courses_dir, rule)) == [f"{AT}{column}: {problem}"]
 
 
-def test_the_requirement_is_stored_on_the_course(imported, courses_dir):
+def test_the_requirement_is_stored_on_the_course(imported, courses_dir, make_seminar):
+    make_seminar("vybory")  # a seminar nobody knows is refused (E214: test_seminar_keys.py)
     sync_tree(with_rule(courses_dir, "{attendance: {seminar: vybory, percent: 50}}"))
     db.session.commit()
     course = db.session.scalar(sa.select(Course).where(Course.key == "tiny-course"))
