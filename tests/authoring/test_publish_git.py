@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,44 @@ def test_a_refused_publish_touches_nothing(app, git_courses, imported, teacher, 
         publish_course("tiny-course", teacher)
     db.session.rollback()
     assert git_state(git_courses) == before
+
+
+def test_two_runs_at_once_commit_each_publication_once_and_in_order(
+    app, git_courses, imported, teacher, edit
+):
+    """Two tabs' publishes finishing together: both runs of the git step go through the rows."""
+    hook = failing_hook(git_courses)
+    head = git(git_courses, "rev-parse", "HEAD")
+    ids = []
+    for text in (V2, V3):
+        edit(LESSON, text, teacher)
+        ids.append(publish_course("tiny-course", teacher).id)
+        db.session.commit()
+    hook.unlink()
+    assert pending() == ids
+    db.session.commit()
+
+    start = threading.Barrier(2)
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                counts.append(history.commit_pending())
+            except BaseException as error:  # reported below, not lost in the thread
+                errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and sorted(counts) in ([0, 2], [1, 1])
+    assert pending() == []
+    rows = [db.session.get(Publication, publication_id) for publication_id in ids]
+    commits = git(git_courses, "rev-list", "--reverse", f"{head}..HEAD").splitlines()
+    assert commits == [row.git_commit for row in rows]
+    assert git(git_courses, "cat-file", "blob", f"{commits[0]}:{LESSON}") == V2.rstrip("\n")
+    assert git(git_courses, "cat-file", "blob", f"{commits[1]}:{LESSON}") == V3.rstrip("\n")
