@@ -66,8 +66,7 @@ def publish_course(course_dir: str, user: User) -> Any:
     # From here the files stand or fall with the transaction: a failed commit puts them back.
     undo_on_rollback(undo, f"publish {course_dir}")
     publication = record_publish(user, course_dir, files)
-    if publication.git_pending:
-        commit_pending_after_commit()
+    commit_pending_after_commit()  # this publication's git commit, and any an earlier failure left
     for draft in drafts:
         db.session.delete(draft)
     record(

@@ -255,3 +255,15 @@ def test_two_runs_at_once_commit_each_publication_once_and_in_order(
     assert commits == [row.git_commit for row in rows]
     assert git(git_courses, "cat-file", "blob", f"{commits[0]}:{LESSON}") == V2.rstrip("\n")
     assert git(git_courses, "cat-file", "blob", f"{commits[1]}:{LESSON}") == V3.rstrip("\n")
+
+
+def test_a_publish_without_files_still_commits_what_is_pending(app, git_courses, imported, teacher, edit):
+    hook = failing_hook(git_courses)
+    edit(LESSON, V2, teacher)
+    publication = publish_course("tiny-course", teacher)
+    db.session.commit()
+    hook.unlink()
+    assert publish_course("tiny-course", teacher).git_pending is False  # no drafts: nothing of its own
+    db.session.commit()
+    assert pending() == []
+    assert db.session.get(Publication, publication.id).git_commit == git(git_courses, "rev-parse", "HEAD")
