@@ -17,6 +17,7 @@ from lms.accounts.views import bp as accounts_bp
 from lms.admin.staff_views import bp as course_staff_bp
 from lms.admin.views import bp as admin_bp
 from lms.audit.views import bp as audit_bp
+from lms.authoring import cli as authoring_cli
 from lms.authoring.history_views import bp as authoring_history_bp
 from lms.authoring.structure_views import bp as authoring_structure_bp
 from lms.authoring.views import bp as authoring_bp
@@ -111,7 +112,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     extensions.csrf.exempt(health_bp)
     extensions.csrf.exempt(metrics.bp)
 
-    cli.init_app(app, [mail_cli, onboarding_cli, certificates_cli, dashboards_cli])
+    cli.init_app(app, [mail_cli, onboarding_cli, certificates_cli, dashboards_cli, authoring_cli])
     return app
 
 

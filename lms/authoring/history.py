@@ -8,13 +8,14 @@ import difflib
 import logging
 import os
 import subprocess  # nosec B404  # git, with a fixed argument list and no shell
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from lms.accounts.models import User
 from lms.audit.services import record
@@ -23,6 +24,7 @@ from lms.authoring.files import courses_root, resolve, text_hash
 from lms.authoring.models import Draft
 from lms.core.models import UTCDateTime
 from lms.core.time import utcnow
+from lms.core.transactions import after_commit
 from lms.extensions import db
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,8 @@ class Publication(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     git_commit: Mapped[str | None] = mapped_column(sa.String(64))
+    # Stored, not yet in git: the git commit runs after the database commit (commit_pending).
+    git_pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     user: Mapped[User | None] = relationship()
     files: Mapped[list[PublicationFile]] = relationship(
@@ -70,9 +74,9 @@ class PublicationFile(db.Model):
 
 
 def record_publish(user: User, course_dir: str, files: dict[str, tuple[str | None, str]]) -> Publication:
-    """Record a publish of `files` ({rel: (old text or None, new text)}) and commit exactly those
-    files to git with the user as author when COURSES_DIR is in a git work tree. Git trouble is
-    logged, never raised: the files and the import are the publish, the commit is a copy."""
+    """Record a publish of `files` ({rel: (old text or None, new text)}) in the caller's
+    transaction. Git waits for its commit: when COURSES_DIR is in a git work tree the row is marked
+    `git_pending`, and `commit_pending` (run after the commit) puts its texts into git."""
     publication = Publication(course_dir=course_dir, user_id=user.id, created_at=utcnow())
     db.session.add(publication)
     already = set(
@@ -88,59 +92,140 @@ def record_publish(user: User, course_dir: str, files: dict[str, tuple[str | Non
                 old_text=old_text if rel not in already else None,
             )
         )
+    # A publish of changes pulled from git writes no file: nothing to commit.
+    publication.git_pending = bool(files) and in_git_work_tree()
     db.session.flush()
-    if files:  # a publish of changes pulled from git writes no file: nothing to commit
-        publication.git_commit = commit_to_git(user, course_dir, sorted(files))
-        db.session.flush()
     return publication
 
 
-def _git(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def _git(
+    root: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(  # nosec B603 B607  # fixed argv, paths validated by resolve()
         ["git", "-C", str(root), *args],
         capture_output=True,
         text=True,
         timeout=GIT_TIMEOUT_SECONDS,
         env=env,
+        input=stdin,
         check=False,
     )
 
 
-def _author(user: User) -> str:
+def _author(user: User | None) -> str:
+    if user is None:  # the instructor's account was deleted since
+        return "LMS <lms@localhost>"
     name = " ".join((user.full_name or user.username).replace("<", "").replace(">", "").split())
     email = (user.email or f"{user.username}@users.lms.invalid").replace("<", "").replace(">", "")
     return f"{name or user.username} <{email}>"
 
 
-def commit_to_git(user: User, course_dir: str, paths: list[str]) -> str | None:
-    """Commit these course files (as they are on disk now) with the user as author; the commit
-    hash, or None when COURSES_DIR is not in a git work tree or git fails (logged)."""
-    root = courses_root()
+def in_git_work_tree() -> bool:
+    """Whether COURSES_DIR is inside a git work tree (False when git is missing or hangs)."""
     try:
-        inside = _git(root, "rev-parse", "--is-inside-work-tree")
-        if inside.returncode != 0 or inside.stdout.strip() != "true":
-            return None
-        env = dict(os.environ)
-        if not _git(root, "config", "user.email").stdout.strip():
-            # A server checkout often has no identity; the instructor is the author either way.
-            env.setdefault("GIT_COMMITTER_NAME", "LMS")
-            env.setdefault("GIT_COMMITTER_EMAIL", "lms@localhost")
-        added = _git(root, "add", "--", *paths, env=env)
-        if added.returncode != 0:
-            log.warning("git add failed for a publish of %s: %s", course_dir, added.stderr.strip())
-            return None
-        message = f"Publish {course_dir}: {len(paths)} file(s) by {user.username}"
-        committed = _git(
-            root, "commit", "-q", "--author", _author(user), "-m", message, "--", *paths, env=env
+        inside = _git(courses_root(), "rev-parse", "--is-inside-work-tree")
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return inside.returncode == 0 and inside.stdout.strip() == "true"
+
+
+class GitFailed(Exception):
+    """A git command of a publication's commit failed: the publication stays pending."""
+
+
+def _checked(done: subprocess.CompletedProcess, what: str) -> str:
+    if done.returncode != 0:
+        raise GitFailed(f"git {what}: {done.stderr.strip() or done.stdout.strip()}")
+    return done.stdout.strip()
+
+
+def _trailer(publication_id: int) -> str:
+    return f"LMS-Publication: {publication_id}"
+
+
+def commit_to_git(publication: Publication) -> str | None:
+    """Commit the publication's recorded texts on top of HEAD with its instructor as author, hooks
+    and all; the new HEAD, or None when the texts already are HEAD's. The texts come from the row,
+    not the disk, so a later publish that overwrote a file cannot leak into this commit. Only the
+    index entries of its files are brought up to the commit; the work tree is never touched.
+    Raises GitFailed (or OSError, SubprocessError): HEAD and the index are then as they were."""
+    root = courses_root()
+    env = dict(os.environ)
+    if not _git(root, "config", "user.email").stdout.strip():
+        # A server checkout often has no identity; the instructor is the author either way.
+        env.setdefault("GIT_COMMITTER_NAME", "LMS")
+        env.setdefault("GIT_COMMITTER_EMAIL", "lms@localhost")
+    head = _git(root, "rev-parse", "--verify", "-q", "HEAD").stdout.strip()  # "": no commit yet
+    if head and _trailer(publication.id) in _git(root, "log", "-1", "--format=%B", head).stdout.splitlines():
+        return head  # committed before, but the row's update was lost: nothing to do twice
+    prefix = _checked(_git(root, "rev-parse", "--show-prefix"), "rev-parse")  # COURSES_DIR in the repo
+    paths = [prefix + row.path for row in publication.files]
+    with tempfile.TemporaryDirectory(prefix="lms-publish-") as scratch:
+        # A private index: the shared one (and anything staged in it) is left alone until the commit.
+        env["GIT_INDEX_FILE"] = str(Path(scratch) / "index")
+        if head:
+            _checked(_git(root, "read-tree", head, env=env), "read-tree")
+        for path, row in zip(paths, publication.files, strict=True):
+            written = _git(root, "hash-object", "-w", "--stdin", env=env, stdin=row.text)
+            blob = _checked(written, "hash-object")
+            _checked(
+                _git(root, "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env),
+                "update-index",
+            )
+        tree = _checked(_git(root, "write-tree", env=env), "write-tree")
+        if head and tree == _git(root, "rev-parse", f"{head}^{{tree}}").stdout.strip():
+            return None  # git already holds these texts: an empty commit would say nothing
+        who = publication.user.username if publication.user else "?"
+        message = (
+            f"Publish {publication.course_dir}: {len(paths)} file(s) by {who}\n\n{_trailer(publication.id)}\n"
         )
-        if committed.returncode != 0:
-            log.warning("git commit failed for a publish of %s: %s", course_dir, committed.stderr.strip())
-            return None
-        head = _git(root, "rev-parse", "HEAD")
-        return head.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError) as error:  # git missing, hung, ...
-        log.warning("git unavailable for a publish of %s: %s", course_dir, error)
-        return None
+        author = _author(publication.user)
+        _checked(_git(root, "commit", "-q", "--author", author, "-F", "-", env=env, stdin=message), "commit")
+    new_head = _checked(_git(root, "rev-parse", "HEAD"), "rev-parse")
+    synced = _git(root, "reset", "-q", "--", *[f":(top){path}" for path in paths])
+    if synced.returncode != 0:  # the commit stands; `git status` shows the files staged back until a reset
+        log.warning("git reset of the published files failed: %s", synced.stderr.strip())
+    return new_head
+
+
+def commit_pending() -> int:
+    """Commit every publication still waiting for git, oldest first; the number committed.
+
+    Runs after a publish's database commit (and as `flask lms publish-git`), in a session of its
+    own, one transaction per publication: the row is claimed by an UPDATE (PostgreSQL's row lock,
+    SQLite's write lock), so two runs at once commit each publication once and in order. A git
+    failure is logged and stops the run: that publication and the later ones stay pending for the
+    next publish or command."""
+    if not in_git_work_tree():
+        return 0
+    done = 0
+    with Session(db.engine) as session:
+        pending = session.scalars(
+            sa.select(Publication.id).where(Publication.git_pending.is_(True)).order_by(Publication.id)
+        ).all()
+        session.rollback()
+        for publication_id in pending:
+            try:
+                with session.begin():
+                    claimed = session.execute(
+                        sa.update(Publication)
+                        .where(Publication.id == publication_id, Publication.git_pending.is_(True))
+                        .values(git_pending=False)
+                    )
+                    if claimed.rowcount != 1:
+                        continue  # another run committed it meanwhile
+                    publication = session.get(Publication, publication_id)
+                    publication.git_commit = commit_to_git(publication)
+            except (GitFailed, OSError, subprocess.SubprocessError) as error:
+                log.warning("git commit of publication %s is pending: %s", publication_id, error)
+                return done
+            done += 1
+    return done
+
+
+def commit_pending_after_commit() -> None:
+    """Let the transaction's commit run `commit_pending`: git never holds what the database lost."""
+    after_commit(commit_pending, "git commit of a publish")
 
 
 @dataclass(frozen=True)

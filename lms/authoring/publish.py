@@ -3,6 +3,9 @@
 Learner data is the importer's business and stays so: `sync_course` applies the very rules of
 `flask lms import` (progress kept on edits, removed items archived with their data, quizzes pinning
 question versions). Files written here are undone if the import or the request's commit fails.
+Git comes last: the publication's commit to git runs only once the database commit succeeded
+(`history.commit_pending`), so a failed publish never reaches git and a failed git commit leaves
+the publication stored and marked pending.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from lms.accounts.models import User
 from lms.audit.services import record
 from lms.authoring.drafts import EditConflict, course_drafts
 from lms.authoring.files import courses_root, read_disk, write_atomically
-from lms.authoring.history import record_publish
+from lms.authoring.history import commit_pending_after_commit, record_publish
 from lms.authoring.services import check_course
 from lms.content.problems import ContentError, Problem
 from lms.content.sync import sync_course
@@ -50,7 +53,10 @@ def publish_course(course_dir: str, user: User) -> Any:
         files[draft.path] = (disk_text, draft.text)
     undo = write_atomically({rel: new for rel, (_old, new) in files.items()})
     try:
-        report = sync_course(courses_root(), course_dir, display_prefix="")
+        # A savepoint: a refusal keeps the draft its request may have saved (keep_writes) but
+        # nothing the import may have flushed before refusing: never half-imported.
+        with db.session.begin_nested():
+            report = sync_course(courses_root(), course_dir, display_prefix="")
     except ContentError as error:
         undo()
         raise PublishRefused(error.problems) from None
@@ -60,6 +66,7 @@ def publish_course(course_dir: str, user: User) -> Any:
     # From here the files stand or fall with the transaction: a failed commit puts them back.
     undo_on_rollback(undo, f"publish {course_dir}")
     publication = record_publish(user, course_dir, files)
+    commit_pending_after_commit()  # this publication's git commit, and any an earlier failure left
     for draft in drafts:
         db.session.delete(draft)
     record(

@@ -22,7 +22,8 @@ Two calls change that where it matters:
   It saves the BEGIN and COMMIT round trips, and SQLite's write lock is held for the UPDATE alone.
 
 Files follow the transaction: a file written during it (`remove_on_rollback`) is deleted when
-the transaction ends without a commit.
+the transaction ends without a commit. An effect that must not happen unless the data is stored
+(a git commit of published course files) waits for the commit instead (`after_commit`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from lms.extensions import db
 logger = logging.getLogger(__name__)
 
 WRITTEN_FILES = "lms.written_files"
+AFTER_COMMIT = "lms.after_commit"
 
 
 def _on_sqlite() -> bool:
@@ -193,10 +195,26 @@ def undo_on_rollback(undo: Callable[[], object], label: str) -> None:
     session.info.setdefault(WRITTEN_FILES, []).append((undo, label))
 
 
+def after_commit(action: Callable[[], object], label: str) -> None:
+    """`action` runs once this transaction has committed, and never if it does not. It runs
+    outside any transaction of this session (the session cannot emit SQL then): what it stores
+    goes through a session of its own. Its failure is logged, never raised: the commit stands."""
+    session = db.session()
+    if session.get_transaction() is None:
+        session.begin()
+    session.info.setdefault(AFTER_COMMIT, []).append((action, label))
+
+
 @event.listens_for(Session, "after_commit")
 def _keep_written_files(session: Session) -> None:
-    if not session.in_nested_transaction():  # a savepoint's release decides nothing yet
-        session.info.pop(WRITTEN_FILES, None)
+    if session.in_nested_transaction():  # a savepoint's release decides nothing yet
+        return
+    session.info.pop(WRITTEN_FILES, None)
+    for action, label in session.info.pop(AFTER_COMMIT, ()):
+        try:
+            action()
+        except Exception:  # the data is committed: a follow-up's failure must not turn it into a 500
+            logger.warning("%s failed after a commit", label, exc_info=True)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -205,6 +223,7 @@ def _remove_uncommitted_files(session: Session, transaction: SessionTransaction)
     or a session closed with the transaction still open, as at the end of a failed request)."""
     if transaction.parent is not None:
         return
+    session.info.pop(AFTER_COMMIT, None)  # after a commit it is gone already; after a rollback, never
     for undo, label in session.info.pop(WRITTEN_FILES, ()):
         try:
             undo()

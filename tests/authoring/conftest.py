@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -56,3 +57,19 @@ def edit(app) -> Callable:
         db.session.commit()
 
     return do
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def git_courses(courses_dir) -> Path:
+    """The courses folder as a git work tree with everything committed by someone else."""
+    git(courses_dir, "init", "-q")
+    git(courses_dir, "config", "user.name", "Maintainer")
+    git(courses_dir, "config", "user.email", "maintainer@example.org")
+    git(courses_dir, "add", "-A")
+    git(courses_dir, "commit", "-q", "-m", "initial")
+    return courses_dir

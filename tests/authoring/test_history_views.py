@@ -43,6 +43,26 @@ def test_history_lists_each_publish(client, auth, published, teacher):
     assert history.file_history(LESSON)[0].row.new_hash[:12] in html
 
 
+def test_history_says_when_git_is_pending(client, auth, git_courses, imported, teacher, edit):
+    hook = git_courses / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    edit(LESSON, V2, teacher)
+    publish_course("tiny-course", teacher)
+    db.session.commit()  # the hook refuses the git commit that follows
+    auth.login("teacher1")
+    html = client.get(HISTORY).get_data(as_text=True)
+    assert "ожидает: сохранено, но ещё не в git" in html
+    hook.unlink()
+    edit(LESSON, V3, teacher)
+    publish_course("tiny-course", teacher)
+    db.session.commit()
+    html = client.get(HISTORY).get_data(as_text=True)
+    assert "ожидает: сохранено" not in html
+    for version in history.file_history(LESSON):
+        assert f'<code title="{version.publication.git_commit}">' in html
+
+
 def test_diff_shows_removed_and_added_lines_escaped(client, auth, published, teacher):
     auth.login("teacher1")
     html = client.get(f"/author/versions/{published[1]}").get_data(as_text=True)
