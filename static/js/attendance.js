@@ -160,13 +160,14 @@
   });
   // Keep this page (and its CSS and script) for a reload without a connection: the service
   // worker answers from this copy when the network fails. Refreshed whenever the queue empties,
-  // so the copy shows the marks already saved.
+  // so the copy shows the marks already saved. The worker fetches and keeps it itself, bound to
+  // the user the list was made for (attendance-sw.js).
   var worker = list.getAttribute("data-worker");
   function keepCopy() {
-    if (!window.caches || !navigator.onLine) { return; }
-    caches.open("lms-attendance-v1").then(function (cache) {
-      return cache.addAll([window.location.pathname, list.getAttribute("data-css"), list.getAttribute("data-script")]);
-    }).catch(function () { /* no room or no connection: the page still works online */ });
+    if (!worker || !navigator.serviceWorker || !navigator.onLine) { return; }
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active) { registration.active.postMessage({ type: "keep", path: window.location.pathname }); }
+    });
   }
   if (worker && navigator.serviceWorker) {
     navigator.serviceWorker.register(worker, { scope: list.getAttribute("data-scope") })
