@@ -235,7 +235,7 @@ def offline_list_shows_no_names(page: Page, base: str, path: str = TAKE) -> None
     none of the participants."""
     page.context.set_offline(True)
     probe = page.context.new_page()  # a new tab of the same browser: the same worker and caches
-    with pytest.raises(PlaywrightError, match="ERR_INTERNET_DISCONNECTED|ERR_FAILED"):
+    with pytest.raises(PlaywrightError, match=r"ERR_INTERNET_DISCONNECTED|ERR_FAILED"):
         probe.goto(base + path)
     for name in ("Анна Петрова", "Борис Иванов", "Вера Сидорова"):
         expect(probe.get_by_text(name)).to_have_count(0)
