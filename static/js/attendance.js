@@ -16,10 +16,18 @@
   var sending = false;
   var signedOut = false;
 
-  function load() {
+  // Each mark says who made it: on a shared phone, marks another user left waiting on this list
+  // stay theirs, neither shown nor sent under this user's name (kept for when they sign in again).
+  var OWNER = list.getAttribute("data-owner") || "";
+  function stored() {
     try { return JSON.parse(localStorage.getItem(KEY)) || []; } catch (e) { return []; }
   }
-  function save(queue) { localStorage.setItem(KEY, JSON.stringify(queue)); }
+  function ours(entry) { return !entry.owner || entry.owner === OWNER; }
+  function load() { return stored().filter(ours); }
+  function save(queue) {
+    var others = stored().filter(function (entry) { return !ours(entry); });
+    localStorage.setItem(KEY, JSON.stringify(others.concat(queue)));
+  }
 
   function formOf(user) { return list.querySelector("form[data-user='" + user + "']"); }
 
@@ -43,6 +51,7 @@
     var prefix = form.getAttribute("data-prefix");
     var checked = form.querySelector("input[name='" + prefix + "status']:checked");
     return {
+      owner: OWNER,
       user: form.getAttribute("data-user"),
       url: form.getAttribute("action"),
       prefix: prefix,

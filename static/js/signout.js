@@ -11,6 +11,9 @@
   var dialog = document.getElementById("signout-warning");
   if (!form) { return; }
   var PREFIX = "lms.attendance:";
+  var OWNER = dialog ? dialog.getAttribute("data-owner") : "";
+  // This user's marks (attendance.js): another user's, left from an ended session, are not theirs to send.
+  function mine(entry) { return !entry.owner || entry.owner === OWNER; }
 
   function queues() {
     var found = [];
@@ -18,7 +21,7 @@
       for (var i = 0; i < localStorage.length; i++) {
         var key = localStorage.key(i);
         if (key && key.indexOf(PREFIX) === 0) {
-          var queue = JSON.parse(localStorage.getItem(key)) || [];
+          var queue = (JSON.parse(localStorage.getItem(key)) || []).filter(mine);
           if (queue.length) { found.push({ key: key, count: queue.length }); }
         }
       }
@@ -47,7 +50,10 @@
 
   function signOut(waiting) {
     // Chosen, not silent: the marks are deleted because the person said so.
-    waiting.forEach(function (queue) { localStorage.removeItem(queue.key); });
+    waiting.forEach(function (queue) {
+      var others = (JSON.parse(localStorage.getItem(queue.key)) || []).filter(function (entry) { return !mine(entry); });
+      if (others.length) { localStorage.setItem(queue.key, JSON.stringify(others)); } else { localStorage.removeItem(queue.key); }
+    });
     forgetOfflineCopies().then(function () { form.submit(); });
   }
 

@@ -351,3 +351,31 @@ def test_signing_out_with_marks_waiting_deletes_them_only_when_told_to(
     assert page.evaluate("() => Object.keys(localStorage)") == []
     assert page.evaluate(CACHES) == []
     assert stored() == []
+
+
+def test_marks_left_waiting_by_another_user_are_not_sent_under_this_ones_name(
+    browser: Browser, live_server, seminar, make_user
+):
+    make_user("pavel", role="coordinator", region="77", full_name="Павел Смирнов")
+    db.session.commit()
+    page = phone(browser, live_server, "igor")
+    page.goto(live_server + TAKE)
+    page.route("**/attendance/*", lambda route: route.abort())
+    row(page, "anna").get_by_label("Отсутствует").check()
+    expect(row(page, "anna").locator(".attendance-state")).to_have_text("ждёт отправки")
+    page.context.set_offline(True)  # Igor's sign-in ends elsewhere while the mark still waits
+    page.unroute("**/attendance/*")
+    db.session.execute(sa.update(LoginSession).values(revoked_at=utcnow()))
+    db.session.commit()
+    page.context.set_offline(False)
+
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Имя пользователя").fill("pavel")
+    page.get_by_label("Пароль").fill(DEFAULT_PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Войти").click()
+    page.goto(live_server + TAKE)
+    expect(page.get_by_role("status")).to_have_text("Все отметки сохранены.")
+    expect(row(page, "anna").get_by_label("Отсутствует")).not_to_be_checked()
+    page.get_by_role("button", name="Выйти").click()  # Igor's mark is not Pavel's to send: no question
+    expect(page.get_by_text("Вы вышли из системы.")).to_be_visible()
+    assert stored() == []
