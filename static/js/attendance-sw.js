@@ -61,13 +61,19 @@ function kept(path) {
   });
 }
 
+// Signed out (the sign-in page), or not this user's list: nothing of it may be shown offline. Any
+// other failure (a 500, a timeout) says nothing about who is signed in and keeps the copy.
+function notTheirs(response) {
+  return response.type === "opaqueredirect" || response.redirected ||
+    response.status === 401 || response.status === 403 || response.status === 404;
+}
+
 function keepFresh(event, path) {
   return fetch(event.request).then(function (response) {
     if (response.ok && !response.redirected && ownerOf(response)) {
       event.waitUntil(keep(path, response.clone()));
-    } else if (response.type === "opaqueredirect" || response.redirected ||
-               response.status === 401 || response.status === 403 || response.status === 404) {
-      event.waitUntil(forget());  // signed out, or not this user's list: nothing to show offline
+    } else if (notTheirs(response)) {
+      event.waitUntil(forget());
     }
     return response;
   }, function () { return kept(path); });
@@ -107,6 +113,6 @@ self.addEventListener("message", function (event) {
         return caches.open(CACHE).then(function (cache) { return cache.addAll(ASSETS); });
       });
     }
-    return forget();
+    return notTheirs(response) ? forget() : undefined;
   }).catch(function () { /* no connection or no room: the page still works online */ }));
 });

@@ -222,12 +222,29 @@ CACHES = "async () => await caches.keys()"
 WORKERS = "async () => (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope)"
 
 
+def eventually(page: Page, predicate: str, arg: object = None) -> None:
+    """Wait until an async predicate holds in the page (wait_for_function takes its promise for
+    a true value): polled in the page, for at most the tests' 10 seconds."""
+    held = page.evaluate(
+        f"""async (arg) => {{
+            const check = {predicate};
+            for (let i = 0; i < 200; i++) {{
+                if (await check(arg)) {{ return true; }}
+                await new Promise((resolve) => setTimeout(resolve, 50));
+            }}
+            return false;
+        }}""",
+        arg,
+    )
+    assert held, predicate
+
+
 def keep_list_offline(page: Page, base: str, path: str = TAKE) -> None:
     """Open the list and wait until its service worker controls it and has kept the copy."""
     page.goto(base + path)
     expect(page.get_by_role("heading", name="Посещаемость", exact=False)).to_be_visible()
     page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
-    page.wait_for_function(f"async () => !!(await caches.match({path!r}))")
+    eventually(page, "async (path) => !!(await caches.match(path))", path)
 
 
 def offline_list_shows_no_names(page: Page, base: str, path: str = TAKE) -> None:
@@ -283,7 +300,7 @@ def test_the_worker_shows_no_copy_once_the_sign_in_ended_elsewhere(
 
     page.goto(live_server + TAKE)  # online: the sign-in page answers, through the worker
     expect(page.get_by_role("button", name="Войти")).to_be_visible()
-    page.wait_for_function("async () => (await caches.keys()).length === 0")
+    eventually(page, "async () => (await caches.keys()).length === 0")
     offline_list_shows_no_names(page, live_server)
 
     # Igor's copy again, then Pavel signs in on the same phone and opens another list.
