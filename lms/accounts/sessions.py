@@ -77,6 +77,19 @@ def expires_at(login_session: LoginSession) -> datetime:
     )
 
 
+def session_expiry(token: str | None) -> datetime | None:
+    """When this browser's sign-in ends if it is not used again; None without a live session.
+    Offline copies of personal pages (the attendance list) are not shown after it."""
+    if not token:
+        return None
+    login_session = db.session.scalar(
+        sa.select(LoginSession).where(
+            LoginSession.token_hash == token_hash(token), LoginSession.revoked_at.is_(None)
+        )
+    )
+    return expires_at(login_session) if login_session is not None else None
+
+
 # Built once: it runs on every request, and building a statement costs more than running it.
 _SESSION_USER = session_user_select()
 

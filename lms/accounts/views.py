@@ -41,6 +41,9 @@ TIMEZONE_NAMES = {
 }
 
 
+CLEAR_AT_SIGN_OUT = '"cache", "storage"'
+
+
 def safe_next(target: str | None) -> str | None:
     """Only same-site paths are followed after login; anything else is dropped."""
     if not target:
@@ -138,7 +141,13 @@ def logout():
     if lang:
         session["lang"] = lang
     flash(_("You have signed out."), "info")
-    return redirect(url_for("accounts.login"))
+    response = redirect(url_for("accounts.login"))
+    # A shared phone must not keep what this user saw: the browser drops its HTTP cache and this
+    # site's storage, which unregisters the attendance list's service worker with its offline
+    # copy (and empties the queue of unsent marks: the sign-out button warns of those first,
+    # static/js/signout.js). Cookies stay: the language and the low-vision choice are the browser's.
+    response.headers["Clear-Site-Data"] = CLEAR_AT_SIGN_OUT
+    return response
 
 
 @bp.route("/language/<lang>", methods=["POST"])

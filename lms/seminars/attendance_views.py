@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from lms.accounts.sessions import session_expiry
 from lms.audit.services import record
 from lms.core.downloads import CSV_TYPE, XLSX_TYPE, attachment, csv_filename, requested_dialect
 from lms.core.errors import ValidationError, apply_to_form
@@ -33,6 +34,8 @@ from lms.seminars.models import Seminar, SeminarSession
 bp = Blueprint("attendance", __name__)
 
 EXPORT_FORMATS = ("csv", "xlsx")
+OWNER_HEADER = "X-Attendance-Owner"
+UNTIL_HEADER = "X-Attendance-Until"
 
 
 @bp.app_template_global()
@@ -96,7 +99,15 @@ def _render_take(
 def take(key: str, session_key: str) -> ResponseReturnValue:
     seminar = _seminar_for_staff(key)
     session = seminars.session_or_404(seminar, session_key)
-    return _render_take(seminar, session)
+    response = current_app.make_response(_render_take(seminar, session))
+    # Whose list this is and until when its offline copy may be shown (attendance-sw.js): the
+    # worker drops its copies when another user's list or a signed-out answer comes, and shows
+    # none after the sign-in would have ended.
+    response.headers[OWNER_HEADER] = str(current_user.id)
+    until = session_expiry(current_user.current_session_token)
+    if until is not None:
+        response.headers[UNTIL_HEADER] = until.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return response
 
 
 @bp.route("/seminars/<key>/sessions/<session_key>/attendance/<int:user_id>", methods=["POST"])

@@ -16,10 +16,18 @@
   var sending = false;
   var signedOut = false;
 
-  function load() {
+  // Each mark says who made it: on a shared phone, marks another user left waiting on this list
+  // stay theirs, neither shown nor sent under this user's name (kept for when they sign in again).
+  var OWNER = list.getAttribute("data-owner") || "";
+  function stored() {
     try { return JSON.parse(localStorage.getItem(KEY)) || []; } catch (e) { return []; }
   }
-  function save(queue) { localStorage.setItem(KEY, JSON.stringify(queue)); }
+  function ours(entry) { return !entry.owner || entry.owner === OWNER; }
+  function load() { return stored().filter(ours); }
+  function save(queue) {
+    var others = stored().filter(function (entry) { return !ours(entry); });
+    localStorage.setItem(KEY, JSON.stringify(others.concat(queue)));
+  }
 
   function formOf(user) { return list.querySelector("form[data-user='" + user + "']"); }
 
@@ -43,6 +51,7 @@
     var prefix = form.getAttribute("data-prefix");
     var checked = form.querySelector("input[name='" + prefix + "status']:checked");
     return {
+      owner: OWNER,
       user: form.getAttribute("data-user"),
       url: form.getAttribute("action"),
       prefix: prefix,
@@ -160,13 +169,14 @@
   });
   // Keep this page (and its CSS and script) for a reload without a connection: the service
   // worker answers from this copy when the network fails. Refreshed whenever the queue empties,
-  // so the copy shows the marks already saved.
+  // so the copy shows the marks already saved. The worker fetches and keeps it itself, bound to
+  // the user the list was made for (attendance-sw.js).
   var worker = list.getAttribute("data-worker");
   function keepCopy() {
-    if (!window.caches || !navigator.onLine) { return; }
-    caches.open("lms-attendance-v1").then(function (cache) {
-      return cache.addAll([window.location.pathname, list.getAttribute("data-css"), list.getAttribute("data-script")]);
-    }).catch(function () { /* no room or no connection: the page still works online */ });
+    if (!worker || !navigator.serviceWorker || !navigator.onLine) { return; }
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active) { registration.active.postMessage({ type: "keep", path: window.location.pathname }); }
+    });
   }
   if (worker && navigator.serviceWorker) {
     navigator.serviceWorker.register(worker, { scope: list.getAttribute("data-scope") })

@@ -133,3 +133,46 @@ def test_language_switch(client, auth, make_user):
     assert '<html lang="ru">' in html
     auth.post("/language/en", {"next": "/"})
     assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+
+
+# --- Signing out on a shared phone -----------------------------------------------------------------
+
+
+def test_logout_asks_the_browser_to_clear_its_copies(client, auth, make_user):
+    """The HTTP cache and this site's storage (the attendance list's service worker, its offline
+    copy and the queue of unsent marks); cookies stay (language, low-vision choice)."""
+    make_user("anna")
+    auth.login("anna")
+    response = auth.logout()
+    assert response.status_code == 302
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert client.get("/").status_code == 302
+
+
+def test_only_logout_clears_the_site(client, auth, make_user):
+    make_user("anna")
+    assert "Clear-Site-Data" not in auth.login("anna").headers
+    assert "Clear-Site-Data" not in client.get("/").headers
+
+
+def test_logout_is_a_post_with_csrf(client, auth, make_user):
+    make_user("anna")
+    auth.login("anna")
+    assert client.get("/logout").status_code == 405
+    refused = client.post("/logout")  # no token: a page elsewhere cannot sign anyone out
+    assert refused.status_code == 400
+    assert "Clear-Site-Data" not in refused.headers
+    assert client.get("/").status_code == 200
+    html = client.get("/").get_data(as_text=True)
+    form = html[html.index('<form method="post" action="/logout"') :]
+    form = form[: form.index("</form>")]
+    assert 'id="signout-form"' in form and 'name="csrf_token"' in form
+
+
+def test_the_sign_out_warning_comes_with_signed_in_pages_only(client, auth, make_user):
+    make_user("anna")
+    assert "signout.js" not in client.get("/login").get_data(as_text=True)
+    auth.login("anna")
+    html = client.get("/").get_data(as_text=True)
+    assert 'id="signout-warning"' in html and "/static/js/signout.js" in html
+    assert "Не отправлено отметок с этого телефона: {count}." in html

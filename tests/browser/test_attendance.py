@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
-from lms.accounts.models import User
+from lms.accounts.models import LoginSession, User
 from lms.audit.models import AuditEvent
 from lms.content.models import Course, CourseStaff
 from lms.core.time import utcnow
@@ -211,3 +212,187 @@ def test_a_regional_coordinator_sees_and_exports_their_region_only(
     lines = saved.read_text("utf-8-sig").splitlines()
     assert len(lines) == 1 + 3 * 2  # Anna, Boris and Vera of region 77, two sessions each
     assert not any("Тверской" in line for line in lines)
+
+
+# --- Signing out on a shared phone ---------------------------------------------------------------
+
+TOMORROW = "/seminars/vybory/sessions/tomorrow/attendance"
+KEPT = "async (path) => { const copy = await caches.match(path); return copy ? await copy.text() : null; }"
+CACHES = "async () => await caches.keys()"
+WORKERS = "async () => (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope)"
+
+
+def eventually(page: Page, predicate: str, arg: object = None) -> None:
+    """Wait until an async predicate holds in the page (wait_for_function takes its promise for
+    a true value): polled in the page, for at most the tests' 10 seconds."""
+    held = page.evaluate(
+        f"""async (arg) => {{
+            const check = {predicate};
+            for (let i = 0; i < 200; i++) {{
+                if (await check(arg)) {{ return true; }}
+                await new Promise((resolve) => setTimeout(resolve, 50));
+            }}
+            return false;
+        }}""",
+        arg,
+    )
+    assert held, predicate
+
+
+def keep_list_offline(page: Page, base: str, path: str = TAKE) -> None:
+    """Open the list and wait until its service worker controls it and has kept the copy."""
+    page.goto(base + path)
+    expect(page.get_by_role("heading", name="Посещаемость", exact=False)).to_be_visible()
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    eventually(page, "async (path) => !!(await caches.match(path))", path)
+
+
+def offline_list_shows_no_names(page: Page, base: str, path: str = TAKE) -> None:
+    """Without a connection the list's address fails (the browser's own offline page) and shows
+    none of the participants."""
+    page.context.set_offline(True)
+    probe = page.context.new_page()  # a new tab of the same browser: the same worker and caches
+    with pytest.raises(PlaywrightError, match=r"ERR_INTERNET_DISCONNECTED|ERR_FAILED"):
+        probe.goto(base + path)
+    for name in ("Анна Петрова", "Борис Иванов", "Вера Сидорова"):
+        expect(probe.get_by_text(name)).to_have_count(0)
+    probe.close()
+    page.context.set_offline(False)
+
+
+def test_signing_out_removes_the_lists_offline_copy(browser: Browser, live_server, seminar):
+    page = phone(browser, live_server, "igor")
+    keep_list_offline(page, live_server)
+    assert "Анна Петрова" in page.evaluate(KEPT, TAKE)  # what would stay on the phone
+    assert page.evaluate(WORKERS) == [f"{live_server}/seminars/"]
+
+    page.get_by_role("button", name="Выйти").click()
+    expect(page.get_by_text("Вы вышли из системы.")).to_be_visible()
+    assert page.evaluate(CACHES) == []
+    assert page.evaluate(KEPT, TAKE) is None
+    assert page.evaluate(WORKERS) == []
+    offline_list_shows_no_names(page, live_server)
+
+
+def test_the_sign_out_answer_itself_clears_the_copy(browser: Browser, live_server, seminar):
+    """Clear-Site-Data alone, without signout.js (form.submit() skips its submit handler)."""
+    page = phone(browser, live_server, "igor")
+    keep_list_offline(page, live_server)
+    with page.expect_navigation():
+        page.evaluate("() => document.getElementById('signout-form').submit()")
+    expect(page.get_by_role("button", name="Войти")).to_be_visible()
+    assert page.evaluate(CACHES) == []
+    assert page.evaluate(WORKERS) == []
+    offline_list_shows_no_names(page, live_server)
+
+
+def test_the_worker_shows_no_copy_once_the_sign_in_ended_elsewhere(
+    browser: Browser, live_server, seminar, make_user
+):
+    """Signed out without this phone (the session ended on "My sessions"): the next load of the list
+    meets the sign-in page and the worker drops its copy; another user's list replaces it whole."""
+    make_user("pavel", role="coordinator", region="77", full_name="Павел Смирнов")
+    db.session.commit()
+    page = phone(browser, live_server, "igor")
+    keep_list_offline(page, live_server)
+    db.session.execute(sa.update(LoginSession).values(revoked_at=utcnow()))
+    db.session.commit()
+
+    page.goto(live_server + TAKE)  # online: the sign-in page answers, through the worker
+    expect(page.get_by_role("button", name="Войти")).to_be_visible()
+    eventually(page, "async () => (await caches.keys()).length === 0")
+    offline_list_shows_no_names(page, live_server)
+
+    # Igor's copy again, then Pavel signs in on the same phone and opens another list.
+    page.get_by_label("Имя пользователя").fill("igor")
+    page.get_by_label("Пароль").fill(DEFAULT_PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Войти").click()
+    keep_list_offline(page, live_server)
+    db.session.execute(sa.update(LoginSession).values(revoked_at=utcnow()))
+    db.session.commit()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Имя пользователя").fill("pavel")
+    page.get_by_label("Пароль").fill(DEFAULT_PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("button", name="Выйти")).to_be_visible()
+    keep_list_offline(page, live_server, TOMORROW)
+    assert page.evaluate(KEPT, TAKE) is None  # Igor's list is gone, not kept beside Pavel's
+    offline_list_shows_no_names(page, live_server)
+
+
+def test_signing_out_warns_of_marks_not_yet_sent(browser: Browser, live_server, seminar):
+    page = phone(browser, live_server, "igor")
+    keep_list_offline(page, live_server)
+    # The marks cannot reach the server (a dead connection that the phone thinks is up).
+    page.route("**/attendance/*", lambda route: route.abort())
+    row(page, "anna").get_by_label("Присутствует").check()
+    row(page, "boris").get_by_label("Опоздал(а)").check()
+    expect(page.get_by_role("status")).to_contain_text("Отметок ждут связи: 2.")
+
+    page.get_by_role("button", name="Выйти").click()
+    warning = page.get_by_role("dialog", name="Отметки посещаемости ещё не отправлены")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("Не отправлено отметок с этого телефона: 2.")
+    expect(warning.get_by_role("link", name="Открыть список и отправить их")).to_have_attribute("href", TAKE)
+    expect(warning.get_by_role("link", name="Открыть список и отправить их")).to_be_focused()
+    assert_accessible(page)
+    assert_fits(page)
+
+    warning.get_by_role("button", name="Не выходить").click()  # back: nothing lost, still signed in
+    expect(warning).to_be_hidden()
+    expect(page.get_by_role("button", name="Выйти")).to_be_visible()
+    assert page.evaluate(KEPT, TAKE) is not None
+    page.unroute("**/attendance/*")
+    for username in ("anna", "boris"):  # sent when the connection works again
+        expect(row(page, username).locator(".attendance-state")).to_have_text("сохранено")
+    assert stored() == [("anna", "present", "list"), ("boris", "late", "list")]
+
+    page.get_by_role("button", name="Выйти").click()  # nothing waits: no question
+    expect(page.get_by_text("Вы вышли из системы.")).to_be_visible()
+    assert page.evaluate(CACHES) == []
+
+
+def test_signing_out_with_marks_waiting_deletes_them_only_when_told_to(
+    browser: Browser, live_server, seminar
+):
+    page = phone(browser, live_server, "igor")
+    keep_list_offline(page, live_server)
+    page.route("**/attendance/*", lambda route: route.abort())
+    row(page, "vera").get_by_label("Отсутствует").check()
+    expect(row(page, "vera").locator(".attendance-state")).to_have_text("ждёт отправки")
+
+    page.get_by_role("button", name="Выйти").click()
+    warning = page.get_by_role("dialog", name="Отметки посещаемости ещё не отправлены")
+    warning.get_by_role("button", name="Выйти и удалить их").click()
+    expect(page.get_by_text("Вы вышли из системы.")).to_be_visible()
+    assert page.evaluate("() => Object.keys(localStorage)") == []
+    assert page.evaluate(CACHES) == []
+    assert stored() == []
+
+
+def test_marks_left_waiting_by_another_user_are_not_sent_under_this_ones_name(
+    browser: Browser, live_server, seminar, make_user
+):
+    make_user("pavel", role="coordinator", region="77", full_name="Павел Смирнов")
+    db.session.commit()
+    page = phone(browser, live_server, "igor")
+    page.goto(live_server + TAKE)
+    page.route("**/attendance/*", lambda route: route.abort())
+    row(page, "anna").get_by_label("Отсутствует").check()
+    expect(row(page, "anna").locator(".attendance-state")).to_have_text("ждёт отправки")
+    page.context.set_offline(True)  # Igor's sign-in ends elsewhere while the mark still waits
+    page.unroute("**/attendance/*")
+    db.session.execute(sa.update(LoginSession).values(revoked_at=utcnow()))
+    db.session.commit()
+    page.context.set_offline(False)
+
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Имя пользователя").fill("pavel")
+    page.get_by_label("Пароль").fill(DEFAULT_PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Войти").click()
+    page.goto(live_server + TAKE)
+    expect(page.get_by_role("status")).to_have_text("Все отметки сохранены.")
+    expect(row(page, "anna").get_by_label("Отсутствует")).not_to_be_checked()
+    page.get_by_role("button", name="Выйти").click()  # Igor's mark is not Pavel's to send: no question
+    expect(page.get_by_text("Вы вышли из системы.")).to_be_visible()
+    assert stored() == []

@@ -7,11 +7,14 @@ import csv
 import io
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from lms.accounts.models import LoginSession
+from lms.accounts.sessions import expires_at
 from lms.audit.models import AuditEvent
 from lms.core.time import utcnow
 from lms.extensions import db
@@ -69,6 +72,32 @@ def test_others_may_not_take_attendance(auth, client, people, seminar, who, stat
     assert client.get(TAKE).status_code == status
     assert auth.post(mark_url(people.anna.id), mark_form(people.anna.id, "present")).status_code == status
     assert marks() == []
+
+
+def test_the_list_says_whose_it_is_and_until_when_a_copy_may_be_shown(app, auth, client, people, seminar):
+    """For the service worker: it binds its offline copy to this user and this sign-in's end."""
+    auth.login("igor")
+    response = client.get(TAKE)
+    assert response.headers["X-Attendance-Owner"] == str(people.igor.id)
+    db.session.rollback()
+    login_session = db.session.scalar(
+        sa.select(LoginSession).where(
+            LoginSession.user_id == people.igor.id, LoginSession.revoked_at.is_(None)
+        )
+    )
+    until = expires_at(login_session).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert response.headers["X-Attendance-Until"] == until
+    app.config["SESSION_ABSOLUTE_TIMEOUT"] = timedelta(hours=1)  # now the absolute limit comes first
+    later = client.get(TAKE).headers["X-Attendance-Until"]
+    assert later == (login_session.created_at + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.mark.parametrize("who", ["anna", "stranger"])
+def test_no_owner_on_what_is_not_a_list(auth, client, people, seminar, who):
+    auth.login(who)
+    response = client.get(TAKE)
+    assert response.status_code in (403, 404)
+    assert "X-Attendance-Owner" not in response.headers
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, people, seminar):
