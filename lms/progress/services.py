@@ -131,12 +131,15 @@ class ItemVisit:
         )
 
     def needs_touch(self, now: datetime) -> bool:
-        """Whether a repeat visit moves the enrolment's last item and activity (one UPDATE)."""
+        """Whether a repeat visit moves the enrolment's last item or activity (one UPDATE)."""
         return self.enrolment_id is not None and (
-            self.last_lesson_id != self.item_id
-            or self.last_activity_at is None
-            or now - self.last_activity_at >= TOUCH_INTERVAL
+            self.last_lesson_id != self.item_id or self.activity_is_stale(now)
         )
+
+    def activity_is_stale(self, now: datetime) -> bool:
+        """Whether the enrolment's last activity is TOUCH_INTERVAL old or more: a visit moves it
+        then, and only then (moving on to the next lesson sooner moves the resume point alone)."""
+        return self.last_activity_at is None or now - self.last_activity_at >= TOUCH_INTERVAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,20 +256,35 @@ def lesson_page(
 
 
 _enrolments = Enrolment.__table__
-_TOUCH = (
-    sa.update(_enrolments)
-    .where(_enrolments.c.id == sa.bindparam("enrolment_id"), commit_without_flush_wait())
-    .values(last_lesson_id=sa.bindparam("opened_lesson_id"), last_activity_at=sa.bindparam("now"))
-)
 
 
-def touch_enrolment(enrolment_id: int, lesson_id: int, now: datetime) -> None:
-    """Remember the lesson for "continue" and the time for inactivity lists, in one UPDATE.
+def _touch(*, activity: bool) -> sa.Update:
+    values = {"last_lesson_id": sa.bindparam("opened_lesson_id")}
+    if activity:
+        values["last_activity_at"] = sa.bindparam("now")
+    return (
+        sa.update(_enrolments)
+        .where(_enrolments.c.id == sa.bindparam("enrolment_id"), commit_without_flush_wait())
+        .values(**values)
+    )
+
+
+# The resume point alone changes no indexed column: on PostgreSQL the row can be updated in place
+# (a HOT update, no index entry written), where moving last_activity_at writes one in each of the
+# enrolments' activity and at-risk indexes.
+_TOUCH_RESUME = _touch(activity=False)
+_TOUCH_RESUME_AND_ACTIVITY = _touch(activity=True)
+
+
+def touch_enrolment(enrolment_id: int, lesson_id: int, now: datetime, *, activity: bool = True) -> None:
+    """Remember the lesson for "continue" and, with `activity`, the time for inactivity lists, in
+    one UPDATE.
 
     Takes ids, not objects: it runs after a commit, when loaded objects would reload first.
     """
     db.session.connection().execute(
-        _TOUCH, {"enrolment_id": enrolment_id, "opened_lesson_id": lesson_id, "now": now}
+        _TOUCH_RESUME_AND_ACTIVITY if activity else _TOUCH_RESUME,
+        {"enrolment_id": enrolment_id, "opened_lesson_id": lesson_id, "now": now},
     )
 
 

@@ -26,8 +26,8 @@ def record_first_visit(reader: User, course_key: str, item_key: str) -> None:
 
 
 def touch_if_due(visit: ItemVisit, now: datetime) -> None:
-    """A repeat visit's one UPDATE (last item, last activity), when due; after rendering."""
+    """A repeat visit's one UPDATE (last item; last activity when stale), when due; after rendering."""
     if visit.needs_touch(now):
         assert visit.enrolment_id is not None  # needs_touch says so
-        touch_enrolment(visit.enrolment_id, visit.item_id, now)
+        touch_enrolment(visit.enrolment_id, visit.item_id, now, activity=visit.activity_is_stale(now))
         db.session.commit()  # in autocommit: only gives the connection back, before the response

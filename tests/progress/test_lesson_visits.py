@@ -67,6 +67,35 @@ def test_opening_another_lesson_moves_the_resume_point_with_one_update(client, a
     assert enrolment.last_activity_at >= first_seen
 
 
+def test_moving_on_soon_moves_the_resume_point_alone_and_later_the_activity_too(
+    client, auth, imported, make_user
+):
+    """Within TOUCH_INTERVAL of the last activity the UPDATE sets the resume point only (no indexed
+    column: PostgreSQL updates the row in place); once the activity is stale, both."""
+    user = make_user("anna")
+    auth.login("anna")
+    client.get(lesson_url("l-one"))
+    client.get(lesson_url("l-three"))  # first visits: their rows, and the activity time
+    seen = _enrolment(user.id).last_activity_at
+    with Statements(only="UPDATE") as writes:
+        client.get(lesson_url("l-one"))
+    [update] = writes.sql
+    assert "last_lesson_id" in update and "last_activity_at" not in update
+    enrolment = _enrolment(user.id)
+    assert (enrolment.last_lesson_id, enrolment.last_activity_at) == (_lesson_id("l-one"), seen)
+
+    long_ago = seen - TOUCH_INTERVAL - timedelta(minutes=1)
+    enrolment.last_activity_at = long_ago
+    db.session.commit()
+    with Statements(only="UPDATE") as writes:
+        client.get(lesson_url("l-three"))
+    [update] = writes.sql
+    assert "last_activity_at" in update
+    enrolment = _enrolment(user.id)
+    assert enrolment.last_lesson_id == _lesson_id("l-three")
+    assert enrolment.last_activity_at > long_ago + TOUCH_INTERVAL
+
+
 def test_a_reload_after_a_while_refreshes_last_activity(client, auth, imported, make_user):
     user = make_user("anna")
     auth.login("anna")
@@ -148,7 +177,8 @@ def test_bookkeeping_updates_are_compiled_once():
     """A statement without a cache key is compiled again on every execution (twice the cost of
     the write itself); the flush-wait condition must not take the cache key away."""
     from lms.accounts.sessions import _TOUCH as session_touch
-    from lms.progress.services import _TOUCH as resume_touch
+    from lms.progress.services import _TOUCH_RESUME, _TOUCH_RESUME_AND_ACTIVITY
 
-    assert resume_touch._generate_cache_key() is not None
+    assert _TOUCH_RESUME._generate_cache_key() is not None
+    assert _TOUCH_RESUME_AND_ACTIVITY._generate_cache_key() is not None
     assert session_touch._generate_cache_key() is not None
