@@ -2,14 +2,15 @@
 // storage (Clear-Site-Data), and with it the queue of attendance marks not yet sent
 // (attendance.js, localStorage `lms.attendance:<list>`). So when marks wait, the button first asks
 // (base.html's dialog): open the list to send them, stay signed in, or sign out and delete them.
-// Before the form goes, the attendance list's offline copy and its service worker are removed
-// here too, for browsers that do not honour the header. Without script nothing is queued, and the
-// form is simply sent.
+// When none wait the form goes at once, as without script. For browsers that do not honour the
+// header, the attendance list's offline copy and its service worker are removed here: as the form
+// goes, and again on every page shown signed out (the page after signing out, or after a sign-in
+// ended elsewhere), where no list may be kept. Without script nothing is queued.
 (function () {
   "use strict";
   var form = document.getElementById("signout-form");
   var dialog = document.getElementById("signout-warning");
-  if (!form) { return; }
+  if (!form) { forgetOfflineCopies(); return; }  // signed out: nothing of the list may stay
   var PREFIX = "lms.attendance:";
   var OWNER = dialog ? dialog.getAttribute("data-owner") : "";
   // This user's marks (attendance.js): another user's, left from an ended session, are not theirs to send.
@@ -29,7 +30,10 @@
     return found;
   }
 
-  function forgetOfflineCopies() {
+  // The list's kept copies go; with `andWorker` its service worker too (when signing out). A page
+  // shown signed out deletes the copies only: the worker then holds nothing, and stays registered
+  // for whoever signs in next (unregistering it there would race that next sign-in's registration).
+  function forgetOfflineCopies(andWorker) {
     var jobs = [];
     if (window.caches) {
       jobs.push(caches.keys().then(function (names) {
@@ -37,7 +41,7 @@
           .map(function (name) { return caches.delete(name); }));
       }));
     }
-    if (navigator.serviceWorker && navigator.serviceWorker.getRegistrations) {
+    if (andWorker && navigator.serviceWorker && navigator.serviceWorker.getRegistrations) {
       jobs.push(navigator.serviceWorker.getRegistrations().then(function (registrations) {
         return Promise.all(registrations.filter(function (registration) {
           var worker = registration.active || registration.waiting || registration.installing;
@@ -54,13 +58,13 @@
       var others = (JSON.parse(localStorage.getItem(queue.key)) || []).filter(function (entry) { return !mine(entry); });
       if (others.length) { localStorage.setItem(queue.key, JSON.stringify(others)); } else { localStorage.removeItem(queue.key); }
     });
-    forgetOfflineCopies().then(function () { form.submit(); });
+    forgetOfflineCopies(true).then(function () { form.submit(); });
   }
 
   form.addEventListener("submit", function (event) {
-    event.preventDefault();
     var waiting = queues();
-    if (!waiting.length) { signOut(waiting); return; }
+    if (!waiting.length) { forgetOfflineCopies(true); return; }  // the form goes now; the next page finishes
+    event.preventDefault();
     var count = waiting.reduce(function (sum, queue) { return sum + queue.count; }, 0);
     var text = dialog.getAttribute("data-waiting").replace("{count}", String(count));
     if (!dialog.showModal) {

@@ -170,8 +170,11 @@ def test_logout_is_a_post_with_csrf(client, auth, make_user):
 
 
 def test_the_sign_out_warning_comes_with_signed_in_pages_only(client, auth, make_user):
+    """The dialog is a signed-in page's; the script comes with every page, as signed out it
+    removes what the attendance list may have left in the browser."""
     make_user("anna")
-    assert "signout.js" not in client.get("/login").get_data(as_text=True)
+    signed_out = client.get("/login").get_data(as_text=True)
+    assert 'id="signout-warning"' not in signed_out and "/static/js/signout.js" in signed_out
     auth.login("anna")
     html = client.get("/").get_data(as_text=True)
     assert 'id="signout-warning"' in html and "/static/js/signout.js" in html

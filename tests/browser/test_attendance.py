@@ -320,6 +320,20 @@ def test_the_worker_shows_no_copy_once_the_sign_in_ended_elsewhere(
     offline_list_shows_no_names(page, live_server)
 
 
+def test_a_page_shown_signed_out_deletes_the_kept_list(browser: Browser, live_server, seminar):
+    """For browsers that ignore Clear-Site-Data, and a sign-in that ended elsewhere: the sign-in
+    page (outside the worker's scope, so the worker never sees it) deletes the kept copy itself."""
+    page = phone(browser, live_server, "igor")
+    keep_list_offline(page, live_server)
+    db.session.execute(sa.update(LoginSession).values(revoked_at=utcnow()))
+    db.session.commit()
+    page.goto(f"{live_server}/login")
+    expect(page.get_by_role("main").get_by_role("button", name="Войти")).to_be_visible()
+    eventually(page, "async () => (await caches.keys()).length === 0")
+    assert page.evaluate(KEPT, TAKE) is None
+    offline_list_shows_no_names(page, live_server)
+
+
 def test_signing_out_warns_of_marks_not_yet_sent(browser: Browser, live_server, seminar):
     page = phone(browser, live_server, "igor")
     keep_list_offline(page, live_server)
