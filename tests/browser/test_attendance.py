@@ -149,6 +149,14 @@ def test_an_instructor_takes_attendance_offline_and_every_mark_arrives_once(
     # Offline again, Vera's mark is made and the page reloaded: the service worker answers with
     # the kept copy, the mark is still waiting on the phone, and goes when the connection returns.
     page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    # The emptied queue asked the worker to keep a fresh copy (attendance.js); it is fetched in the
+    # background, so wait until the copy holds what was saved before the connection goes.
+    eventually(
+        page,
+        "async (path) => { const copy = await caches.match(path); "
+        "return !!copy && (await copy.text()).includes('пробки на МКАД'); }",
+        TAKE,
+    )
     page.context.set_offline(True)
     row(page, "vera").get_by_label("Отсутствует").check()
     expect(row(page, "vera").locator(".attendance-state")).to_have_text("ждёт отправки")
