@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -282,21 +283,32 @@ def required_percent(seminar: Seminar) -> float | None:
     return None if value is None else float(value)
 
 
-def attendance_summary(seminar: Seminar, user: User) -> AttendanceSummary:
-    """Sessions of the seminar the user attended (present or late) out of all its sessions."""
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(SeminarSession).where(SeminarSession.seminar_id == seminar.id)
+def sessions_counted(seminar_id: Any) -> sa.Select:
+    """How many sessions the seminar has (a column or a value for `seminar_id`)."""
+    return (
+        sa.select(sa.func.count()).select_from(SeminarSession).where(SeminarSession.seminar_id == seminar_id)
     )
-    attended = db.session.scalar(
+
+
+def sessions_attended(seminar_id: Any, user_id: int) -> sa.Select:
+    """How many of them the user attended (present or late): the one definition the completion
+    rule and the course page's progress both count by."""
+    return (
         sa.select(sa.func.count())
         .select_from(Attendance)
         .join(SeminarSession, SeminarSession.id == Attendance.session_id)
         .where(
-            SeminarSession.seminar_id == seminar.id,
-            Attendance.user_id == user.id,
+            SeminarSession.seminar_id == seminar_id,
+            Attendance.user_id == user_id,
             Attendance.status.in_(ATTENDED),
         )
     )
+
+
+def attendance_summary(seminar: Seminar, user: User) -> AttendanceSummary:
+    """Sessions of the seminar the user attended (present or late) out of all its sessions."""
+    total = db.session.scalar(sessions_counted(seminar.id))
+    attended = db.session.scalar(sessions_attended(seminar.id, user.id))
     return AttendanceSummary(attended or 0, total or 0, required_percent(seminar))
 
 

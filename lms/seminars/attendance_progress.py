@@ -17,9 +17,8 @@ from lms.core.roles import Role
 from lms.extensions import db
 from lms.progress.signals import RequirementProgress, requirement_progress
 from lms.seminars import services as seminars
-from lms.seminars.attendance import AttendanceSummary
-from lms.seminars.attendance_models import ATTENDED, Attendance
-from lms.seminars.models import Seminar, SeminarSession
+from lms.seminars.attendance import AttendanceSummary, sessions_attended, sessions_counted
+from lms.seminars.models import Seminar
 
 
 def sessions_needed(percent: float, total: int) -> int:
@@ -40,23 +39,8 @@ def _standing(user: User, key: str) -> sa.Select:
     """One row for the seminar named `key`: its title and own requirement, its sessions, those the
     user attended, and whether the user may open its page (the one scope: `visible_seminars`)."""
     seminar = sa.orm.aliased(Seminar, name="required_seminar")
-    sessions = (
-        sa.select(sa.func.count())
-        .select_from(SeminarSession)
-        .where(SeminarSession.seminar_id == seminar.id)
-        .scalar_subquery()
-    )
-    attended = (
-        sa.select(sa.func.count())
-        .select_from(Attendance)
-        .join(SeminarSession, SeminarSession.id == Attendance.session_id)
-        .where(
-            SeminarSession.seminar_id == seminar.id,
-            Attendance.user_id == user.id,
-            Attendance.status.in_(ATTENDED),
-        )
-        .scalar_subquery()
-    )
+    sessions = sessions_counted(seminar.id).scalar_subquery()
+    attended = sessions_attended(seminar.id, user.id).scalar_subquery()
     visible = seminar.id.in_(seminars.visible_seminars(user).with_only_columns(Seminar.id))
     return sa.select(
         seminar.title,
