@@ -24,14 +24,19 @@ from lms.core.sqlite import writes
 from lms.core.transactions import keep_writes
 from lms.extensions import db
 from lms.quizzes.display import question_for_display
+from lms.surveys.format import TEXT_MAX
 
 bp = Blueprint("authoring", __name__, url_prefix="/author")
 
 
 @bp.context_processor
 def _helpers() -> dict:
-    # A quiz's questions in the preview, shown as the take page shows them (answer keys stay out).
-    return {"question_view": lambda question: question_for_display({}, question)}
+    # A quiz's questions in the preview, shown as the take page shows them (answer keys stay out);
+    # a survey's as its page shows them, whose answer boxes hold at most TEXT_MAX characters.
+    return {
+        "question_view": lambda question: question_for_display({}, question),
+        "survey_text_max": TEXT_MAX,
+    }
 
 
 AUTHORS = (Role.INSTRUCTOR, Role.ADMIN)
