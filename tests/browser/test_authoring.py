@@ -1,6 +1,6 @@
-"""Authoring journeys: edit a lesson of the fixture course with the preview following the text, a
-lint error shown at its line and fixed, publish, see it as a candidate; and a file changed on disk
-meanwhile refused with both versions shown."""
+"""Authoring journeys: edit a lesson of the fixture course with the preview following the text (a
+survey's questions drawn as its page draws them), a lint error shown at its line and fixed, publish,
+see it as a candidate; and a file changed on disk meanwhile refused with both versions shown."""
 
 from __future__ import annotations
 
@@ -18,6 +18,33 @@ from tests.teaching import teach
 PASSWORD = "correct-horse-battery"
 LESSON = "tiny-course/01-one/01-first.md"
 FRONT = "---\nid: l-one\ntitle: Первый урок\nminutes: {minutes}\n---\n"
+SURVEY = """---
+id: l-one
+title: Отзыв о семинаре
+type: survey
+anonymous: false
+---
+## obshchee [scale]
+Как вы оцениваете семинар?
+
+- 1: Совсем не понравился
+- 5: Очень понравился
+
+## format [single, optional]
+Какой формат вам ближе?
+
+- lekcii: Больше лекций
+- praktika: Больше практических заданий и разбора случаев из избирательных кампаний
+
+## temy [multiple]
+Какие темы разобрать подробнее?
+
+- finansy: Финансы кампании
+- agitaciya: Агитация
+
+## predlozheniya [text]
+Что нам стоит изменить?
+"""
 
 
 def open_editor(page: Page, live_server: str) -> None:
@@ -61,6 +88,20 @@ def test_edit_preview_lint_publish_and_see_it_as_a_candidate(
     type_source(page, FRONT.format(minutes=10) + "Новый абзац про *агитацию*.\n")
     expect(preview.locator("em")).to_have_text("агитацию")
     expect(preview).not_to_contain_text("Агитационный материал")
+
+    # Typed as a survey, the preview draws its questions as the survey page does, all switched off.
+    type_source(page, SURVEY)
+    expect(preview.get_by_role("group", name=re.compile("^Вопрос 1"))).to_contain_text("Как вы оцениваете")
+    expect(preview.get_by_role("group", name=re.compile("^Вопрос 4"))).to_contain_text("Что нам стоит")
+    expect(preview).to_contain_text("организаторы видят ваше имя")
+    expect(preview.get_by_role("radio")).to_have_count(5 + 2)  # the scale's five points, two options
+    expect(preview.get_by_role("checkbox", name="Агитация")).to_be_disabled()
+    expect(preview.get_by_role("radio", name="Больше лекций")).to_be_disabled()
+    expect(preview.get_by_role("textbox", name="Ваш ответ")).to_be_disabled()
+    assert preview.locator("form").count() == 0
+    assert_accessible(page)
+    assert_fits(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # A lint error appears with a link to its line; the link puts the caret on that line.
     type_source(page, FRONT.format(minutes="много") + "Новый абзац про *агитацию*.\n")
