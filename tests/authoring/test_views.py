@@ -483,3 +483,21 @@ def test_preview_as_candidate_pages_through_the_course(client, auth, admin, impo
 def test_preview_as_candidate_of_a_module_file_is_404(client, auth, admin, imported):
     auth.login("admin1")
     assert client.get("/author/candidate/tiny-course/01-one/module.md").status_code == 404
+
+
+def test_preview_as_candidate_of_a_survey_shows_its_questions_switched_off(client, auth, admin, imported, edit):
+    edit(LESSON, SURVEY, admin)  # the draft turns the lesson's file into a survey
+    auth.login("admin1")
+    db.session.expire_all()
+    before = row_counts()
+    page = client.get(f"/author/candidate/{LESSON}").get_data(as_text=True)
+    main = page.split('<main id="main"')[1]
+    assert "Этот опрос анонимный" in main
+    for number, prompt in enumerate(["Как вы оцениваете семинар?", "Какой формат вам ближе?"], start=1):
+        assert f"Вопрос {number}" in main and prompt in main
+    assert '<input type="checkbox" name="q-temy" value="finansy">' in main
+    assert re.search(r"<fieldset disabled[^>]*>\s*<legend", main)
+    assert 'method="post"' not in main
+    assert "<script>alert" not in main and "Что изменить?" in main
+    db.session.expire_all()
+    assert row_counts() == before

@@ -223,6 +223,8 @@ WALK: dict[str, list[tuple[str, Args]]] = {
         ("authoring.candidate", lambda s: {"rel": "quiz-course/01-osnovy/02-proverka.md"}),
         ("authoring.candidate", lambda s: {"rel": "ex-course/01-praktika/02-dver.md"}),
         ("authoring.candidate", lambda s: {"rel": "ex-course/01-praktika/03-plan.md"}),
+        ("authoring.edit", lambda s: {"rel": "survey-course/01-otzyv/03-anonimny.md"}),
+        ("authoring.candidate", lambda s: {"rel": "survey-course/01-otzyv/03-anonimny.md"}),
     ],
     "admin": [
         ("admin.index", NO_ARGS),
