@@ -485,7 +485,7 @@ def test_preview_as_candidate_of_a_module_file_is_404(client, auth, admin, impor
     assert client.get("/author/candidate/tiny-course/01-one/module.md").status_code == 404
 
 
-def test_preview_as_candidate_of_a_survey_shows_its_questions_switched_off(client, auth, admin, imported, edit):
+def test_preview_as_candidate_of_a_survey_shows_its_questions_off(client, auth, admin, imported, edit):
     edit(LESSON, SURVEY, admin)  # the draft turns the lesson's file into a survey
     auth.login("admin1")
     db.session.expire_all()
