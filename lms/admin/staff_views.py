@@ -12,6 +12,7 @@ from lms.content import staff
 from lms.content.models import Course
 from lms.core.errors import ValidationError, apply_to_form
 from lms.core.roles import Role, role_required
+from lms.core.web import database_id
 from lms.extensions import db
 
 bp = Blueprint("course_staff", __name__, url_prefix="/admin/courses")
@@ -59,7 +60,8 @@ def add(course_id: int):
     course = _live_course_or_404(course_id)
     form = StaffForm(prefix=f"add-{course.id}")
     if form.validate_on_submit():
-        user = db.session.get(User, int(form.user.data)) if form.user.data.isdecimal() else None
+        user_id = database_id(form.user.data)
+        user = db.session.get(User, user_id) if user_id is not None else None
         try:
             if user is None:
                 raise ValidationError("not_instructor", _("Choose an active instructor."), field="user")

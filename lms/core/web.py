@@ -39,14 +39,30 @@ NAV_SECTIONS = {
 ADMIN_BLUEPRINTS = ("admin.", "onboarding.", "audit.", "outbox.", "course_staff.")
 
 
-def int_arg(name: str, default: int | None, *, low: int = 1, high: int = 2**63 - 1) -> int | None:
-    """An integer query parameter between low and high; anything else (text, "-5", "٣", a number
-    no database column holds) is the default, so an edited address never reaches SQL as a 500."""
-    raw = request.args.get(name, "")
-    if not (raw.isascii() and raw.isdigit()):
-        return default
+def bounded_int(raw: str | None, *, low: int = 1, high: int = 2**63 - 1) -> int | None:
+    """`raw` as an integer between low and high, else None: text, "-5", "٣", or a number no
+    database column holds (SQLite refuses one past 2**63 - 1 with an OverflowError, a 500)."""
+    if not raw or len(raw) > 19 or not (raw.isascii() and raw.isdigit()):
+        return None
     value = int(raw)
-    return value if low <= value <= high else default
+    return value if low <= value <= high else None
+
+
+def database_id(raw: str | None) -> int | None:
+    """A submitted id (a select's option, a checkbox's value) that may reach SQL, else None."""
+    return bounded_int(raw)
+
+
+def database_ids(raws: list[str]) -> list[int]:
+    """The submitted ids among `raws` (checkboxes of one name) that may reach SQL; others dropped."""
+    return [value for value in map(database_id, raws) if value is not None]
+
+
+def int_arg(name: str, default: int | None, *, low: int = 1, high: int = 2**63 - 1) -> int | None:
+    """An integer query parameter between low and high; anything else is the default, so an
+    edited address never reaches SQL as a 500."""
+    value = bounded_int(request.args.get(name), low=low, high=high)
+    return default if value is None else value
 
 
 def page_arg() -> int:

@@ -13,7 +13,7 @@ from lms.accounts.models import User
 from lms.content.models import Course
 from lms.core.errors import ValidationError, apply_to_form
 from lms.core.roles import Role, role_required
-from lms.core.web import page_arg
+from lms.core.web import database_id, page_arg
 from lms.dashboards import candidate as candidate_service
 from lms.dashboards.forms import CohortCourseForm, CohortEditForm, CohortForm, DueOverrideForm, MembersForm
 from lms.dashboards.views import bp, candidate_or_404, render_candidate
@@ -164,8 +164,8 @@ def cohort_course(cohort_id: int):
         return _archived(cohort)
     form = CohortCourseForm(prefix="course")
     if form.validate_on_submit():
-        raw = form.course.data or ""
-        course = db.session.get(Course, int(raw)) if raw.isdecimal() else None
+        course_id = database_id(form.course.data)
+        course = db.session.get(Course, course_id) if course_id is not None else None
         try:
             if course is None or course.archived_at is not None:
                 raise ValidationError("no_course", _("Choose a course."), field="course")

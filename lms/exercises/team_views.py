@@ -12,6 +12,7 @@ from flask_login import current_user
 from lms.core.errors import ValidationError, apply_to_form
 from lms.core.roles import Role, login_required, role_required
 from lms.core.sqlite import writes
+from lms.core.web import bounded_int, database_ids
 from lms.exercises import services, team
 from lms.exercises.forms import TeamDraftForm
 from lms.exercises.models import Submission
@@ -50,9 +51,9 @@ def team_assignment(course_key: str, item_key: str):
                     item,
                     text=form.text.data or "",
                     uploads=_read_uploads(request.files.getlist(form.files.name)),
-                    remove_ids=[int(v) for v in request.form.getlist("remove") if v.isdecimal()],
+                    remove_ids=database_ids(request.form.getlist("remove")),
                     submit=submit,
-                    expected_version=int(version) if version and version.isdecimal() else None,
+                    expected_version=bounded_int(version, low=0),
                 )
                 flash(
                     _("Your team's work is submitted for review.") if submit else _("Draft saved."),

@@ -26,7 +26,7 @@ from lms.core.roles import Role, login_required, role_required
 from lms.core.sqlite import writes
 from lms.core.time import utcnow
 from lms.core.transactions import keep_writes
-from lms.core.web import page_arg
+from lms.core.web import bounded_int, database_ids, page_arg
 from lms.exercises import assignment_page, queue, scenario_pages, services
 from lms.exercises import scenario as scenario_rules
 from lms.exercises.forms import FreeTextForm, SubmissionForm
@@ -285,12 +285,9 @@ def _save_assignment(course_key: str, item_key: str):
         status = 200
     elif valid:
         uploads = _read_uploads(request.files.getlist(form.files.name))
-        remove_ids = [int(v) for v in request.form.getlist("remove") if v.isdecimal()]
+        remove_ids = database_ids(request.form.getlist("remove"))
         submit = "submit" in request.form
-        try:
-            version = int(form.version.data) if form.version.data else None
-        except ValueError:
-            version = None
+        version = bounded_int(form.version.data, low=0)
         try:
             services.save_submission(
                 current_user,

@@ -1,0 +1,115 @@
+"""Bad input gets a clear answer, never a server error: every form of the app that a role's pages
+show is sent back with hostile values in each field it has (markup, formula and SQL strings,
+control characters, overlong text, impossible numbers and dates, options that are not offered),
+and must answer below 500.
+
+The forms come from the pages themselves (the GET walk of test_get_is_safe over the same school),
+so a new form is covered as soon as a page shows it. Sign-out forms are left out: they would end
+the walk's own session.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urljoin
+
+from tests.security.getwalk import walk
+from tests.security.test_get_is_safe import school  # noqa: F401 (the walk's school, a fixture)
+
+# Each value is tried in every field of a form, one value per submission.
+HOSTILE = [
+    '<script>alert(1)</script><img src=x onerror="alert(2)">=HYPERLINK("x")\'; DROP TABLE users; --',
+    "\u202e\u0000\x07\ufeff\ud7ff\ufffd\n\r\t",
+    "9" * 40,
+    "-1e309",
+    "2026-02-30T25:61",
+    "я" * 20_000,
+]
+# Forms that end the session the walk goes on with.
+LEFT_OUT = ("/logout", "/sessions/revoke-others")
+
+
+@dataclass
+class Form:
+    action: str
+    fields: dict[str, str] = field(default_factory=dict)  # name -> the value the page gave
+    files: set[str] = field(default_factory=set)
+
+    @property
+    def shape(self) -> str:
+        """The same form of another row (another course's staff form) has the same shape."""
+        return re.sub(r"\d+", "N", " ".join([self.action, *sorted(self.fields)]))
+
+
+class FormParser(HTMLParser):
+    """The POST forms of a page with their fields (inputs, selects, textareas, a submit's name)."""
+
+    def __init__(self, page_url: str) -> None:
+        super().__init__()
+        self.page_url = page_url
+        self.forms: list[Form] = []
+        self.current: Form | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            if values.get("method", "get").lower() == "post":
+                self.current = Form(urljoin(self.page_url, values.get("action") or self.page_url))
+                self.forms.append(self.current)
+            return
+        if self.current is None or not values.get("name"):
+            return
+        name = values["name"]
+        if tag == "input" and values.get("type") == "file":
+            self.current.files.add(name)
+        elif tag in ("input", "select", "textarea", "button"):
+            self.current.fields.setdefault(name, values.get("value", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.current = None
+
+
+def forms_of(page: str, url: str) -> list[Form]:
+    parser = FormParser(url)
+    parser.feed(page)
+    return [form for form in parser.forms if not form.action.endswith(LEFT_OUT)]
+
+
+def hostile_posts(form: Form) -> list[tuple[str, dict[str, str]]]:
+    """One submission per (field, hostile value): the rest of the form as the page gave it, so the
+    hostile value reaches the field's own validation instead of failing on a missing neighbour."""
+    names = sorted(name for name in form.fields if name != "csrf_token")
+    return [(name, {**form.fields, name: value}) for name, value in itertools.product(names, HOSTILE)]
+
+
+def test_every_form_answers_hostile_values_without_a_server_error(school, app):  # noqa: F811
+    urls, browsers = school
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a view that raises answers 500, as in production
+    failures: list[str] = []
+    sent = 0
+    shapes: set[str] = set()
+    for visit in walk({who: browser for who, browser in browsers.items() if who != "anonymous"}, urls):
+        if visit.status != 200:
+            continue
+        browser = browsers[visit.who]
+        page = browser.get(visit.url)
+        text = page.get_data(as_text=True) if page.mimetype == "text/html" else ""
+        page.close()  # a download's file too
+        for form in forms_of(text, "http://localhost" + visit.url):
+            if form.shape in shapes:  # once, as the first role the walk shows it to
+                continue
+            shapes.add(form.shape)
+            for name, data in hostile_posts(form):
+                response = browser.post(form.action, data=data)
+                sent += 1
+                if response.status_code >= 500:
+                    value = data[name][:40]
+                    failures.append(f"{visit.who} {form.action} {name}={value!r}: {response.status_code}")
+                response.close()
+    print(f"{len(shapes)} forms, {sent} hostile submissions")
+    assert len(shapes) > 60, len(shapes)  # the walk found the app's forms
+    assert not failures, "forms that answered a server error:\n" + "\n".join(failures)
