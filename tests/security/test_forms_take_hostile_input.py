@@ -14,7 +14,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 from tests.security.getwalk import walk
 from tests.security.test_get_is_safe import school  # noqa: F401 (the walk's school, a fixture)
@@ -34,6 +34,7 @@ LEFT_OUT = ("/logout", "/sessions/revoke-others")
 
 @dataclass
 class Form:
+    method: str  # "get" (a filter, a search) or "post"
     action: str
     fields: dict[str, str] = field(default_factory=dict)  # name -> the value the page gave
     files: set[str] = field(default_factory=set)
@@ -41,11 +42,11 @@ class Form:
     @property
     def shape(self) -> str:
         """The same form of another row (another course's staff form) has the same shape."""
-        return re.sub(r"\d+", "N", " ".join([self.action, *sorted(self.fields)]))
+        return re.sub(r"\d+", "N", " ".join([self.method, self.action, *sorted(self.fields)]))
 
 
 class FormParser(HTMLParser):
-    """The POST forms of a page with their fields (inputs, selects, textareas, a submit's name)."""
+    """The forms of a page with their fields (inputs, selects, textareas, a submit's name)."""
 
     def __init__(self, page_url: str) -> None:
         super().__init__()
@@ -56,9 +57,9 @@ class FormParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
         if tag == "form":
-            if values.get("method", "get").lower() == "post":
-                self.current = Form(urljoin(self.page_url, values.get("action") or self.page_url))
-                self.forms.append(self.current)
+            action = urljoin(self.page_url, values.get("action") or self.page_url).split("#")[0]
+            self.current = Form(values.get("method", "get").lower(), action)
+            self.forms.append(self.current)
             return
         if self.current is None or not values.get("name"):
             return
@@ -73,10 +74,20 @@ class FormParser(HTMLParser):
             self.current = None
 
 
-def forms_of(page: str, url: str) -> list[Form]:
+def forms_of(page: str, url: str, links: list[str]) -> list[Form]:
+    """The page's forms, and its links with a query (`?page=2`, a sort) as the GET forms they are."""
     parser = FormParser(url)
     parser.feed(page)
-    return [form for form in parser.forms if not form.action.endswith(LEFT_OUT)]
+    forms = [form for form in parser.forms if not form.action.endswith(LEFT_OUT)]
+    for form in forms:
+        if form.method == "get":  # a browser replaces the action's query with the form's fields
+            form.action = urlunsplit((*urlsplit(form.action)[:3], "", ""))
+    for link in links:
+        address = urlsplit(urljoin(url, link))
+        if address.query:
+            fields = dict(parse_qsl(address.query, keep_blank_values=True))
+            forms.append(Form("get", urlunsplit((*address[:3], "", "")), fields))
+    return forms
 
 
 def hostile_posts(form: Form) -> list[tuple[str, dict[str, str]]]:
@@ -92,24 +103,29 @@ def test_every_form_answers_hostile_values_without_a_server_error(school, app): 
     failures: list[str] = []
     sent = 0
     shapes: set[str] = set()
-    for visit in walk({who: browser for who, browser in browsers.items() if who != "anonymous"}, urls):
+    for visit in walk(browsers, urls):
         if visit.status != 200:
             continue
         browser = browsers[visit.who]
         page = browser.get(visit.url)
         text = page.get_data(as_text=True) if page.mimetype == "text/html" else ""
         page.close()  # a download's file too
-        for form in forms_of(text, "http://localhost" + visit.url):
+        for form in forms_of(text, "http://localhost" + visit.url, visit.links):
             if form.shape in shapes:  # once, as the first role the walk shows it to
                 continue
             shapes.add(form.shape)
             for name, data in hostile_posts(form):
-                response = browser.post(form.action, data=data)
+                if form.method == "post":
+                    response = browser.post(form.action, data=data)
+                else:
+                    response = browser.get(form.action, query_string=data)
                 sent += 1
                 if response.status_code >= 500:
                     value = data[name][:40]
                     failures.append(f"{visit.who} {form.action} {name}={value!r}: {response.status_code}")
                 response.close()
     print(f"{len(shapes)} forms, {sent} hostile submissions")
-    assert len(shapes) > 60, len(shapes)  # the walk found the app's forms
+    # The walk found the app's forms: its filters and addresses with a query, and those that post.
+    assert sum(shape.startswith("post") for shape in shapes) > 100
+    assert sum(shape.startswith("get") for shape in shapes) > 30
     assert not failures, "forms that answered a server error:\n" + "\n".join(failures)
