@@ -10,6 +10,7 @@ the walk's own session.
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -28,6 +29,16 @@ HOSTILE = [
     "2026-02-30T25:61",
     "я" * 20_000,
 ]
+# Each is sent in every file field of a form, with the rest of the form as the page gave it: an
+# empty file, a picture that is not one, a table that is a zip of nothing, names that climb out of a
+# folder or carry control characters.
+HOSTILE_FILES = [
+    ("empty.pdf", b""),
+    ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
+    ("people.xlsx", b"PK\x05\x06" + b"\x00" * 18),
+    ("../../../etc/passwd", b"root:x:0:0"),
+    ("\u202egpj.exe\x00.pdf", b"%PDF-1.4\n%%EOF"),
+]
 # Forms that end the session the walk goes on with.
 LEFT_OUT = ("/logout", "/sessions/revoke-others")
 
@@ -42,7 +53,8 @@ class Form:
     @property
     def shape(self) -> str:
         """The same form of another row (another course's staff form) has the same shape."""
-        return re.sub(r"\d+", "N", " ".join([self.method, self.action, *sorted(self.fields)]))
+        names = [*sorted(self.fields), *sorted(self.files)]
+        return re.sub(r"\d+", "N", " ".join([self.method, self.action, *names]))
 
 
 class FormParser(HTMLParser):
@@ -90,18 +102,23 @@ def forms_of(page: str, url: str, links: list[str]) -> list[Form]:
     return forms
 
 
-def hostile_posts(form: Form) -> list[tuple[str, dict[str, str]]]:
+def hostile_posts(form: Form) -> list[tuple[str, dict]]:
     """One submission per (field, hostile value): the rest of the form as the page gave it, so the
     hostile value reaches the field's own validation instead of failing on a missing neighbour."""
     names = sorted(name for name in form.fields if name != "csrf_token")
-    return [(name, {**form.fields, name: value}) for name, value in itertools.product(names, HOSTILE)]
+    posts: list[tuple[str, dict]] = [
+        (name, {**form.fields, name: value}) for name, value in itertools.product(names, HOSTILE)
+    ]
+    for name, (filename, content) in itertools.product(sorted(form.files), HOSTILE_FILES):
+        posts.append((name, {**form.fields, name: (io.BytesIO(content), filename)}))
+    return posts
 
 
 def test_every_form_answers_hostile_values_without_a_server_error(school, app):  # noqa: F811
     urls, browsers = school
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a view that raises answers 500, as in production
     failures: list[str] = []
-    sent = 0
+    sent = files_sent = 0
     shapes: set[str] = set()
     for visit in walk(browsers, urls):
         if visit.status != 200:
@@ -120,12 +137,14 @@ def test_every_form_answers_hostile_values_without_a_server_error(school, app): 
                 else:
                     response = browser.get(form.action, query_string=data)
                 sent += 1
+                value = data[name] if isinstance(data[name], str) else data[name][1]  # a file's name
+                files_sent += name in form.files
                 if response.status_code >= 500:
-                    value = data[name][:40]
-                    failures.append(f"{visit.who} {form.action} {name}={value!r}: {response.status_code}")
+                    failures.append(f"{visit.who} {form.action} {name}={value[:40]!r}: {response.status}")
                 response.close()
-    print(f"{len(shapes)} forms, {sent} hostile submissions")
+    print(f"{len(shapes)} forms, {sent} hostile submissions, {files_sent} of them files")
     # The walk found the app's forms: its filters and addresses with a query, and those that post.
     assert sum(shape.startswith("post") for shape in shapes) > 100
     assert sum(shape.startswith("get") for shape in shapes) > 30
+    assert files_sent >= 4 * len(HOSTILE_FILES)  # attachments, images, materials, people to import
     assert not failures, "forms that answered a server error:\n" + "\n".join(failures)
