@@ -427,7 +427,7 @@ def move_item(course_dir: str, module: str, name: str, target: str, seen: list[s
     module_text = _effective(module_rel)
     items = _edit(lambda: read_list(module_text, "items") or [], module_rel)
     if items != seen or name not in items:
-        raise ValidationError("stale", _l("The list changed meanwhile; here is the current one."))
+        raise ValidationError("stale", _l("The order changed meanwhile; here is the current one."))
     if len(items) == 1:
         message = _l("This is the only item of its module, and a module keeps at least one item.")
         raise ValidationError("last", message, field="target")
@@ -443,7 +443,7 @@ def move_item(course_dir: str, module: str, name: str, target: str, seen: list[s
     there = open_for_edit(new_rel)
     if name in target_items or (there.source != "new" and not there.removed):
         message = _l(
-            "The module %(module)s already has a file named %(name)s; rename one of them in git first.",
+            "The module %(module)s already has a file named %(name)s, so the item cannot move there.",
             module=target,
             name=name,
         )
