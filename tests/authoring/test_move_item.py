@@ -300,3 +300,20 @@ def test_write_atomically_removes_a_file_and_undo_puts_it_back(app, courses_dir)
     undo()
     assert path.read_bytes() == before
     assert not (courses_dir / MOVED).exists()
+
+
+def test_the_history_of_the_old_path_shows_the_removal_without_a_restore(
+    client, auth, courses_dir, imported, teacher
+):
+    structure.move_item(COURSE, "01-one", "02-second.md", "02-two", ITEMS_ONE, teacher)
+    db.session.commit()
+    publish_course(COURSE, teacher)
+    db.session.commit()
+    row = db.session.scalar(sa.select(PublicationFile).where(PublicationFile.path == SECOND))
+    auth.login(teacher.username)
+    page = client.get(f"/author/history/{SECOND}").get_data(as_text=True)
+    assert "файл удалён" in page
+    assert f"/author/versions/{row.id}/restore" not in page
+    diff = client.get(f"/author/versions/{row.id}").get_data(as_text=True)
+    assert "Эта публикация удалила файл" in diff
+    assert f"/author/versions/{row.id}/restore" not in diff
