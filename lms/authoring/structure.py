@@ -432,15 +432,19 @@ def move_item(course_dir: str, module: str, name: str, target: str, seen: list[s
         message = _l("This is the only item of its module, and a module keeps at least one item.")
         raise ValidationError("last", message, field="target")
     target_rel = f"{course_dir}/{target}/{MODULE_FILE}"
-    target_text = _effective(target_rel)
-    target_items = _edit(lambda: read_list(target_text, "items") or [], target_rel)
     rel, new_rel = f"{course_dir}/{module}/{name}", f"{course_dir}/{target}/{name}"
-    source = open_for_edit(rel)
+    try:
+        if "/" in name:  # the loader refuses such an entry (E210): nothing to move
+            raise PathRefused("not a file name")
+        target_text = _effective(target_rel)
+        source, there = open_for_edit(rel), open_for_edit(new_rel)
+    except PathRefused:  # a list entry lint refuses (`..`, a symlink): fixed in the editor first
+        raise ValidationError("missing", _l("The file %(path)s does not exist.", path=rel)) from None
+    target_items = _edit(lambda: read_list(target_text, "items") or [], target_rel)
     if source.source == "new" or source.removed:
         raise ValidationError("missing", _l("The file %(path)s does not exist.", path=rel))
     if source.disk_changed:
         raise EditConflict(rel, source.text, source.text, source.disk_text)
-    there = open_for_edit(new_rel)
     if name in target_items or (there.source != "new" and not there.removed):
         message = _l(
             "The module %(module)s already has a file named %(name)s, so the item cannot move there.",

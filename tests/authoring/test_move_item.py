@@ -317,3 +317,12 @@ def test_the_history_of_the_old_path_shows_the_removal_without_a_restore(
     diff = client.get(f"/author/versions/{row.id}").get_data(as_text=True)
     assert "Эта публикация удалила файл" in diff
     assert f"/author/versions/{row.id}/restore" not in diff
+
+
+def test_an_entry_that_is_no_plain_file_name_is_refused_not_a_server_error(app, courses_dir, imported, admin):
+    module = courses_dir / ONE
+    module.write_text(module.read_text(encoding="utf-8").replace("02-second.md", "../02-two/01-third.md"))
+    seen = ["01-first.md", "../02-two/01-third.md"]
+    with pytest.raises(ValidationError) as refused:
+        structure.move_item(COURSE, "01-one", "../02-two/01-third.md", "02-two", seen, admin)
+    assert refused.value.code == "missing"
