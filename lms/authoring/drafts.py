@@ -42,6 +42,7 @@ class EditorState:
     source: Literal["draft", "disk", "new"]
     disk_changed: bool
     disk_text: str | None
+    removed: bool = False  # the draft removes the file (its item moved to another module)
 
 
 class EditConflict(Exception):
@@ -70,8 +71,9 @@ def get_draft(rel: str) -> Draft | None:
 
 def _state(rel: str, draft: Draft | None) -> EditorState:
     disk_text, disk_hash = read_disk(rel)
+    removed = draft is not None and draft.removed
     if draft is not None:
-        text, source = draft.text, "draft"
+        text, source = ("" if removed else draft.text), "draft"
         disk_changed = draft.base_hash != disk_hash
     elif disk_text is not None:
         text, source, disk_changed = disk_text, "disk", False
@@ -84,6 +86,7 @@ def _state(rel: str, draft: Draft | None) -> EditorState:
         source=source,  # type: ignore[arg-type]
         disk_changed=disk_changed,
         disk_text=disk_text,
+        removed=removed,
     )
 
 
@@ -118,7 +121,8 @@ def save_draft(rel: str, text: str, token: str, user: User) -> Draft:
     """Save the editor's text as the file's draft; EditConflict when `token` is stale.
 
     A save rebases the draft on the disk file as it is now: the token proved the editor had seen
-    that disk version, so publish will not refuse it as changed underneath.
+    that disk version, so publish will not refuse it as changed underneath. A save over a removal
+    draft keeps the file after all, with the text saved.
     """
     resolve(rel)
     text = normalise(text)
@@ -126,7 +130,7 @@ def save_draft(rel: str, text: str, token: str, user: User) -> Draft:
     draft = get_draft(rel)
     state = _state(rel, draft)
     if token != state.token:
-        if draft is not None and draft.text == text:
+        if draft is not None and draft.text == text and not draft.removed:
             return draft  # the same text sent twice (a double click, a resent form): already saved
         raise EditConflict(rel, text, state.text, state.disk_text)
     _, disk_hash = read_disk(rel)
@@ -154,6 +158,7 @@ def save_draft(rel: str, text: str, token: str, user: User) -> Draft:
             .values(
                 text=text,
                 base_hash=disk_hash,
+                removed=False,
                 version=Draft.version + 1,
                 updated_by_id=user.id,
                 updated_at=now,
@@ -207,6 +212,73 @@ def create_draft(rel: str, text: str, user: User) -> Draft:
     return draft
 
 
+def remove_file(rel: str, token: str, user: User) -> None:
+    """Mark the file removed in a draft (publish deletes it); EditConflict when `token` is stale.
+
+    The removal is a draft like any other: based on the disk file as the token proved it was seen,
+    so publish refuses it if the file changed since, and discarding it keeps the file. A file that
+    exists only as a draft (never published) has nothing on disk to remove: its draft goes.
+    """
+    resolve(rel)
+    draft = get_draft(rel)
+    state = _state(rel, draft)
+    if token != state.token:
+        raise EditConflict(rel, "", state.text, state.disk_text)
+    _, disk_hash = read_disk(rel)
+    if disk_hash is None:
+        if draft is None:
+            raise ValidationError("missing", _l("The file %(path)s does not exist.", path=rel))
+        deleted = db.session.execute(
+            sa.delete(Draft)
+            .where(Draft.id == draft.id, Draft.version == draft.version)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not deleted:
+            raise _conflict(rel, "")
+        db.session.expunge(draft)
+    elif draft is None:
+        draft = Draft(
+            path=rel,
+            course_dir=course_of(rel),
+            text="",
+            base_hash=disk_hash,
+            removed=True,
+            version=1,
+            updated_by_id=user.id,
+            updated_at=utcnow(),
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(draft)
+        except IntegrityError:  # another tab made a draft of it first
+            raise _conflict(rel, "") from None
+    else:
+        updated = db.session.execute(
+            sa.update(Draft)
+            .where(Draft.id == draft.id, Draft.version == draft.version)
+            .values(
+                text="",
+                base_hash=disk_hash,
+                removed=True,
+                version=Draft.version + 1,
+                updated_by_id=user.id,
+                updated_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not updated:
+            raise _conflict(rel, "")
+        db.session.refresh(draft)
+    record(
+        "authoring.remove",
+        actor=user,
+        target_type="course_file",
+        target_label=rel,
+        details={"path": rel, "published": disk_hash is not None},
+    )
+    db.session.flush()
+
+
 def course_drafts(course_dir: str) -> list[Draft]:
     query = sa.select(Draft).where(Draft.course_dir == course_dir).order_by(Draft.path)
     return list(db.session.scalars(query))
@@ -249,6 +321,9 @@ def effective_tree(course_dir: str) -> Iterator[Path]:
                     (tree / other.name).symlink_to(other, target_is_directory=True)
         for draft in course_drafts(course_dir):
             path = tree / draft.path
+            if draft.removed:
+                path.unlink(missing_ok=True)
+                continue
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(draft.text, encoding="utf-8")
         yield tree

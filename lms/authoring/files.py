@@ -96,9 +96,10 @@ def _replace(path: Path, data: bytes) -> None:
         raise
 
 
-def write_atomically(changes: dict[str, str]) -> Callable[[], None]:
-    """Write every `{rel: text}`; return `undo()`, which puts back the old files, removes new ones
-    and the folders made for them. If a write fails, the ones already done are undone."""
+def write_atomically(changes: dict[str, str | None]) -> Callable[[], None]:
+    """Write every `{rel: text}` (None: remove the file); return `undo()`, which puts back the old
+    files, removes new ones and the folders made for them. If a write fails, the ones already done
+    are undone."""
     targets = {rel: resolve(rel) for rel in changes}  # refuse every path before writing any
     done: list[tuple[Path, bytes | None]] = []
     made_dirs: list[Path] = []
@@ -126,6 +127,11 @@ def write_atomically(changes: dict[str, str]) -> Callable[[], None]:
                 folder.mkdir()
                 made_dirs.append(folder)
             old = path.read_bytes() if path.exists() else None
+            if text is None:
+                if old is not None:
+                    path.unlink()
+                    done.append((path, old))
+                continue
             _replace(path, text.encode("utf-8"))
             done.append((path, old))
     except BaseException:

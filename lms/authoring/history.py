@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -22,6 +23,7 @@ from lms.audit.services import record
 from lms.authoring import drafts
 from lms.authoring.files import courses_root, resolve, text_hash
 from lms.authoring.models import Draft
+from lms.core.errors import ValidationError
 from lms.core.models import UTCDateTime
 from lms.core.time import utcnow
 from lms.core.transactions import after_commit
@@ -69,12 +71,17 @@ class PublicationFile(db.Model):
     # The text before the file's first recorded publish (files written with git before authoring
     # existed), so its first diff can be shown; later versions diff against the previous row.
     old_text: Mapped[str | None] = mapped_column(sa.Text)
+    # The publish removed the file (an item moved to another module): `text` is "", and so is the
+    # text its `new_hash` is of.
+    removed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     publication: Mapped[Publication] = relationship(back_populates="files")
 
 
-def record_publish(user: User, course_dir: str, files: dict[str, tuple[str | None, str]]) -> Publication:
-    """Record a publish of `files` ({rel: (old text or None, new text)}) in the caller's
+def record_publish(
+    user: User, course_dir: str, files: dict[str, tuple[str | None, str | None]]
+) -> Publication:
+    """Record a publish of `files` ({rel: (old text or None, new text or None: removed)}) in the caller's
     transaction. Git waits for its commit: when COURSES_DIR is in a git work tree the row is marked
     `git_pending`, and `commit_pending` (run after the commit) puts its texts into git."""
     publication = Publication(course_dir=course_dir, user_id=user.id, created_at=utcnow())
@@ -87,9 +94,10 @@ def record_publish(user: User, course_dir: str, files: dict[str, tuple[str | Non
             PublicationFile(
                 path=rel,
                 old_hash=text_hash(old_text) if old_text is not None else None,
-                new_hash=text_hash(new_text),
-                text=new_text,
+                new_hash=text_hash(new_text or ""),
+                text=new_text or "",
                 old_text=old_text if rel not in already else None,
+                removed=new_text is None,
             )
         )
     # A publish of changes pulled from git writes no file: nothing to commit.
@@ -166,6 +174,9 @@ def commit_to_git(publication: Publication) -> str | None:
         if head:
             _checked(_git(root, "read-tree", head, env=env), "read-tree")
         for path, row in zip(paths, publication.files, strict=True):
+            if row.removed:
+                _checked(_git(root, "update-index", "--force-remove", path, env=env), "update-index")
+                continue
             written = _git(root, "hash-object", "-w", "--stdin", env=env, stdin=row.text)
             blob = _checked(written, "hash-object")
             _checked(
@@ -299,7 +310,10 @@ def diff_lines(old: str | None, new: str, *, context: int = 3) -> list[DiffLine]
 def restore_as_draft(row: PublicationFile, token: str, user: User) -> Draft:
     """Make this earlier version the file's draft (never a disk write): a save over the editor's
     state named by `token` (EditConflict when the file or its draft moved on since), or a new
-    draft when the file is gone from disk and has no draft. Audited."""
+    draft when the file is gone from disk and has no draft. Audited. A removal has no text to
+    restore: ValidationError."""
+    if row.removed:
+        raise ValidationError("removed", _l("This version removed the file: there is no text to restore."))
     state = drafts.open_for_edit(row.path)
     if state.source == "new":
         if token != state.token:

@@ -24,6 +24,8 @@ class Draft(db.Model):
     text: Mapped[str] = mapped_column(sa.Text, default="")
     # sha256 of the disk file when the draft began (or was last saved over it); None: a new file.
     base_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # The draft removes the file (its item moved to another module): publish deletes it; `text` is "".
+    removed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # +1 on each save; a save updates only the version it read, so two saves never both win.
     version: Mapped[int] = mapped_column(default=1)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

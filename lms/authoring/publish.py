@@ -45,12 +45,12 @@ def publish_course(course_dir: str, user: User) -> Any:
     if checked.errors:
         raise PublishRefused(checked.errors)
     drafts = course_drafts(course_dir)
-    files: dict[str, tuple[str | None, str]] = {}
+    files: dict[str, tuple[str | None, str | None]] = {}  # {rel: (old, new)}; new None: removed
     for draft in drafts:
         disk_text, disk_hash = read_disk(draft.path)
         if disk_hash != draft.base_hash:
             raise EditConflict(draft.path, draft.text, disk_text or "", disk_text)
-        files[draft.path] = (disk_text, draft.text)
+        files[draft.path] = (disk_text, None if draft.removed else draft.text)
     undo = write_atomically({rel: new for rel, (_old, new) in files.items()})
     try:
         # A savepoint: a refusal keeps the draft its request may have saved (keep_writes) but
@@ -77,6 +77,7 @@ def publish_course(course_dir: str, user: User) -> Any:
         details={
             "course": course_dir,
             "files": sorted(files),
+            "removed": sorted(rel for rel, (_old, new) in files.items() if new is None),
             "added": len(report.added),
             "changed": len(report.changed),
             "archived": len(report.archived),

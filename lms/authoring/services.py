@@ -118,6 +118,7 @@ class FileState:
     kind: str
     title: str
     draft: bool = False
+    removed: bool = False  # its draft removes it (its item moved to another module)
     errors: int = 0
     # On disk but differing from what the database imported (or never imported): `git pull`ed.
     changed_on_disk: bool = False
@@ -174,7 +175,9 @@ def _imported_hashes(course_dir: str) -> dict[str, str]:
 def course_tree(course_dir: str) -> CourseTree:
     """The course's modules and items as publishing would import them, each with its states."""
     checked = check_course(course_dir)
-    drafts = {draft.path for draft in course_drafts(course_dir)}
+    all_drafts = course_drafts(course_dir)
+    drafts = {draft.path for draft in all_drafts}
+    removals = {draft.path for draft in all_drafts if draft.removed}
     imported = _imported_hashes(course_dir)
     errors: dict[str, int] = {}
     for problem in checked.errors:
@@ -194,6 +197,7 @@ def course_tree(course_dir: str) -> CourseTree:
             kind=kind,
             title=title or rel.rsplit("/", 1)[-1],
             draft=rel in drafts,
+            removed=rel in removals,
             errors=errors.get(rel, 0),
             changed_on_disk=changed,
             published=stored is not None and stored == disk_hash and rel not in drafts,

@@ -1,5 +1,6 @@
 """Structural changes to a course, each written as drafts: new items, modules and courses from a
-starter text, reordering, renaming. Ids never change; nothing touches disk (publish does that).
+starter text, reordering, renaming, moving an item to another module. Ids never change; nothing
+touches disk (publish does that).
 
 Every change reads the files' *effective* text (the draft if there is one, else the disk), edits
 the front matter line by line (`frontmatter_edit`) and saves it as a draft with the token of what
@@ -20,10 +21,12 @@ from flask_babel import lazy_gettext as _l
 from lms.accounts.models import User
 from lms.audit.services import record
 from lms.authoring import starters
-from lms.authoring.drafts import EditConflict, create_draft, open_for_edit, save_draft
+from lms.authoring.drafts import EditConflict, create_draft, open_for_edit, remove_file, save_draft
 from lms.authoring.files import PathRefused, courses_root, resolve
 from lms.authoring.frontmatter_edit import FrontMatterEditError, read_list, read_value, set_list, set_scalar
 from lms.authoring.models import Draft
+from lms.authoring.services import check_course
+from lms.content.problems import Problem
 from lms.content.schema import ID_PATTERN
 from lms.core.errors import ValidationError
 from lms.extensions import db
@@ -89,8 +92,9 @@ class _Texts:
     """Effective texts of one course: drafts from one query, the rest from disk."""
 
     def __init__(self, course_dir: str) -> None:
-        self.drafts = {
-            d.path: d.text for d in db.session.scalars(sa.select(Draft).where(Draft.course_dir == course_dir))
+        self.drafts: dict[str, str | None] = {
+            d.path: None if d.removed else d.text
+            for d in db.session.scalars(sa.select(Draft).where(Draft.course_dir == course_dir))
         }
 
     def get(self, rel: str) -> str | None:
@@ -404,3 +408,78 @@ def rename(rel: str, title: str, user: User) -> None:
         target_label=rel,
         details={"path": rel, "before": old if isinstance(old, str) else None, "after": title},
     )
+
+
+def move_item(course_dir: str, module: str, name: str, target: str, seen: list[str], user: User) -> str:
+    """Move item `name` of `module` to the end of module `target`; returns its new path.
+
+    The file keeps its name and its id, so the importer carries the item's row (and everyone's
+    progress and attempts on it) over to the new module. Written as drafts: the file's text at
+    the new path, a removal draft at the old one, both `items` lists. `seen`: the source module's
+    items as the author saw them (refused as stale when they changed).
+    """
+    _check_module(course_dir, module)
+    if target == module:
+        raise ValidationError("target", _l("Choose another module than the item's own."), field="target")
+    if target not in listed_modules(course_dir):
+        raise ValidationError("target", _l("The course has no such module."), field="target")
+    module_rel = f"{course_dir}/{module}/{MODULE_FILE}"
+    module_text = _effective(module_rel)
+    items = _edit(lambda: read_list(module_text, "items") or [], module_rel)
+    if items != seen or name not in items:
+        raise ValidationError("stale", _l("The order changed meanwhile; here is the current one."))
+    if len(items) == 1:
+        message = _l("This is the only item of its module, and a module keeps at least one item.")
+        raise ValidationError("last", message, field="target")
+    target_rel = f"{course_dir}/{target}/{MODULE_FILE}"
+    rel, new_rel = f"{course_dir}/{module}/{name}", f"{course_dir}/{target}/{name}"
+    try:
+        if "/" in name:  # the loader refuses such an entry (E210): nothing to move
+            raise PathRefused("not a file name")
+        target_text = _effective(target_rel)
+        source, there = open_for_edit(rel), open_for_edit(new_rel)
+    except PathRefused:  # a list entry lint refuses (`..`, a symlink): fixed in the editor first
+        raise ValidationError("missing", _l("The file %(path)s does not exist.", path=rel)) from None
+    target_items = _edit(lambda: read_list(target_text, "items") or [], target_rel)
+    if source.source == "new" or source.removed:
+        raise ValidationError("missing", _l("The file %(path)s does not exist.", path=rel))
+    if source.disk_changed:
+        raise EditConflict(rel, source.text, source.text, source.disk_text)
+    if name in target_items or (there.source != "new" and not there.removed):
+        message = _l(
+            "The module %(module)s already has a file named %(name)s, so the item cannot move there.",
+            module=target,
+            name=name,
+        )
+        raise ValidationError("name_taken", message, field="target")
+    if there.removed:  # the item moves back where it was removed from (before a publish)
+        save_draft(new_rel, source.text, there.token, user)
+    else:
+        create_draft(new_rel, source.text, user)
+    remove_file(rel, source.token, user)
+    _save(
+        module_rel,
+        _edit(lambda: set_list(module_text, "items", [n for n in items if n != name]), module_rel),
+        user,
+    )
+    _save(target_rel, _edit(lambda: set_list(target_text, "items", [*target_items, name]), target_rel), user)
+    key, _title, _kind = _front(source.text)
+    record(
+        "authoring.move_item",
+        actor=user,
+        target_type="course_file",
+        target_label=new_rel,
+        details={"id": key, "from": rel, "to": new_rel, "module": module, "target": target},
+    )
+    return new_rel
+
+
+def move_problems(course_dir: str, old_rel: str, new_rel: str) -> list[Problem]:
+    """The lint errors a move left: the moved file's own (a link or image relative to its old
+    folder) and other files' links to its old path. Publish refuses them; the author fixes them."""
+    old_in_course = old_rel.split("/", 1)[1]
+    return [
+        problem
+        for problem in check_course(course_dir).errors
+        if problem.path == new_rel or f"{old_in_course} " in problem.message
+    ]

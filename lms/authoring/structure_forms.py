@@ -1,4 +1,5 @@
-"""Forms of the course structure page: new item, module and course; move, order, rename; images."""
+"""Forms of the course structure page: new item, module and course; move, order, rename; moving
+an item to another module; images."""
 
 from __future__ import annotations
 
@@ -57,6 +58,16 @@ class MoveForm(FlaskForm):
     module = HiddenField()
     name = HiddenField(validators=[DataRequired()])
     seen = HiddenField(validators=[DataRequired()])
+
+
+class MoveItemForm(FlaskForm):
+    """Move an item to the end of another module; the view fills `target`'s choices."""
+
+    module = HiddenField(validators=[DataRequired()])
+    name = HiddenField(validators=[DataRequired()])
+    seen = HiddenField(validators=[DataRequired()])
+    # The service refuses an unknown or same module with a message of its own (never WTForms').
+    target = SelectField(_l("Move to module"), choices=[], validate_choice=False)
 
 
 class OrderForm(FlaskForm):

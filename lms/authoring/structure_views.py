@@ -23,6 +23,7 @@ from lms.authoring.scenario_graph import GraphLabels, effects_text, graph_svg, r
 from lms.authoring.structure_forms import (
     ImageForm,
     MoveForm,
+    MoveItemForm,
     NewCourseForm,
     NewItemForm,
     NewModuleForm,
@@ -118,9 +119,16 @@ def _page(
         forms[f"m-{module.name}"] = form(
             RenameForm, f"m-{module.name}", rel=module.rel, title=module.title or ""
         )
+        others = [(other.name, other.title or other.name) for other in course.modules if other is not module]
         for item in module.items:
             prefix = f"i-{module.name}-{item.name}"
             forms[prefix] = form(RenameForm, prefix, rel=item.rel, title=item.title or "")
+            move_prefix = f"mv-{module.name}-{item.name}"
+            move_form = forms[move_prefix] = form(
+                MoveItemForm, move_prefix, module=module.name, name=item.name, seen=items
+            )
+            move_form.target.choices = others
+            move_form.seen.data = items  # a refused move shown again can be sent again
     # A refused form shown again carries the lists as they are now, so sending it again can work.
     if "new-module" in failed:
         forms["new-module"].seen.data = modules
@@ -241,6 +249,45 @@ def order(course_dir: str):
         return _refused(course_dir, None, None, error)
     flash(_("The new order is saved as a draft."), "success")
     return redirect(_structure_url(course_dir, f"m-{module}" if module else "modules"))
+
+
+@bp.route("/course/<course_dir>/structure/move-item", methods=["POST"])
+@role_required(*AUTHORS)
+def move_item(course_dir: str):
+    _course(course_dir)
+    prefix = _prefix(request.args.get("form"))
+    form = MoveItemForm(prefix=prefix)
+    if not form.validate_on_submit():
+        abort(400)  # the hidden fields are the page's own: only a forged post lacks them
+    try:
+        rel = structure.move_item(
+            course_dir,
+            form.module.data,
+            form.name.data,
+            form.target.data or "",
+            split(form.seen.data),
+            current_user,
+        )
+    except (ValidationError, EditConflict) as error:
+        if isinstance(error, ValidationError) and error.field is None:
+            # Stale or missing: the item may be gone from where its form was, so the page says it.
+            return _refused(course_dir, None, None, error)
+        return _refused(course_dir, prefix, form, error)
+    target = rel.split("/")[1]
+    flash(_("The item is moved to another module in a draft; its id stays."), "success")
+    old_rel = f"{course_dir}/{form.module.data}/{form.name.data}"
+    if problems := structure.move_problems(course_dir, old_rel, rel):
+        paths = ", ".join(sorted({problem.path for problem in problems}))
+        message = ngettext(
+            "%(num)s link or image no longer resolves after the move (it was relative to the old "
+            "module): fix it in the editor before publishing. Files: %(paths)s.",
+            "%(num)s links or images no longer resolve after the move (they were relative to the old "
+            "module): fix them in the editor before publishing. Files: %(paths)s.",
+            len(problems),
+            paths=paths,
+        )
+        flash(message, "error")
+    return redirect(_structure_url(course_dir, f"i-{target}-{form.name.data}"))
 
 
 @bp.route("/course/<course_dir>/structure/rename", methods=["POST"])

@@ -79,6 +79,7 @@ def test_the_structure_page_lists_modules_and_items_for_authors(client, auth, pe
         ("post", f"{STRUCTURE}/move"),
         ("post", f"{STRUCTURE}/order"),
         ("post", f"{STRUCTURE}/rename?form=course-title"),
+        ("post", f"{STRUCTURE}/move-item?form=mv-01-one-02-second.md"),
         ("get", f"/author/images/{LESSON}"),
         ("post", f"/author/images/{LESSON}"),
         ("post", f"/author/graph/{LESSON}"),
@@ -376,6 +377,108 @@ def test_an_empty_title_is_a_field_error(client, auth, people):
     response = client.post(f"{STRUCTURE}/rename?form={prefix}", data=data)
     assert response.status_code == 400
     assert 'id="course-title-title-error"' in response.get_data(as_text=True)
+
+
+MOVE = "mv-01-one-02-second.md"
+
+
+def move_data(client, target: str, seen: str = "01-first.md/02-second.md") -> dict:
+    return {
+        f"{MOVE}-csrf_token": page_token(client),
+        f"{MOVE}-module": "01-one",
+        f"{MOVE}-name": "02-second.md",
+        f"{MOVE}-seen": seen,
+        f"{MOVE}-target": target,
+    }
+
+
+@pytest.mark.parametrize("who", ["admin", "staff"])
+def test_move_an_item_to_another_module_as_drafts(client, auth, people, who):
+    auth.login(people[who].username)
+    page = client.get(STRUCTURE).get_data(as_text=True)
+    label = f'<label for="{MOVE}-target">Перенести в модуль<span class="visually-hidden"> (Второй урок)'
+    assert label in page
+    assert '<option value="02-two">Второй модуль</option>' in page
+    response = client.post(f"{STRUCTURE}/move-item?form={MOVE}", data=move_data(client, "02-two"))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"{STRUCTURE}#i-02-two-02-second.md")
+    assert items() == ["01-first.md"]
+    assert read_list(text("tiny-course/02-two/module.md"), "items") == ["01-third.md", "02-second.md"]
+    assert read_value(text("tiny-course/02-two/02-second.md"), "id") == "l-two"
+    assert drafts() == sorted(
+        [
+            MODULE_REL,
+            "tiny-course/01-one/02-second.md",
+            "tiny-course/02-two/02-second.md",
+            "tiny-course/02-two/module.md",
+        ]
+    )
+    shown = client.get(STRUCTURE).get_data(as_text=True)
+    assert "Материал перенесён в другой модуль в черновиках" in shown
+    assert 'id="i-02-two-02-second.md"' in shown
+    assert 'id="i-01-one-02-second.md"' not in shown
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("01-one", "Выберите другой модуль"),
+        ("03-nowhere", "В курсе нет такого модуля"),
+    ],
+)
+def test_a_bad_target_module_is_a_field_error(client, auth, people, target, message):
+    auth.login("teacher")
+    response = client.post(f"{STRUCTURE}/move-item?form={MOVE}", data=move_data(client, target))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    error = re.search(rf'<p class="field-error" id="{re.escape(MOVE)}-target-error">([^<]*)</p>', page)
+    assert error is not None and message in error.group(1)
+    assert f'aria-describedby="{MOVE}-target-error"' in page
+    assert drafts() == []
+
+
+def test_a_name_taken_in_the_target_is_a_field_error(client, auth, people, courses_dir):
+    (courses_dir / "tiny-course/02-two/02-second.md").write_text(
+        "---\nid: x\ntitle: X\n---\n", encoding="utf-8"
+    )
+    auth.login("teacher")
+    response = client.post(f"{STRUCTURE}/move-item?form={MOVE}", data=move_data(client, "02-two"))
+    assert response.status_code == 400
+    assert "В модуле 02-two уже есть файл 02-second.md" in response.get_data(as_text=True)
+    assert drafts() == []
+
+
+def test_a_double_submitted_move_item_moves_once(client, auth, people):
+    auth.login("teacher")
+    data = move_data(client, "02-two")
+    assert client.post(f"{STRUCTURE}/move-item?form={MOVE}", data=data).status_code == 302
+    again = client.post(f"{STRUCTURE}/move-item?form={MOVE}", data=data)
+    assert again.status_code == 400
+    assert "Порядок тем временем изменился" in again.get_data(as_text=True)
+    assert read_list(text("tiny-course/02-two/module.md"), "items") == ["01-third.md", "02-second.md"]
+
+
+def test_a_move_that_breaks_links_says_so(client, auth, people):
+    auth.login("teacher")
+    prefix = "mv-01-one-01-first.md"
+    data = {
+        f"{prefix}-csrf_token": page_token(client),
+        f"{prefix}-module": "01-one",
+        f"{prefix}-name": "01-first.md",
+        f"{prefix}-seen": "01-first.md/02-second.md",
+        f"{prefix}-target": "02-two",
+    }
+    assert client.post(f"{STRUCTURE}/move-item?form={prefix}", data=data).status_code == 302
+    page = client.get(STRUCTURE).get_data(as_text=True)
+    assert "После переноса не находятся 2 ссылки или картинки" in page
+    assert "tiny-course/02-two/01-first.md, tiny-course/02-two/01-third.md" in page
+
+
+def test_a_move_item_post_without_its_hidden_fields_is_refused(client, auth, people):
+    auth.login("teacher")
+    data = {f"{MOVE}-csrf_token": page_token(client), f"{MOVE}-target": "02-two"}
+    assert client.post(f"{STRUCTURE}/move-item?form={MOVE}", data=data).status_code == 400
+    assert drafts() == []
 
 
 @pytest.mark.parametrize("who", ["admin", "staff"])

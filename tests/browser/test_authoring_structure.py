@@ -134,3 +134,62 @@ def test_a_refused_image_is_shown_on_its_field(page: Page, live_server, instruct
     expect(field).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_text("Изображения SVG не принимаются")).to_be_visible()
     assert sorted(p.name for p in (courses_dir / "ex-course/01-praktika/img").iterdir()) == ["dot.png"]
+
+
+def test_move_an_item_to_another_module_with_the_keyboard(page: Page, live_server, instructor, courses_dir):
+    """A new module, then the plan moved into it from its own form: the flash tells of the link the
+    move broke, the lists change in drafts only; a refused move shows its error on the select."""
+    sign_in(page, live_server)
+    structure = f"{live_server}/author/course/ex-course/structure"
+    page.goto(structure)
+    page.get_by_role("textbox", name="Название модуля", exact=True).fill("Работа в поле")
+    page.get_by_role("button", name="Добавить модуль").click()
+    expect(page.get_by_text("Модуль добавлен в черновиках")).to_be_visible()
+    course = read_list(open_for_edit("ex-course/course.md").text, "modules")
+    assert len(course) == 2
+    folder = course[1]
+
+    plan = page.locator("#i-01-praktika-03-plan\\.md")
+    summary = plan.get_by_text("Перенести в другой модуль")
+    summary.focus()
+    page.keyboard.press("Enter")  # opens the details
+    select = plan.get_by_label("Перенести в модуль (План дворовой встречи)")
+    expect(select).to_be_visible()
+    assert_accessible(page)
+    page.keyboard.press("Tab")
+    expect(select).to_be_focused()
+    select.select_option(label="Работа в поле")
+    page.keyboard.press("Tab")
+    button = plan.get_by_role("button", name="Перенести в модуль План дворовой встречи")
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_text("Материал перенесён в другой модуль в черновиках")).to_be_visible()
+    # Its link to the lesson beside it was relative to the old module: the page says so.
+    expect(page.get_by_text("После переноса не находится 1 ссылка или картинка")).to_be_visible()
+    moved = page.locator(f"#i-{folder}-03-plan\\.md")
+    expect(moved).to_contain_text("План дворовой встречи")
+    expect(page.locator("#i-01-praktika-03-plan\\.md")).to_have_count(0)
+    assert items() == ["01-urok.md", "02-dver.md"]
+    assert read_list(open_for_edit(f"ex-course/{folder}/module.md").text, "items") == [
+        "01-vvedenie.md",
+        "03-plan.md",
+    ]
+    assert (courses_dir / "ex-course/01-praktika/03-plan.md").exists()  # disk changes at publish
+    assert open_for_edit("ex-course/01-praktika/03-plan.md").removed
+    assert_accessible(page)
+    assert_fits(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # A file of the same name in the target: refused, the error on the select, nothing changed.
+    (courses_dir / "ex-course/01-praktika/01-vvedenie.md").write_text("---\nid: x\ntitle: X\n---\n")
+    intro = page.locator(f"#i-{folder}-01-vvedenie\\.md")
+    intro.get_by_text("Перенести в другой модуль").click()
+    intro.get_by_role("button", name="Перенести в модуль Введение").click()
+    intro = page.locator(f"#i-{folder}-01-vvedenie\\.md")
+    select = intro.get_by_label("Перенести в модуль (Введение)")
+    expect(select).to_have_attribute("aria-invalid", "true")
+    expect(intro.get_by_text("В модуле 01-praktika уже есть файл 01-vvedenie.md")).to_be_visible()
+    assert items() == ["01-urok.md", "02-dver.md"]
+    assert_accessible(page)
+    assert_fits(page)
