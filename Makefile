@@ -59,7 +59,7 @@ clean:
 # After changing user-facing strings: extract them and merge into both catalogs.
 translations-update: $(VENV)/.runtime
 	PYTHONPATH=. $(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output -o translations/messages.pot lms templates
-	$(VENV)/bin/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 # The authoring editor's CodeMirror 6 bundle (static/vendor/codemirror/editor.js and LICENSE.txt)
 # is committed, so run and test need no Node. After changing editor/src or editor/package.json:
