@@ -107,6 +107,8 @@ ACTION_GROUPS = (
             "authoring.publish": _l("Course published from the browser"),
             "authoring.reorder": _l("Course modules or items reordered (draft)"),
             "authoring.rename": _l("Course file title renamed (draft)"),
+            "authoring.move_item": _l("Course item moved to another module (draft)"),
+            "authoring.remove": _l("Course file removed (draft)"),
             "authoring.image": _l("Image uploaded for a lesson"),
             "authoring.restore": _l("Earlier version of a course file restored as a draft"),
         },
