@@ -4,8 +4,10 @@ control characters, overlong text, impossible numbers and dates, options that ar
 and must answer below 500.
 
 The forms come from the pages themselves (the GET walk of test_get_is_safe over the same school),
-so a new form is covered as soon as a page shows it. Sign-out forms are left out: they would end
-the walk's own session.
+so a new form is covered as soon as a page shows it: POST and GET forms, the other addresses a
+form's buttons and scripts send it to (`formaction`, `data-*url`: the quiz's save, the editor's
+preview), links with a query (pages, sorting, filters), and broken files in every file field.
+Sign-out forms are left out: they would end the walk's own session.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Form:
     action: str
     fields: dict[str, str] = field(default_factory=dict)  # name -> the value the page gave
     files: set[str] = field(default_factory=set)
+    other_actions: set[str] = field(default_factory=set)  # formaction, data-*url
 
     @property
     def shape(self) -> str:
@@ -72,8 +75,14 @@ class FormParser(HTMLParser):
             action = urljoin(self.page_url, values.get("action") or self.page_url).split("#")[0]
             self.current = Form(values.get("method", "get").lower(), action)
             self.forms.append(self.current)
+        if self.current is None:
             return
-        if self.current is None or not values.get("name"):
+        # Where else the form's fields are sent: a button's `formaction` (the quiz's "save"), and
+        # the addresses its script posts them to (`data-*url`: autosave, the editor's preview).
+        for name, value in values.items():
+            if value and (name == "formaction" or (name.startswith("data-") and name.endswith("url"))):
+                self.current.other_actions.add(urljoin(self.page_url, value).split("#")[0])
+        if tag == "form" or not values.get("name"):
             return
         name = values["name"]
         if tag == "input" and values.get("type") == "file":
@@ -91,6 +100,11 @@ def forms_of(page: str, url: str, links: list[str]) -> list[Form]:
     parser = FormParser(url)
     parser.feed(page)
     forms = [form for form in parser.forms if not form.action.endswith(LEFT_OUT)]
+    forms += [
+        Form(form.method, action, form.fields, form.files)
+        for form in list(forms)
+        for action in sorted(form.other_actions - {form.action})
+    ]
     for form in forms:
         if form.method == "get":  # a browser replaces the action's query with the form's fields
             form.action = urlunsplit((*urlsplit(form.action)[:3], "", ""))
