@@ -34,7 +34,7 @@ from lms.core.health import bp as health_bp
 from lms.dashboards import cli as dashboards_cli
 from lms.dashboards import cohort_views, export_views, reminder_views, teaching_views  # noqa: F401
 from lms.dashboards.views import bp as dashboards_bp
-from lms.exercises import team_views  # noqa: F401
+from lms.exercises import assignment_views, review_views, team_views  # noqa: F401
 from lms.exercises.views import bp as exercises_bp
 from lms.mail import cli as mail_cli
 from lms.mail.views import bp as outbox_bp

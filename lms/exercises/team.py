@@ -3,7 +3,7 @@
 Every save is checked against the version the member started from, so two members editing at
 once never overwrite each other silently: the later save is refused with both texts shown, and
 every save that goes through is recorded as a contribution (who, when, how many words changed).
-Review goes through the individual assignments' queue and grading (lms/exercises/services.py),
+Review goes through the individual assignments' queue and grading (lms/exercises/grading.py),
 which credit and notify every member (lms/exercises/teams.py).
 """
 

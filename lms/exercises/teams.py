@@ -1,7 +1,7 @@
 """Who a team assignment's work belongs to: the candidates of one region on the course.
 
 Kept apart from the draft operations (lms/exercises/team.py) so that grading in
-lms/exercises/services.py can credit every member without importing them.
+lms/exercises/grading.py can credit every member without importing them.
 """
 
 from __future__ import annotations
