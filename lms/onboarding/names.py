@@ -66,7 +66,7 @@ FALLBACK = "user"
 _WORDS = re.compile(r"[^\s.,;]+")
 _NOT_ALLOWED = re.compile(r"[^a-z0-9-]+")
 _EMAIL_NOT_ALLOWED = re.compile(r"[^a-z0-9._-]+")
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")  # the same rule as lms.accounts.services
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")  # the same rule as lms.accounts.validation
 
 
 def transliterate(text: str) -> str:

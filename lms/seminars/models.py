@@ -42,7 +42,7 @@ class Seminar(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Attendance counts toward completing the seminar when set: the share of sessions attended,
-    # in percent (lms.seminars.attendance.attendance_summary); None: no requirement.
+    # in percent (lms.seminars.attendance_share.attendance_summary); None: no requirement.
     attendance_required_percent: Mapped[int | None] = mapped_column(sa.Integer)
 
     invites: Mapped[list[SeminarInvite]] = relationship(
