@@ -22,6 +22,7 @@ from lms.quizzes import services
 from lms.quizzes.answer_markup import Served, with_answer
 from lms.quizzes.display import question_for_display
 from lms.quizzes.models import Attempt, AttemptAnswer, QuestionVersion
+from lms.quizzes.versions import VERSION_DATA
 
 
 def deadline_passed(deadline_at: datetime | None, submitted_at: datetime | None, now: datetime) -> bool:
@@ -100,7 +101,7 @@ class AttemptPage:
         a question's markup is not cached, or when the result shows the answers."""
         ids = {item["version_id"] for item in self.layout}
         ids |= {graded for *_, graded in self.answers.values() if graded}
-        return {id_: data for id_, data in db.session.execute(_VERSIONS, {"ids": sorted(ids)})}
+        return {id_: data for id_, data in db.session.execute(VERSION_DATA, {"ids": sorted(ids)})}
 
     @cached_property
     def quiz(self) -> Lesson:
@@ -163,10 +164,6 @@ class Review:
     def question(self) -> dict:
         return self.page.questions[self.version_id]
 
-
-_VERSIONS = sa.select(QuestionVersion.id, QuestionVersion.data).where(
-    QuestionVersion.id.in_(sa.bindparam("ids", expanding=True))
-)
 
 _used = sa.orm.aliased(Attempt)
 

@@ -42,8 +42,9 @@ def record_question_versions(quizzes: list[Lesson]) -> int:
     return added
 
 
-# Built once: the served questions' data, as plain values (versions never change: nothing to track).
-_VERSION_DATA = sa.select(QuestionVersion.id, QuestionVersion.data).where(
+# Built once: the served questions' data, as plain values (versions never change: nothing to track);
+# read by a submit for versions its worker has not cached, and by the attempt page's review.
+VERSION_DATA = sa.select(QuestionVersion.id, QuestionVersion.data).where(
     QuestionVersion.id.in_(sa.bindparam("ids", expanding=True))
 )
 # Question versions per worker, by id: a version row never changes and is never deleted (attempts
@@ -67,7 +68,7 @@ def attempt_questions(attempt: Attempt) -> list[tuple[dict, dict]]:
     if missing:
         if len(known) + len(missing) > MAX_CACHED_VERSIONS:
             known.clear()
-        known.update(db.session.execute(_VERSION_DATA, {"ids": missing}).all())
+        known.update(db.session.execute(VERSION_DATA, {"ids": missing}).all())
     return [(item, known[item["version_id"]]) for item in attempt.layout]
 
 
