@@ -18,6 +18,9 @@ from lms.admin.staff_views import bp as course_staff_bp
 from lms.admin.views import bp as admin_bp
 from lms.audit.views import bp as audit_bp
 from lms.authoring import cli as authoring_cli
+
+# Adds its routes to the structure blueprint (as the imports below do for other blueprints).
+from lms.authoring import image_graph_views  # noqa: F401
 from lms.authoring.history_views import bp as authoring_history_bp
 from lms.authoring.structure_views import bp as authoring_structure_bp
 from lms.authoring.views import bp as authoring_bp

@@ -6,6 +6,10 @@ Every change reads the files' *effective* text (the draft if there is one, else 
 the front matter line by line (`frontmatter_edit`) and saves it as a draft with the token of what
 it read, so a concurrent save is refused, never overwritten. A reorder names the order the author
 saw: a double submit or a second tab that already moved something is refused as stale.
+
+This module holds the course's structure as read, the new entries, reorder and rename; the shared
+read-edit-save steps live in `structure_texts`, moving an item in `structure_move`. Both are
+reached here too, so callers import `structure` only.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -21,22 +24,48 @@ from flask_babel import lazy_gettext as _l
 from lms.accounts.models import User
 from lms.audit.services import record
 from lms.authoring import starters
-from lms.authoring.drafts import EditConflict, create_draft, open_for_edit, remove_file, save_draft
+from lms.authoring.drafts import create_draft, open_for_edit
 from lms.authoring.files import PathRefused, courses_root, resolve
 from lms.authoring.frontmatter_edit import FrontMatterEditError, read_list, read_value, set_list, set_scalar
 from lms.authoring.models import Draft
-from lms.authoring.services import check_course
-from lms.content.problems import Problem
+from lms.authoring.structure_move import move_item, move_problems
+from lms.authoring.structure_texts import (
+    COURSE_FILE,
+    MODULE_FILE,
+    check_module,
+    edit,
+    effective,
+    front,
+    listed_modules,
+    save,
+)
 from lms.content.schema import ID_PATTERN
 from lms.core.errors import ValidationError
 from lms.extensions import db
 
-COURSE_FILE = "course.md"
-MODULE_FILE = "module.md"
+__all__ = [
+    "COURSE_FILE",
+    "MAX_TITLE",
+    "MODULE_FILE",
+    "CourseStructure",
+    "Entry",
+    "course_structure",
+    "known_ids",
+    "listed_modules",
+    "move",
+    "move_item",
+    "move_problems",
+    "new_course",
+    "new_item",
+    "new_module",
+    "rename",
+    "set_order",
+    "slug",
+]
+
 MAX_TITLE = 200
 _NUMBER = re.compile(r"^(\d+)")
 _FOLDER = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-T = TypeVar("T")
 
 _TRANSLIT = dict(
     zip(
@@ -107,18 +136,6 @@ class _Texts:
         return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
 
 
-def _front(text: str | None) -> tuple[str | None, str | None, str]:
-    if text is None:
-        return None, None, "lesson"
-    try:
-        key, title, kind = (read_value(text, name) for name in ("id", "title", "type"))
-    except FrontMatterEditError:
-        return None, None, "lesson"
-    as_text = lambda value: value if isinstance(value, str) else None  # noqa: E731
-    # Any `type` the file gives (a survey too); the loader reports one it does not know.
-    return as_text(key), as_text(title), kind if isinstance(kind, str) and kind else "lesson"
-
-
 def _names(text: str | None, key: str) -> list[str]:
     if text is None:
         return []
@@ -134,7 +151,7 @@ def course_structure(course_dir: str) -> CourseStructure:
     resolve(rel)
     texts = _Texts(course_dir)
     course_text = texts.get(rel)
-    key, title, _kind = _front(course_text)
+    key, title, _kind = front(course_text)
     problem = None
     if course_text is not None:
         try:
@@ -145,48 +162,19 @@ def course_structure(course_dir: str) -> CourseStructure:
     for folder in _names(course_text, "modules"):
         module_rel = f"{course_dir}/{folder}/{MODULE_FILE}"
         module_text = texts.get(module_rel)
-        m_key, m_title, _ = _front(module_text)
+        m_key, m_title, _ = front(module_text)
         module = Entry(
             folder, module_rel, m_key, m_title, "module", module_rel in texts.drafts, module_text is None
         )
         for name in _names(module_text, "items"):
             item_rel = f"{course_dir}/{folder}/{name}"
             item_text = texts.get(item_rel)
-            i_key, i_title, i_kind = _front(item_text)
+            i_key, i_title, i_kind = front(item_text)
             module.items.append(
                 Entry(name, item_rel, i_key, i_title, i_kind, item_rel in texts.drafts, item_text is None)
             )
         modules.append(module)
     return CourseStructure(course_dir, rel, key, title, rel in texts.drafts, modules, problem)
-
-
-def _effective(rel: str) -> str:
-    state = open_for_edit(rel)
-    if state.source == "new":
-        raise ValidationError("missing", _l("The file %(path)s does not exist.", path=rel))
-    return state.text
-
-
-def _save(rel: str, text: str, user: User) -> None:
-    """Save `text` as the draft of an existing file, refusing when the file moved underneath."""
-    state = open_for_edit(rel)
-    if state.disk_changed:
-        # The file changed on disk since its draft began: saving over it would hide that change.
-        raise EditConflict(rel, text, state.text, state.disk_text)
-    save_draft(rel, text, state.token, user)
-
-
-def _edit(action: Callable[[], T], rel: str) -> T:
-    try:
-        return action()
-    except FrontMatterEditError as error:
-        raise ValidationError(
-            "front_matter",
-            _l(
-                "The front matter of %(path)s cannot be changed automatically; fix it in the editor.",
-                path=rel,
-            ),
-        ) from error
 
 
 def _check_title(title: str) -> str:
@@ -211,7 +199,7 @@ def known_ids() -> set[str]:
         texts[rel] = text
     ids = set()
     for text in texts.values():
-        key, _title, _kind = _front(text)
+        key, _title, _kind = front(text)
         if key:
             ids.add(key)
     return ids
@@ -250,18 +238,6 @@ def _exists(rel: str) -> bool:
     return state.source != "new"
 
 
-def listed_modules(course_dir: str) -> list[str]:
-    """The course's `modules` as the effective course.md lists them."""
-    rel = f"{course_dir}/{COURSE_FILE}"
-    text = _effective(rel)
-    return _edit(lambda: read_list(text, "modules") or [], rel)
-
-
-def _check_module(course_dir: str, module: str) -> None:
-    if module not in listed_modules(course_dir):
-        raise ValidationError("module", _l("The course has no such module."), field="module")
-
-
 def _unchanged(current: list[str], seen: list[str] | None) -> None:
     """A new entry is added to the list the author saw, or not at all: a double submit (or a second
     tab) would otherwise add a second item under a second made-up id."""
@@ -277,20 +253,20 @@ def new_item(
 ) -> str:
     """A new item from its starter text, appended to the module's `items`; returns its path.
     `seen`: the module's items as the author saw them (refused as stale when they changed)."""
-    _check_module(course_dir, module)
+    check_module(course_dir, module)
     if kind not in starters.ITEM_KINDS:
         raise ValidationError("kind", _l("Choose a kind of item."), field="kind")
     title = _check_title(title)
     module_rel = f"{course_dir}/{module}/{MODULE_FILE}"
-    module_text = _effective(module_rel)
-    items = _edit(lambda: read_list(module_text, "items") or [], module_rel)
+    module_text = effective(module_rel)
+    items = edit(lambda: read_list(module_text, "items") or [], module_rel)
     _unchanged(items, seen)
     taken = known_ids()
     key = _check_key(key.strip() or _free_key(slug(title) or kind, taken), taken)
     name = _next_name(items, key[:40].rstrip("-"), ".md", lambda n: _exists(f"{course_dir}/{module}/{n}"))
     rel = f"{course_dir}/{module}/{name}"
     create_draft(rel, starters.item_text(kind, key, title), user)
-    _save(module_rel, _edit(lambda: set_list(module_text, "items", [*items, name]), module_rel), user)
+    save(module_rel, edit(lambda: set_list(module_text, "items", [*items, name]), module_rel), user)
     return rel
 
 
@@ -299,8 +275,8 @@ def new_module(course_dir: str, title: str, key: str, user: User, seen: list[str
     `seen` as for `new_item`."""
     title = _check_title(title)
     course_rel = f"{course_dir}/{COURSE_FILE}"
-    course_text = _effective(course_rel)
-    modules = _edit(lambda: read_list(course_text, "modules") or [], course_rel)
+    course_text = effective(course_rel)
+    modules = edit(lambda: read_list(course_text, "modules") or [], course_rel)
     _unchanged(modules, seen)
     taken = known_ids()
     key = _check_key(key.strip() or _free_key(slug(title) or "modul", taken), taken)
@@ -317,7 +293,7 @@ def new_module(course_dir: str, title: str, key: str, user: User, seen: list[str
     create_draft(
         f"{course_dir}/{folder}/{lesson}", starters.item_text("lesson", lesson_key, "Введение"), user
     )
-    _save(course_rel, _edit(lambda: set_list(course_text, "modules", [*modules, folder]), course_rel), user)
+    save(course_rel, edit(lambda: set_list(course_text, "modules", [*modules, folder]), course_rel), user)
     return f"{course_dir}/{folder}/{MODULE_FILE}"
 
 
@@ -359,17 +335,17 @@ def set_order(course_dir: str, module: str | None, seen: list[str], order: list[
     the course when `module` is None. `seen` is the order the author saw: if the list is no longer
     that, the change is refused as stale (a double submit, another tab)."""
     if module:
-        _check_module(course_dir, module)
+        check_module(course_dir, module)
     rel, key = _list_file(course_dir, module)
-    text = _effective(rel)
-    current = _edit(lambda: read_list(text, key) or [], rel)
+    text = effective(rel)
+    current = edit(lambda: read_list(text, key) or [], rel)
     if current != seen:
         raise ValidationError("stale", _l("The order changed meanwhile; here is the current one."))
     if sorted(order) != sorted(current):
         raise ValidationError("order", _l("The new order must hold the same entries."))
     if order == current:
         return
-    _save(rel, _edit(lambda: set_list(text, key, order), rel), user)
+    save(rel, edit(lambda: set_list(text, key, order), rel), user)
     record(
         "authoring.reorder",
         actor=user,
@@ -396,11 +372,11 @@ def move(
 def rename(rel: str, title: str, user: User) -> None:
     """Set the `title` of a course, module or item file (its id and file name stay)."""
     title = _check_title(title)
-    text = _effective(rel)
-    old = _edit(lambda: read_value(text, "title"), rel)
+    text = effective(rel)
+    old = edit(lambda: read_value(text, "title"), rel)
     if old == title:
         return
-    _save(rel, _edit(lambda: set_scalar(text, "title", title), rel), user)
+    save(rel, edit(lambda: set_scalar(text, "title", title), rel), user)
     record(
         "authoring.rename",
         actor=user,
@@ -408,78 +384,3 @@ def rename(rel: str, title: str, user: User) -> None:
         target_label=rel,
         details={"path": rel, "before": old if isinstance(old, str) else None, "after": title},
     )
-
-
-def move_item(course_dir: str, module: str, name: str, target: str, seen: list[str], user: User) -> str:
-    """Move item `name` of `module` to the end of module `target`; returns its new path.
-
-    The file keeps its name and its id, so the importer carries the item's row (and everyone's
-    progress and attempts on it) over to the new module. Written as drafts: the file's text at
-    the new path, a removal draft at the old one, both `items` lists. `seen`: the source module's
-    items as the author saw them (refused as stale when they changed).
-    """
-    _check_module(course_dir, module)
-    if target == module:
-        raise ValidationError("target", _l("Choose another module than the item's own."), field="target")
-    if target not in listed_modules(course_dir):
-        raise ValidationError("target", _l("The course has no such module."), field="target")
-    module_rel = f"{course_dir}/{module}/{MODULE_FILE}"
-    module_text = _effective(module_rel)
-    items = _edit(lambda: read_list(module_text, "items") or [], module_rel)
-    if items != seen or name not in items:
-        raise ValidationError("stale", _l("The order changed meanwhile; here is the current one."))
-    if len(items) == 1:
-        message = _l("This is the only item of its module, and a module keeps at least one item.")
-        raise ValidationError("last", message, field="target")
-    target_rel = f"{course_dir}/{target}/{MODULE_FILE}"
-    rel, new_rel = f"{course_dir}/{module}/{name}", f"{course_dir}/{target}/{name}"
-    try:
-        if "/" in name:  # the loader refuses such an entry (E210): nothing to move
-            raise PathRefused("not a file name")
-        target_text = _effective(target_rel)
-        source, there = open_for_edit(rel), open_for_edit(new_rel)
-    except PathRefused:  # a list entry lint refuses (`..`, a symlink): fixed in the editor first
-        raise ValidationError("missing", _l("The file %(path)s does not exist.", path=rel)) from None
-    target_items = _edit(lambda: read_list(target_text, "items") or [], target_rel)
-    if source.source == "new" or source.removed:
-        raise ValidationError("missing", _l("The file %(path)s does not exist.", path=rel))
-    if source.disk_changed:
-        raise EditConflict(rel, source.text, source.text, source.disk_text)
-    if name in target_items or (there.source != "new" and not there.removed):
-        message = _l(
-            "The module %(module)s already has a file named %(name)s, so the item cannot move there.",
-            module=target,
-            name=name,
-        )
-        raise ValidationError("name_taken", message, field="target")
-    if there.removed:  # the item moves back where it was removed from (before a publish)
-        save_draft(new_rel, source.text, there.token, user)
-    else:
-        create_draft(new_rel, source.text, user)
-    remove_file(rel, source.token, user)
-    _save(
-        module_rel,
-        _edit(lambda: set_list(module_text, "items", [n for n in items if n != name]), module_rel),
-        user,
-    )
-    _save(target_rel, _edit(lambda: set_list(target_text, "items", [*target_items, name]), target_rel), user)
-    key, _title, _kind = _front(source.text)
-    record(
-        "authoring.move_item",
-        actor=user,
-        target_type="course_file",
-        target_label=new_rel,
-        details={"id": key, "from": rel, "to": new_rel, "module": module, "target": target},
-    )
-    return new_rel
-
-
-def move_problems(course_dir: str, old_rel: str, new_rel: str) -> list[Problem]:
-    """The lint errors a move left: the moved file's own (a link or image relative to its old
-    folder) and other files' links to its old path. Publish refuses them; the author fixes them."""
-    old_in_course = old_rel.split("/", 1)[1]
-    return [
-        problem
-        for problem in check_course(course_dir).errors
-        if problem.path == new_rel or f"{old_in_course} " in problem.message
-    ]

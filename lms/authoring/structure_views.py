@@ -1,27 +1,27 @@
 """The course structure page under /author: new items, modules and courses from starters, reorder
-(buttons that are real form posts; drag and drop posts the same order), rename, lesson images.
+(buttons that are real form posts; drag and drop posts the same order), rename.
 
 Thin: each view checks the right (instructors and admins by role, then `rights.require_author`
-for the course folder: 403), calls one service of `structure` or `images` and redirects, or shows
-the page again with the refusal on the form (400), or the conflict (409). Every change is a draft.
+for the course folder: 403), calls one service of `structure` and redirects, or shows the page
+again with the refusal on the form (400), or the conflict (409). Every change is a draft.
+
+Lesson images and the scenario graph are routes on the same blueprint, in `image_graph_views`
+(imported by create_app, so they register with `bp`).
 """
 
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from markupsafe import Markup
 
-from lms.authoring import images, rights, structure
-from lms.authoring.drafts import EditConflict, max_file_bytes, open_for_edit
+from lms.authoring import rights, structure
+from lms.authoring.drafts import EditConflict, open_for_edit
 from lms.authoring.files import PathRefused, course_of, resolve
-from lms.authoring.scenario_graph import GraphLabels, effects_text, graph_svg, read_graph
 from lms.authoring.structure_forms import (
-    ImageForm,
     MoveForm,
     MoveItemForm,
     NewCourseForm,
@@ -34,7 +34,6 @@ from lms.authoring.structure_forms import (
 )
 from lms.core.errors import ValidationError, apply_to_form
 from lms.core.roles import Role, role_required
-from lms.core.sqlite import writes
 from lms.extensions import db
 
 bp = Blueprint("authoring_structure", __name__, url_prefix="/author")
@@ -46,12 +45,6 @@ _PREFIX = re.compile(r"^[a-z0-9][a-z0-9.-]{0,120}$")
 @bp.context_processor
 def _helpers() -> dict:
     return {"editor_url": editor_url, "joined": joined}
-
-
-@bp.app_context_processor
-def _everywhere() -> dict:
-    # The editor page (the other authoring blueprint) draws a scenario's graph beside the text.
-    return {"scenario_graph": scenario_graph}
 
 
 def editor_url(rel: str) -> str | None:
@@ -76,7 +69,9 @@ def _course(course_dir: str) -> None:
         abort(404)
 
 
-def _file(rel: str) -> str:
+def editable_course_of(rel: str) -> str:
+    """The course folder of an existing file (a draft or on disk) the user may edit: else 404 or 403.
+    Shared with the image and graph routes (`image_graph_views`)."""
     try:
         resolve(rel)
     except PathRefused:
@@ -301,7 +296,7 @@ def rename(course_dir: str):
     rel = form.rel.data
     if course_of(rel) != course_dir:
         abort(404)
-    _file(rel)
+    editable_course_of(rel)
     try:
         structure.rename(rel, form.title.data, current_user)
     except (ValidationError, EditConflict) as error:
@@ -330,89 +325,3 @@ def new_course():
             return redirect(_structure_url(course_of(rel)))
     status = 400 if form.is_submitted() else 200
     return render_template("authoring/new_course.html", form=form), status
-
-
-def _existing_images(rel: str) -> list[str]:
-    folder = resolve(rel).parent / images.IMAGE_FOLDER
-    if not folder.is_dir() or folder.is_symlink():
-        return []
-    return sorted(
-        f"{images.IMAGE_FOLDER}/{p.name}"
-        for p in folder.iterdir()
-        if p.is_file()
-        and not p.is_symlink()
-        and p.suffix.lower().lstrip(".") in ("png", "jpg", "jpeg", "gif", "webp")
-    )
-
-
-@bp.route("/images/<path:rel>", methods=["GET", "POST"])
-@role_required(*AUTHORS)
-def image(rel: str):
-    course_dir = _file(rel)
-    form = ImageForm()
-    wants_json = request.accept_mimetypes.best == "application/json"
-    saved = None
-    status = 200
-    if form.is_submitted():
-        status = 400
-        if form.validate():
-            upload = form.image.data
-            data = upload.read(images.max_image_bytes() + 1) if upload else b""
-            try:
-                saved = images.save_image(
-                    rel, upload.filename if upload else "", data, form.alt.data or "", current_user
-                )
-                status = 200
-            except ValidationError as error:
-                db.session.rollback()
-                apply_to_form(form, error)
-            except PathRefused:
-                db.session.rollback()
-                abort(404)
-        if wants_json:
-            if saved is not None:
-                return jsonify(
-                    markdown=saved.markdown, link=saved.link, message=_("Image uploaded and inserted.")
-                )
-            errors = [str(message) for messages in form.errors.values() for message in messages]
-            return jsonify(errors=errors or [_("The image could not be uploaded.")]), 400
-    return render_template(
-        "authoring/images.html",
-        rel=rel,
-        course_dir=course_dir,
-        form=form,
-        saved=saved,
-        existing=_existing_images(rel),
-        max_kib=images.max_image_bytes() // 1024,
-    ), status
-
-
-def scenario_graph(text: str) -> dict | None:
-    """What `authoring/_scenario_graph.html` shows for a scenario's text (None: nothing to draw)."""
-    graph = read_graph(text)
-    if graph is None:
-        return None
-    nodes = ngettext("%(num)s node", "%(num)s nodes", len(graph.nodes))
-    replies = ngettext("%(num)s reply", "%(num)s replies", graph.reply_count)
-    labels = GraphLabels(
-        title=_("The scenario's graph"),
-        summary=f"{nodes}, {replies}",
-        start=_("start"),
-        ending=_("ending"),
-        good_ending=_("good ending"),
-        free=_("own words"),
-    )
-    svg: Markup = graph_svg(graph, labels)
-    return {"graph": graph, "svg": svg, "labels": labels, "effects": effects_text}
-
-
-@writes(False)  # a POST only to carry the text (CSRF checked as for every POST): it reads
-@bp.route("/graph/<path:rel>", methods=["POST"])
-@role_required(*AUTHORS)
-def graph(rel: str):
-    """The graph of the text being typed, for the editor's script to refresh as the preview."""
-    _file(rel)
-    text = request.form.get("text", "")
-    if len(text.encode("utf-8")) > max_file_bytes():
-        abort(413)  # a file this size cannot be saved either; the script keeps the last graph
-    return render_template("authoring/_scenario_graph.html", scenario=scenario_graph(text))
