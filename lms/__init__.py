@@ -13,6 +13,7 @@ from flask import Flask
 # (the Flask-free loader in `flask lms check`, tests, editors) knows every kind without an app.
 from lms import cli, extensions, kinds  # noqa: F401
 from lms.accounts import auth, low_vision
+from lms.accounts import cli as accounts_cli
 from lms.accounts.views import bp as accounts_bp
 from lms.admin.staff_views import bp as course_staff_bp
 from lms.admin.views import bp as admin_bp
@@ -27,6 +28,7 @@ from lms.authoring.views import bp as authoring_bp
 from lms.certificates import cli as certificates_cli
 from lms.certificates.views import bp as certificates_bp
 from lms.config import Config, TestingConfig
+from lms.content import cli as content_cli
 from lms.content.views import bp as content_bp
 from lms.core import db as core_db
 from lms.core import formats, i18n, metrics, proxy, requestlog, sqlite, transactions, web
@@ -44,8 +46,10 @@ from lms.mail.views import bp as outbox_bp
 from lms.notifications.views import bp as notifications_bp
 from lms.onboarding import cli as onboarding_cli
 from lms.onboarding.views import bp as onboarding_bp
+from lms.progress import cli as progress_cli
 from lms.progress import lesson_views  # noqa: F401
 from lms.progress.views import bp as progress_bp
+from lms.quizzes import cli as quizzes_cli
 from lms.quizzes.views import bp as quizzes_bp
 from lms.seminars import attendance_progress, manage_views  # noqa: F401
 from lms.seminars.attendance_views import bp as attendance_bp
@@ -115,7 +119,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     extensions.csrf.exempt(health_bp)
     extensions.csrf.exempt(metrics.bp)
 
-    cli.init_app(app, [mail_cli, onboarding_cli, certificates_cli, dashboards_cli, authoring_cli])
+    cli.init_app(
+        app,
+        [
+            accounts_cli,
+            content_cli,
+            progress_cli,
+            quizzes_cli,
+            mail_cli,
+            onboarding_cli,
+            certificates_cli,
+            dashboards_cli,
+            authoring_cli,
+        ],
+    )
     return app
 
 

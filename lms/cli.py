@@ -1,4 +1,7 @@
-"""`flask lms ...` and `flask users ...`: thin wrappers over services, one commit each."""
+"""`flask lms ...` and `flask users ...`: the two groups, their registration and the commands that
+span domains (content check and import with seminars, rollups with quizzes' trouble, cleanup, the
+demo data, a user's region with their enrolments, attachment storage). A domain's own commands live
+in its cli.py and attach to these groups on import: thin wrappers over services, one commit each."""
 
 from __future__ import annotations
 
@@ -16,20 +19,11 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from lms.accounts.models import User
-from lms.accounts.services import (
-    check_region,
-    create_user,
-    deactivate_user,
-    find_user,
-    reactivate_user,
-    send_invitation,
-    send_password_reset,
-)
+from lms.accounts.services import check_region, create_user, find_user
 from lms.accounts.sessions import delete_ended_sessions
 from lms.accounts.throttle import delete_old_failures
-from lms.accounts.tokens import Purpose, set_password_link
-from lms.audit.services import prune_expired, record
-from lms.content.loader import load_tree, render_file
+from lms.audit.services import prune_expired
+from lms.content.loader import load_tree
 from lms.content.problems import ContentError
 from lms.content.references import known_keys
 from lms.content.services import live_courses
@@ -40,10 +34,7 @@ from lms.core.errors import ValidationError
 from lms.extensions import db
 from lms.onboarding.services import discard_stale_imports
 from lms.progress import rollups
-from lms.progress.cohort_csv import enroll_from_csv
 from lms.progress.services import change_region, enrol
-from lms.quizzes.gift import convert_gift
-from lms.quizzes.gift_files import add_to_module_items, default_quiz_id
 from lms.quizzes.services import refresh_stuck_on_quiz
 from lms.seminars.catalogue import TreeCatalogue, check_folder
 from lms.seminars.importer import import_folder
@@ -163,80 +154,6 @@ def _committed(run: Callable[[], Any], refused: str, outcome: str) -> None:
         click.echo(line)
 
 
-@lms_cli.command("render")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def render_command(file: Path) -> None:
-    """Print the sanitised HTML of one Markdown file, through the import pipeline."""
-    click.echo(render_file(file))
-
-
-@lms_cli.command("import-gift")
-@click.argument("gift_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--into",
-    "module_dir",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Module folder to write the quiz into, e.g. courses/osnovy-kampanii/03-finansy.",
-)
-@click.option("--id", "quiz_id", default=None, help="Quiz id (default: from the file name).")
-@click.option("--title", default=None, help="Quiz title (default: from the file name).")
-@click.option("--force", is_flag=True, help="Overwrite an existing quiz file.")
-def import_gift_command(
-    gift_file: Path, module_dir: Path, quiz_id: str | None, title: str | None, force: bool
-) -> None:
-    """Convert a Moodle GIFT question bank into a Markdown quiz in a module folder."""
-    if not (module_dir / "module.md").is_file():
-        raise click.ClickException(f"{module_dir} has no module.md: give a module folder")
-    try:
-        text = gift_file.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = gift_file.read_bytes()[: error.start].count(b"\n") + 1
-        click.echo(f"{gift_file}:{line}:1: file is not valid UTF-8; save it as UTF-8", err=True)
-        sys.exit(1)
-    quiz_id = quiz_id or default_quiz_id(gift_file)
-    try:
-        result = convert_gift(text, quiz_id=quiz_id, title=title or gift_file.stem)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
-    for note in result.notes:
-        click.echo(f"{gift_file}: note: {note}", err=True)
-    if result.errors:
-        for error in result.errors:
-            click.echo(f"{gift_file}:{error.line}:{error.col}: {error.message}", err=True)
-        click.echo(f"nothing written: {len(result.errors)} error(s)", err=True)
-        sys.exit(1)
-    target = module_dir / f"{quiz_id}.md"
-    if target.exists() and not force:
-        raise click.ClickException(f"{target} exists; use --force to overwrite it")
-    target.write_text(result.markdown, encoding="utf-8")
-    listed = add_to_module_items(module_dir / "module.md", target.name)
-    click.echo(f"wrote {target} ({result.questions} questions)")
-    if not listed:
-        click.echo(f"add `- {target.name}` to the items of {module_dir / 'module.md'}", err=True)
-    click.echo("next: flask lms check, then flask lms import")
-
-
-@lms_cli.command("enroll")
-@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def enroll_command(csv_file: Path) -> None:
-    """Enrol candidates into cohorts' courses from CSV: username,cohort,course[,due_on]. All or nothing."""
-    try:
-        text = csv_file.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        click.echo(f"{csv_file}:1: file is not valid UTF-8; save it as UTF-8", err=True)
-        sys.exit(1)
-    count, errors = enroll_from_csv(text)
-    if errors:
-        db.session.rollback()
-        for error in errors:
-            click.echo(f"{csv_file}:{error.line}: {error.message}", err=True)
-        click.echo(f"nothing enrolled: {len(errors)} bad row(s)", err=True)
-        sys.exit(1)
-    db.session.commit()
-    click.echo(f"enrolled {count} row(s)")
-
-
 @lms_cli.command("rollups")
 @click.option(
     "--rebuild",
@@ -328,65 +245,6 @@ def demo_command() -> None:
         click.echo(f"  {role:<12} {username:<14} {password}")
 
 
-@users_cli.command("create")
-@click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["candidate", "instructor", "coordinator", "admin"]))
-@click.option("--region", "region_code", default=None, help="Region code, e.g. 77.")
-@click.option("--name", "full_name", default="", help="Full name.")
-@click.option("--email", default=None, help="Email address (needed for invitations and resets).")
-@click.option("--password", default=None, help="Prompted for when not given (unless --invite).")
-@click.option("--invite", is_flag=True, help="No password: queue an invitation to the email address.")
-def create_user_command(
-    username: str,
-    role: str,
-    region_code: str | None,
-    full_name: str,
-    email: str | None,
-    password: str | None,
-    invite: bool,
-) -> None:
-    """Create a user account (the same checks and password rules as the browser)."""
-    if invite and not email:
-        raise click.ClickException("--invite needs --email")
-    if password is None and not invite:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        user = create_user(
-            username,
-            None if invite else password,
-            role,
-            region_code=region_code,
-            full_name=full_name,
-            email=email,
-        )
-        if invite:
-            send_invitation(user)
-    except ValidationError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error.message)) from None
-    db.session.commit()
-    click.echo(
-        f"created {user.role} {user.username}" + (f"; invitation queued to {user.email}" if invite else "")
-    )
-
-
-@users_cli.command("reset-password")
-@click.argument("username")
-def reset_password_command(username: str) -> None:
-    """Print a one-time link that sets USERNAME's password (for an admin who has only a terminal)."""
-    user = find_user(username)
-    if user is None:
-        raise click.ClickException(f"No user {username!r}.")
-    if not user.is_active_account:
-        raise click.ClickException(f"{user.username} is deactivated; reactivate the account first.")
-    link = set_password_link(user, Purpose.RESET)
-    record("password.link_issued", target=user, details={"via": "cli"})
-    db.session.commit()
-    minutes = int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60)
-    click.echo(f"One-time link for {user.username}, valid for {minutes} minutes:")
-    click.echo(link)
-
-
 @users_cli.command("set-region")
 @click.argument("username")
 @click.argument("region_code", metavar="REGION")
@@ -405,46 +263,6 @@ def set_region_command(username: str, region_code: str) -> None:
     change_region(user, code)
     db.session.commit()
     click.echo(f"{user.username}: region {previous or 'none'} → {code or 'none'}")
-
-
-def _existing_user(username: str):
-    user = find_user(username)
-    if user is None:
-        raise click.ClickException(f"No user {username!r}.")
-    return user
-
-
-@users_cli.command("deactivate")
-@click.argument("username")
-def deactivate_command(username: str) -> None:
-    """Deactivate USERNAME: their sessions end at once; all history stays (undo with reactivate)."""
-    user = _existing_user(username)
-    deactivate_user(user)
-    db.session.commit()
-    click.echo(f"{user.username}: deactivated")
-
-
-@users_cli.command("reactivate")
-@click.argument("username")
-def reactivate_command(username: str) -> None:
-    """Let a deactivated USERNAME sign in again."""
-    user = _existing_user(username)
-    reactivate_user(user)
-    db.session.commit()
-    click.echo(f"{user.username}: active")
-
-
-@users_cli.command("invite")
-@click.argument("username")
-def invite_command(username: str) -> None:
-    """Queue (again) a set-password link to USERNAME's email: an invitation, or a reset link for an
-    account that has a password."""
-    user = _existing_user(username)
-    sent = send_password_reset(user) if user.has_password else send_invitation(user)
-    if not sent:
-        raise click.ClickException(f"{user.username} has no email address or is deactivated.")
-    db.session.commit()
-    click.echo(f"{user.username}: queued to {user.email}")
 
 
 def init_app(app: Flask, command_modules: list | None = None) -> None:
