@@ -134,13 +134,31 @@ def save_draft(rel: str, text: str, token: str, user: User) -> Draft:
             return draft  # the same text sent twice (a double click, a resent form): already saved
         raise EditConflict(rel, text, state.text, state.disk_text)
     _, disk_hash = read_disk(rel)
+    draft = _write_draft(rel, draft, text=text, base_hash=disk_hash, removed=False, user=user)
+    record(
+        "authoring.save",
+        actor=user,
+        target_type="course_file",
+        target_label=rel,
+        details={"path": rel, "version": draft.version, "bytes": len(text.encode("utf-8"))},
+    )
+    db.session.flush()
+    return draft
+
+
+def _write_draft(
+    rel: str, draft: Draft | None, *, text: str, base_hash: str | None, removed: bool, user: User
+) -> Draft:
+    """Store the file's draft: a new row, or a compare-and-set on the version read, so that of two
+    saves with the same token one wins. EditConflict when another tab got there first."""
     now = utcnow()
     if draft is None:
         draft = Draft(
             path=rel,
             course_dir=course_of(rel),
             text=text,
-            base_hash=disk_hash,
+            base_hash=base_hash,
+            removed=removed,
             version=1,
             updated_by_id=user.id,
             updated_at=now,
@@ -150,32 +168,23 @@ def save_draft(rel: str, text: str, token: str, user: User) -> Draft:
                 db.session.add(draft)
         except IntegrityError:  # another tab made the draft first
             raise _conflict(rel, text) from None
-    else:
-        # Compare-and-set on the version read: of two saves with the same token, one wins.
-        updated = db.session.execute(
-            sa.update(Draft)
-            .where(Draft.id == draft.id, Draft.version == draft.version)
-            .values(
-                text=text,
-                base_hash=disk_hash,
-                removed=False,
-                version=Draft.version + 1,
-                updated_by_id=user.id,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not updated:
-            raise _conflict(rel, text)
-        db.session.refresh(draft)
-    record(
-        "authoring.save",
-        actor=user,
-        target_type="course_file",
-        target_label=rel,
-        details={"path": rel, "version": draft.version, "bytes": len(text.encode("utf-8"))},
-    )
-    db.session.flush()
+        return draft
+    updated = db.session.execute(
+        sa.update(Draft)
+        .where(Draft.id == draft.id, Draft.version == draft.version)
+        .values(
+            text=text,
+            base_hash=base_hash,
+            removed=removed,
+            version=Draft.version + 1,
+            updated_by_id=user.id,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not updated:
+        raise _conflict(rel, text)
+    db.session.refresh(draft)
     return draft
 
 
@@ -236,39 +245,8 @@ def remove_file(rel: str, token: str, user: User) -> None:
         if not deleted:
             raise _conflict(rel, "")
         db.session.expunge(draft)
-    elif draft is None:
-        draft = Draft(
-            path=rel,
-            course_dir=course_of(rel),
-            text="",
-            base_hash=disk_hash,
-            removed=True,
-            version=1,
-            updated_by_id=user.id,
-            updated_at=utcnow(),
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(draft)
-        except IntegrityError:  # another tab made a draft of it first
-            raise _conflict(rel, "") from None
     else:
-        updated = db.session.execute(
-            sa.update(Draft)
-            .where(Draft.id == draft.id, Draft.version == draft.version)
-            .values(
-                text="",
-                base_hash=disk_hash,
-                removed=True,
-                version=Draft.version + 1,
-                updated_by_id=user.id,
-                updated_at=utcnow(),
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not updated:
-            raise _conflict(rel, "")
-        db.session.refresh(draft)
+        _write_draft(rel, draft, text="", base_hash=disk_hash, removed=True, user=user)
     record(
         "authoring.remove",
         actor=user,
