@@ -134,5 +134,8 @@ def assert_accessible(page: Page) -> None:
 def assert_fits(page: Page, width: int = 320) -> None:
     """At `width` CSS pixels the page scrolls only vertically (no sideways scrolling)."""
     page.set_viewport_size({"width": width, "height": 800})
+    # Measured once the page has the new width: right after a resize from a wide viewport, a page
+    # was once measured at its old layout (549 px at 320) under a loaded CI.
+    page.wait_for_function("width => window.innerWidth === width", arg=width)
     scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
     assert scroll_width <= width, f"{page.url} is {scroll_width}px wide at {width}px"
