@@ -31,7 +31,7 @@ from markdown.extensions.toc import slugify_unicode
 
 from lms.content.scan import LineIndex, target_offsets
 
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 
 MARKDOWN_EXTENSIONS = [
     "markdown.extensions.tables",
@@ -143,6 +143,10 @@ DROPPED_WITH_CONTENT = frozenset(
     }
 )
 _FOREIGN_NAMESPACES = frozenset({namespaces["svg"], namespaces["mathml"]})
+# Every id in content starts with this, and so does every #fragment pointing at one: a heading
+# "Text" or an author's `<a id="...">` can then never take an id of the page around it (a form
+# field's, which its label and scripts look up). The page's own ids never start with it.
+CONTENT_ID_PREFIX = "content-"
 
 
 @dataclass
@@ -297,6 +301,7 @@ class _UrlFilter(Filter):
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for token in Filter.__iter__(self):
             if token["type"] in ("StartTag", "EmptyTag"):
+                _prefix_id(token["data"])
                 if token["name"] == "a":
                     self._fix_link(token["data"])
                 elif token["name"] == "img" and (None, "src") in token["data"]:
@@ -307,6 +312,9 @@ class _UrlFilter(Filter):
         attrs.pop((None, "target"), None)
         attrs.pop((None, "rel"), None)
         if (None, "href") not in attrs:
+            return
+        if attrs[(None, "href")].startswith("#") and len(attrs[(None, "href")]) > 1:
+            attrs[(None, "href")] = "#" + CONTENT_ID_PREFIX + attrs[(None, "href")][1:]
             return
         if _is_external(convert_entities(attrs[(None, "href")]).strip()):
             attrs[(None, "target")] = "_blank"
@@ -324,9 +332,15 @@ class _UrlFilter(Filter):
         if resolved is None:
             del attrs[key]  # outside the course folder: never guess, the linter reports it
         elif is_link and resolved.endswith(".md"):
-            attrs[key] = self.policy.lesson_link(resolved, unquote(parts.fragment))
+            anchor = unquote(parts.fragment)
+            attrs[key] = self.policy.lesson_link(resolved, CONTENT_ID_PREFIX + anchor if anchor else "")
         else:
             attrs[key] = self.policy.asset(resolved)
+
+
+def _prefix_id(attrs: _Attrs) -> None:
+    if (None, "id") in attrs:
+        attrs[(None, "id")] = CONTENT_ID_PREFIX + attrs[(None, "id")]
 
 
 def _clean(raw_html: str, doc_dir: str, policy: UrlPolicy | None) -> str:
@@ -343,11 +357,12 @@ _ID_ATTR = re.compile(r'\sid="([^"]*)"')
 
 
 def html_ids(clean_html: str) -> list[str]:
-    """Every id in HTML this module produced (headings, footnotes), for checking #anchors.
+    """Every id in HTML this module produced (headings, footnotes), as the author's #anchors name
+    them (without `CONTENT_ID_PREFIX`), for checking those anchors.
 
     A regex is enough here because the serializer always writes `id="..."` and escapes `"`.
     """
-    return [html.unescape(value) for value in _ID_ATTR.findall(clean_html)]
+    return [html.unescape(value).removeprefix(CONTENT_ID_PREFIX) for value in _ID_ATTR.findall(clean_html)]
 
 
 class _RefCollector(HTMLParser):
@@ -368,7 +383,8 @@ class _RefCollector(HTMLParser):
 def _flatten_toc(tokens: list[dict[str, Any]]) -> list[dict]:
     flat: list[dict] = []
     for token in tokens:
-        flat.append({"level": token["level"], "id": token["id"], "title": html.unescape(token["name"])})
+        entry_id = CONTENT_ID_PREFIX + token["id"]
+        flat.append({"level": token["level"], "id": entry_id, "title": html.unescape(token["name"])})
         flat.extend(_flatten_toc(token.get("children", [])))
     return flat
 

@@ -79,11 +79,12 @@ def test_good_tree_loads_without_problems() -> None:
         "minutes": 10,
         "summary": "Зачем всё это",
     }
-    assert first.toc == [{"level": 2, "id": "зачем-анализ", "title": "Зачем анализ"}]
+    assert first.toc == [{"level": 2, "id": "content-зачем-анализ", "title": "Зачем анализ"}]
     assert first.links == [LinkRef("../02-two/01-third.md#итоги", 3, 50)]
     assert first.images == [LinkRef("img/dot.png", 5, 19, alt="Точка на карте")]
     assert 'src="/courses/tiny-course/assets/01-one/img/dot.png"' in first.html
-    assert 'href="/courses/tiny-course/go/02-two/01-third.md#%D0%B8%D1%82%D0%BE%D0%B3%D0%B8"' in first.html
+    anchor = "#content-%D0%B8%D1%82%D0%BE%D0%B3%D0%B8"  # «итоги», with the content ids' prefix
+    assert f'href="/courses/tiny-course/go/02-two/01-third.md{anchor}"' in first.html
     assert '<div class="admonition note">' in first.html
     assert '<th align="left">Шаг</th>' in second.html
     assert len(first.source_hash) == 64 and len(first.render_key) == 64
@@ -398,7 +399,7 @@ def test_render_file_matches_the_import(tree: Path) -> None:
 def test_render_file_outside_a_course_and_without_front_matter(tmp_path: Path) -> None:
     loose = tmp_path / "note.md"
     write(loose, "# Заметка\n\n[a](b.md) <script>alert(1)</script>\n")
-    assert render_file(loose) == '<h1 id="заметка">Заметка</h1>\n<p><a href="b.md">a</a> </p>'
+    assert render_file(loose) == '<h1 id="content-заметка">Заметка</h1>\n<p><a href="b.md">a</a> </p>'
     loose.write_bytes(b"---\ntitle: x\n---\n\xff")
     with pytest.raises(ContentError, match=r"note.md:4:1: E104"):
         render_file(loose)

@@ -148,11 +148,11 @@ def test_unknown_admonition_kind_loses_only_its_class() -> None:
 
 def test_headings_get_cyrillic_ids_and_toc_has_h2_h3_only() -> None:
     rendered = render_markdown("# Курс\n\n## Зачем анализ\n\n### Источники данных\n\n#### Детали\n")
-    assert '<h2 id="зачем-анализ">' in rendered.html
-    assert '<h4 id="детали">' in rendered.html
+    assert '<h2 id="content-зачем-анализ">' in rendered.html
+    assert '<h4 id="content-детали">' in rendered.html
     assert rendered.toc == [
-        {"level": 2, "id": "зачем-анализ", "title": "Зачем анализ"},
-        {"level": 3, "id": "источники-данных", "title": "Источники данных"},
+        {"level": 2, "id": "content-зачем-анализ", "title": "Зачем анализ"},
+        {"level": 3, "id": "content-источники-данных", "title": "Источники данных"},
     ]
     assert html_ids(rendered.html) == ["курс", "зачем-анализ", "источники-данных", "детали"]
 
@@ -168,8 +168,8 @@ def test_footnotes_definition_lists_and_abbreviations() -> None:
         "*[ЦИК]: Центральная избирательная комиссия\n"
     )
     result = render_markdown(text).html
-    assert '<sup id="fnref:1"><a class="footnote-ref" href="#fn:1">1</a></sup>' in result
-    assert '<div class="footnote">' in result and '<li id="fn:1">' in result
+    assert '<sup id="content-fnref:1"><a class="footnote-ref" href="#content-fn:1">1</a></sup>' in result
+    assert '<div class="footnote">' in result and '<li id="content-fn:1">' in result
     assert 'class="footnote-backref"' in result
     assert "<dl>\n<dt>Термин</dt>\n<dd>Определение</dd>\n</dl>" in result
     assert '<abbr title="Центральная избирательная комиссия">ЦИК</abbr>' in result
@@ -190,12 +190,12 @@ def test_lesson_links_and_assets_are_rewritten_with_the_policy() -> None:
         "![Карта](img/karta.png) [e](#local) [f](/absolute)\n"
     )
     result = render_markdown(text, doc_dir="01-one", policy=CourseUrlPolicy("osnovy")).html
-    assert 'href="/courses/osnovy/go/01-one/02-b.md#%D1%80%D0%B0%D0%B7%D0%B4%D0%B5%D0%BB"' in result
+    assert 'href="/courses/osnovy/go/01-one/02-b.md#content-%D1%80%D0%B0%D0%B7%D0%B4%D0%B5%D0%BB"' in result
     assert 'href="/courses/osnovy/go/02-two/01-x.md"' in result
     assert 'href="/courses/osnovy/go/01-one/my%20file.md"' in result
     assert 'href="/courses/osnovy/assets/01-one/files/plan.pdf"' in result
     assert 'src="/courses/osnovy/assets/01-one/img/karta.png"' in result
-    assert 'href="#local"' in result and 'href="/absolute"' in result
+    assert 'href="#content-local"' in result and 'href="/absolute"' in result
     assert "target=" not in result
 
 
@@ -252,8 +252,8 @@ def test_allowed_attributes_survive_and_others_go() -> None:
         '<ol start="2" reversed><li id="fn:1">x</li></ol><h3 id="h" class="big">H</h3>'
     )
     assert '<img src="a.png" alt="A" width="10">' in result
-    assert '<ol start="2"><li id="fn:1">x</li></ol>' in result
-    assert '<h3 id="h">H</h3>' in result
+    assert '<ol start="2"><li id="content-fn:1">x</li></ol>' in result
+    assert '<h3 id="content-h">H</h3>' in result
 
 
 def test_links_and_images_carry_their_source_positions() -> None:
@@ -353,3 +353,21 @@ def test_random_markup_never_yields_forbidden_html(parts: list[str]) -> None:
     text = "".join(parts)
     assert_safe(render_markdown(text, doc_dir="d", policy=CourseUrlPolicy("c")).html)
     assert_safe(sanitize_html(text))
+
+
+def test_content_ids_and_the_fragments_naming_them_carry_one_prefix() -> None:
+    """Content shares the page with forms and scripts: none of its ids may be one of theirs."""
+    text = (
+        "## Main\n\nBack to [the top](#main), on to [a lesson](other.md#main), [home](#).\n\n"
+        '<a id="csrf_token">x</a> <h3 id="quiz-form">Q</h3>\n'
+    )
+    rendered = render_markdown(text, doc_dir="m", policy=CourseUrlPolicy("c"))
+    assert '<h2 id="content-main">Main</h2>' in rendered.html
+    assert '<a href="#content-main">the top</a>' in rendered.html
+    assert '<a href="/courses/c/go/m/other.md#content-main">a lesson</a>' in rendered.html
+    assert '<a href="#">home</a>' in rendered.html
+    assert '<a id="content-csrf_token">x</a>' in rendered.html
+    assert '<h3 id="content-quiz-form">Q</h3>' in rendered.html
+    assert rendered.toc == [{"level": 2, "id": "content-main", "title": "Main"}]
+    # The link checker compares anchors as authors write them.
+    assert html_ids(rendered.html) == ["main", "csrf_token", "quiz-form"]

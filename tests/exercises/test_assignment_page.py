@@ -263,3 +263,23 @@ def test_a_renamed_module_shows_in_the_breadcrumbs_at_once(
     assert title.removeprefix("title:").strip() in client.get(ASSIGNMENT).get_data(as_text=True)
     reimport(courses_dir, "01-praktika/module.md", title, "title: Новое название модуля")
     assert "Новое название модуля" in client.get(ASSIGNMENT).get_data(as_text=True)
+
+
+def test_headings_and_ids_in_the_text_never_take_the_page_s_own_ids(
+    client, auth, assignment_item, make_user, courses_dir
+):
+    """An English heading "Text", or an author's raw `id`, would otherwise give two elements the id
+    of the answer's textarea: its label would name the heading, and scripts would find the wrong one."""
+    make_user("anna")
+    auth.login("anna")
+    reimport(
+        courses_dir,
+        "01-praktika/03-plan.md",
+        "Образец — в [уроке](01-urok.md).",
+        'Образец — в [уроке](01-urok.md).\n\n## Text\n\nSee [above](#text). <a id="word-count">x</a>',
+    )
+    html = client.get(ASSIGNMENT).get_data(as_text=True)
+    assert html.count('id="text"') == 1 and '<textarea aria-describedby="word-count" id="text"' in html
+    assert html.count('id="word-count"') == 1
+    assert '<h2 id="content-text">Text</h2>' in html and '<a href="#content-text">above</a>' in html
+    assert '<a id="content-word-count">x</a>' in html

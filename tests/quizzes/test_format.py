@@ -235,7 +235,7 @@ def test_option_html_loses_only_a_single_wrapping_paragraph(tmp_path: Path) -> N
     a, b = question_of(tmp_path, body)["options"]
     assert a["html"] == "<strong>Да</strong>"
     assert a["feedback_html"] == "<p>Отзыв</p>\n<p>второй абзац</p>"
-    assert b["html"] == '<h1 id="нет">Нет</h1>'
+    assert b["html"] == '<h1 id="content-нет">Нет</h1>'
 
 
 def test_quiz_links_are_checked_at_their_exact_place(tmp_path: Path) -> None:
