@@ -69,7 +69,7 @@ __all__ = [
 
 
 @content_signals.lessons_in_use.connect
-def _exercises_with_work(_sender=None, *, lesson_ids: list[int]) -> set[int]:
+def _exercises_with_work(_sender: object = None, *, lesson_ids: list[int]) -> set[int]:
     """Scenarios played and assignments worked on (even unfinished, never graded): an import
     archives them with their playthroughs and submissions instead of deleting them."""
     played = sa.select(Playthrough.item_id).where(Playthrough.item_id.in_(lesson_ids))

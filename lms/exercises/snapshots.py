@@ -7,8 +7,10 @@ Playthroughs, submissions and grading all take both, so they live below the thre
 from __future__ import annotations
 
 import hashlib
+from typing import Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
 
 from lms.content.models import Lesson
 from lms.core.db import insert_or_ignore
@@ -26,13 +28,17 @@ def snapshot_for(item: Lesson) -> ItemSnapshot:
         {"item_id": item.id, "content_hash": content_hash, "payload": payload, "created_at": utcnow()},
         ["item_id", "content_hash"],
     )
-    return db.session.scalar(
+    return db.session.execute(  # inserted above, or there already: exactly one
         sa.select(ItemSnapshot).where(
             ItemSnapshot.item_id == item.id, ItemSnapshot.content_hash == content_hash
         )
-    )
+    ).scalar_one()
 
 
-def lock_row(model: type, row_id: int) -> None:
+class _Row(Protocol):
+    id: Mapped[int]
+
+
+def lock_row(model: type[_Row], row_id: int) -> None:
     """Lock the row until the transaction ends (SELECT ... FOR UPDATE)."""
     db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())

@@ -95,7 +95,9 @@ def save_submission(
         },
         ["user_id", "item_id"],
     )
-    submission = get_submission(user, item)
+    submission = db.session.execute(  # inserted above, or there already: exactly one
+        sa.select(Submission).where(Submission.user_id == user.id, Submission.item_id == item.id)
+    ).scalar_one()
     lock_row(Submission, submission.id)
     db.session.refresh(submission)
     check_editable(submission)
