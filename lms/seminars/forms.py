@@ -70,7 +70,8 @@ class InviteForm(FlaskForm):
 
 
 class MaterialForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=300)])
+    # Its own id: the session's form beside it on the page has a title field too.
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=300)], id="material-title")
     file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file."))])
 
 

@@ -125,10 +125,23 @@ def axe_violations(page: Page) -> list[dict]:
     ]
 
 
+# axe-core no longer reports an id given to two elements (its duplicate-id rules are deprecated),
+# yet a label, a skip link or a script looking the id up gets the first one, whichever it is.
+REPEATED_IDS = """() => {
+  const counts = new Map();
+  for (const element of document.querySelectorAll("[id]")) {
+    counts.set(element.id, (counts.get(element.id) || 0) + 1);
+  }
+  return [...counts].filter(([, count]) => count > 1).map(([id]) => id).sort();
+}"""
+
+
 def assert_accessible(page: Page) -> None:
-    """No axe-core violation on the page as it is now."""
+    """No axe-core violation on the page as it is now, and no id on two elements."""
     violations = axe_violations(page)
     assert violations == [], f"axe-core violations on {page.url}: {violations}"
+    repeated = page.evaluate(REPEATED_IDS)
+    assert repeated == [], f"ids on two elements on {page.url}: {repeated}"
 
 
 def assert_fits(page: Page, width: int = 320) -> None:

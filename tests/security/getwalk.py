@@ -10,8 +10,10 @@ from __future__ import annotations
 import html
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 import sqlalchemy as sa
 from flask import Flask, url_for
@@ -58,6 +60,27 @@ class Visit:
     writes: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list, repr=False)
+    repeated_ids: list[str] = field(default_factory=list)
+
+
+class _Ids(HTMLParser):
+    """Every id attribute of a page, as a browser reads them (not text that looks like one)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: Counter[str] = Counter()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.ids.update(value for name, value in attrs if name == "id" and value)
+
+
+def repeated_ids(page: str) -> list[str]:
+    """Ids that more than one element of the page carries: a label, a skip link or a script
+    looking one up finds the first, whichever that is."""
+    parser = _Ids()
+    parser.feed(page)
+    parser.close()
+    return sorted(name for name, count in parser.ids.items() if count > 1)
 
 
 class Writes:
@@ -146,7 +169,9 @@ def _visit(who: str, browser: FlaskClient, url: str) -> Visit:
             return Visit(who, url, 500, writes.seen, [f"raised {error!r}"])
     visit = Visit(who, url, response.status_code, writes.seen)
     if response.mimetype == "text/html":
-        visit.links = list(_links(response.get_data(as_text=True)))
+        page = response.get_data(as_text=True)
+        visit.links = list(_links(page))
+        visit.repeated_ids = repeated_ids(page)
     response.close()
     for verb, table in writes.seen:
         if (verb, table) not in ALLOWED_WRITES:

@@ -243,6 +243,16 @@ def test_no_page_writes_anything_but_view_tracking(school):
     assert not any("take_over" in visit.url for visit in visits)  # no page offers it as a link any more
 
 
+def test_no_page_gives_one_id_to_two_elements(school):
+    """Every page, as every role: each id names one element. Labels, skip links, ARIA references
+    and scripts look an id up and get the first; content (a heading, a footnote) must not take one."""
+    urls, browsers = school
+    visits = walk(browsers, urls)
+    repeated = sorted({f"{v.url}: {', '.join(v.repeated_ids)}" for v in visits if v.repeated_ids})
+    assert not repeated, "pages with an id on two elements:\n" + "\n".join(repeated)
+    assert sum(visit.status == 200 for visit in visits) > 100
+
+
 @pytest.mark.own_app
 def test_the_walker_catches_a_page_that_writes(app, make_user):
     """The check can fail: throwaway pages that write are reported, with what they wrote. They say
