@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from lms.content.frontmatter import SourceFile
 from lms.content.lint import Doc
 from lms.content.registry import ItemKind, nothing_after_import
-from lms.content.render import Rendered
+from lms.content.render import Rendered, Renderer
 
 
-def markdown_body(source: SourceFile, values: dict[str, Any], render: Callable[[str], Rendered]) -> Rendered:
+def markdown_body(source: SourceFile, values: dict[str, Any], render: Renderer) -> Rendered:
     """A lesson's body is rendered as one Markdown text."""
     return render(source.body)
 

@@ -5,11 +5,11 @@ questions, options, nodes and rubric levels this way, so a broken link is report
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from lms.content.body import Span
 from lms.content.frontmatter import SourceFile
-from lms.content.render import LinkRef, Rendered
+from lms.content.render import CONTENT_ID_PREFIX, LinkRef, Rendered, Renderer, piece_id_prefix
 
 _WRAPPING_P = re.compile(r"<p>((?:(?!</?p>).)*)</p>", re.DOTALL)
 
@@ -20,7 +20,7 @@ class PositionedMarkdown:
     def __init__(
         self,
         source: SourceFile,
-        render: Callable[[str], Rendered],
+        render: Renderer,
         *,
         links: Iterable[LinkRef] = (),
         images: Iterable[LinkRef] = (),
@@ -32,11 +32,11 @@ class PositionedMarkdown:
         self.images: list[LinkRef] = list(images)
         self.files: list[LinkRef] = list(files)
 
-    def render_spans(self, spans: list[Span]) -> Rendered | None:
+    def render_spans(self, spans: list[Span], *, id_prefix: str = CONTENT_ID_PREFIX) -> Rendered | None:
         """The spans' Rendered (None when they hold no text); their references are collected."""
         if not any(span.text.strip() for span in spans):
             return None
-        rendered = self.render_markdown("\n".join(span.text for span in spans))
+        rendered = self.render_markdown("\n".join(span.text for span in spans), id_prefix=id_prefix)
         for found, refs in (
             (self.links, rendered.links),
             (self.images, rendered.images),
@@ -49,9 +49,13 @@ class PositionedMarkdown:
                 found.append(LinkRef(ref.target, line, span.col + ref.col - 1, alt=ref.alt))
         return rendered
 
-    def html(self, spans: list[Span], *, inline: bool = False) -> str:
-        """Sanitised HTML of some spans; `inline` drops a single wrapping <p> (options, replies)."""
-        rendered = self.render_spans(spans)
+    def html(self, spans: list[Span], *, piece: str, inline: bool = False) -> str:
+        """Sanitised HTML of some spans; `inline` drops a single wrapping <p> (options, replies).
+
+        `piece` names it within the file (`q1-prompt`) and starts its ids: a page shows many pieces
+        (questions, nodes), each may have its footnote 1. Named, not numbered, because a question's
+        stored version keeps its HTML while others are added around it."""
+        rendered = self.render_spans(spans, id_prefix=piece_id_prefix(piece))
         if rendered is None:
             return ""
         if not inline:

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from lms.content.frontmatter import SourceFile
 from lms.content.lint import Doc
-from lms.content.render import Rendered
+from lms.content.render import Rendered, Renderer
 from lms.content.schema import ITEM_FIELDS, Field
 
 if TYPE_CHECKING:
     from lms.content.models import Lesson
 
-BodyHook = Callable[[SourceFile, dict[str, Any], Callable[[str], Rendered]], Rendered]
+BodyHook = Callable[[SourceFile, dict[str, Any], Renderer], Rendered]
 """Parse and render an item body: (source, checked front matter, Markdown renderer) -> Rendered.
 
 Problems go onto the source (`add_in_body`, `add_at`); the renderer is `render_markdown` bound to

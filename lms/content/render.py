@@ -31,7 +31,7 @@ from markdown.extensions.toc import slugify_unicode
 
 from lms.content.scan import LineIndex, target_offsets
 
-RENDERER_VERSION = "4"
+RENDERER_VERSION = "5"
 
 MARKDOWN_EXTENSIONS = [
     "markdown.extensions.tables",
@@ -149,6 +149,11 @@ _FOREIGN_NAMESPACES = frozenset({namespaces["svg"], namespaces["mathml"]})
 CONTENT_ID_PREFIX = "content-"
 
 
+def piece_id_prefix(piece: str | int) -> str:
+    """The ids' prefix of one piece among several on a page (a question, a session, an answer)."""
+    return f"{CONTENT_ID_PREFIX}{piece}-"
+
+
 @dataclass
 class LinkRef:
     """A link or image target as written, with its 1-based position in the Markdown text."""
@@ -182,6 +187,12 @@ class Rendered:
         refs = {key: [LinkRef(**ref) for ref in data.get(key, [])] for key in ("links", "images", "files")}
         payload = dict(data.get("payload") or {})
         return cls(html=data["html"], toc=list(data.get("toc", [])), payload=payload, **refs)
+
+
+class Renderer(Protocol):
+    """`render_markdown` with the file's folder and URL policy bound: what item parsers call."""
+
+    def __call__(self, text: str, *, id_prefix: str = CONTENT_ID_PREFIX) -> Rendered: ...
 
 
 class UrlPolicy(Protocol):
@@ -293,15 +304,17 @@ _Attrs = dict[tuple[str | None, str], str]
 class _UrlFilter(Filter):
     """After sanitising: rewrite relative URLs and mark external links."""
 
-    def __init__(self, source: Any, *, doc_dir: str, policy: UrlPolicy | None) -> None:
+    def __init__(self, source: Any, *, doc_dir: str, policy: UrlPolicy | None, id_prefix: str) -> None:
         super().__init__(source)
         self.doc_dir = doc_dir
         self.policy = policy
+        self.id_prefix = id_prefix
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for token in Filter.__iter__(self):
             if token["type"] in ("StartTag", "EmptyTag"):
-                _prefix_id(token["data"])
+                if (None, "id") in token["data"]:
+                    token["data"][(None, "id")] = self.id_prefix + token["data"][(None, "id")]
                 if token["name"] == "a":
                     self._fix_link(token["data"])
                 elif token["name"] == "img" and (None, "src") in token["data"]:
@@ -314,7 +327,7 @@ class _UrlFilter(Filter):
         if (None, "href") not in attrs:
             return
         if attrs[(None, "href")].startswith("#") and len(attrs[(None, "href")]) > 1:
-            attrs[(None, "href")] = "#" + CONTENT_ID_PREFIX + attrs[(None, "href")][1:]
+            attrs[(None, "href")] = "#" + self.id_prefix + attrs[(None, "href")][1:]
             return
         if _is_external(convert_entities(attrs[(None, "href")]).strip()):
             attrs[(None, "target")] = "_blank"
@@ -338,13 +351,8 @@ class _UrlFilter(Filter):
             attrs[key] = self.policy.asset(resolved)
 
 
-def _prefix_id(attrs: _Attrs) -> None:
-    if (None, "id") in attrs:
-        attrs[(None, "id")] = CONTENT_ID_PREFIX + attrs[(None, "id")]
-
-
-def _clean(raw_html: str, doc_dir: str, policy: UrlPolicy | None) -> str:
-    url_filter = partial(_UrlFilter, doc_dir=doc_dir, policy=policy)
+def _clean(raw_html: str, doc_dir: str, policy: UrlPolicy | None, id_prefix: str = CONTENT_ID_PREFIX) -> str:
+    url_filter = partial(_UrlFilter, doc_dir=doc_dir, policy=policy, id_prefix=id_prefix)
     return _Cleaner(filters=[url_filter]).clean(raw_html)
 
 
@@ -380,12 +388,12 @@ class _RefCollector(HTMLParser):
             self.refs.append(("img", values["src"].strip(), values.get("alt", "")))
 
 
-def _flatten_toc(tokens: list[dict[str, Any]]) -> list[dict]:
+def _flatten_toc(tokens: list[dict[str, Any]], id_prefix: str) -> list[dict]:
     flat: list[dict] = []
     for token in tokens:
-        entry_id = CONTENT_ID_PREFIX + token["id"]
+        entry_id = id_prefix + token["id"]
         flat.append({"level": token["level"], "id": entry_id, "title": html.unescape(token["name"])})
-        flat.extend(_flatten_toc(token.get("children", [])))
+        flat.extend(_flatten_toc(token.get("children", []), id_prefix))
     return flat
 
 
@@ -421,11 +429,17 @@ def _locate(text: str, raw_html: str) -> tuple[list[LinkRef], list[LinkRef], lis
     return links, images, files
 
 
-def render_markdown(text: str, *, doc_dir: str = "", policy: UrlPolicy | None = None) -> Rendered:
-    """Render author Markdown to sanitised HTML; relative URLs resolve against `doc_dir`."""
+def render_markdown(
+    text: str, *, doc_dir: str = "", policy: UrlPolicy | None = None, id_prefix: str = CONTENT_ID_PREFIX
+) -> Rendered:
+    """Render author Markdown to sanitised HTML; relative URLs resolve against `doc_dir`.
+
+    `id_prefix` starts every id and every #fragment naming one. A page showing several pieces
+    (questions, sessions) gives each its own (`piece_id_prefix`), so two footnotes 1 stay two ids.
+    """
     md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG)
     raw_html = md.convert(text)
     links, images, files = _locate(text, raw_html)
-    clean = _clean(raw_html, doc_dir, policy)
-    toc = _flatten_toc(getattr(md, "toc_tokens", []))
+    clean = _clean(raw_html, doc_dir, policy, id_prefix)
+    toc = _flatten_toc(getattr(md, "toc_tokens", []), id_prefix)
     return Rendered(html=clean, toc=toc, links=links, images=images, files=files)

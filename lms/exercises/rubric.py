@@ -8,13 +8,12 @@ grade a submission against a payload's rubric.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from lms.content.body import Body, Span
 from lms.content.frontmatter import SourceFile
-from lms.content.render import Rendered
+from lms.content.render import Rendered, Renderer
 from lms.exercises.fields import KEY_PATTERN, KEY_RULE
 from lms.exercises.text import Pieces, digest
 
@@ -113,9 +112,7 @@ def max_points(rubric: list[dict[str, Any]]) -> int:
     return sum(max((level["points"] for level in criterion["levels"]), default=0) for criterion in rubric)
 
 
-def parse_assignment(
-    source: SourceFile, values: dict[str, Any], render: Callable[[str], Rendered]
-) -> Rendered:
+def parse_assignment(source: SourceFile, values: dict[str, Any], render: Renderer) -> Rendered:
     """Check and render an assignment body; the Rendered holds the task text and the payload."""
     body = Body(source)
     errors = sum(problem.is_error for problem in source.problems)
@@ -168,7 +165,13 @@ def parse_assignment(
 
 
 def _criterion_payload(criterion: _Criterion, pieces: Pieces) -> dict[str, Any]:
-    levels = [{"points": lv.points, "html": pieces.html([lv.text], inline=True)} for lv in criterion.levels]
+    levels = [
+        {
+            "points": level.points,
+            "html": pieces.html([level.text], piece=f"{criterion.key}-{level.points}", inline=True),
+        }
+        for level in criterion.levels
+    ]
     return {"key": criterion.key, "title": criterion.title, "line": criterion.line, "levels": levels}
 
 

@@ -9,14 +9,13 @@ payload; the web layer stores the state as JSON between requests.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
 from typing import Any
 
 import yaml
 
 from lms.content.body import Body
 from lms.content.frontmatter import SourceFile
-from lms.content.render import Rendered
+from lms.content.render import Rendered, Renderer
 from lms.exercises import graph as graphs
 from lms.exercises.fields import SCENARIO_DEFAULTS
 from lms.exercises.nodes import ParsedNode, read_nodes
@@ -149,7 +148,7 @@ class _Checks:
                 self.source.add_at(entry[1], "E518", message)
 
 
-def parse_scenario(source: SourceFile, values: dict[str, Any], render: Callable[[str], Rendered]) -> Rendered:
+def parse_scenario(source: SourceFile, values: dict[str, Any], render: Renderer) -> Rendered:
     """Check and render a scenario body; the Rendered holds the introduction and the payload."""
     body = Body(source)
     intro, nodes, headings = read_nodes(body)
@@ -189,15 +188,15 @@ def _node_payload(node: ParsedNode, pieces: Pieces) -> dict[str, Any]:
     return {
         "key": node.key,
         "line": node.line,
-        "html": pieces.html(node.text),
+        "html": pieces.html(node.text, piece=node.key),
         "ending": node.ending,
         "replies": [
             {
                 "index": reply.index,
-                "html": pieces.html([reply.text], inline=True),
+                "html": pieces.html([reply.text], piece=f"{node.key}-{reply.index}", inline=True),
                 "target": reply.target,
                 "effects": dict(reply.effects),
-                "feedback_html": pieces.html(reply.feedback),
+                "feedback_html": pieces.html(reply.feedback, piece=f"{node.key}-{reply.index}-feedback"),
                 "free": reply.free,
             }
             for reply in node.replies

@@ -19,7 +19,7 @@ from flask_babel import lazy_ngettext
 
 from lms.accounts.models import User
 from lms.content.models import Lesson
-from lms.content.render import render_markdown
+from lms.content.render import piece_id_prefix, render_markdown
 from lms.core import storage
 from lms.core.db import insert_or_ignore
 from lms.core.errors import ValidationError
@@ -223,7 +223,8 @@ def write_submission(
 
 def render_answer(text: str) -> str:
     """A candidate's Markdown as the sanitised HTML reviewers see (also the author's preview)."""
-    return render_markdown(text).html if text.strip() else ""
+    # Ids of its own: it is shown beside the assignment's text, whose headings may be the same.
+    return render_markdown(text, id_prefix=piece_id_prefix("answer")).html if text.strip() else ""
 
 
 def check_word_count(text: str, limits: dict | None) -> None:

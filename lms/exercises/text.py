@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from typing import Any
 
 from lms.content.body import Span
 from lms.content.frontmatter import SourceFile
 from lms.content.pieces import PositionedMarkdown
-from lms.content.render import Rendered
+from lms.content.render import Rendered, Renderer
 
 
 def raw(spans: list[Span]) -> str:
@@ -28,7 +27,7 @@ def digest(canonical: Any) -> str:
 class Pieces(PositionedMarkdown):
     """An exercise's pieces: its intro (or task) first, then nodes, replies and rubric levels."""
 
-    def __init__(self, source: SourceFile, render: Callable[[str], Rendered], intro: list[Span]) -> None:
+    def __init__(self, source: SourceFile, render: Renderer, intro: list[Span]) -> None:
         super().__init__(source, render)
         rendered = self.render_spans(intro)
         self.intro_html = rendered.html if rendered else ""

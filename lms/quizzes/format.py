@@ -11,14 +11,13 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from lms.content.body import Body, trimmed
 from lms.content.frontmatter import SourceFile
 from lms.content.pieces import PositionedMarkdown
-from lms.content.render import Rendered
+from lms.content.render import Rendered, Renderer
 from lms.content.schema import ID_PATTERN
 from lms.quizzes.fields import QUIZ_DEFAULTS
 from lms.quizzes.lines import BULLET, CHOICE, ITEM, VALUE, AnswerLine, ParsedAnswer, Report, Span
@@ -184,7 +183,7 @@ class _Parser(Body):
         return found
 
 
-def parse_quiz(source: SourceFile, values: dict[str, Any], render: Callable[[str], Rendered]) -> Rendered:
+def parse_quiz(source: SourceFile, values: dict[str, Any], render: Renderer) -> Rendered:
     """Check and render a quiz body; the Rendered holds the introduction and the payload."""
     parser = _Parser(source)
     starts = parser.starts()
@@ -256,7 +255,7 @@ def _raw(spans: list[Span]) -> str:
 class _Builder(PositionedMarkdown):
     """Renders questions into payload dicts, collecting their links at file positions."""
 
-    def __init__(self, source: SourceFile, render: Callable[[str], Rendered], intro: Rendered) -> None:
+    def __init__(self, source: SourceFile, render: Renderer, intro: Rendered) -> None:
         super().__init__(source, render, links=intro.links, images=intro.images, files=intro.files)
 
     def question(self, question: _Question) -> dict[str, Any]:
@@ -264,7 +263,11 @@ class _Builder(PositionedMarkdown):
         sources = []
         for option in question.answer.options:
             parts = option.parts.items()
-            html = {name: self.html(spans, inline=name in _INLINE_PARTS) for name, spans in parts}
+            piece = f"{question.key}-{option.key}"
+            html = {
+                name: self.html(spans, piece=f"{piece}-{name}", inline=name in _INLINE_PARTS)
+                for name, spans in parts
+            }
             options.append({"key": option.key, **html, **option.flags})
             raw = {name: _raw(spans) for name, spans in parts}
             sources.append({"key": option.key, **raw, **option.flags})
@@ -285,8 +288,8 @@ class _Builder(PositionedMarkdown):
             "points": question.points,
             "line": question.line,
             "hash": digest,
-            "prompt_html": self.html(question.prompt),
-            "explanation_html": self.html(question.explanation),
+            "prompt_html": self.html(question.prompt, piece=f"{question.key}-prompt"),
+            "explanation_html": self.html(question.explanation, piece=f"{question.key}-explanation"),
             "options": options,
             "answer": question.answer.answer,
         }

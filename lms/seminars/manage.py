@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import Region
 from lms.audit.services import record
-from lms.content.render import render_markdown
+from lms.content.render import piece_id_prefix, render_markdown
 from lms.content.schema import ID_PATTERN
 from lms.core.db import insert_or_ignore
 from lms.core.errors import ValidationError
@@ -300,7 +300,9 @@ def save_session(
     session.topics = list(values.topics)
     session.speakers = [{"name": name, "role": role} for name, role in values.speakers]
     session.description_md = values.description_md.strip()
-    session.description_html = render_markdown(session.description_md).html if session.description_md else ""
+    prefix = piece_id_prefix(f"session-{session.key}")  # the programme shows every session's
+    description = session.description_md
+    session.description_html = render_markdown(description, id_prefix=prefix).html if description else ""
     db.session.flush()
     touched(seminar)
     record(

@@ -23,7 +23,7 @@ import yaml
 
 from lms.content.frontmatter import FRONT_MATTER_LINE, SourceFile, check_fields, read_source
 from lms.content.problems import Problem
-from lms.content.render import render_markdown
+from lms.content.render import piece_id_prefix, render_markdown
 from lms.content.schema import (
     Check,
     Field,
@@ -360,7 +360,9 @@ def _session_details(
     if "description" in found:
         description = reader.value(text, "description", found["description"]) or ""
         target.description_md = description
-        target.description_html = render_markdown(description).html if description else ""
+        # Each session's own ids: the programme page shows every session's description.
+        prefix = piece_id_prefix(f"session-{target.key}")
+        target.description_html = render_markdown(description, id_prefix=prefix).html if description else ""
     for relation in RELATIONS:
         if relation in found:
             target.links.extend(_links(reader, relation, found[relation]))

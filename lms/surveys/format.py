@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from lms.content.body import Body, Span, trimmed
 from lms.content.frontmatter import SourceFile
 from lms.content.pieces import PositionedMarkdown
-from lms.content.render import Rendered
+from lms.content.render import Rendered, Renderer
 from lms.content.schema import ID_PATTERN
 
 QUESTION_TYPES = ("scale", "single", "multiple", "text")
@@ -170,7 +169,7 @@ class _Parser(Body):
                 self.report(line, 1, "E710", message)
 
 
-def parse_survey(source: SourceFile, values: dict[str, Any], render: Callable[[str], Rendered]) -> Rendered:
+def parse_survey(source: SourceFile, values: dict[str, Any], render: Renderer) -> Rendered:
     """Check and render a survey body; the Rendered holds the introduction and the payload."""
     parser = _Parser(source)
     starts = parser.starts()
@@ -207,7 +206,7 @@ def parse_survey(source: SourceFile, values: dict[str, Any], render: Callable[[s
 class _Builder(PositionedMarkdown):
     """Renders questions into payload dicts, collecting their links at file positions."""
 
-    def __init__(self, source: SourceFile, render: Callable[[str], Rendered], intro: Rendered) -> None:
+    def __init__(self, source: SourceFile, render: Renderer, intro: Rendered) -> None:
         super().__init__(source, render, links=intro.links, images=intro.images, files=intro.files)
 
     def question(self, question: _Question) -> dict[str, Any]:
@@ -216,16 +215,20 @@ class _Builder(PositionedMarkdown):
             "type": question.kind,
             "required": question.required,
             "line": question.line,
-            "prompt_html": self.html(question.prompt),
+            "prompt_html": self.html(question.prompt, piece=f"{question.key}-prompt"),
             "options": [],
         }
         if question.kind == "scale":
-            labels = {name: self.html([span], inline=True) for name, span in question.options}
+            labels = {
+                name: self.html([span], piece=f"{question.key}-{name}", inline=True)
+                for name, span in question.options
+            }
             top = max((int(name) for name in labels), default=5)
             points = [str(point) for point in range(1, top + 1)]
             shown["options"] = [{"key": point, "html": labels.get(point, "")} for point in points]
         elif question.kind in ("single", "multiple"):
             shown["options"] = [
-                {"key": name, "html": self.html([span], inline=True)} for name, span in question.options
+                {"key": name, "html": self.html([span], piece=f"{question.key}-{name}", inline=True)}
+                for name, span in question.options
             ]
         return shown

@@ -283,3 +283,13 @@ def test_headings_and_ids_in_the_text_never_take_the_page_s_own_ids(
     assert html.count('id="word-count"') == 1
     assert '<h2 id="content-text">Text</h2>' in html and '<a href="#content-text">above</a>' in html
     assert '<a id="content-word-count">x</a>' in html
+
+
+def test_the_answer_s_ids_are_its_own_beside_the_assignment_s():
+    """The task and the candidate's answer share the page and may share a heading."""
+    from lms.exercises.services import render_answer
+
+    html = render_answer("## Критерии\n\nТекст[^1]\n\n[^1]: Сноска")
+    assert '<h2 id="content-answer-критерии">Критерии</h2>' in html
+    assert '<sup id="content-answer-fnref:1"><a class="footnote-ref" href="#content-answer-fn:1">' in html
+    assert '<li id="content-answer-fn:1">' in html and 'href="#content-answer-fnref:1"' in html

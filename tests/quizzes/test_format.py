@@ -235,7 +235,20 @@ def test_option_html_loses_only_a_single_wrapping_paragraph(tmp_path: Path) -> N
     a, b = question_of(tmp_path, body)["options"]
     assert a["html"] == "<strong>Да</strong>"
     assert a["feedback_html"] == "<p>Отзыв</p>\n<p>второй абзац</p>"
-    assert b["html"] == '<h1 id="content-нет">Нет</h1>'
+    assert b["html"] == '<h1 id="content-q-b-html-нет">Нет</h1>'  # the piece's own ids
+
+
+def test_each_question_s_pieces_have_ids_of_their_own(tmp_path: Path) -> None:
+    """The take page shows every question: two footnotes 1 must stay two ids, each link to its own."""
+    body = (
+        "## q1 [single]\nПо закону[^1]?\n\n[^1]: Ст. 56.\n\n- [x] a: Да\n- [ ] b: Нет\n\n"
+        "## q2 [single]\nА здесь[^1]?\n\n[^1]: Ст. 48.\n\n- [x] a: Да\n- [ ] b: Нет\n"
+    )
+    first, second = payload_of(tmp_path, body)["questions"]
+    assert 'id="content-q1-prompt-fn:1"' in first["prompt_html"]
+    assert 'href="#content-q1-prompt-fn:1"' in first["prompt_html"]
+    assert 'id="content-q2-prompt-fn:1"' in second["prompt_html"]
+    assert 'href="#content-q2-prompt-fn:1"' in second["prompt_html"]
 
 
 def test_quiz_links_are_checked_at_their_exact_place(tmp_path: Path) -> None:

@@ -77,6 +77,20 @@ def test_descriptions_go_through_the_sanitising_pipeline():
     assert "<script" not in html
 
 
+def test_each_session_s_description_has_ids_of_its_own(write):
+    """The programme page shows every description: the same heading twice must be two ids."""
+    folder = write(
+        ("Цели **семинара**.<script>alert(1)</script>", "### Материалы\n          Слайды."),
+        ("title: Практикум\n", "title: Практикум\n        description: |\n          ### Материалы\n"),
+    )
+    programme, problems = read_programme(folder / "tiny-seminar.md", "tiny-seminar.md", "x")
+
+    assert problems == [] and programme is not None
+    first, second = (session.description_html for session in programme.sessions[:2])
+    assert '<h3 id="content-session-open-материалы">' in first
+    assert '<h3 id="content-session-practice-материалы">' in second
+
+
 def test_time_zone_moves_the_utc_times(write):
     folder = write(("timezone: Europe/Moscow", "timezone: Asia/Vladivostok"))
     programme, problems = read_programme(folder / "tiny-seminar.md", "tiny-seminar.md", "x")
