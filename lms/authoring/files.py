@@ -13,13 +13,27 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app
 
 TEXT_SUFFIXES = frozenset({".md"})
+# The longest file or folder name the file systems a server runs on accept (bytes, NAME_MAX).
+NAME_MAX_BYTES = 255
 
 
 class PathRefused(ValueError):
     """A path that is not a course file inside COURSES_DIR (traversal, symlink, absolute, ...)."""
+
+
+def has_overlong_name(rel: str) -> bool:
+    """A path with a part no file system takes: it names no file (the OS would refuse it)."""
+    return any(len(part.encode("utf-8", "surrogatepass")) > NAME_MAX_BYTES for part in rel.split("/"))
+
+
+def refuse_overlong_names(_endpoint: str | None, values: dict | None) -> None:
+    """The authoring pages' URL guard: a course folder or file named longer than any file system
+    allows is not found (404), before a view asks the disk about it."""
+    if any(isinstance(value, str) and has_overlong_name(value) for value in (values or {}).values()):
+        abort(404)
 
 
 def courses_root() -> Path:
@@ -34,6 +48,8 @@ def resolve(rel: str) -> Path:
         raise PathRefused("empty path")
     if "\0" in rel or "\\" in rel:
         raise PathRefused("NUL or backslash in path")
+    if has_overlong_name(rel):
+        raise PathRefused("a name longer than file systems allow")
     if rel.startswith("/") or (len(rel) > 1 and rel[1] == ":"):
         raise PathRefused("absolute path")
     parts = rel.split("/")

@@ -9,12 +9,13 @@ from flask_login import current_user
 
 from lms.authoring import history, rights
 from lms.authoring.drafts import EditConflict, get_draft
-from lms.authoring.files import PathRefused, course_of, read_disk, resolve
+from lms.authoring.files import PathRefused, course_of, read_disk, refuse_overlong_names, resolve
 from lms.core.errors import ValidationError
 from lms.core.roles import login_required
 from lms.extensions import db
 
 bp = Blueprint("authoring_history", __name__, url_prefix="/author")
+bp.url_value_preprocessor(refuse_overlong_names)
 
 
 def _authorised(rel: str) -> None:

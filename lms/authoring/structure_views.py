@@ -20,7 +20,7 @@ from flask_login import current_user
 
 from lms.authoring import rights, structure
 from lms.authoring.drafts import EditConflict, open_for_edit
-from lms.authoring.files import PathRefused, course_of, resolve
+from lms.authoring.files import PathRefused, course_of, refuse_overlong_names, resolve
 from lms.authoring.structure_forms import (
     MoveForm,
     MoveItemForm,
@@ -37,6 +37,7 @@ from lms.core.roles import Role, role_required
 from lms.extensions import db
 
 bp = Blueprint("authoring_structure", __name__, url_prefix="/author")
+bp.url_value_preprocessor(refuse_overlong_names)
 
 AUTHORS = (Role.INSTRUCTOR, Role.ADMIN)
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9.-]{0,120}$")

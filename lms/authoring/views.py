@@ -15,7 +15,7 @@ from flask_login import current_user
 from lms.authoring import drafts, rights, services
 from lms.authoring.candidate import candidate_view, published_item
 from lms.authoring.drafts import EditConflict
-from lms.authoring.files import PathRefused, course_of, resolve
+from lms.authoring.files import PathRefused, course_of, refuse_overlong_names, resolve
 from lms.authoring.forms import ActionForm, EditorForm
 from lms.authoring.publish import PublishRefused, publish_course
 from lms.core.errors import ValidationError, apply_to_form
@@ -27,6 +27,7 @@ from lms.quizzes.display import question_for_display
 from lms.surveys.format import TEXT_MAX
 
 bp = Blueprint("authoring", __name__, url_prefix="/author")
+bp.url_value_preprocessor(refuse_overlong_names)
 
 
 @bp.context_processor
