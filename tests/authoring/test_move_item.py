@@ -1,6 +1,7 @@
 """Moving an item to another module: drafts only (the text at the new path, a removal draft at the
-old one, both lists), the id kept, so after publish the importer carries the item's row over with
-everyone's progress and attempts; bad targets, stale lists and disk changes refused."""
+old one, both lists, links it would break rewritten), the id kept, so after publish the importer
+carries the item's row over with everyone's progress and attempts; bad targets, stale lists and
+disk changes refused."""
 
 from __future__ import annotations
 
@@ -371,3 +372,33 @@ def test_an_entry_that_is_no_plain_file_name_is_refused_not_a_server_error(app, 
     with pytest.raises(ValidationError) as refused:
         structure.move_item(COURSE, "01-one", "../02-two/01-third.md", "02-two", seen, admin)
     assert refused.value.code == "missing"
+
+
+def test_moving_there_and_back_leaves_the_links_as_they_were_written(app, courses_dir, imported, admin):
+    first_on_disk = (courses_dir / FIRST).read_text(encoding="utf-8")
+    third_on_disk = (courses_dir / THIRD).read_text(encoding="utf-8")
+    structure.move_item(COURSE, "01-one", "01-first.md", "02-two", ITEMS_ONE, admin)
+    db.session.commit()
+    assert errors_of(COURSE) == []  # rewritten there...
+    structure.move_item(COURSE, "02-two", "01-first.md", "01-one", items(TWO), admin)
+    db.session.commit()
+    assert open_for_edit(FIRST).text == first_on_disk  # ...and back, as the author wrote them
+    assert open_for_edit(THIRD).text == third_on_disk
+    assert errors_of(COURSE) == []
+
+
+def test_a_linking_file_changed_on_disk_under_its_draft_refuses_the_move(
+    app, courses_dir, imported, admin, edit
+):
+    """l-three links to l-one; its draft was based on a disk text git has changed since: the
+    rewrite of its link would hide that change, so the move is a conflict on l-three."""
+    edit(THIRD, open_for_edit(THIRD).text + "\nЧерновик.\n", admin)
+    (courses_dir / THIRD).write_text(
+        (courses_dir / THIRD).read_text(encoding="utf-8") + "\nИз git.\n", encoding="utf-8"
+    )
+    with pytest.raises(EditConflict) as conflict:
+        structure.move_item(COURSE, "01-one", "01-first.md", "02-two", ITEMS_ONE, admin)
+    assert conflict.value.rel == THIRD
+    db.session.rollback()
+    assert items(ONE) == ITEMS_ONE
+    assert open_for_edit(FIRST_MOVED).source == "new"
