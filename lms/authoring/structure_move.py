@@ -9,6 +9,7 @@ break are rewritten in drafts too (its own, and other files' links to it; `relin
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
@@ -39,8 +40,17 @@ from lms.content.problems import Problem
 from lms.core.errors import ValidationError
 
 
-def move_item(course_dir: str, module: str, name: str, target: str, seen: list[str], user: User) -> str:
-    """Move item `name` of `module` to the end of module `target`; returns its new path.
+@dataclass(frozen=True)
+class MovedItem:
+    """Where a moved item now is, and the files whose links the move rewrote (drafts)."""
+
+    rel: str
+    relinked: list[str]
+
+
+def move_item(course_dir: str, module: str, name: str, target: str, seen: list[str], user: User) -> MovedItem:
+    """Move item `name` of `module` to the end of module `target`; returns its new path and the
+    files whose links were rewritten.
 
     The file keeps its name and its id, so the importer carries the item's row (and everyone's
     progress and attempts on it) over to the new module. Written as drafts: the file's text at
@@ -113,7 +123,7 @@ def move_item(course_dir: str, module: str, name: str, target: str, seen: list[s
             "relinked": relinked,
         },
     )
-    return new_rel
+    return MovedItem(new_rel, relinked)
 
 
 def _relink_others(course_dir: str, moves: dict[str, str], *, skip: set[str], user: User) -> list[str]:

@@ -50,9 +50,9 @@ def errors_of(course_dir: str) -> list[str]:
 
 
 def move_second(admin, target: str = "02-two", seen: list[str] | None = None) -> str:
-    rel = structure.move_item(COURSE, "01-one", "02-second.md", target, seen or ITEMS_ONE, admin)
+    moved = structure.move_item(COURSE, "01-one", "02-second.md", target, seen or ITEMS_ONE, admin)
     db.session.commit()
-    return rel
+    return moved.rel
 
 
 def test_a_move_is_drafts_only_keeps_the_id_and_lints_clean(app, courses_dir, imported, admin):
@@ -274,8 +274,9 @@ def test_a_move_rewrites_the_moved_items_own_links_and_links_to_it_in_drafts(
     """l-one shows img/dot.png of its module and links to ../02-two/01-third.md#итоги; l-three
     links to ../01-one/01-first.md. After the move all three resolve from the new folders."""
     third_on_disk = (courses_dir / THIRD).read_text(encoding="utf-8")
-    structure.move_item(COURSE, "01-one", "01-first.md", "02-two", ITEMS_ONE, admin)
+    moved = structure.move_item(COURSE, "01-one", "01-first.md", "02-two", ITEMS_ONE, admin)
     db.session.commit()
+    assert (moved.rel, moved.relinked) == (FIRST_MOVED, [FIRST_MOVED, THIRD])
     text = open_for_edit(FIRST_MOVED).text
     assert "[итоги третьего урока](01-third.md#итоги)" in text
     assert "![Точка на карте](../01-one/img/dot.png)" in text

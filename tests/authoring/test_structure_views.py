@@ -415,6 +415,7 @@ def test_move_an_item_to_another_module_as_drafts(client, auth, people, who):
     )
     shown = client.get(STRUCTURE).get_data(as_text=True)
     assert "Материал перенесён в другой модуль в черновиках" in shown
+    assert "переписаны" not in shown  # l-two has no relative links, and none lead to it
     assert 'id="i-02-two-02-second.md"' in shown
     assert 'id="i-01-one-02-second.md"' not in shown
 
@@ -477,6 +478,8 @@ def test_a_move_rewrites_the_links_it_would_break_in_drafts(client, auth, people
     page = client.get(STRUCTURE).get_data(as_text=True)
     assert "Материал перенесён в другой модуль в черновиках" in page
     assert "После переноса не находи" not in page
+    relinked = "tiny-course/02-two/01-first.md, tiny-course/02-two/01-third.md"
+    assert f"Ссылки, которые перенос сломал бы, переписаны в черновиках 2 файлов: {relinked}." in page
     assert "](../01-one/img/dot.png)" in text("tiny-course/02-two/01-first.md")
     assert "](01-first.md)" in text("tiny-course/02-two/01-third.md")
     assert "tiny-course/02-two/01-third.md" in drafts()
@@ -496,6 +499,7 @@ def test_a_move_that_breaks_links_it_cannot_rewrite_says_so(client, auth, people
     move_first(client)
     page = client.get(STRUCTURE).get_data(as_text=True)
     assert "После переноса не находятся 2 ссылки или картинки" in page
+    assert "переписаны в черновиках 2 файлов" in page  # the rest of their links
     assert "tiny-course/02-two/01-first.md, tiny-course/02-two/01-third.md" in page
 
 
