@@ -141,3 +141,10 @@ def test_a_target_written_with_an_escape_or_an_entity_is_left_for_lint():
 def test_the_front_matter_is_not_the_body():
     text = "---\nid: l-two\nsummary: '[a](01-first.md)'\n---\n[a](01-first.md)\n"
     assert moved(text) == "---\nid: l-two\nsummary: '[a](01-first.md)'\n---\n[a](../01-one/01-first.md)\n"
+
+
+def test_a_callouts_indented_body_is_text_and_a_comment_is_not():
+    body = '!!! note "Запомните"\n    См. [урок](01-first.md).\n\n<!-- [старое](01-first.md) -->\n'
+    assert moved(body) == (
+        '!!! note "Запомните"\n    См. [урок](../01-one/01-first.md).\n\n<!-- [старое](01-first.md) -->\n'
+    )
