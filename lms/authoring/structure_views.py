@@ -256,7 +256,7 @@ def move_item(course_dir: str):
     if not form.validate_on_submit():
         abort(400)  # the hidden fields are the page's own: only a forged post lacks them
     try:
-        rel = structure.move_item(
+        moved = structure.move_item(
             course_dir,
             form.module.data,
             form.name.data,
@@ -269,8 +269,17 @@ def move_item(course_dir: str):
             # Stale or missing: the item may be gone from where its form was, so the page says it.
             return _refused(course_dir, None, None, error)
         return _refused(course_dir, prefix, form, error)
+    rel = moved.rel
     target = rel.split("/")[1]
     flash(_("The item is moved to another module in a draft; its id stays."), "success")
+    if moved.relinked:
+        message = ngettext(
+            "Links that the move would have broken are rewritten, in a draft of %(num)s file: %(paths)s.",
+            "Links that the move would have broken are rewritten, in drafts of %(num)s files: %(paths)s.",
+            len(moved.relinked),
+            paths=", ".join(moved.relinked),
+        )
+        flash(message, "success")
     old_rel = f"{course_dir}/{form.module.data}/{form.name.data}"
     if problems := structure.move_problems(course_dir, old_rel, rel):
         paths = ", ".join(sorted({problem.path for problem in problems}))

@@ -137,8 +137,9 @@ def test_a_refused_image_is_shown_on_its_field(page: Page, live_server, instruct
 
 
 def test_move_an_item_to_another_module_with_the_keyboard(page: Page, live_server, instructor, courses_dir):
-    """A new module, then the plan moved into it from its own form: the flash tells of the link the
-    move broke, the lists change in drafts only; a refused move shows its error on the select."""
+    """A new module, then the plan moved into it from its own form: the flash tells that its link
+    to the lesson beside it is rewritten (no warning), the lists change in drafts only; a refused
+    move shows its error on the select."""
     sign_in(page, live_server)
     structure = f"{live_server}/author/course/ex-course/structure"
     page.goto(structure)
@@ -167,12 +168,16 @@ def test_move_an_item_to_another_module_with_the_keyboard(page: Page, live_serve
     # The move checks the whole course for links it broke before answering: on a loaded machine
     # (CI with other work) that took longer than expect's 5 s once.
     expect(page.get_by_text("Материал перенесён в другой модуль в черновиках")).to_be_visible(timeout=15_000)
-    # Its link to the lesson beside it was relative to the old module: the page says so.
-    expect(page.get_by_text("После переноса не находится 1 ссылка или картинка")).to_be_visible()
+    # Its link to the lesson beside it was relative to the old module: rewritten, so no warning.
+    relinked = f"переписаны в черновике 1 файла: ex-course/{folder}/03-plan.md"
+    expect(page.get_by_text(relinked)).to_be_visible()
+    expect(page.get_by_text("После переноса не находится")).to_have_count(0)
     moved = page.locator(f"#i-{folder}-03-plan\\.md")
     expect(moved).to_contain_text("План дворовой встречи")
     expect(page.locator("#i-01-praktika-03-plan\\.md")).to_have_count(0)
     assert items() == ["01-urok.md", "02-dver.md"]
+    plan_text = open_for_edit(f"ex-course/{folder}/03-plan.md").text
+    assert "Образец — в [уроке](../01-praktika/01-urok.md)." in plan_text
     assert read_list(open_for_edit(f"ex-course/{folder}/module.md").text, "items") == [
         "01-vvedenie.md",
         "03-plan.md",
