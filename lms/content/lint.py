@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from lms.content.frontmatter import FRONT_MATTER_LINE, SourceFile
+from lms.content.guard import MAX_INDENT_COLUMNS, flooded_blocks, overindented_lines
 from lms.content.render import CALLOUT_KINDS, LinkRef, Rendered, html_ids, path_in_course
 from lms.content.scan import LineIndex, callout_kinds
 
@@ -85,15 +86,30 @@ def check_ids(docs: list[Doc]) -> None:
 
 
 def check_body(doc: Doc) -> None:
-    """Body checks of every file that need only the source text: unknown callout kinds.
+    """Body checks of every file that need only the source text: nesting too deep to render,
+    paragraphs of unclosed brackets (lms.content.guard), unknown callout kinds.
 
     An item's kind adds its own checks (its `lint` hook: an empty lesson is worth a warning).
     """
     source = doc.source
+    deep = overindented_lines(source.body)
+    if deep:  # the first one: the lines after it are usually the same nesting going on
+        message = (
+            f"line indented more than {MAX_INDENT_COLUMNS} columns: lists or quotes nested this deep "
+            f"cannot be shown (the file's text would be shown as written; {len(deep)} such lines)"
+        )
+        source.add_in_body(deep[0], 1, "E111", message)
+    index = LineIndex(source.body)
+    for start, _end in flooded_blocks(source.body):
+        line, col = index.line_col(start)
+        message = (
+            "this paragraph has so many `[` that do not close into links that its brackets are "
+            "shown as written and its links do not work: close them, or write `\\[`"
+        )
+        source.add_in_body(line, col, "W103", message, warning=True)
     kinds = callout_kinds(source.body)
     if not kinds:
         return
-    index = LineIndex(source.body)
     for kind, offset in kinds:
         if kind not in CALLOUT_KINDS:
             line, col = index.line_col(offset)

@@ -29,9 +29,10 @@ from bleach.html5lib_shim import (  # type: ignore[attr-defined]
 from bleach.sanitizer import Cleaner
 from markdown.extensions.toc import slugify_unicode
 
+from lms.content.guard import defuse, overindented_lines, restore_brackets
 from lms.content.scan import LineIndex, target_offsets
 
-RENDERER_VERSION = "5"
+RENDERER_VERSION = "6"
 
 MARKDOWN_EXTENSIONS = [
     "markdown.extensions.tables",
@@ -429,6 +430,11 @@ def _locate(text: str, raw_html: str) -> tuple[list[LinkRef], list[LinkRef], lis
     return links, images, files
 
 
+def _as_written(text: str) -> str:
+    """Text Markdown cannot render, shown as its author wrote it."""
+    return f"<pre>{html.escape(text)}</pre>"
+
+
 def render_markdown(
     text: str, *, doc_dir: str = "", policy: UrlPolicy | None = None, id_prefix: str = CONTENT_ID_PREFIX
 ) -> Rendered:
@@ -437,8 +443,14 @@ def render_markdown(
     `id_prefix` starts every id and every #fragment naming one. A page showing several pieces
     (questions, sessions) gives each its own (`piece_id_prefix`), so two footnotes 1 stay two ids.
     """
+    text = defuse(text)
+    if overindented_lines(text):  # lint refuses it in a course file (E111)
+        return Rendered(html=_as_written(restore_brackets(text)))
     md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG)
-    raw_html = md.convert(text)
+    try:
+        raw_html = restore_brackets(md.convert(text))
+    except RecursionError:  # nesting deeper than `overindented_lines` knows how to see
+        return Rendered(html=_as_written(restore_brackets(text)))
     links, images, files = _locate(text, raw_html)
     clean = _clean(raw_html, doc_dir, policy, id_prefix)
     toc = _flatten_toc(getattr(md, "toc_tokens", []), id_prefix)

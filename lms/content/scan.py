@@ -22,6 +22,25 @@ _HTML_URL_ATTR = re.compile(
 )
 _BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _CALLOUT = re.compile(r"^[ \t]*!!![ \t]*([A-Za-z0-9_-]+)", re.MULTILINE)
+# A numeric character reference too long to name any character (past U+10FFFF whatever its zeros).
+_OVERLONG_CHARREF = re.compile(r"&#(?:[xX][0-9a-fA-F]{7,}|[0-9]{8,})")
+
+
+def defuse_charrefs(text: str) -> str:
+    """Numeric character references too long to name a character, as `&#x…FFFD` (U+FFFD, as a
+    browser shows them) of the same length, so every offset stays. Python's `html.unescape`
+    raises on one of thousands of decimal digits (int's digit limit)."""
+    return _OVERLONG_CHARREF.sub(_replacement_charref, text)
+
+
+def _replacement_charref(match: re.Match[str]) -> str:
+    digits = len(match.group(0)) - 3  # after `&#x`, or all the decimal digits but one
+    return "&#x" + "0" * (digits - 4) + "FFFD"
+
+
+def unescape(text: str) -> str:
+    """`html.unescape` that never raises on an overlong character reference."""
+    return html.unescape(defuse_charrefs(text))
 
 
 def _blank(text: str) -> str:
@@ -111,10 +130,10 @@ def target_offsets(text: str) -> dict[str, list[int]]:
     for tag in _HTML_TAG.finditer(masked):
         for attr in _HTML_URL_ATTR.finditer(tag.group(0)):
             group = next(g for g in (1, 2, 3) if attr.group(g) is not None)
-            found.append((tag.start() + attr.start(group), html.unescape(attr.group(group))))
+            found.append((tag.start() + attr.start(group), unescape(attr.group(group))))
     offsets: dict[str, list[int]] = {}
     for offset, target in sorted(found):
-        offsets.setdefault(html.unescape(target).strip(), []).append(offset)
+        offsets.setdefault(unescape(target).strip(), []).append(offset)
     return offsets
 
 

@@ -12,6 +12,7 @@ from itertools import pairwise
 
 import yaml
 
+from lms.content.scan import defuse_charrefs
 from lms.content.schema import ID_PATTERN
 from lms.quizzes.gift_escape import (
     BLANK,
@@ -135,7 +136,9 @@ class _Parser:
         return False
 
     def parse(self, text: str) -> None:
-        for block in question_blocks(text):
+        # A character reference too long to name a character would make html.unescape raise;
+        # the same length keeps every error's column.
+        for block in question_blocks(defuse_charrefs(text)):
             while block and block[0][2].startswith("$CATEGORY:"):
                 self.notes.append(f"line {block[0][0]}: {block[0][2]} ignored")
                 block = block[1:]

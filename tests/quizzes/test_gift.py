@@ -751,3 +751,11 @@ def expected_key(question) -> object:
     if number.upper is not None:
         return {"min": float(number.value), "max": float(number.upper)}
     return {"value": float(number.value), "tolerance": float(number.tolerance)}
+
+
+def test_a_character_reference_too_long_to_name_a_character_is_not_a_crash() -> None:
+    """html.unescape raised ValueError on thousands of digits (int's digit limit)."""
+    for prompt in ("[html]Вопрос &#" + "9" * 5000 + ";", "Вопрос &#" + "9" * 5000 + ";"):
+        result = convert_gift("::q1:: " + prompt + " {=Да ~Нет}", quiz_id="q", title="Q")
+        assert result.questions == 1 and result.errors == [], result.errors
+        assert "\n## q1 [single]\nВопрос \ufffd\n" in result.markdown

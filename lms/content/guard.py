@@ -1,0 +1,141 @@
+"""Markdown that would cost Python-Markdown minutes, or crash it, found and defused before rendering.
+
+Three inputs, rare in real text and cheap to find in one pass, each reachable by a candidate's
+answer (50,000 characters) as well as by a course file:
+
+- Brackets that never become links. Python-Markdown's link patterns walk from each `[` to its
+  closing `]`, and from a `](` to its `)`, to the paragraph's end when none comes (Python-Markdown
+  issue #798): 50,000 `[` took four minutes of one worker's CPU. A paragraph whose walks would be
+  that long has its brackets hidden from Markdown (as two noncharacters, put back in its output),
+  so they show as written and cost nothing. Escaping them (`\\[`) would not do: Markdown pays
+  each escape with a copy of the paragraph, quadratic again.
+- Lists nested hundreds deep: Python-Markdown recurses per level, and 500 levels exceed Python's
+  recursion limit. Lint refuses such a line in course files (E111); elsewhere the text is shown
+  as written.
+- A numeric character reference of thousands of digits (`&#999…;`): Python's `html.unescape`
+  refuses to convert it (int's digit limit) and raised out of the renderer. It names no character
+  anyway, so it becomes U+FFFD, as a browser shows it, written at the same length (offsets stay).
+"""
+
+from __future__ import annotations
+
+import re
+
+from lms.content.scan import defuse_charrefs, mask_code
+
+# Characters the link patterns may walk in one paragraph, and in a whole text, before its brackets
+# are escaped. Real links walk only their own text and address: a paragraph of 100 links walks a
+# few thousand characters. 20,000 characters take Python-Markdown about 4 ms.
+BRACKET_WALK_PER_BLOCK = 20_000
+BRACKET_WALK_PER_TEXT = 500_000
+# Leading whitespace past this many columns is nesting no reader follows (200 levels of lists).
+MAX_INDENT_COLUMNS = 400
+
+_BRACKET_OR_PAREN = re.compile(r"[\[\]()]")
+
+
+# Noncharacters, never interchanged and so never in an author's text, stand for the brackets of a
+# flooded paragraph while Markdown renders it; `restore_brackets` puts the brackets back.
+_HIDDEN_BRACKETS = {"[": "\ufdd0", "]": "\ufdd1"}
+
+
+def defuse(text: str) -> str:
+    """`text` as Python-Markdown can render quickly, every offset kept: overlong character
+    references neutralised and the brackets of paragraphs they would stall hidden (see the
+    module's docstring). Pass Markdown's output through `restore_brackets`."""
+    return hide_bracket_floods(defuse_charrefs(text))
+
+
+def restore_brackets(rendered: str) -> str:
+    """Markdown's output with the hidden brackets shown again, as their author wrote them."""
+    for bracket, hidden in _HIDDEN_BRACKETS.items():
+        rendered = rendered.replace(hidden, bracket)
+    return rendered
+
+
+def flooded_blocks(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the paragraphs whose brackets would make the link patterns walk
+    past the budgets; code (spans, fences) is not walked and not counted."""
+    masked = mask_code(text)
+    flooded, total = [], 0
+    for start, end in _paragraphs(masked):
+        walked = bracket_walk(masked[start:end])
+        if walked > BRACKET_WALK_PER_BLOCK or total + walked > BRACKET_WALK_PER_TEXT:
+            flooded.append((start, end))
+        else:
+            total += walked
+    return flooded
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of non-blank lines: the blocks whose inline text Markdown walks."""
+    blocks, start, offset = [], None, 0
+    for line in text.split("\n"):
+        if line.strip():
+            start = offset if start is None else start
+        elif start is not None:
+            blocks.append((start, offset - 1))
+            start = None
+        offset += len(line) + 1
+    if start is not None:
+        blocks.append((start, len(text)))
+    return blocks
+
+
+def hide_bracket_floods(text: str) -> str:
+    """`text` with every bracket of a flooded paragraph (outside code) hidden from Markdown."""
+    blocks = flooded_blocks(text)
+    if not blocks:
+        return text
+    masked = mask_code(text)
+    chars = list(text)
+    for start, end in blocks:
+        for at in range(start, end):
+            if masked[at] in _HIDDEN_BRACKETS and not _escaped(text, at):  # `\\[` shows as `[` already
+                chars[at] = _HIDDEN_BRACKETS[masked[at]]
+    return "".join(chars)
+
+
+def _escaped(text: str, at: int) -> bool:
+    backslashes = 0
+    while at - backslashes > 0 and text[at - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
+
+
+def bracket_walk(block: str) -> int:
+    """About how many characters Python-Markdown's link patterns walk in `block`: from each `[` to
+    its matching `]`, and from a `](` to its matching `)`; to the block's end where none matches."""
+    closing_bracket = _matches(block, "[", "]")
+    closing_paren = _matches(block, "(", ")")
+    walked = 0
+    for start, end in closing_bracket.items():
+        walked += end - start
+        if end < len(block) - 1 and block[end + 1] == "(":
+            walked += closing_paren[end + 1] - end
+    return walked
+
+
+def _matches(block: str, opener: str, closer: str) -> dict[int, int]:
+    """Each unescaped `opener`'s offset -> its matching `closer`'s (the block's length if none)."""
+    found: dict[int, int] = {}
+    stack: list[int] = []
+    for match in _BRACKET_OR_PAREN.finditer(block):
+        at, char = match.start(), match.group(0)
+        if char == opener and not _escaped(block, at):
+            stack.append(at)
+        elif char == closer and stack and not _escaped(block, at):
+            found[stack.pop()] = at
+    found.update((at, len(block)) for at in stack)
+    return found
+
+
+def overindented_lines(text: str) -> list[int]:
+    """1-based numbers of the lines whose leading whitespace passes MAX_INDENT_COLUMNS (a tab is
+    four columns): nesting that deep exceeds the renderer's recursion limit."""
+    lines = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        lead = line[: len(line) - len(line.lstrip(" \t"))]
+        if len(lead) + 3 * lead.count("\t") > MAX_INDENT_COLUMNS:
+            lines.append(number)
+    return lines

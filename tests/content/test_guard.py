@@ -1,0 +1,110 @@
+"""Markdown that would stall or crash the renderer: rendered quickly, shown as written, and
+reported in course files (lms.content.guard)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import markdown.inlinepatterns
+import pytest
+
+from lms.content.guard import bracket_walk, defuse, flooded_blocks, overindented_lines, restore_brackets
+from lms.content.loader import load_tree
+from lms.content.render import LinkRef, render_markdown
+from lms.exercises.services import render_answer
+
+GOOD = Path(__file__).resolve().parent.parent / "fixtures" / "courses" / "good"
+LESSON = "tiny-course/01-one/01-first.md"
+
+
+@pytest.fixture
+def walked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Characters Python-Markdown's link patterns walk looking for a closing `]`: the quadratic
+    work of issue #798, counted instead of timed."""
+    steps: list[int] = []
+    original = markdown.inlinepatterns.LinkInlineProcessor.getText
+
+    def counting(self, data: str, index: int):
+        text, end, handled = original(self, data, index)
+        steps.append(end - index)
+        return text, end, handled
+
+    monkeypatch.setattr(markdown.inlinepatterns.LinkInlineProcessor, "getText", counting)
+    return steps
+
+
+def test_a_paragraph_of_unclosed_brackets_is_shown_as_written_without_walking_it(walked) -> None:
+    text = "Вступление со [ссылкой](https://example.org).\n\n" + "[" * 3000 + "\n\nИтог [здесь](b.md).\n"
+    rendered = render_markdown(text)
+    assert "<p>" + "[" * 3000 + "</p>" in rendered.html
+    assert 'rel="noopener noreferrer">ссылкой</a>' in rendered.html
+    assert '<a href="b.md">здесь</a>' in rendered.html
+    assert sum(walked) < 1_000  # 3,000 unclosed brackets walked to the paragraph's end: 4.5 million
+    assert rendered.links == [LinkRef("b.md", 5, 14)]  # positions after the flood stay exact
+
+
+@pytest.mark.parametrize(
+    "flood",
+    ["[" * 25_000 + "]" * 25_000, "[a](" * 12_500, "![a](" * 10_000, "[](" * 16_000, "[[" * 12_500],
+)
+def test_a_candidate_s_longest_answer_of_brackets_is_not_walked(walked, flood: str) -> None:
+    """Each took Python-Markdown 40 s to 4 min of CPU before; an answer may be 50,000 characters."""
+    html = render_answer(flood)
+    assert sum(walked) < 1_000
+    assert restore_brackets(html).count("[") == flood.count("[")
+
+
+def test_real_links_are_not_flooded() -> None:
+    paragraph = " ".join(f"[пункт {n}](../02-two/01-third.md#итоги)" for n in range(300))
+    table = "| a | b |\n|---|---|\n" + "".join(f"| [x{n}](a.md) | [y](b.md) |\n" for n in range(500))
+    assert flooded_blocks(paragraph) == [] and flooded_blocks(table) == []
+    assert defuse(paragraph) == paragraph
+    assert bracket_walk("[a](b) [c]") == 3 + 2 + 2
+    assert bracket_walk("[[x") == 3 + 2  # unclosed: to the block's end
+    assert bracket_walk("`[[[[` \\[") == bracket_walk("`[[[[` \\[")  # code is masked by the caller
+
+
+def test_brackets_in_code_and_escaped_ones_stay_as_they_are() -> None:
+    text = "```\n" + "[" * 30_000 + "\n```\n\n" + "\\[ " + "[" * 30_000
+    defused = defuse(text)
+    assert defused[:30_010].count("[") == 30_000  # the fence's brackets untouched
+    assert defused.endswith("\ufdd0" * 30_000) and "\\[ " in defused
+    assert len(defused) == len(text)
+
+
+def test_an_overlong_character_reference_is_a_replacement_character() -> None:
+    """`html.unescape` raised ValueError (int's 4,300-digit limit) out of the renderer."""
+    for reference in ("&#" + "9" * 5000 + ";", "&#x" + "F" * 5000 + ";"):
+        html = render_markdown(f"До {reference} после\n").html
+        # Left for the browser to show, as U+FFFD, by a reference of the same length.
+        assert html.startswith("<p>До &#x000") and html.endswith("FFFD; после</p>")
+    assert render_markdown("[a](x&#" + "1" * 9000 + ";.md)").links[0].target.startswith("x\ufffd")
+    assert len(defuse("&#" + "9" * 50 + ";")) == len("&#" + "9" * 50 + ";")
+    short = "&#65; &#x41; &#0000065;"  # references that name a character stay as written
+    assert render_markdown(short).html == f"<p>{short}</p>"
+
+
+def test_nesting_past_the_renderer_s_limit_is_shown_as_written() -> None:
+    """500 nested list levels raised RecursionError out of Python-Markdown."""
+    deep = "".join("  " * level + "- <b>x</b>\n" for level in range(500))
+    assert overindented_lines(deep)[0] == 202  # the first line indented past 400 columns
+    assert render_markdown(deep).html == f"<pre>{deep.replace('<', '&lt;').replace('>', '&gt;')}</pre>"
+    assert overindented_lines("\t" * 101 + "x") == [1] and overindented_lines("\t" * 100 + "x") == []
+
+
+def test_lint_refuses_nesting_too_deep_and_warns_of_a_flood(tmp_path: Path) -> None:
+    root = Path(shutil.copytree(GOOD, tmp_path / "courses"))
+    lesson = root / LESSON
+    nested = "".join("  " * level + "- x\n" for level in range(210))
+    flood = "Текст " + "[" * 5000
+    text = lesson.read_text(encoding="utf-8") + "\n" + nested + "\n" + flood + "\n"
+    lesson.write_text(text, encoding="utf-8")
+    lines = text.split("\n")
+    first_deep = 1 + next(n for n, line in enumerate(lines) if len(line) - len(line.lstrip()) > 400)
+    problems = [str(problem) for problem in load_tree(root, display_prefix="").problems]
+    assert [p.split(" ")[0:2] for p in problems] == [
+        [f"{LESSON}:{first_deep}:1:", "E111"],
+        [f"{LESSON}:{lines.index(flood) + 1}:1:", "W103"],
+    ]
+    assert "(the file's text would be shown as written; 9 such lines)" in problems[0]
