@@ -16,11 +16,12 @@ from typing import Any
 
 import yaml
 
-from lms.content.frontmatter import split_front_matter
+from lms.content.frontmatter import split_front_matter, yaml_view
 
 # Plain scalars that YAML would read as something other than the same text are quoted; this is
 # only a quick filter, the read-back in `yaml_scalar` decides.
-_PLAIN = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n]*$")
+_PLAIN = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n\x85\u2028\u2029]*$")
+_YAML_BREAK_ESCAPES = re.compile("[\x85\u2028\u2029]")
 
 
 class FrontMatterEditError(ValueError):
@@ -36,7 +37,10 @@ def yaml_scalar(value: str) -> str:
                 return value
         except yaml.YAMLError:
             pass
-    return json.dumps(value, ensure_ascii=False)
+    # JSON leaves NEL, LS and PS as they are, and YAML would read them as line breaks: escaped.
+    return _YAML_BREAK_ESCAPES.sub(
+        lambda found: f"\\u{ord(found.group()):04x}", json.dumps(value, ensure_ascii=False)
+    )
 
 
 class _Document:
@@ -59,7 +63,7 @@ class _Document:
     @staticmethod
     def _compose(yaml_text: str) -> yaml.MappingNode:
         try:
-            root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+            root = yaml.compose(yaml_view(yaml_text), Loader=yaml.SafeLoader)
         except yaml.YAMLError as exc:
             raise FrontMatterEditError(f"the front matter is not valid YAML: {exc}") from exc
         if root is None and not yaml_text.strip():
@@ -89,7 +93,7 @@ class _Document:
 
 def _check(result: str, key: str, expected: Any) -> str:
     document = _Document(result)
-    values = yaml.safe_load(document.yaml_text) or {}
+    values = yaml.safe_load(yaml_view(document.yaml_text)) or {}
     if values.get(key) != expected:
         raise FrontMatterEditError(f"the edit of '{key}' did not read back as intended")
     return result

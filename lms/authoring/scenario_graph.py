@@ -25,7 +25,7 @@ import yaml
 from markupsafe import Markup
 
 from lms.content.body import Body
-from lms.content.frontmatter import SourceFile, split_front_matter
+from lms.content.frontmatter import SourceFile, split_front_matter, yaml_view
 from lms.exercises.nodes import read_nodes
 
 PER_ROW = 4
@@ -106,7 +106,7 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str, int] | None:
         return None
     yaml_text, body, body_line = parts
     try:
-        values = yaml.safe_load(yaml_text)
+        values = yaml.safe_load(yaml_view(yaml_text))
     except yaml.YAMLError:
         values = None
     return (values if isinstance(values, dict) else {}), body, body_line

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,17 @@ from lms.content.schema import Field, Invalid
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FRONT_MATTER_LINE = 2  # the YAML text starts on the line after the opening `---`
+# YAML also ends a line at NEL, LS and PS; editors, Markdown and every position reported here count
+# only "\n". A line separator pasted into a title made YAML see a new line there: the key after it
+# failed, and every later problem pointed lines below the real one.
+_YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
+_BREAK_NAMES = {"\x85": "next line", "\u2028": "line separator", "\u2029": "paragraph separator"}
+
+
+def yaml_view(yaml_text: str) -> str:
+    """The front matter as it is given to YAML: NEL, LS and PS read as spaces, at the same offsets,
+    so YAML's lines and columns are the file's."""
+    return _YAML_ONLY_BREAKS.sub(" ", yaml_text)
 
 
 @dataclass
@@ -115,9 +127,27 @@ def read_source(path: Path, rel_path: str, display: str) -> SourceFile:
     return source
 
 
+def _warn_of_yaml_only_breaks(source: SourceFile, yaml_text: str) -> None:
+    """One warning, at the first NEL, LS or PS of the front matter, with their count."""
+    found = _YAML_ONLY_BREAKS.findall(yaml_text)
+    if not found:
+        return
+    first = _YAML_ONLY_BREAKS.search(yaml_text)
+    assert first is not None
+    at = first.start()
+    line = yaml_text.count("\n", 0, at) + FRONT_MATTER_LINE
+    col = at - (yaml_text.rfind("\n", 0, at) + 1) + 1
+    char = first.group()
+    message = f"U+{ord(char):04X} ({_BREAK_NAMES[char]}) in the front matter is read as a space"
+    if len(found) > 1:
+        message += f" ({len(found)} such characters)"
+    source.add("W104", message + "; type a space or a new line instead", line, col, warning=True)
+
+
 def _parse_yaml(source: SourceFile, yaml_text: str) -> None:
+    _warn_of_yaml_only_breaks(source, yaml_text)
     try:
-        root = yaml.compose(yaml_text, Loader=_Loader)
+        root = yaml.compose(yaml_view(yaml_text), Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + FRONT_MATTER_LINE, mark.column + 1) if mark else (FRONT_MATTER_LINE, 1)

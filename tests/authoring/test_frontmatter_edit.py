@@ -56,6 +56,8 @@ def body_of(text: str) -> str:
         "обратный \\ слеш",
         "%процент",
         "",
+        "строка\u2028разделитель",  # YAML reads NEL, LS and PS as line breaks unless escaped
+        "абзац\u2029и\x85ещё",
     ],
 )
 def test_a_scalar_reads_back_as_the_same_text(value):
@@ -207,3 +209,15 @@ def test_an_empty_scalar_gets_its_value_after_the_colon():
 def test_an_empty_list_becomes_a_flow_list():
     text = "---\nid: k\nitems: [01-a.md]\n---\n"
     assert set_list(text, "items", []) == "---\nid: k\nitems: []\n---\n"
+
+
+def test_a_line_separator_in_one_value_does_not_shift_the_edit_of_another():
+    # YAML alone counts U+2028 as a new line: the marks of every later key pointed past the text.
+    text = MODULE.replace('"Анализ: прошлые кампании"', '"Анализ:\u2028прошлые кампании"')
+    result = set_list(text, "items", ["03-uroki.md", "01-zachem.md", "02-istochniki.md"])
+    assert read_list(result, "items") == ["03-uroki.md", "01-zachem.md", "02-istochniki.md"]
+    assert body_of(result) == body_of(MODULE)
+    assert 'title: "Анализ:\u2028прошлые кампании"  #' in result  # kept as the author wrote it
+    renamed = set_scalar(result, "summary", "Итоги\u2028года")
+    assert read_value(renamed, "summary") == "Итоги\u2028года"
+    assert "summary: \"Итоги\\u2028года\"\nitems:" in renamed

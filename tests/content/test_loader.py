@@ -412,3 +412,25 @@ def test_load_result_properties() -> None:
     assert result.errors == [error] and result.warnings == [warning]
     assert str(error) == "p:2:1: E101 e"
     assert str(ContentError([warning, error])) == "p:1:1: W101 w\np:2:1: E101 e"
+
+
+def test_line_separators_in_front_matter_are_spaces_and_keep_positions(tree: Path) -> None:
+    # YAML ends a line at U+2028 (and U+0085, U+2029); editors and every other position here do not.
+    # A separator pasted into the title made the next key "not find ':'", lines below the real one.
+    lesson = tree / "tiny-course" / "01-one" / "02-second.md"
+    text = lesson.read_text(encoding="utf-8")
+    lesson.write_text(text.replace("title: Второй урок", "title: Второй\u2028урок\u2029"), encoding="utf-8")
+    result = load_tree(tree, display_prefix="c")
+    assert [str(p) for p in result.problems] == [
+        "c/tiny-course/01-one/02-second.md:3:14: W104 U+2028 (line separator) in the front matter is read"
+        " as a space (2 such characters); type a space or a new line instead"
+    ]
+    assert result.courses[0].modules[0].lessons[1].title == "Второй урок"
+    lesson.write_text(
+        text.replace("title: Второй урок", "title: Второй\x85урок").replace("complete: view", "complete: [x"),
+        encoding="utf-8",
+    )
+    assert lines(load_tree(tree, display_prefix="c").problems) == [
+        "c/tiny-course/01-one/02-second.md:3:14: W104",
+        "c/tiny-course/01-one/02-second.md:5:1: E100",
+    ]
