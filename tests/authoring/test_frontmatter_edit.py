@@ -220,4 +220,4 @@ def test_a_line_separator_in_one_value_does_not_shift_the_edit_of_another():
     assert 'title: "Анализ:\u2028прошлые кампании"  #' in result  # kept as the author wrote it
     renamed = set_scalar(result, "summary", "Итоги\u2028года")
     assert read_value(renamed, "summary") == "Итоги\u2028года"
-    assert "summary: \"Итоги\\u2028года\"\nitems:" in renamed
+    assert 'summary: "Итоги\\u2028года"\nitems:' in renamed
