@@ -1,8 +1,8 @@
 """Progress operations: idempotent, race-safe, and keeping the enrolment rollup current.
 
 This module holds a visit to an item (the lesson page's one statement, the touches of a repeat
-visit); enrolment, completion and the outline live in modules of their own and are reached here
-too, as the package's one entry point for other domains.
+visit); enrolment, completion, the recount after an import and the outline live in modules of
+their own and are reached here too, as the package's one entry point for other domains.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from lms.progress.completion import (
     Completed,
     CountedEnrolment,
     complete_lesson,
-    count_completed_live,
-    refresh_course_rollups,
     requirement_changed,
     set_stuck_on_quiz,
     uncomplete_lesson,
@@ -42,6 +40,7 @@ from lms.progress.outline import (
     neighbours,
     resume_lesson,
 )
+from lms.progress.recount import count_completed_live, refresh_course_rollups
 
 __all__ = [
     "TOUCH_INTERVAL",

@@ -10,7 +10,8 @@ from typing import Protocol
 
 from lms.content.loader import CourseSource
 from lms.content.problems import Problem
-from lms.seminars.programme import ProgrammeSource, Where, programme_files, read_programme
+from lms.seminars.programme import programme_files, read_programme
+from lms.seminars.programme_schema import ProgrammeSource, Where
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from lms.extensions import db
 from lms.progress.models import Cohort
 from lms.seminars.catalogue import CourseRef, check_links
 from lms.seminars.models import Seminar, SeminarInvite, SeminarSession, SessionLink
-from lms.seminars.programme import ProgrammeSource, SessionSource, programme_files, read_programme
+from lms.seminars.programme import programme_files, read_programme
+from lms.seminars.programme_schema import ProgrammeSource, SessionSource
 from lms.seminars.signals import sessions_with_records
 
 

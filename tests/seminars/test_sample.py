@@ -9,7 +9,8 @@ import pytest
 
 from lms.content.loader import load_tree
 from lms.seminars.catalogue import TreeCatalogue, check_links
-from lms.seminars.programme import ProgrammeSource, read_programme
+from lms.seminars.programme import read_programme
+from lms.seminars.programme_schema import ProgrammeSource
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "seminars" / "vybory-2027.md"
