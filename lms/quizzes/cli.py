@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from lms.cli import lms_cli
-from lms.quizzes.gift import convert_gift
-from lms.quizzes.gift_files import add_to_module_items, default_quiz_id
+from lms.quizzes.gift.convert import convert_gift
+from lms.quizzes.gift.files import add_to_module_items, default_quiz_id
 
 
 @lms_cli.command("import-gift")

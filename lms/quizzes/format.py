@@ -21,8 +21,9 @@ from lms.content.render import Rendered, Renderer
 from lms.content.schema import ID_PATTERN
 from lms.quizzes.fields import QUIZ_DEFAULTS
 from lms.quizzes.lines import BULLET, CHOICE, ITEM, VALUE, AnswerLine, ParsedAnswer, Report, Span
+from lms.quizzes.question_type import QuestionType
 from lms.quizzes.text import parse_number
-from lms.quizzes.types import QUESTION_TYPES, QuestionType
+from lms.quizzes.types import QUESTION_TYPES
 
 _QUESTION = re.compile(r"^##(?!#)[ \t]*(.*?)(?:[ \t]+#+)?[ \t]*$")  # closing #s are optional
 _HEADING_TEXT = re.compile(r"(\S+?)[ \t]*\[([^\[\]]*)\]")

@@ -16,8 +16,11 @@ from hypothesis import strategies as st
 
 from lms.content.render import MARKDOWN_CONFIG as CONFIG
 from lms.content.render import MARKDOWN_EXTENSIONS
-from lms.quizzes.gift import GiftError, GiftResult, GiftText, convert_gift, parse_gift
-from lms.quizzes.gift_escape import Span, escape_gift, escape_literal, one_line, slugify, unique_id
+from lms.quizzes.gift.convert import convert_gift, parse_gift
+from lms.quizzes.gift.ids import slugify, unique_id
+from lms.quizzes.gift.questions import GiftError, GiftResult, GiftText
+from lms.quizzes.gift.source import Span, escape_gift
+from lms.quizzes.gift.to_markdown import escape_literal, one_line
 from lms.quizzes.text import normalise_text
 
 APP_PARSER = importlib.util.find_spec("lms.quizzes.format") is not None

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from lms.content.loader import load_tree
 from lms.quizzes.grading import layout, normalise_text, parse_number, public_question, score_attempt
-from lms.quizzes.types import QUESTION_TYPES, option_keys
+from lms.quizzes.question_type import option_keys
+from lms.quizzes.types import QUESTION_TYPES
 from tests.quizzes.quizfiles import QUIZ_TREE
 
 LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯabcxyzABCXYZ0123456789"

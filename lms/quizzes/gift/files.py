@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lms.quizzes.gift_escape import slugify
+from lms.quizzes.gift.ids import slugify
 
 ITEMS_LINE = re.compile(r"^items:\s*$")
 ITEM_ENTRY = re.compile(r"^(\s+)-\s+\S")
