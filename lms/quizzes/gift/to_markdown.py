@@ -55,8 +55,9 @@ def protect_markdown(text: str) -> str:
     out: list[str] = []
     fence = ""
     for line in text.split("\n"):
-        if fence or (opener := _FENCE.match(line)):
-            fence = "" if fence and line.rstrip() == fence else fence or opener[1]
+        opener = None if fence else _FENCE.match(line)
+        if fence or opener:
+            fence = opener[1] if opener else ("" if line.rstrip() == fence else fence)
             out.append(line)
             continue
         kept = _AUTOLINK.findall(line)
@@ -186,7 +187,11 @@ def html_to_markdown(html_text: str, *, keep_newlines: bool = False) -> tuple[st
     parser.feed(html_text)
     text = escape_literal(parser.text())
     for pattern, mark in _WRAPS:
-        text = pattern.sub(lambda m, mark=mark: m[1] + (mark + m[2] + mark if m[2] else "") + m[3], text)
+
+        def wrapped(found: re.Match[str], mark: str = mark) -> str:
+            return found[1] + (mark + found[2] + mark if found[2] else "") + found[3]
+
+        text = pattern.sub(wrapped, text)
     links = iter(parser.links)
 
     def link(match: re.Match[str]) -> str:
