@@ -15,10 +15,11 @@ from lms.authoring import rights
 from lms.authoring.drafts import course_drafts, effective_tree, normalise
 from lms.authoring.files import PathRefused, courses_root, read_disk, resolve
 from lms.authoring.models import Draft
-from lms.content.loader import COURSE_FILE, CourseSource, DocumentSource, LessonSource, load_tree
+from lms.content.loader import COURSE_FILE, load_tree
 from lms.content.models import Course, Lesson, Module
 from lms.content.problems import Problem
 from lms.content.references import known_keys
+from lms.content.sources import CourseSource, DocumentSource, LessonSource
 from lms.content.sync import render_cache
 from lms.extensions import db
 

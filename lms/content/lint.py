@@ -17,7 +17,8 @@ import yaml
 
 from lms.content.frontmatter import FRONT_MATTER_LINE, SourceFile
 from lms.content.guard import MAX_INDENT_COLUMNS, flooded_blocks, overindented_lines
-from lms.content.render import CALLOUT_KINDS, LinkRef, Rendered, html_ids, path_in_course
+from lms.content.render import LinkRef, Rendered, html_ids, path_in_course
+from lms.content.sanitize import CALLOUT_KINDS
 from lms.content.scan import LineIndex, callout_kinds
 
 IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "svg"})

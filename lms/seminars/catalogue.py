@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from lms.content.loader import CourseSource
 from lms.content.problems import Problem
+from lms.content.sources import CourseSource
 from lms.seminars.programme import programme_files, read_programme
 from lms.seminars.programme_schema import ProgrammeSource, Where
 

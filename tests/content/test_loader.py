@@ -11,11 +11,12 @@ import pytest
 
 from lms.content import loader as loader_module
 from lms.content import render as render_module
-from lms.content.loader import LoadResult, check_tree, load_tree, render_file
+from lms.content.loader import check_tree, load_tree, render_file
 from lms.content.problems import ContentError, Problem
 from lms.content.registry import ITEM_KINDS
 from lms.content.render import LinkRef, Rendered
 from lms.content.schema import Field, whole_number
+from lms.content.sources import LoadResult
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "courses"
 GOOD = FIXTURES / "good"
