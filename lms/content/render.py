@@ -27,7 +27,7 @@ from lms.content.guard import defuse, overindented_lines, restore_brackets
 from lms.content.sanitize import Cleaner
 from lms.content.scan import LineIndex, target_offsets
 
-RENDERER_VERSION = "6"
+RENDERER_VERSION = "7"
 
 MARKDOWN_EXTENSIONS = [
     "markdown.extensions.tables",
@@ -150,9 +150,18 @@ class _UrlFilter(Filter):
         self.doc_dir = doc_dir
         self.policy = policy
         self.id_prefix = id_prefix
+        self.own_ids: set[str] = set()
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        for token in Filter.__iter__(self):
+        tokens = list(Filter.__iter__(self))
+        # A piece's #fragment names its own id if it has one, else an id of the page's main text
+        # (a question linking to a heading of the quiz's introduction).
+        self.own_ids = {
+            token["data"][(None, "id")]
+            for token in tokens
+            if token["type"] in ("StartTag", "EmptyTag") and (None, "id") in token["data"]
+        }
+        for token in tokens:
             if token["type"] in ("StartTag", "EmptyTag"):
                 if (None, "id") in token["data"]:
                     token["data"][(None, "id")] = self.id_prefix + token["data"][(None, "id")]
@@ -168,7 +177,10 @@ class _UrlFilter(Filter):
         if (None, "href") not in attrs:
             return
         if attrs[(None, "href")].startswith("#") and len(attrs[(None, "href")]) > 1:
-            attrs[(None, "href")] = "#" + self.id_prefix + attrs[(None, "href")][1:]
+            anchor = attrs[(None, "href")][1:]
+            named = unquote(convert_entities(anchor))
+            prefix = self.id_prefix if named in self.own_ids or anchor in self.own_ids else CONTENT_ID_PREFIX
+            attrs[(None, "href")] = "#" + prefix + anchor
             return
         if _is_external(convert_entities(attrs[(None, "href")]).strip()):
             attrs[(None, "target")] = "_blank"

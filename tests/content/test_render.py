@@ -16,6 +16,7 @@ from lms.content.render import (
     LinkRef,
     Rendered,
     html_ids,
+    piece_id_prefix,
     render_markdown,
     sanitize_html,
 )
@@ -371,3 +372,19 @@ def test_content_ids_and_the_fragments_naming_them_carry_one_prefix() -> None:
     assert rendered.toc == [{"level": 2, "id": "content-main", "title": "Main"}]
     # The link checker compares anchors as authors write them.
     assert html_ids(rendered.html) == ["main", "csrf_token", "quiz-form"]
+
+
+def test_a_piece_links_its_own_ids_and_else_the_page_s_main_text() -> None:
+    # A question shown among others keeps its footnote to itself, and its link to a heading of
+    # the quiz's introduction (rendered with the plain prefix) still finds that heading.
+    text = (
+        "См. [правила](#правила) и [сноску](#fn:1), [Раздел](#%D1%80%D0%B0%D0%B7%D0%B4%D0%B5%D0%BB)[^1]."
+        "\n\n[^1]: Ст. 56.\n"
+    )
+    result = render_markdown(text, id_prefix=piece_id_prefix("q1-prompt")).html
+    assert 'href="#content-правила"' in result
+    assert 'href="#content-%D1%80%D0%B0%D0%B7%D0%B4%D0%B5%D0%BB"' in result
+    assert 'href="#content-q1-prompt-fn:1"' in result and result.count('href="#content-q1-prompt-fn:1"') == 2
+    assert '<li id="content-q1-prompt-fn:1">' in result
+    own = render_markdown("## Итоги\n\n[к итогам](#итоги)\n", id_prefix=piece_id_prefix("s1")).html
+    assert '<h2 id="content-s1-итоги">' in own and 'href="#content-s1-итоги"' in own
