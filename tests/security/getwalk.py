@@ -61,26 +61,48 @@ class Visit:
     problems: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list, repr=False)
     repeated_ids: list[str] = field(default_factory=list)
+    injected: list[str] = field(default_factory=list)
+    escaped_hostile: bool = False  # shows a hostile value's markup as text, escaped
 
 
-class _Ids(HTMLParser):
-    """Every id attribute of a page, as a browser reads them (not text that looks like one)."""
+# What the hostile values (test_forms_take_hostile_input) call: found in a script or an event
+# handler of a page, a stored value reached the page as markup instead of text.
+INJECTED_CALL = "alert("
+ESCAPED_HOSTILE = "&lt;script&gt;alert(1)"
+
+
+class _Markup(HTMLParser):
+    """A page's elements as a browser reads them (not text that looks like them): every id, and
+    scripts or event handlers that call what the hostile values call."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.ids: Counter[str] = Counter()
+        self.injected: list[str] = []
+        self._in_script = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.ids.update(value for name, value in attrs if name == "id" and value)
+        self.injected += [
+            f"<{tag} {name}>"
+            for name, value in attrs
+            if name.startswith("on") and INJECTED_CALL in (value or "")
+        ]
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and INJECTED_CALL in data:
+            self.injected.append("<script>")
 
 
-def repeated_ids(page: str) -> list[str]:
-    """Ids that more than one element of the page carries: a label, a skip link or a script
-    looking one up finds the first, whichever that is."""
-    parser = _Ids()
+def _markup(page: str) -> _Markup:
+    parser = _Markup()
     parser.feed(page)
     parser.close()
-    return sorted(name for name, count in parser.ids.items() if count > 1)
+    return parser
 
 
 class Writes:
@@ -171,7 +193,11 @@ def _visit(who: str, browser: FlaskClient, url: str) -> Visit:
     if response.mimetype == "text/html":
         page = response.get_data(as_text=True)
         visit.links = list(_links(page))
-        visit.repeated_ids = repeated_ids(page)
+        markup = _markup(page)
+        # A label, a skip link or a script looking a repeated id up finds the first, whichever.
+        visit.repeated_ids = sorted(name for name, count in markup.ids.items() if count > 1)
+        visit.injected = markup.injected
+        visit.escaped_hostile = ESCAPED_HOSTILE in page
     response.close()
     for verb, table in writes.seen:
         if (verb, table) not in ALLOWED_WRITES:

@@ -162,3 +162,11 @@ def test_every_form_answers_hostile_values_without_a_server_error(school, app): 
     assert sum(shape.startswith("get") for shape in shapes) > 30
     assert files_sent >= 4 * len(HOSTILE_FILES)  # attachments, images, materials, people to import
     assert not failures, "forms that answered a server error:\n" + "\n".join(failures)
+
+    # What the forms stored is shown as text on every page, never as markup a browser would run.
+    visits = [visit for visit in walk(browsers, urls) if visit.status == 200]
+    injected = sorted({f"{v.who} {v.url}: {', '.join(v.injected)}" for v in visits if v.injected})
+    assert not injected, "stored values shown as markup:\n" + "\n".join(injected)
+    shown = {visit.url for visit in visits if visit.escaped_hostile}
+    print(f"{len(shown)} pages show a stored hostile value, escaped")
+    assert len(shown) >= 10  # the values were stored and shown: the check above had them to look at
