@@ -1,6 +1,6 @@
 """Markdown that would cost Python-Markdown minutes, or crash it, found and defused before rendering.
 
-Three inputs, rare in real text and cheap to find in one pass, each reachable by a candidate's
+Four inputs, rare in real text and cheap to find in one pass, each reachable by a candidate's
 answer (50,000 characters) as well as by a course file:
 
 - Brackets that never become links. Python-Markdown's link patterns walk from each `[` to its
@@ -12,6 +12,11 @@ answer (50,000 characters) as well as by a course file:
 - Lists nested hundreds deep: Python-Markdown recurses per level, and 500 levels exceed Python's
   recursion limit. Lint refuses such a line in course files (E111); elsewhere the text is shown
   as written.
+- Elements nested thousands deep, or thousands of tags left open (`<div>` × 10,000 in raw HTML):
+  the HTML parser under bleach walks every open element at each new tag, so the cost is the
+  square of the depth (10,000 open `<ul>`, 60,000 characters: seconds of CPU). Markdown's output
+  is measured first (`html_depth`); past MAX_HTML_DEPTH the text is shown as written, and lint
+  refuses such raw HTML in course files (E112).
 - A numeric character reference of thousands of digits (`&#999…;`): Python's `html.unescape`
   refuses to convert it (int's digit limit) and raised out of the renderer. It names no character
   anyway, so it becomes U+FFFD, as a browser shows it, written at the same length (offsets stay).
@@ -31,7 +36,17 @@ BRACKET_WALK_PER_TEXT = 500_000
 # Leading whitespace past this many columns is nesting no reader follows (200 levels of lists).
 MAX_INDENT_COLUMNS = 400
 
+# Elements open at once past this is no document a person wrote: lists nested to MAX_INDENT_COLUMNS
+# reach about 200. At 500 the parser's walks cost about 0.05 s.
+MAX_HTML_DEPTH = 500
+
 _BRACKET_OR_PAREN = re.compile(r"[\[\]()]")
+# A start or end tag as an HTML tokenizer sees it: `<name`, then anything up to the closing `>`.
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*>")
+# Elements that have no end tag, and so never stay open.
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
 
 
 # Noncharacters, never interchanged and so never in an author's text, stand for the brackets of a
@@ -139,3 +154,20 @@ def overindented_lines(text: str) -> list[int]:
         if len(lead) + 3 * lead.count("\t") > MAX_INDENT_COLUMNS:
             lines.append(number)
     return lines
+
+
+def html_too_deep(html_text: str) -> int | None:
+    """The offset of the tag that takes the elements open at once past MAX_HTML_DEPTH, or None.
+
+    A start tag opens an element until its end tag; one whose end never comes (`<p>`, `<li>`, which
+    a browser closes by itself) counts as open, so the measure errs on the side of refusing."""
+    open_at_once = 0
+    for tag in _TAG.finditer(html_text):
+        closing, name = tag.group(1), tag.group(2).lower()
+        if closing:
+            open_at_once = max(open_at_once - 1, 0)
+        elif name not in _VOID and not tag.group(0).endswith("/>"):
+            open_at_once += 1
+            if open_at_once > MAX_HTML_DEPTH:
+                return tag.start()
+    return None

@@ -16,7 +16,13 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from lms.content.frontmatter import FRONT_MATTER_LINE, SourceFile
-from lms.content.guard import MAX_INDENT_COLUMNS, flooded_blocks, overindented_lines
+from lms.content.guard import (
+    MAX_HTML_DEPTH,
+    MAX_INDENT_COLUMNS,
+    flooded_blocks,
+    html_too_deep,
+    overindented_lines,
+)
 from lms.content.render import LinkRef, Rendered, html_ids, path_in_course
 from lms.content.sanitize import CALLOUT_KINDS
 from lms.content.scan import LineIndex, callout_kinds
@@ -87,8 +93,9 @@ def check_ids(docs: list[Doc]) -> None:
 
 
 def check_body(doc: Doc) -> None:
-    """Body checks of every file that need only the source text: nesting too deep to render,
-    paragraphs of unclosed brackets (lms.content.guard), unknown callout kinds.
+    """Body checks of every file that need only the source text: nesting too deep to render (lines
+    indented too far, HTML open too deep), paragraphs of unclosed brackets (lms.content.guard),
+    unknown callout kinds.
 
     An item's kind adds its own checks (its `lint` hook: an empty lesson is worth a warning).
     """
@@ -101,6 +108,14 @@ def check_body(doc: Doc) -> None:
         )
         source.add_in_body(deep[0], 1, "E111", message)
     index = LineIndex(source.body)
+    too_deep = html_too_deep(source.body)
+    if too_deep is not None:
+        line, col = index.line_col(too_deep)
+        message = (
+            f"more than {MAX_HTML_DEPTH} HTML elements are open here at once (tags nested this deep, "
+            "or never closed): the file's text would be shown as written; close the tags"
+        )
+        source.add_in_body(line, col, "E112", message)
     for start, _end in flooded_blocks(source.body):
         line, col = index.line_col(start)
         message = (

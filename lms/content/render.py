@@ -23,7 +23,7 @@ import markdown
 from bleach.html5lib_shim import Filter, convert_entities  # type: ignore[attr-defined]
 from markdown.extensions.toc import slugify_unicode
 
-from lms.content.guard import defuse, overindented_lines, restore_brackets
+from lms.content.guard import defuse, html_too_deep, overindented_lines, restore_brackets
 from lms.content.sanitize import Cleaner
 from lms.content.scan import LineIndex, target_offsets
 
@@ -302,6 +302,8 @@ def render_markdown(
     try:
         raw_html = restore_brackets(md.convert(text))
     except RecursionError:  # nesting deeper than `overindented_lines` knows how to see
+        return Rendered(html=_as_written(restore_brackets(text)))
+    if html_too_deep(raw_html) is not None:  # lint refuses it in a course file (E112)
         return Rendered(html=_as_written(restore_brackets(text)))
     links, images, files = _locate(text, raw_html)
     clean = _clean(raw_html, doc_dir, policy, id_prefix)

@@ -9,7 +9,15 @@ from pathlib import Path
 import markdown.inlinepatterns
 import pytest
 
-from lms.content.guard import bracket_walk, defuse, flooded_blocks, overindented_lines, restore_brackets
+from lms.content.guard import (
+    MAX_HTML_DEPTH,
+    bracket_walk,
+    defuse,
+    flooded_blocks,
+    html_too_deep,
+    overindented_lines,
+    restore_brackets,
+)
 from lms.content.loader import load_tree
 from lms.content.render import LinkRef, render_markdown
 from lms.exercises.services import render_answer
@@ -108,3 +116,38 @@ def test_lint_refuses_nesting_too_deep_and_warns_of_a_flood(tmp_path: Path) -> N
         [f"{LESSON}:{lines.index(flood) + 1}:1:", "W103"],
     ]
     assert "(the file's text would be shown as written; 9 such lines)" in problems[0]
+
+
+def test_elements_open_past_the_limit_are_found_at_their_tag() -> None:
+    assert html_too_deep("<div>" * MAX_HTML_DEPTH + "x") is None
+    assert html_too_deep("<div>" * (MAX_HTML_DEPTH + 1)) == 5 * MAX_HTML_DEPTH
+    assert html_too_deep("<p>x</p>" * 10_000 + "<br><img src=a.png><hr/><x-y/>" * 10_000) is None
+    assert html_too_deep('<DIV class="a>b">' * 300 + "</div>" * 300 + "<b>" * 300) is None
+    assert html_too_deep("<li>" * 600) == 4 * MAX_HTML_DEPTH  # never closed: counted open
+    assert html_too_deep("a < b, 3<4 and <1 " * 10_000) is None  # not tags
+
+
+@pytest.mark.parametrize("flood", ["x <ul>" * 10_000, "<details>" * 6_000, "<b>" * 16_000])
+def test_html_open_thousands_deep_is_shown_as_written(flood: str) -> None:
+    """The HTML parser under bleach walks every open element at each tag: 10,000 open <ul> in a
+    candidate's answer cost it seconds. Past the limit the text is shown as written instead."""
+    escaped = flood.replace("<", "&lt;").replace(">", "&gt;")
+    assert render_markdown(flood).html == f"<pre>{escaped}</pre>"
+    assert render_answer(flood) == f"<pre>{escaped}</pre>"
+
+
+def test_the_deepest_list_lint_allows_is_still_a_list() -> None:
+    deepest = "".join("    " * level + "- x\n" for level in range(100))  # 396 columns
+    assert overindented_lines(deepest) == []
+    assert render_markdown(deepest).html.count("<ul>") == 100
+
+
+def test_lint_refuses_html_open_too_deep_at_the_tag(tmp_path: Path) -> None:
+    root = Path(shutil.copytree(GOOD, tmp_path / "courses"))
+    lesson = root / LESSON
+    text = lesson.read_text(encoding="utf-8") + "\n<section>\n" + "  <div>\n" * 600
+    lesson.write_text(text, encoding="utf-8")
+    lines = text.split("\n")
+    line = lines.index("<section>") + 1 + MAX_HTML_DEPTH  # the 501st open element
+    problems = [str(problem) for problem in load_tree(root, display_prefix="").problems]
+    assert [p.split(" ")[0:2] for p in problems] == [[f"{LESSON}:{line}:3:", "E112"]]
