@@ -1,6 +1,6 @@
 """Markdown that would cost Python-Markdown minutes, or crash it, found and defused before rendering.
 
-Four inputs, rare in real text and cheap to find in one pass, each reachable by a candidate's
+Six inputs, rare in real text and cheap to find in one pass, each reachable by a candidate's
 answer (50,000 characters) as well as by a course file:
 
 - Brackets that never become links. Python-Markdown's link patterns walk from each `[` to its
@@ -12,6 +12,13 @@ answer (50,000 characters) as well as by a course file:
 - Lists nested hundreds deep: Python-Markdown recurses per level, and 500 levels exceed Python's
   recursion limit. Lint refuses such a line in course files (E111); elsewhere the text is shown
   as written.
+- Thousands of lines that each end a block where they stand (headings, rules, setext underlines,
+  callouts) with no blank line between them: Python-Markdown splits the block at each and searches
+  what follows again (12,500 `# a` lines, 50,000 characters: 11 s). Such a paragraph has the first
+  mark of each of those lines hidden the same way, so it shows as written.
+- Tags left unclosed thousands of times (`<a href=` over and over): Python's HTML parser, which
+  Python-Markdown runs over the whole text, looks for each one's `>` to the text's end (10,000
+  of them: 8 s). Past a budget their `<` are hidden too, and shown as written.
 - Elements nested thousands deep, or thousands of tags left open (`<div>` × 10,000 in raw HTML):
   the HTML parser under bleach walks every open element at each new tag, so the cost is the
   square of the depth (10,000 open `<ul>`, 60,000 characters: seconds of CPU). Markdown's output
@@ -50,21 +57,35 @@ _VOID = frozenset(
 
 
 # Noncharacters, never interchanged and so never in an author's text, stand for the brackets of a
-# flooded paragraph while Markdown renders it; `restore_brackets` puts the brackets back.
+# flooded paragraph, and for the first mark of a split-flooded paragraph's lines, while Markdown
+# renders it; `restore_hidden` puts them back.
 _HIDDEN_BRACKETS = {"[": "\ufdd0", "]": "\ufdd1"}
+_HIDDEN_MARKS = {"#": "\ufdd2", "=": "\ufdd3", "-": "\ufdd4", "*": "\ufdd5", "_": "\ufdd6", "!": "\ufdd7"}
+_HIDDEN_TAG_START = "\ufdd8"
+_HIDDEN = {**_HIDDEN_BRACKETS, **_HIDDEN_MARKS, "<": _HIDDEN_TAG_START}
+# What starts a tag, a comment or a declaration for Python's HTML parser.
+_TAG_START = re.compile(r"<[A-Za-z/!?]")
+# Characters that parser may scan in one text looking for the ends of tags: 2 million take about 0.1 s.
+TAG_SCAN_PER_TEXT = 2_000_000
+# Lines that end a block where they stand: an ATX heading, a rule, a setext underline, a callout.
+_SPLITTING_LINE = re.compile(r"^(?: {0,3}#| {0,3}(?:[-*_] *){3,}$|[=-]+ *$|!!!)", re.MULTILINE)
+# Characters Python-Markdown's block tests search in one paragraph, its splitting lines times its
+# length: 20 million take about 0.4 s. A paragraph of 100 headings in 100,000 characters: 10 million.
+SPLIT_SEARCH_PER_BLOCK = 20_000_000
 
 
 def defuse(text: str) -> str:
     """`text` as Python-Markdown can render quickly, every offset kept: overlong character
     references neutralised and the brackets of paragraphs they would stall hidden (see the
-    module's docstring). Pass Markdown's output through `restore_brackets`."""
-    return hide_bracket_floods(defuse_charrefs(text))
+    module's docstring). Pass Markdown's output through `restore_hidden`."""
+    return hide_open_tags(hide_split_floods(hide_bracket_floods(defuse_charrefs(text))))
 
 
-def restore_brackets(rendered: str) -> str:
-    """Markdown's output with the hidden brackets shown again, as their author wrote them."""
-    for bracket, hidden in _HIDDEN_BRACKETS.items():
-        rendered = rendered.replace(hidden, bracket)
+def restore_hidden(rendered: str, *, as_html: bool = True) -> str:
+    """Markdown's output (`as_html`), or the defused text itself, with what was hidden shown again
+    as its author wrote it: a hidden `<` is `&lt;` in HTML."""
+    for mark, hidden in _HIDDEN.items():
+        rendered = rendered.replace(hidden, "&lt;" if as_html and mark == "<" else mark)
     return rendered
 
 
@@ -108,6 +129,59 @@ def hide_bracket_floods(text: str) -> str:
         for at in range(start, end):
             if masked[at] in _HIDDEN_BRACKETS and not _escaped(text, at):  # `\\[` shows as `[` already
                 chars[at] = _HIDDEN_BRACKETS[masked[at]]
+    return "".join(chars)
+
+
+def split_flooded_blocks(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, splitting lines) of the paragraphs (outside code) whose splitting lines, times
+    their length, pass SPLIT_SEARCH_PER_BLOCK."""
+    masked = mask_code(text)
+    flooded = []
+    for start, end in _paragraphs(masked):
+        splits = len(_SPLITTING_LINE.findall(masked, start, end))
+        if splits > 1 and splits * (end - start) > SPLIT_SEARCH_PER_BLOCK:
+            flooded.append((start, end, splits))
+    return flooded
+
+
+def hide_split_floods(text: str) -> str:
+    """`text` with the first mark of each splitting line of a split-flooded paragraph hidden."""
+    blocks = split_flooded_blocks(text)
+    if not blocks:
+        return text
+    masked = mask_code(text)
+    chars = list(text)
+    for start, end, _splits in blocks:
+        for line in _SPLITTING_LINE.finditer(masked, start, end):
+            at = line.start() + len(line.group()) - len(line.group().lstrip(" "))  # its first mark
+            chars[at] = _HIDDEN_MARKS.get(masked[at], chars[at])
+    return "".join(chars)
+
+
+def unclosed_tags(text: str) -> list[int]:
+    """Offsets of the `<` (outside code) that start a tag with no `>` before the next one, when
+    the parser's scans for the ends of tags would pass TAG_SCAN_PER_TEXT; else none."""
+    masked = mask_code(text)
+    starts = [found.start() for found in _TAG_START.finditer(masked)]
+    scanned, unclosed = 0, []
+    for index, at in enumerate(starts):
+        end = masked.find(">", at)
+        end = len(masked) if end == -1 else end
+        scanned += end - at
+        next_start = starts[index + 1] if index + 1 < len(starts) else len(masked)
+        if end >= next_start:
+            unclosed.append(at)
+    return unclosed if scanned > TAG_SCAN_PER_TEXT else []
+
+
+def hide_open_tags(text: str) -> str:
+    """`text` with the `<` of its unclosed tags hidden from Markdown when they would stall it."""
+    unclosed = unclosed_tags(text)
+    if not unclosed:
+        return text
+    chars = list(text)
+    for at in unclosed:
+        chars[at] = _HIDDEN_TAG_START
     return "".join(chars)
 
 

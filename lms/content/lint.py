@@ -22,6 +22,8 @@ from lms.content.guard import (
     flooded_blocks,
     html_too_deep,
     overindented_lines,
+    split_flooded_blocks,
+    unclosed_tags,
 )
 from lms.content.render import LinkRef, Rendered, html_ids, path_in_course
 from lms.content.sanitize import CALLOUT_KINDS
@@ -94,8 +96,8 @@ def check_ids(docs: list[Doc]) -> None:
 
 def check_body(doc: Doc) -> None:
     """Body checks of every file that need only the source text: nesting too deep to render (lines
-    indented too far, HTML open too deep), paragraphs of unclosed brackets (lms.content.guard),
-    unknown callout kinds.
+    indented too far, HTML open too deep), paragraphs of unclosed brackets or of block-ending lines,
+    tags never closed (lms.content.guard), unknown callout kinds.
 
     An item's kind adds its own checks (its `lint` hook: an empty lesson is worth a warning).
     """
@@ -123,6 +125,21 @@ def check_body(doc: Doc) -> None:
             "shown as written and its links do not work: close them, or write `\\[`"
         )
         source.add_in_body(line, col, "W103", message, warning=True)
+    for start, _end, splits in split_flooded_blocks(source.body):
+        line, col = index.line_col(start)
+        message = (
+            f"this paragraph has {splits} headings, rules or callouts with no blank line between "
+            "them: it is shown as written; put a blank line before each"
+        )
+        source.add_in_body(line, col, "W105", message, warning=True)
+    unclosed = unclosed_tags(source.body)
+    if unclosed:
+        line, col = index.line_col(unclosed[0])
+        message = (
+            f"{len(unclosed)} HTML tags here and after are never closed with `>`: they are shown as "
+            "written; close them, or write `&lt;` for a `<` that starts no tag"
+        )
+        source.add_in_body(line, col, "W106", message, warning=True)
     kinds = callout_kinds(source.body)
     if not kinds:
         return

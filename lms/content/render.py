@@ -23,14 +23,16 @@ import markdown
 from bleach.html5lib_shim import Filter, convert_entities  # type: ignore[attr-defined]
 from markdown.extensions.toc import slugify_unicode
 
-from lms.content.guard import defuse, html_too_deep, overindented_lines, restore_brackets
+from lms.content.guard import defuse, html_too_deep, overindented_lines, restore_hidden
 from lms.content.sanitize import Cleaner
 from lms.content.scan import LineIndex, target_offsets
 
 RENDERER_VERSION = "7"
 
+# Tables as Python-Markdown's extension makes them, decided from their first two rows (linear.py).
+TABLES = "lms.content.linear:TwoRowTableExtension"
 MARKDOWN_EXTENSIONS = [
-    "markdown.extensions.tables",
+    TABLES,
     "markdown.extensions.fenced_code",
     "markdown.extensions.toc",
     "markdown.extensions.admonition",
@@ -40,7 +42,7 @@ MARKDOWN_EXTENSIONS = [
     "markdown.extensions.footnotes",
 ]
 MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
-    "markdown.extensions.tables": {"use_align_attribute": True},
+    TABLES: {"use_align_attribute": True},
     # Every heading gets an id; only h2/h3 make it into the returned toc.
     "markdown.extensions.toc": {"slugify": slugify_unicode, "toc_depth": "2-3"},
 }
@@ -297,14 +299,14 @@ def render_markdown(
     """
     text = defuse(text)
     if overindented_lines(text):  # lint refuses it in a course file (E111)
-        return Rendered(html=_as_written(restore_brackets(text)))
+        return Rendered(html=_as_written(restore_hidden(text, as_html=False)))
     md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG)
     try:
-        raw_html = restore_brackets(md.convert(text))
+        raw_html = restore_hidden(md.convert(text))
     except RecursionError:  # nesting deeper than `overindented_lines` knows how to see
-        return Rendered(html=_as_written(restore_brackets(text)))
+        return Rendered(html=_as_written(restore_hidden(text, as_html=False)))
     if html_too_deep(raw_html) is not None:  # lint refuses it in a course file (E112)
-        return Rendered(html=_as_written(restore_brackets(text)))
+        return Rendered(html=_as_written(restore_hidden(text, as_html=False)))
     links, images, files = _locate(text, raw_html)
     clean = _clean(raw_html, doc_dir, policy, id_prefix)
     toc = _flatten_toc(getattr(md, "toc_tokens", []), id_prefix)

@@ -14,6 +14,8 @@ from bleach.html5lib_shim import (  # type: ignore[attr-defined]
     namespaces,
 )
 
+from lms.content.linear import IndexedTreeWalker
+
 CALLOUT_KINDS = frozenset({"note", "tip", "warning", "danger", "example", "info", "important"})
 ALLOWED_TAGS = frozenset(
     {
@@ -165,7 +167,7 @@ class Cleaner(sanitizer.Cleaner):
             consume_entities=False,
             namespaceHTMLElements=False,
         )
-        base_walker = self.walker
+        base_walker = IndexedTreeWalker  # html5lib's own searches for each parent (lms.content.linear)
         # bleach's stubs type `walker` as a TreeWalker class; at run time any callable returning a
         # walker serves (bleach calls it with the tree).
-        self.walker = lambda dom: _DropDangerousElements(base_walker(dom))  # type: ignore[assignment, operator]
+        self.walker = lambda dom: _DropDangerousElements(base_walker(dom))  # type: ignore[assignment]

@@ -3,9 +3,11 @@ reported in course files (lms.content.guard)."""
 
 from __future__ import annotations
 
+import html.parser
 import shutil
 from pathlib import Path
 
+import markdown.blockprocessors
 import markdown.inlinepatterns
 import pytest
 
@@ -16,10 +18,12 @@ from lms.content.guard import (
     flooded_blocks,
     html_too_deep,
     overindented_lines,
-    restore_brackets,
+    restore_hidden,
+    unclosed_tags,
 )
 from lms.content.loader import load_tree
 from lms.content.render import LinkRef, render_markdown
+from lms.content.scan import target_offsets
 from lms.exercises.services import render_answer
 
 GOOD = Path(__file__).resolve().parent.parent / "fixtures" / "courses" / "good"
@@ -60,7 +64,7 @@ def test_a_candidate_s_longest_answer_of_brackets_is_not_walked(walked, flood: s
     """Each took Python-Markdown 40 s to 4 min of CPU before; an answer may be 50,000 characters."""
     html = render_answer(flood)
     assert sum(walked) < 1_000
-    assert restore_brackets(html).count("[") == flood.count("[")
+    assert restore_hidden(html).count("[") == flood.count("[")
 
 
 def test_real_links_are_not_flooded() -> None:
@@ -151,3 +155,75 @@ def test_lint_refuses_html_open_too_deep_at_the_tag(tmp_path: Path) -> None:
     line = lines.index("<section>") + 1 + MAX_HTML_DEPTH  # the 501st open element
     problems = [str(problem) for problem in load_tree(root, display_prefix="").problems]
     assert [p.split(" ")[0:2] for p in problems] == [[f"{LESSON}:{line}:3:", "E112"]]
+
+
+@pytest.fixture
+def searched(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Characters Python-Markdown's heading test searches: each split of a block searches the rest
+    again, the quadratic work of a paragraph of headings, counted instead of timed."""
+    sizes: list[int] = []
+    original = markdown.blockprocessors.HashHeaderProcessor.test
+
+    def counting(self, parent, block: str) -> bool:
+        sizes.append(len(block))
+        return original(self, parent, block)
+
+    monkeypatch.setattr(markdown.blockprocessors.HashHeaderProcessor, "test", counting)
+    return sizes
+
+
+@pytest.mark.parametrize("line", ["# a", "***", "- - -", "=", "-", "!!! note"])
+def test_a_paragraph_of_block_ending_lines_is_shown_as_written(searched, line: str) -> None:
+    flood = f"{line}\n" * (50_000 // (len(line) + 1))
+    rendered = render_markdown(flood)
+    assert rendered.html == f"<p>{flood.strip()}</p>"
+    assert sum(searched) < 2 * len(flood)  # 12,500 headings: 300 million characters before
+
+
+def test_headings_rules_and_callouts_between_paragraphs_still_work(searched) -> None:
+    text = "Текст\n# Раздел\nещё\n***\n!!! note\n    Заметка\n\nИтог\n---\n" * 20
+    html = render_markdown(text).html
+    assert html.count("<h1") == 20 and html.count("<hr") == 20 and html.count('class="admonition note"') == 20
+    assert html.count("<h2") == 20  # `Итог` over `---`: a setext heading
+
+
+def test_tags_never_closed_are_shown_as_written_without_the_parser_scanning_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scans: list[int] = []
+    original = html.parser.HTMLParser.check_for_whole_start_tag
+
+    def counting(self, at: int) -> int:
+        scans.append(at)
+        return original(self, at)
+
+    monkeypatch.setattr(html.parser.HTMLParser, "check_for_whole_start_tag", counting)
+    flood = "<a href=" * 6250
+    assert render_markdown(flood).html == "<p>" + "&lt;a href=" * 6250 + "</p>"
+    assert render_answer(flood) == "<p>" + "&lt;a href=" * 6250 + "</p>"
+    assert len(scans) <= 2  # the two `<p>` around them; 12,500 scans to the text's end before
+    assert unclosed_tags("<b>x</b> a < b <i>y</i> " * 5000) == []  # closed tags, a lone `<`
+    kept = render_markdown("<b>x</b> и <span>y</span>").html
+    assert kept == "<p><b>x</b> и <span>y</span></p>"
+
+
+def test_a_link_destination_ends_at_the_next_link_s_start() -> None:
+    assert target_offsets("[a](b](c) [d](e)") == {"b": [4], "c": [7], "e": [14]}
+    assert target_offsets("](" * 25_000) == {"": list(range(2, 50_001, 2))}
+
+
+def test_lint_warns_of_block_ending_lines_and_tags_never_closed(tmp_path: Path) -> None:
+    root = Path(shutil.copytree(GOOD, tmp_path / "courses"))
+    lesson = root / LESSON
+    headings = "# Раздел\n" * 6000
+    tags = "<a href=" * 3000
+    text = lesson.read_text(encoding="utf-8") + "\n" + headings + "\n" + tags + "\n"
+    lesson.write_text(text, encoding="utf-8")
+    lines = text.split("\n")
+    problems = [str(problem) for problem in load_tree(root, display_prefix="").problems]
+    first = lines.index("# Раздел") + 1
+    assert [p.split(" ")[0:2] for p in problems] == [
+        [f"{LESSON}:{first}:1:", "W105"],
+        [f"{LESSON}:{lines.index(tags) + 1}:1:", "W106"],
+    ]
+    assert "has 6000 headings, rules or callouts" in problems[0] and "3000 HTML tags" in problems[1]
