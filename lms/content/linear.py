@@ -32,22 +32,27 @@ class _TwoRowTableProcessor(TableProcessor):
         if len(rows) < 2:
             return False
         header, separator = rows[0].strip(" "), rows[1].strip(" ")
-        self.border = PIPE_NONE
+        border = PIPE_NONE
         if header.startswith("|"):
-            self.border |= PIPE_LEFT
+            border |= PIPE_LEFT
         if self.RE_END_BORDER.search(header) is not None:
-            self.border |= PIPE_RIGHT
-        columns = len(self._split_row(header))
-        if columns < 1 or (columns == 1 and not self.border):
+            border |= PIPE_RIGHT
+        self.border = border  # type: ignore[assignment]  # stubs: bool; Markdown sets an int
+        columns = len(self._cells(header))
+        if columns < 1 or (columns == 1 and not border):
             return False
-        cells = self._split_row(separator)
+        cells = self._cells(separator)
         if len(cells) != columns or not set("".join(cells)) <= _SEPARATOR_CHARS:
             return False
         # One column: every row must show a border, else it is text with a pipe in it.
         if columns == 1 and not all(self._bordered(row.strip(" ")) for row in block.split("\n")[1:]):
             return False
-        self.separator = cells
+        self.separator = cells  # type: ignore[assignment]  # stubs: str; Markdown sets the cells
         return True
+
+    def _cells(self, row: str) -> list[str]:
+        split_row: Any = self._split_row  # type: ignore[attr-defined]  # not in Markdown's stubs
+        return split_row(row)
 
     def _bordered(self, row: str) -> bool:
         return row.startswith("|") or self.RE_END_BORDER.search(row) is not None
@@ -65,10 +70,10 @@ def makeExtension(**kwargs: Any) -> TwoRowTableExtension:
     return TwoRowTableExtension(**kwargs)
 
 
-_EtreeWalker: Any = html5lib_shim.getTreeWalker("etree")
+_EtreeWalker: Any = html5lib_shim.getTreeWalker("etree")  # type: ignore[attr-defined]  # not in bleach's stubs
 
 
-class IndexedTreeWalker(_EtreeWalker):  # type: ignore[misc]
+class IndexedTreeWalker(_EtreeWalker):
     """html5lib's etree walker with each ancestor's place among its siblings kept on a stack.
 
     Nodes are html5lib's tuples (element, its index in its parent, the ancestors, a text flag);
