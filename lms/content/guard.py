@@ -13,9 +13,10 @@ answer (50,000 characters) as well as by a course file:
   recursion limit. Lint refuses such a line in course files (E111); elsewhere the text is shown
   as written.
 - Thousands of lines that each end a block where they stand (headings, rules, setext underlines,
-  callouts) with no blank line between them: Python-Markdown splits the block at each and searches
-  what follows again (12,500 `# a` lines, 50,000 characters: 11 s). Such a paragraph has the first
-  mark of each of those lines hidden the same way, so it shows as written.
+  callouts, abbreviation, footnote and link definitions between lines of text), in a paragraph or
+  a quote, with no blank line between them: Python-Markdown splits the block at each and searches
+  what follows again (12,500 `# a` lines, 50,000 characters: 11 s; 6,250 `*[A]: b`: 20 s). Such a
+  paragraph has the first mark of each of those lines hidden the same way, so it shows as written.
 - Tags left unclosed thousands of times (`<a href=` over and over): Python's HTML parser, which
   Python-Markdown runs over the whole text, looks for each one's `>` to the text's end (10,000
   of them: 8 s). Past a budget their `<` are hidden too, and shown as written.
@@ -63,15 +64,25 @@ _HIDDEN_BRACKETS = {"[": "\ufdd0", "]": "\ufdd1"}
 _HIDDEN_MARKS = {"#": "\ufdd2", "=": "\ufdd3", "-": "\ufdd4", "*": "\ufdd5", "_": "\ufdd6", "!": "\ufdd7"}
 _HIDDEN_TAG_START = "\ufdd8"
 _HIDDEN = {**_HIDDEN_BRACKETS, **_HIDDEN_MARKS, "<": _HIDDEN_TAG_START}
+_HIDDEN_SPLIT_MARKS = {**_HIDDEN_MARKS, "[": _HIDDEN_BRACKETS["["]}  # a definition's `[`
 # What starts a tag, a comment or a declaration for Python's HTML parser.
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
 # Characters that parser may scan in one text looking for the ends of tags: 2 million take about 0.1 s.
 TAG_SCAN_PER_TEXT = 2_000_000
-# Lines that end a block where they stand: an ATX heading, a rule, a setext underline, a callout.
-_SPLITTING_LINE = re.compile(r"^(?: {0,3}#| {0,3}(?:[-*_] *){3,}$|[=-]+ *$|!!!)", re.MULTILINE)
+# Lines that end a block where they stand, also inside a quote (Markdown parses a quote's text as
+# a block of its own): an ATX heading, a rule, a setext underline, a callout, an abbreviation's
+# definition, and a link's or footnote's (consecutive link definitions are read in one pass, but
+# each one between lines of text splits the block).
+_QUOTE_PREFIX = r"(?: {0,3}> ?)*"
+_SPLITTING_LINE = re.compile(
+    rf"^{_QUOTE_PREFIX}(?: {{0,3}}#| {{0,3}}(?:[-*_] *){{3,}}$|[=-]+ *$|!!!|\*\[| {{0,3}}\[[^\[\]\n]*\]:)",
+    re.MULTILINE,
+)
+_QUOTE_PREFIX_RE = re.compile(_QUOTE_PREFIX)
 # Characters Python-Markdown's block tests search in one paragraph, its splitting lines times its
-# length: 20 million take about 0.4 s. A paragraph of 100 headings in 100,000 characters: 10 million.
-SPLIT_SEARCH_PER_BLOCK = 20_000_000
+# length: 8 million take 0.15 s for headings, 0.4 s for abbreviations (more tests search before
+# theirs). A paragraph of 50 headings in 20,000 characters, with no blank line: 1 million.
+SPLIT_SEARCH_PER_BLOCK = 8_000_000
 
 
 def defuse(text: str) -> str:
@@ -138,7 +149,7 @@ def split_flooded_blocks(text: str) -> list[tuple[int, int, int]]:
     masked = mask_code(text)
     flooded = []
     for start, end in _paragraphs(masked):
-        splits = len(_SPLITTING_LINE.findall(masked, start, end))
+        splits = len(_splitting_marks(masked, start, end))
         if splits > 1 and splits * (end - start) > SPLIT_SEARCH_PER_BLOCK:
             flooded.append((start, end, splits))
     return flooded
@@ -152,10 +163,27 @@ def hide_split_floods(text: str) -> str:
     masked = mask_code(text)
     chars = list(text)
     for start, end, _splits in blocks:
-        for line in _SPLITTING_LINE.finditer(masked, start, end):
-            at = line.start() + len(line.group()) - len(line.group().lstrip(" "))  # its first mark
-            chars[at] = _HIDDEN_MARKS.get(masked[at], chars[at])
+        for at in _splitting_marks(masked, start, end):
+            chars[at] = _HIDDEN_SPLIT_MARKS.get(masked[at], chars[at])
     return "".join(chars)
+
+
+def _splitting_marks(masked: str, start: int, end: int) -> list[int]:
+    """Offsets of the first mark of each line between `start` and `end` that splits its block: a
+    link definition right after another is read in the same pass, and is left out."""
+    marks: list[int] = []
+    previous_definition_end = -2  # none yet
+    for line in _SPLITTING_LINE.finditer(masked, start, end):
+        at = _QUOTE_PREFIX_RE.match(masked, line.start()).end()  # type: ignore[union-attr]
+        while masked[at] == " ":
+            at += 1
+        definition = masked[at] == "["
+        if not (definition and previous_definition_end == line.start() - 1):
+            marks.append(at)
+        if definition:
+            line_end = masked.find("\n", at)
+            previous_definition_end = len(masked) if line_end == -1 else line_end
+    return marks
 
 
 def unclosed_tags(text: str) -> list[int]:

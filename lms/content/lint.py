@@ -128,8 +128,8 @@ def check_body(doc: Doc) -> None:
     for start, _end, splits in split_flooded_blocks(source.body):
         line, col = index.line_col(start)
         message = (
-            f"this paragraph has {splits} headings, rules or callouts with no blank line between "
-            "them: it is shown as written; put a blank line before each"
+            f"this paragraph has {splits} headings, rules, callouts or definitions with no blank line "
+            "between them: it is shown as written; put a blank line before each"
         )
         source.add_in_body(line, col, "W105", message, warning=True)
     unclosed = unclosed_tags(source.body)

@@ -180,6 +180,52 @@ def test_a_paragraph_of_block_ending_lines_is_shown_as_written(searched, line: s
     assert sum(searched) < 2 * len(flood)  # 12,500 headings: 300 million characters before
 
 
+@pytest.mark.parametrize(
+    "unit",
+    ["*[A]: b\n", "a\n*[A]: b\n", "a\n[a]: b\n", "[^1]: a\n    b\n", "a\n[^1]: b\n"],
+)
+def test_a_paragraph_of_definitions_between_lines_is_shown_as_written(searched, unit: str) -> None:
+    """Each abbreviation definition, and each link or footnote definition after a line of text,
+    is read in a pass of its own that searches the rest again (6,250 `*[A]: b`: 20 s)."""
+    flood = unit * (50_000 // len(unit))
+    html = render_answer(flood)
+    assert html == f"<p>{flood.strip()}</p>"
+    assert sum(searched) < 2 * len(flood)
+
+
+@pytest.mark.parametrize("line", ["> # a", "> ---", ">> !!! note", "> *[A]: b"])
+def test_a_quote_of_block_ending_lines_is_shown_as_written(searched, line: str) -> None:
+    """A quote's text is parsed as a block of its own: its lines split it as a paragraph's do."""
+    flood = f"{line}\n" * (50_000 // (len(line) + 1))
+    html = render_answer(flood)
+    depth = line.count(">")
+    text = "\n".join(row.lstrip("> ") for row in flood.strip().split("\n"))
+    assert html == "<blockquote>\n" * depth + f"<p>{text}</p>" + "\n</blockquote>" * depth
+    assert sum(searched) < (depth + 1) * len(flood)  # once for each level: 300 million before
+
+
+def test_consecutive_link_definitions_are_read_in_one_pass_and_still_work() -> None:
+    """Python-Markdown reads a run of link definitions at once, so a long list of them is no
+    flood: its links keep working."""
+    text = "".join(f"[ссылка {n}]: https://example.org/{n}\n" for n in range(500))
+    html = render_markdown("См. [ссылка 7] и [ссылка 499].\n\n" + text).html
+    assert 'href="https://example.org/7"' in html and 'href="https://example.org/499"' in html
+    assert "[ссылка 1]:" not in html
+
+
+def test_definitions_and_quoted_headings_between_paragraphs_still_work(searched) -> None:
+    text = (
+        "Закон о ЦИК говорит так.\n*[ЦИК]: Центральная избирательная комиссия\n\n"
+        "> # Цитата\n> текст\n\nСм. [закон][z] и сноску[^1].\n[z]: https://example.org/z\n\n"
+        "[^1]: Сноска.\n    Продолжение.\n\n"
+    ) * 5
+    html = render_markdown(text).html
+    assert html.count('<abbr title="Центральная избирательная комиссия">ЦИК</abbr>') == 5
+    assert html.count("<blockquote>\n<h1") == 5
+    assert html.count('href="https://example.org/z"') == 5
+    assert "Продолжение." in html and "[^1]" not in html and "*[ЦИК]" not in html
+
+
 def test_headings_rules_and_callouts_between_paragraphs_still_work(searched) -> None:
     text = "Текст\n# Раздел\nещё\n***\n!!! note\n    Заметка\n\nИтог\n---\n" * 20
     html = render_markdown(text).html
@@ -226,4 +272,5 @@ def test_lint_warns_of_block_ending_lines_and_tags_never_closed(tmp_path: Path) 
         [f"{LESSON}:{first}:1:", "W105"],
         [f"{LESSON}:{lines.index(tags) + 1}:1:", "W106"],
     ]
-    assert "has 6000 headings, rules or callouts" in problems[0] and "3000 HTML tags" in problems[1]
+    assert "has 6000 headings, rules, callouts or definitions" in problems[0]
+    assert "3000 HTML tags" in problems[1]
