@@ -1,6 +1,6 @@
 """Markdown that would cost Python-Markdown minutes, or crash it, found and defused before rendering.
 
-Six inputs, rare in real text and cheap to find in one pass, each reachable by a candidate's
+Seven inputs, rare in real text and cheap to find in one pass, each reachable by a candidate's
 answer (50,000 characters) as well as by a course file:
 
 - Brackets that never become links. Python-Markdown's link patterns walk from each `[` to its
@@ -20,6 +20,9 @@ answer (50,000 characters) as well as by a course file:
 - Tags left unclosed thousands of times (`<a href=` over and over): Python's HTML parser, which
   Python-Markdown runs over the whole text, looks for each one's `>` to the text's end (10,000
   of them: 8 s). Past a budget their `<` are hidden too, and shown as written.
+- Code fences opened thousands of times and never closed (```` ```a ```` on every line): the
+  fenced-code search runs from each to the text's end for its closing fence (10,000 of them: 5 s).
+  Past a budget their marks are hidden too, and they show as written.
 - Elements nested thousands deep, or thousands of tags left open (`<div>` × 10,000 in raw HTML):
   the HTML parser under bleach walks every open element at each new tag, so the cost is the
   square of the depth (10,000 open `<ul>`, 60,000 characters: seconds of CPU). Markdown's output
@@ -63,12 +66,19 @@ _VOID = frozenset(
 _HIDDEN_BRACKETS = {"[": "\ufdd0", "]": "\ufdd1"}
 _HIDDEN_MARKS = {"#": "\ufdd2", "=": "\ufdd3", "-": "\ufdd4", "*": "\ufdd5", "_": "\ufdd6", "!": "\ufdd7"}
 _HIDDEN_TAG_START = "\ufdd8"
-_HIDDEN = {**_HIDDEN_BRACKETS, **_HIDDEN_MARKS, "<": _HIDDEN_TAG_START}
+_HIDDEN_FENCE_MARKS = {"`": "\ufdd9", "~": "\ufdda"}
+_HIDDEN = {**_HIDDEN_BRACKETS, **_HIDDEN_MARKS, "<": _HIDDEN_TAG_START, **_HIDDEN_FENCE_MARKS}
 _HIDDEN_SPLIT_MARKS = {**_HIDDEN_MARKS, "[": _HIDDEN_BRACKETS["["]}  # a definition's `[`
 # What starts a tag, a comment or a declaration for Python's HTML parser.
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
 # Characters that parser may scan in one text looking for the ends of tags: 2 million take about 0.1 s.
 TAG_SCAN_PER_TEXT = 2_000_000
+# A line that may open a fenced code block, and one that may close it (the same marks alone), as
+# Python-Markdown's fenced-code search sees them; and the characters that search may scan looking
+# for the closing fences of those never closed: 2 million take about 0.04 s.
+_FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})", re.MULTILINE)
+_FENCE_CLOSE = re.compile(r"^(`{3,}|~{3,}) *$", re.MULTILINE)
+FENCE_SCAN_PER_TEXT = 2_000_000
 # Lines that end a block where they stand, also inside a quote (Markdown parses a quote's text as
 # a block of its own): an ATX heading, a rule, a setext underline, a callout, an abbreviation's
 # definition, and a link's or footnote's (consecutive link definitions are read in one pass, but
@@ -89,7 +99,7 @@ def defuse(text: str) -> str:
     """`text` as Python-Markdown can render quickly, every offset kept: overlong character
     references neutralised and the brackets of paragraphs they would stall hidden (see the
     module's docstring). Pass Markdown's output through `restore_hidden`."""
-    return hide_open_tags(hide_split_floods(hide_bracket_floods(defuse_charrefs(text))))
+    return hide_unclosed_fences(hide_open_tags(hide_split_floods(hide_bracket_floods(defuse_charrefs(text)))))
 
 
 def restore_hidden(rendered: str, *, as_html: bool = True) -> str:
@@ -210,6 +220,32 @@ def hide_open_tags(text: str) -> str:
     chars = list(text)
     for at in unclosed:
         chars[at] = _HIDDEN_TAG_START
+    return "".join(chars)
+
+
+def unclosed_fences(text: str) -> list[int]:
+    """Offsets of the lines that open a code fence no later line closes, when the search for
+    their closing fences would scan past FENCE_SCAN_PER_TEXT; else none."""
+    last_close = {found.group(1): found.start() for found in _FENCE_CLOSE.finditer(text)}
+    scanned, unclosed = 0, []
+    for found in _FENCE_OPEN.finditer(text):
+        if last_close.get(found.group(1), -1) <= found.start():
+            unclosed.append(found.start())
+            scanned += len(text) - found.start()
+    return unclosed if scanned > FENCE_SCAN_PER_TEXT else []
+
+
+def hide_unclosed_fences(text: str) -> str:
+    """`text` with the marks of its unclosed code fences hidden when they would stall it."""
+    unclosed = unclosed_fences(text)
+    if not unclosed:
+        return text
+    chars = list(text)
+    for start in unclosed:
+        mark, at = text[start], start
+        while at < len(text) and text[at] == mark:  # the whole run: no code span forms of it either
+            chars[at] = _HIDDEN_FENCE_MARKS[mark]
+            at += 1
     return "".join(chars)
 
 

@@ -23,6 +23,7 @@ from lms.content.guard import (
     html_too_deep,
     overindented_lines,
     split_flooded_blocks,
+    unclosed_fences,
     unclosed_tags,
 )
 from lms.content.render import LinkRef, Rendered, html_ids, path_in_course
@@ -140,6 +141,14 @@ def check_body(doc: Doc) -> None:
             "written; close them, or write `&lt;` for a `<` that starts no tag"
         )
         source.add_in_body(line, col, "W106", message, warning=True)
+    fences = unclosed_fences(source.body)
+    if fences:
+        line, col = index.line_col(fences[0])
+        message = (
+            f"{len(fences)} code fences here and after are never closed: they are shown as written; "
+            "close each with a line of the same marks"
+        )
+        source.add_in_body(line, col, "W107", message, warning=True)
     kinds = callout_kinds(source.body)
     if not kinds:
         return

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import markdown.blockprocessors
+import markdown.extensions.fenced_code
 import markdown.inlinepatterns
 import pytest
 
@@ -253,17 +254,42 @@ def test_tags_never_closed_are_shown_as_written_without_the_parser_scanning_them
     assert kept == "<p><b>x</b> и <span>y</span></p>"
 
 
+@pytest.mark.parametrize("fence", ["```a", "~~~a", "``` a", "````python"])
+def test_code_fences_never_closed_are_shown_as_written_without_the_search_scanning_them(
+    monkeypatch: pytest.MonkeyPatch, fence: str
+) -> None:
+    """The fenced-code search scans from each line that may open a fence to its closing fence, to
+    the text's end when none comes (10,000 unclosed: 5 s): the lines it is given, counted."""
+    openings: list[int] = []
+    processor = markdown.extensions.fenced_code.FencedBlockPreprocessor
+    original = processor.run
+
+    def counting(self, lines: list[str]) -> list[str]:
+        openings.append(sum(line.startswith(("```", "~~~")) for line in lines))
+        return original(self, lines)
+
+    monkeypatch.setattr(processor, "run", counting)
+    flood = f"{fence}\n" * (50_000 // (len(fence) + 1))
+    html = render_answer(flood)
+    assert html == f"<p>{flood.strip()}</p>"
+    assert openings == [0]  # 10,000 before
+    closing = fence[: len(fence) - len(fence.lstrip(fence[0]))]  # the marks alone
+    closed = render_markdown(f"{fence}\nкод\n{closing}\n\n" * 3 + f"{fence}\n" * 20).html
+    assert closed.count("<pre><code") == 3  # closed fences, and a few open ones, still work
+
+
 def test_a_link_destination_ends_at_the_next_link_s_start() -> None:
     assert target_offsets("[a](b](c) [d](e)") == {"b": [4], "c": [7], "e": [14]}
     assert target_offsets("](" * 25_000) == {"": list(range(2, 50_001, 2))}
 
 
-def test_lint_warns_of_block_ending_lines_and_tags_never_closed(tmp_path: Path) -> None:
+def test_lint_warns_of_block_ending_lines_and_tags_and_fences_never_closed(tmp_path: Path) -> None:
     root = Path(shutil.copytree(GOOD, tmp_path / "courses"))
     lesson = root / LESSON
     headings = "# Раздел\n" * 6000
     tags = "<a href=" * 3000
-    text = lesson.read_text(encoding="utf-8") + "\n" + headings + "\n" + tags + "\n"
+    fences = "```bash\n" * 1000
+    text = lesson.read_text(encoding="utf-8") + "\n" + headings + "\n" + tags + "\n\n" + fences
     lesson.write_text(text, encoding="utf-8")
     lines = text.split("\n")
     problems = [str(problem) for problem in load_tree(root, display_prefix="").problems]
@@ -271,6 +297,8 @@ def test_lint_warns_of_block_ending_lines_and_tags_never_closed(tmp_path: Path) 
     assert [p.split(" ")[0:2] for p in problems] == [
         [f"{LESSON}:{first}:1:", "W105"],
         [f"{LESSON}:{lines.index(tags) + 1}:1:", "W106"],
+        [f"{LESSON}:{lines.index('```bash') + 1}:1:", "W107"],
     ]
     assert "has 6000 headings, rules, callouts or definitions" in problems[0]
     assert "3000 HTML tags" in problems[1]
+    assert "1000 code fences here and after are never closed" in problems[2]
