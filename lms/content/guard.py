@@ -13,10 +13,12 @@ answer (50,000 characters) as well as by a course file:
   recursion limit. Lint refuses such a line in course files (E111); elsewhere the text is shown
   as written.
 - Thousands of lines that each end a block where they stand (headings, rules, setext underlines,
-  callouts, abbreviation, footnote and link definitions between lines of text), in a paragraph or
-  a quote, with no blank line between them: Python-Markdown splits the block at each and searches
-  what follows again (12,500 `# a` lines, 50,000 characters: 11 s; 6,250 `*[A]: b`: 20 s). Such a
-  paragraph has the first mark of each of those lines hidden the same way, so it shows as written.
+  callouts, definition-list entries, abbreviation, footnote and link definitions between lines of
+  text), in a paragraph or a quote, with no blank line between them: Python-Markdown splits the
+  block at each and searches what follows again (12,500 `# a` lines, 50,000 characters: 11 s;
+  6,250 `*[A]: b`: 20 s). Such a paragraph has the first mark of each of those lines hidden the
+  same way, so it shows as written. A code span does not protect them (blocks are split before
+  inline code is read), nor does a fence no line closes (Python-Markdown renders what follows it).
 - Tags left unclosed thousands of times (`<a href=` over and over): Python's HTML parser, which
   Python-Markdown runs over the whole text, looks for each one's `>` to the text's end (10,000
   of them: 8 s). Past a budget their `<` are hidden too, and shown as written.
@@ -37,7 +39,7 @@ from __future__ import annotations
 
 import re
 
-from lms.content.scan import defuse_charrefs, mask_code
+from lms.content.scan import defuse_charrefs, mask_code, mask_fences
 
 # Characters the link patterns may walk in one paragraph, and in a whole text, before its brackets
 # are escaped. Real links walk only their own text and address: a paragraph of 100 links walks a
@@ -64,7 +66,10 @@ _VOID = frozenset(
 # flooded paragraph, and for the first mark of a split-flooded paragraph's lines, while Markdown
 # renders it; `restore_hidden` puts them back.
 _HIDDEN_BRACKETS = {"[": "\ufdd0", "]": "\ufdd1"}
-_HIDDEN_MARKS = {"#": "\ufdd2", "=": "\ufdd3", "-": "\ufdd4", "*": "\ufdd5", "_": "\ufdd6", "!": "\ufdd7"}
+_HIDDEN_MARKS = {
+    **{"#": "\ufdd2", "=": "\ufdd3", "-": "\ufdd4", "*": "\ufdd5", "_": "\ufdd6", "!": "\ufdd7"},
+    ":": "\ufddb",
+}
 _HIDDEN_TAG_START = "\ufdd8"
 _HIDDEN_FENCE_MARKS = {"`": "\ufdd9", "~": "\ufdda"}
 _HIDDEN = {**_HIDDEN_BRACKETS, **_HIDDEN_MARKS, "<": _HIDDEN_TAG_START, **_HIDDEN_FENCE_MARKS}
@@ -80,14 +85,12 @@ _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})", re.MULTILINE)
 _FENCE_CLOSE = re.compile(r"^(`{3,}|~{3,}) *$", re.MULTILINE)
 FENCE_SCAN_PER_TEXT = 2_000_000
 # Lines that end a block where they stand, also inside a quote (Markdown parses a quote's text as
-# a block of its own): an ATX heading, a rule, a setext underline, a callout, an abbreviation's
-# definition, and a link's or footnote's (consecutive link definitions are read in one pass, but
-# each one between lines of text splits the block).
+# a block of its own): an ATX heading, a rule, a setext underline, a callout, a definition list's
+# `: ` line, an abbreviation's definition, and a link's or footnote's (consecutive link definitions
+# are read in one pass, but each one between lines of text splits the block).
 _QUOTE_PREFIX = r"(?: {0,3}> ?)*"
-_SPLITTING_LINE = re.compile(
-    rf"^{_QUOTE_PREFIX}(?: {{0,3}}#| {{0,3}}(?:[-*_] *){{3,}}$|[=-]+ *$|!!!|\*\[| {{0,3}}\[[^\[\]\n]*\]:)",
-    re.MULTILINE,
-)
+_SPLITTING_MARKS = r" {0,3}#| {0,3}(?:[-*_] *){3,}$|[=-]+ *$|!!!| {0,3}: |\*\[| {0,3}\[[^\[\]\n]*\]:"
+_SPLITTING_LINE = re.compile(rf"^{_QUOTE_PREFIX}(?:{_SPLITTING_MARKS})", re.MULTILINE)
 _QUOTE_PREFIX_RE = re.compile(_QUOTE_PREFIX)
 # Characters Python-Markdown's block tests search in one paragraph, its splitting lines times its
 # length: 8 million take 0.15 s for headings, 0.4 s for abbreviations (more tests search before
@@ -154,9 +157,10 @@ def hide_bracket_floods(text: str) -> str:
 
 
 def split_flooded_blocks(text: str) -> list[tuple[int, int, int]]:
-    """(start, end, splitting lines) of the paragraphs (outside code) whose splitting lines, times
-    their length, pass SPLIT_SEARCH_PER_BLOCK."""
-    masked = mask_code(text)
+    """(start, end, splitting lines) of the paragraphs (outside fenced code) whose splitting lines,
+    times their length, pass SPLIT_SEARCH_PER_BLOCK. Code spans and comments are inline: the block
+    parser splits what they hold as any other text, so they are counted."""
+    masked = mask_fences(text)
     flooded = []
     for start, end in _paragraphs(masked):
         splits = len(_splitting_marks(masked, start, end))
@@ -170,7 +174,7 @@ def hide_split_floods(text: str) -> str:
     blocks = split_flooded_blocks(text)
     if not blocks:
         return text
-    masked = mask_code(text)
+    masked = mask_fences(text)
     chars = list(text)
     for start, end, _splits in blocks:
         for at in _splitting_marks(masked, start, end):

@@ -12,6 +12,7 @@ import html
 import re
 
 _FENCE_OPEN = re.compile(r"(`{3,}|~{3,})")
+_FENCE_CLOSE = re.compile(r"(`{3,}|~{3,})[ \t]*")
 _CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _INLINE_START = re.compile(r"\]\(")
@@ -48,22 +49,33 @@ def _blank(text: str) -> str:
     return re.sub(r"[^\n]", " ", text)
 
 
+def mask_fences(text: str) -> str:
+    """Blank out fenced code blocks, keeping every offset: the code Markdown's block parser never
+    sees. A fence no later line closes opens no block, as Python-Markdown reads it: the text after
+    it is rendered, so it is not masked (masking it let a single ``` hide a flood from the guard)."""
+    lines = text.split("\n")
+    closings: dict[str, list[int]] = {}
+    for index, line in enumerate(lines):
+        closing = _FENCE_CLOSE.fullmatch(line)
+        if closing:
+            closings.setdefault(closing.group(1), []).append(index)
+    index = 0
+    while index < len(lines):
+        opener = _FENCE_OPEN.match(lines[index])
+        candidates = closings.get(opener.group(1), []) if opener else []
+        after = bisect.bisect_right(candidates, index)
+        if after == len(candidates):
+            index += 1
+            continue
+        for inside in range(index, candidates[after] + 1):
+            lines[inside] = _blank(lines[inside])
+        index = candidates[after] + 1
+    return "\n".join(lines)
+
+
 def mask_code(text: str) -> str:
     """Blank out fenced code blocks, code spans and HTML comments, keeping every offset."""
-    lines = text.split("\n")
-    fence = ""
-    for index, line in enumerate(lines):
-        if fence:
-            if line.rstrip() == fence:
-                fence = ""
-            lines[index] = _blank(line)
-            continue
-        opener = _FENCE_OPEN.match(line)
-        if opener:
-            fence = opener.group(1)
-            lines[index] = _blank(line)
-    masked = "\n".join(lines)
-    masked = _CODE_SPAN.sub(lambda m: _blank(m.group(0)), masked)
+    masked = _CODE_SPAN.sub(lambda m: _blank(m.group(0)), mask_fences(text))
     return _COMMENT.sub(lambda m: _blank(m.group(0)), masked)
 
 

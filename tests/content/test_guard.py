@@ -24,7 +24,7 @@ from lms.content.guard import (
 )
 from lms.content.loader import load_tree
 from lms.content.render import LinkRef, render_markdown
-from lms.content.scan import target_offsets
+from lms.content.scan import mask_code, mask_fences, target_offsets
 from lms.exercises.services import render_answer
 
 GOOD = Path(__file__).resolve().parent.parent / "fixtures" / "courses" / "good"
@@ -66,6 +66,26 @@ def test_a_candidate_s_longest_answer_of_brackets_is_not_walked(walked, flood: s
     html = render_answer(flood)
     assert sum(walked) < 1_000
     assert restore_hidden(html).count("[") == flood.count("[")
+
+
+@pytest.mark.parametrize("opening", ["```\n", "~~~python\n", "`\n"])
+def test_a_fence_or_code_span_never_closed_hides_no_flood(walked, searched, opening: str) -> None:
+    """Python-Markdown renders what follows a fence no line closes as text, and its block parser
+    splits what a code span holds: one ``` before a flood of `[` made the guard see code, and
+    Markdown walk 20,000 brackets (54 s of CPU)."""
+    brackets = opening + "[" * 20_000
+    assert render_answer(brackets) == f"<p>{brackets.strip()}</p>"
+    assert sum(walked) < 1_000
+    headings = opening + "# a\n" * 10_000 + ("`" if opening == "`\n" else "")  # a span's end
+    html = render_answer(headings)
+    assert html.count("# a") == 10_000 and "<h1" not in html  # as written (in a code span for `)
+    assert sum(searched) < 2 * len(headings)
+
+
+def test_closed_fences_mask_their_lines_and_unclosed_ones_mask_nothing() -> None:
+    text = "a\n```\n[x](y)\n```\nb\n~~~~\n```\n~~~\n[z](w)\n"
+    assert mask_fences(text) == "a\n   \n      \n   \nb\n~~~~\n```\n~~~\n[z](w)\n"  # ~~~ closes no ~~~~
+    assert mask_code("````py\n[x](y)\n```\n") == "````py\n[x](y)\n```\n"  # closed by ```` only
 
 
 def test_real_links_are_not_flooded() -> None:
@@ -183,11 +203,12 @@ def test_a_paragraph_of_block_ending_lines_is_shown_as_written(searched, line: s
 
 @pytest.mark.parametrize(
     "unit",
-    ["*[A]: b\n", "a\n*[A]: b\n", "a\n[a]: b\n", "[^1]: a\n    b\n", "a\n[^1]: b\n"],
+    ["*[A]: b\n", "a\n*[A]: b\n", "a\n[a]: b\n", "[^1]: a\n    b\n", "a\n[^1]: b\n", "a\n: b\n", "[a]a\n: b"],
 )
 def test_a_paragraph_of_definitions_between_lines_is_shown_as_written(searched, unit: str) -> None:
-    """Each abbreviation definition, and each link or footnote definition after a line of text,
-    is read in a pass of its own that searches the rest again (6,250 `*[A]: b`: 20 s)."""
+    """Each abbreviation definition, definition-list entry, and link or footnote definition after a
+    line of text, is read in a pass of its own that searches the rest again (6,250 `*[A]: b`: 20 s;
+    5,000 `[a]a` over `: b`: 6 s)."""
     flood = unit * (50_000 // len(unit))
     html = render_answer(flood)
     assert html == f"<p>{flood.strip()}</p>"
