@@ -14,7 +14,8 @@ import re
 _FENCE_OPEN = re.compile(r"(`{3,}|~{3,})")
 _FENCE_CLOSE = re.compile(r"(`{3,}|~{3,})[ \t]*")
 _CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
-_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_BLANK_LINE = re.compile(r"(\n[ \t]*\n)")
 _INLINE_START = re.compile(r"\]\(")
 _REFERENCE_DEF = re.compile(r"^[ \t]*\[(?!\^)[^\]\n]+\]:[ \t]*(<[^>\n]*>|\S+)", re.MULTILINE)
 _HTML_TAG = re.compile(r"<(?:a|img)\b[^>]*>", re.IGNORECASE)
@@ -74,9 +75,16 @@ def mask_fences(text: str) -> str:
 
 
 def mask_code(text: str) -> str:
-    """Blank out fenced code blocks, code spans and HTML comments, keeping every offset."""
-    masked = _CODE_SPAN.sub(lambda m: _blank(m.group(0)), mask_fences(text))
-    return _COMMENT.sub(lambda m: _blank(m.group(0)), masked)
+    """Blank out fenced code blocks, code spans and HTML comments, keeping every offset.
+
+    Spans and comments are read one paragraph at a time, as Markdown's inline patterns read them:
+    a backtick, or a `<!--`, never hides the paragraphs after a blank line (that let one of them
+    hide a flood of brackets from the guard)."""
+    pieces = _BLANK_LINE.split(mask_fences(text))
+    for index in range(0, len(pieces), 2):  # the separators, at odd indexes, stay as they are
+        masked = _CODE_SPAN.sub(lambda m: _blank(m.group(0)), pieces[index])
+        pieces[index] = _COMMENT.sub(lambda m: _blank(m.group(0)), masked)
+    return "".join(pieces)
 
 
 def fenced_lines(lines: list[str]) -> list[bool]:

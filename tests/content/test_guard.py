@@ -82,10 +82,27 @@ def test_a_fence_or_code_span_never_closed_hides_no_flood(walked, searched, open
     assert sum(searched) < 2 * len(headings)
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "shown"),
+    [("`\n\n", "\n\n`", True), ("<!--", "", True), ("a <!--\n\n", "", True), ("<!--\n\n", "\n\n-->", False)],
+)
+def test_a_code_span_or_comment_across_paragraphs_hides_no_flood(
+    walked, before: str, after: str, shown: bool
+) -> None:
+    """Markdown reads spans and comments inside one paragraph, and an unclosed `<!--` as text: the
+    guard read either across the whole answer, and 12,000 brackets after it cost 20 s of CPU. (A
+    comment that opens a block is one block to its end, and not shown.)"""
+    html = render_answer(before + "[" * 12_000 + after)
+    assert ("[" * 12_000 in html) is shown
+    assert sum(walked) < 1_000
+
+
 def test_closed_fences_mask_their_lines_and_unclosed_ones_mask_nothing() -> None:
     text = "a\n```\n[x](y)\n```\nb\n~~~~\n```\n~~~\n[z](w)\n"
     assert mask_fences(text) == "a\n   \n      \n   \nb\n~~~~\n```\n~~~\n[z](w)\n"  # ~~~ closes no ~~~~
     assert mask_code("````py\n[x](y)\n```\n") == "````py\n[x](y)\n```\n"  # closed by ```` only
+    spans = "`a` <!-- b -->"
+    assert mask_code(f"{spans}\n`c\n\nd` <!--\n") == " " * len(spans) + "\n`c\n\nd` <!--\n"
 
 
 def test_real_links_are_not_flooded() -> None:
