@@ -118,7 +118,9 @@ def flooded_blocks(text: str) -> list[tuple[int, int]]:
     past the budgets; code (spans, fences) is not walked and not counted."""
     masked = mask_code(text)
     flooded, total = [], 0
-    for start, end in _paragraphs(masked):
+    # Paragraphs as the block parser sees them: a code span across lines blanks them, but they stay
+    # one paragraph (read apart, the span's two sides each looked small).
+    for start, end in _paragraphs(mask_fences(text)):
         walked = bracket_walk(masked[start:end])
         if walked > BRACKET_WALK_PER_BLOCK or total + walked > BRACKET_WALK_PER_TEXT:
             flooded.append((start, end))

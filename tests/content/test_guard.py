@@ -24,7 +24,7 @@ from lms.content.guard import (
 )
 from lms.content.loader import load_tree
 from lms.content.render import LinkRef, render_markdown
-from lms.content.scan import mask_code, mask_fences, target_offsets
+from lms.content.scan import _mask_comments, mask_code, mask_fences, target_offsets
 from lms.exercises.services import render_answer
 
 GOOD = Path(__file__).resolve().parent.parent / "fixtures" / "courses" / "good"
@@ -95,6 +95,32 @@ def test_a_code_span_or_comment_across_paragraphs_hides_no_flood(
     html = render_answer(before + "[" * 12_000 + after)
     assert ("[" * 12_000 in html) is shown
     assert sum(walked) < 1_000
+
+
+def test_a_code_span_across_lines_keeps_its_paragraph_whole(walked) -> None:
+    """Blanked, a span over two lines left a blank line behind: the paragraph looked like two small
+    ones, each under the budget, while Markdown walked 2,500 unclosed `![` to its end (17 s)."""
+    flood = "![```\n[^1]" * 2500
+    render_answer(flood)
+    assert sum(walked) < 1_000
+
+
+class CountingText(str):
+    """A text that counts the characters `find` looks through."""
+
+    looked = 0
+
+    def find(self, sub: str, start: int = 0, *args) -> int:  # type: ignore[override]
+        found = str.find(self, sub, start, *args)
+        CountingText.looked += (len(self) if found == -1 else found) - start
+        return found
+
+
+def test_comments_are_masked_in_one_pass_however_many_never_close() -> None:
+    text = "<!-- a --> b <!--c-->" + "_<!--" * 10_000
+    CountingText.looked = 0
+    assert _mask_comments(CountingText(text)) == " " * 10 + " b " + " " * 8 + "_<!--" * 10_000
+    assert CountingText.looked < 2 * len(text)  # a lazy regex searched from each: 250 million
 
 
 def test_closed_fences_mask_their_lines_and_unclosed_ones_mask_nothing() -> None:
