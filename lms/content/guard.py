@@ -1,6 +1,6 @@
 """Markdown that would cost Python-Markdown minutes, or crash it, found and defused before rendering.
 
-Seven inputs, rare in real text and cheap to find in one pass, each reachable by a candidate's
+Eight inputs, rare in real text and cheap to find in one pass, each reachable by a candidate's
 answer (50,000 characters) as well as by a course file:
 
 - Brackets that never become links. Python-Markdown's link patterns walk from each `[` to its
@@ -30,6 +30,11 @@ answer (50,000 characters) as well as by a course file:
   square of the depth (10,000 open `<ul>`, 60,000 characters: seconds of CPU). Markdown's output
   is measured first (`html_depth`); past MAX_HTML_DEPTH the text is shown as written, and lint
   refuses such raw HTML in course files (E112).
+- Backticks that never close: a code span may open at any backtick not right after `\\`, and
+  scans to the paragraph's end for a closing run of its exact length (`\\```` over and over: 10 s).
+  Past a budget the paragraph's backticks are hidden too, and shown as written.
+- Raw HTML with thousands of tags open is shown as written before Markdown reads it (see
+  `html_too_deep`): Python-Markdown's HTML reader searches the rest for each at each comment.
 - A numeric character reference of thousands of digits (`&#999…;`): Python's `html.unescape`
   refuses to convert it (int's digit limit) and raised out of the renderer. It names no character
   anyway, so it becomes U+FFFD, as a browser shows it, written at the same length (offsets stay).
@@ -73,6 +78,7 @@ _HIDDEN_MARKS = {
 _HIDDEN_TAG_START = "\ufdd8"
 _HIDDEN_FENCE_MARKS = {"`": "\ufdd9", "~": "\ufdda"}
 _HIDDEN = {**_HIDDEN_BRACKETS, **_HIDDEN_MARKS, "<": _HIDDEN_TAG_START, **_HIDDEN_FENCE_MARKS}
+_HIDDEN_BACKTICK = _HIDDEN_FENCE_MARKS["`"]  # a backtick hidden for any reason shows as one
 _HIDDEN_SPLIT_MARKS = {**_HIDDEN_MARKS, "[": _HIDDEN_BRACKETS["["]}  # a definition's `[`
 # What starts a tag, a comment or a declaration for Python's HTML parser.
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
@@ -84,6 +90,10 @@ TAG_SCAN_PER_TEXT = 2_000_000
 _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})", re.MULTILINE)
 _FENCE_CLOSE = re.compile(r"^(`{3,}|~{3,}) *$", re.MULTILINE)
 FENCE_SCAN_PER_TEXT = 2_000_000
+# Characters the code-span pattern may scan in one paragraph looking for closing runs (the same
+# search, inline): 2 million take about 0.05 s.
+_BACKTICK_RUN = re.compile(r"`+")
+BACKTICK_SCAN_PER_BLOCK = 2_000_000
 # Lines that end a block where they stand, also inside a quote (Markdown parses a quote's text as
 # a block of its own): an ATX heading, a rule, a setext underline, a callout, a definition list's
 # `: ` line, an abbreviation's definition, and a link's or footnote's (consecutive link definitions
@@ -102,7 +112,8 @@ def defuse(text: str) -> str:
     """`text` as Python-Markdown can render quickly, every offset kept: overlong character
     references neutralised and the brackets of paragraphs they would stall hidden (see the
     module's docstring). Pass Markdown's output through `restore_hidden`."""
-    return hide_unclosed_fences(hide_open_tags(hide_split_floods(hide_bracket_floods(defuse_charrefs(text)))))
+    hidden = hide_open_tags(hide_split_floods(hide_bracket_floods(defuse_charrefs(text))))
+    return hide_backtick_floods(hide_unclosed_fences(hidden))
 
 
 def restore_hidden(rendered: str, *, as_html: bool = True) -> str:
@@ -115,18 +126,37 @@ def restore_hidden(rendered: str, *, as_html: bool = True) -> str:
 
 def flooded_blocks(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of the paragraphs whose brackets would make the link patterns walk
-    past the budgets; code (spans, fences) is not walked and not counted."""
+    past the budgets; fenced code is not walked and not counted.
+
+    Code spans are counted both ways, as text and as code: which backticks pair up depends on
+    where Markdown's blocks begin (an indented line of code before a paragraph shifts every pair),
+    and a guess that put the brackets inside spans let 2,500 of them through (10 s)."""
+    fenced = mask_fences(text)
     masked = mask_code(text)
     flooded, total = [], 0
     # Paragraphs as the block parser sees them: a code span across lines blanks them, but they stay
-    # one paragraph (read apart, the span's two sides each looked small).
-    for start, end in _paragraphs(mask_fences(text)):
-        walked = bracket_walk(masked[start:end])
+    # one paragraph (read apart, the span's two sides each looked small); a comment across a blank
+    # line is one block of raw HTML, which joins the text on either side into one paragraph.
+    for start, end in _paragraphs(_glue_comments(fenced)):
+        walked = max(bracket_walk(fenced[start:end]), bracket_walk(masked[start:end]))
         if walked > BRACKET_WALK_PER_BLOCK or total + walked > BRACKET_WALK_PER_TEXT:
             flooded.append((start, end))
         else:
             total += walked
     return flooded
+
+
+def _glue_comments(text: str) -> str:
+    """`text` with each closed `<!-- ... -->` written over with `-`, its line breaks included, so
+    no blank line inside one separates paragraphs; offsets kept."""
+    parts, done = [], 0
+    while (start := text.find("<!--", done)) != -1:
+        end = text.find("-->", start + 4)
+        if end == -1:
+            break
+        parts += [text[done:start], "-" * (end + 3 - start)]
+        done = end + 3
+    return "".join(parts) + text[done:]
 
 
 def _paragraphs(text: str) -> list[tuple[int, int]]:
@@ -145,16 +175,16 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
 
 
 def hide_bracket_floods(text: str) -> str:
-    """`text` with every bracket of a flooded paragraph (outside code) hidden from Markdown."""
+    """`text` with every bracket of a flooded paragraph (outside fenced code) hidden from Markdown;
+    in a code span too, where it shows as a bracket all the same."""
     blocks = flooded_blocks(text)
     if not blocks:
         return text
-    masked = mask_code(text)
     chars = list(text)
     for start, end in blocks:
         for at in range(start, end):
-            if masked[at] in _HIDDEN_BRACKETS and not _escaped(text, at):  # `\\[` shows as `[` already
-                chars[at] = _HIDDEN_BRACKETS[masked[at]]
+            if text[at] in _HIDDEN_BRACKETS and not _escaped(text, at):  # `\\[` shows as `[` already
+                chars[at] = _HIDDEN_BRACKETS[text[at]]
     return "".join(chars)
 
 
@@ -200,6 +230,48 @@ def _splitting_marks(masked: str, start: int, end: int) -> list[int]:
             line_end = masked.find("\n", at)
             previous_definition_end = len(masked) if line_end == -1 else line_end
     return marks
+
+
+def backtick_flooded_blocks(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the paragraphs (outside fenced code) whose backtick runs would make
+    Python-Markdown's code-span pattern scan past BACKTICK_SCAN_PER_BLOCK looking for closings."""
+    fenced = mask_fences(text)
+    return [
+        (start, end)
+        for start, end in _paragraphs(_glue_comments(fenced))
+        if backtick_scan(fenced[start:end]) > BACKTICK_SCAN_PER_BLOCK
+    ]
+
+
+def backtick_scan(block: str) -> int:
+    """About how many characters the code-span pattern scans in `block`. It may open a span at any
+    backtick not right after a `\\`, with any length up to the run's end, and closes it only at a
+    whole run of that length: a length no later run has scans to the block's end, from each place
+    it may start. A run with a later run of its length (and no `\\` before it) just opens a span."""
+    runs = [(run.start(), len(run.group())) for run in _BACKTICK_RUN.finditer(block)]
+    last_of_length = {length: start for start, length in runs}
+    scanned = 0
+    for start, length in runs:
+        escaped = start > 0 and block[start - 1] == "\\"
+        if not escaped and last_of_length[length] > start:
+            continue
+        for tried in range(1, length + 1):
+            if last_of_length.get(tried, -1) <= start:
+                scanned += (length - tried + 1) * (len(block) - start)
+    return scanned
+
+
+def hide_backtick_floods(text: str) -> str:
+    """`text` with every backtick of a backtick-flooded paragraph hidden: no code span opens there."""
+    blocks = backtick_flooded_blocks(text)
+    if not blocks:
+        return text
+    chars = list(text)
+    for start, end in blocks:
+        for at in range(start, end):
+            if chars[at] == "`":
+                chars[at] = _HIDDEN_BACKTICK
+    return "".join(chars)
 
 
 def unclosed_tags(text: str) -> list[int]:

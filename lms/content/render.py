@@ -25,7 +25,7 @@ from markdown.extensions.toc import slugify_unicode
 
 from lms.content.guard import defuse, html_too_deep, overindented_lines, restore_hidden
 from lms.content.sanitize import Cleaner
-from lms.content.scan import LineIndex, target_offsets
+from lms.content.scan import LineIndex, mask_fences, target_offsets
 
 RENDERER_VERSION = "8"
 
@@ -298,7 +298,10 @@ def render_markdown(
     (questions, sessions) gives each its own (`piece_id_prefix`), so two footnotes 1 stay two ids.
     """
     text = defuse(text)
-    if overindented_lines(text):  # lint refuses it in a course file (E111)
+    # Lint refuses both in a course file (E111, E112). Raw HTML open too deep is found before Markdown
+    # too (code spans counted, to be safe): Python-Markdown's HTML reader searches the rest of the
+    # paragraph for each open tag at each comment (1,500 `<b>` and `<!-->`: 7 s).
+    if overindented_lines(text) or html_too_deep(mask_fences(text)) is not None:
         return Rendered(html=_as_written(restore_hidden(text, as_html=False)))
     md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG)
     try:

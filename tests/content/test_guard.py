@@ -123,6 +123,75 @@ def test_comments_are_masked_in_one_pass_however_many_never_close() -> None:
     assert CountingText.looked < 2 * len(text)  # a lazy regex searched from each: 250 million
 
 
+@pytest.fixture
+def backticks_seen(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Backticks the code-span pattern could start from, each time it looks: its scan for a closing run
+    goes to the paragraph's end from each one that never closes, the quadratic work, counted."""
+    seen: list[int] = []
+    processor = markdown.inlinepatterns.BacktickInlineProcessor
+    original_init = processor.__init__
+
+    def counting_init(self, pattern: str) -> None:
+        original_init(self, pattern)
+        compiled = self.compiled_re
+
+        class Counting:
+            def finditer(self, data: str, pos: int = 0):
+                seen.append(data.count("`", pos))
+                return compiled.finditer(data, pos)
+
+        self.compiled_re = Counting()
+
+    monkeypatch.setattr(processor, "__init__", counting_init)
+    return seen
+
+
+def test_backticks_that_never_close_are_shown_as_written(backticks_seen) -> None:
+    """`\\```` lets a span open on its second backtick, with a length no run has (10 s)."""
+    flood = "```!$$\\" * 6_000
+    html = render_answer(flood)
+    assert "<code>" not in html and html.count("```") == 6_000
+    assert sum(backticks_seen) == 0  # 18,000 before, each scanning to the end
+    assert render_answer("Код `a` и ``b`c`` и ```d```.") == (
+        "<p>Код <code>a</code> и <code>b`c</code> и <code>d</code>.</p>"
+    )
+
+
+@pytest.mark.parametrize(
+    "flood",
+    [
+        "    ```\n" + "==[~~\\    ```\n" * 3000,  # the indented line of code shifts every pair of ```
+        "<!--\t`\n\n-->[    " * 2000,  # a comment over a blank line joins the paragraphs around it
+    ],
+)
+def test_brackets_markdown_reads_as_one_paragraph_outside_code_are_counted(walked, flood: str) -> None:
+    render_answer(flood)
+    assert sum(walked) < 1_000
+
+
+def test_raw_html_open_too_deep_is_shown_as_written_before_markdown_reads_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Python-Markdown's HTML reader searched the rest of the paragraph for each open tag at each
+    comment: 1,500 `<b>` and `<!-->` took 7 s. Such HTML is shown as written without reading it."""
+    import markdown.htmlparser
+
+    calls: list[int] = []
+    original = markdown.htmlparser.HTMLExtractor.inline_close_follows
+
+    def counting(self, text: str) -> bool:
+        calls.append(len(self.inline_stack))
+        return original(self, text)
+
+    monkeypatch.setattr(markdown.htmlparser.HTMLExtractor, "inline_close_follows", counting)
+    flood = "---<b>&amp;<!-->===" * 1_500
+    assert render_answer(flood) == f"<pre>{html.escape(flood)}</pre>"
+    assert calls == []
+    assert render_answer("<b>жирный</b> <!-- заметка --> и <i>курсив</i>") == (
+        "<p><b>жирный</b>  и <i>курсив</i></p>"
+    )
+
+
 def test_closed_fences_mask_their_lines_and_unclosed_ones_mask_nothing() -> None:
     text = "a\n```\n[x](y)\n```\nb\n~~~~\n```\n~~~\n[z](w)\n"
     assert mask_fences(text) == "a\n   \n      \n   \nb\n~~~~\n```\n~~~\n[z](w)\n"  # ~~~ closes no ~~~~
