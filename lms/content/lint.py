@@ -19,6 +19,7 @@ from lms.content.frontmatter import FRONT_MATTER_LINE, SourceFile
 from lms.content.guard import (
     MAX_HTML_DEPTH,
     MAX_INDENT_COLUMNS,
+    backtick_flooded_blocks,
     flooded_blocks,
     html_too_deep,
     overindented_lines,
@@ -141,6 +142,13 @@ def check_body(doc: Doc) -> None:
             "written; close them, or write `&lt;` for a `<` that starts no tag"
         )
         source.add_in_body(line, col, "W106", message, warning=True)
+    for start, _end in backtick_flooded_blocks(source.body):
+        line, col = index.line_col(start)
+        message = (
+            "this paragraph has so many backticks that never close a code span that they are shown "
+            "as written and its code spans do not work: close them, or write `\\``"
+        )
+        source.add_in_body(line, col, "W108", message, warning=True)
     fences = unclosed_fences(source.body)
     if fences:
         line, col = index.line_col(fences[0])

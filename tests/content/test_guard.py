@@ -422,7 +422,9 @@ def test_lint_warns_of_block_ending_lines_and_tags_and_fences_never_closed(tmp_p
     headings = "# Раздел\n" * 6000
     tags = "<a href=" * 3000
     fences = "```bash\n" * 1000
-    text = lesson.read_text(encoding="utf-8") + "\n" + headings + "\n" + tags + "\n\n" + fences
+    backticks = "\\```!" * 2000
+    text = lesson.read_text(encoding="utf-8") + "\n" + headings + "\n" + tags + "\n\n"
+    text += backticks + "\n\n" + fences
     lesson.write_text(text, encoding="utf-8")
     lines = text.split("\n")
     problems = [str(problem) for problem in load_tree(root, display_prefix="").problems]
@@ -430,8 +432,10 @@ def test_lint_warns_of_block_ending_lines_and_tags_and_fences_never_closed(tmp_p
     assert [p.split(" ")[0:2] for p in problems] == [
         [f"{LESSON}:{first}:1:", "W105"],
         [f"{LESSON}:{lines.index(tags) + 1}:1:", "W106"],
+        [f"{LESSON}:{lines.index(backticks) + 1}:1:", "W108"],
         [f"{LESSON}:{lines.index('```bash') + 1}:1:", "W107"],
     ]
     assert "has 6000 headings, rules, callouts or definitions" in problems[0]
     assert "3000 HTML tags" in problems[1]
-    assert "1000 code fences here and after are never closed" in problems[2]
+    assert "backticks that never close a code span" in problems[2]
+    assert "1000 code fences here and after are never closed" in problems[3]
