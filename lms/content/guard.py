@@ -376,13 +376,19 @@ def html_too_deep(html_text: str) -> int | None:
     """The offset of the tag that takes the elements open at once past MAX_HTML_DEPTH, or None.
 
     A start tag opens an element until its end tag; one whose end never comes (`<p>`, `<li>`, which
-    a browser closes by itself) counts as open, so the measure errs on the side of refusing."""
+    a browser closes by itself) counts as open, so the measure errs on the side of refusing. An end
+    tag closes only an element of its name (a stray `</div>` closes no `<b>`: html5lib keeps each
+    such `<b>` among the formatting elements it searches at every tag)."""
     open_at_once = 0
+    open_by_name: dict[str, int] = {}
     for tag in _TAG.finditer(html_text):
         closing, name = tag.group(1), tag.group(2).lower()
         if closing:
-            open_at_once = max(open_at_once - 1, 0)
+            if open_by_name.get(name):
+                open_by_name[name] -= 1
+                open_at_once -= 1
         elif name not in _VOID and not tag.group(0).endswith("/>"):
+            open_by_name[name] = open_by_name.get(name, 0) + 1
             open_at_once += 1
             if open_at_once > MAX_HTML_DEPTH:
                 return tag.start()
