@@ -40,7 +40,8 @@ def test_coordinator_switches_the_version_by_keyboard(page, live_server, login, 
     expect(page.locator("figure.chart details table")).to_be_hidden()
 
     press_tab_to(page, "Версия для слабовидящих")
-    page.keyboard.press("Enter")
+    with page.expect_navigation():  # to the page's load: its style sheet applied, not only its HTML
+        page.keyboard.press("Enter")
     expect(page).to_have_url(region_page)
     expect(page.locator("html")).to_have_class("low-vision")
     assert page.evaluate(ROOT_FONT_SIZE) >= 1.5 * normal_size
@@ -83,7 +84,8 @@ def test_coordinator_switches_the_version_by_keyboard(page, live_server, login, 
     page.set_viewport_size({"width": 1280, "height": 900})
 
     press_tab_to(page, "Normal version")
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     expect(page.locator("html")).not_to_have_class("low-vision")
     expect(page.get_by_role("button", name="Low-vision version")).to_be_visible()
     assert page.evaluate(ROOT_FONT_SIZE) == normal_size
