@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 
-from lms.content.scan import defuse_charrefs, mask_code, mask_fences
+from lms.content.scan import defuse_charrefs, fill_comments, mask_code, mask_fences
 
 # Characters the link patterns may walk in one paragraph, and in a whole text, before its brackets
 # are escaped. Real links walk only their own text and address: a paragraph of 100 links walks a
@@ -149,14 +149,7 @@ def flooded_blocks(text: str) -> list[tuple[int, int]]:
 def _glue_comments(text: str) -> str:
     """`text` with each closed `<!-- ... -->` written over with `-`, its line breaks included, so
     no blank line inside one separates paragraphs; offsets kept."""
-    parts, done = [], 0
-    while (start := text.find("<!--", done)) != -1:
-        end = text.find("-->", start + 4)
-        if end == -1:
-            break
-        parts += [text[done:start], "-" * (end + 3 - start)]
-        done = end + 3
-    return "".join(parts) + text[done:]
+    return fill_comments(text, lambda comment: "-" * len(comment))
 
 
 def _paragraphs(text: str) -> list[tuple[int, int]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import html
 import re
+from collections.abc import Callable
 
 _FENCE_OPEN = re.compile(r"(`{3,}|~{3,})")
 _FENCE_CLOSE = re.compile(r"(`{3,}|~{3,})[ \t]*")
@@ -81,19 +82,20 @@ def mask_code(text: str) -> str:
     hide a flood of brackets from the guard)."""
     pieces = _BLANK_LINE.split(mask_fences(text))
     for index in range(0, len(pieces), 2):  # the separators, at odd indexes, stay as they are
-        pieces[index] = _mask_comments(_CODE_SPAN.sub(lambda m: _blank(m.group(0)), pieces[index]))
+        pieces[index] = fill_comments(_CODE_SPAN.sub(lambda m: _blank(m.group(0)), pieces[index]))
     return "".join(pieces)
 
 
-def _mask_comments(text: str) -> str:
-    """`text` with each closed `<!-- ... -->` blanked. Found with `find`, not a lazy regex: one
-    that searched from each of thousands of unclosed `<!--` to the end was quadratic."""
+def fill_comments(text: str, fill: Callable[[str], str] = _blank) -> str:
+    """`text` with each closed `<!-- ... -->` replaced by `fill` of it (the same length; blanks by
+    default). Found with `find`, not a lazy regex: one that searched from each of thousands of
+    unclosed `<!--` to the end was quadratic."""
     parts, done = [], 0
     while (start := text.find("<!--", done)) != -1:
         end = text.find("-->", start + 4)
         if end == -1:  # none closes after this one, so none after it closes either
             break
-        parts += [text[done:start], _blank(text[start : end + 3])]
+        parts += [text[done:start], fill(text[start : end + 3])]
         done = end + 3
     return "".join(parts) + text[done:]
 

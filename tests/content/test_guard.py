@@ -24,7 +24,7 @@ from lms.content.guard import (
 )
 from lms.content.loader import load_tree
 from lms.content.render import LinkRef, render_markdown
-from lms.content.scan import _mask_comments, mask_code, mask_fences, target_offsets
+from lms.content.scan import fill_comments, mask_code, mask_fences, target_offsets
 from lms.exercises.services import render_answer
 
 GOOD = Path(__file__).resolve().parent.parent / "fixtures" / "courses" / "good"
@@ -119,7 +119,7 @@ class CountingText(str):
 def test_comments_are_masked_in_one_pass_however_many_never_close() -> None:
     text = "<!-- a --> b <!--c-->" + "_<!--" * 10_000
     CountingText.looked = 0
-    assert _mask_comments(CountingText(text)) == " " * 10 + " b " + " " * 8 + "_<!--" * 10_000
+    assert fill_comments(CountingText(text)) == " " * 10 + " b " + " " * 8 + "_<!--" * 10_000
     assert CountingText.looked < 2 * len(text)  # a lazy regex searched from each: 250 million
 
 
