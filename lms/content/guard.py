@@ -43,8 +43,9 @@ answer (50,000 characters) as well as by a course file:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from lms.content.scan import defuse_charrefs, fill_comments, mask_code, mask_fences
+from lms.content.scan import defuse_charrefs, fill_comments, mask_code, mask_fences, mask_spans
 
 # Characters the link patterns may walk in one paragraph, and in a whole text, before its brackets
 # are escaped. Real links walk only their own text and address: a paragraph of 100 links walks a
@@ -78,8 +79,6 @@ _HIDDEN_MARKS = {
 _HIDDEN_TAG_START = "\ufdd8"
 _HIDDEN_FENCE_MARKS = {"`": "\ufdd9", "~": "\ufdda"}
 _HIDDEN = {**_HIDDEN_BRACKETS, **_HIDDEN_MARKS, "<": _HIDDEN_TAG_START, **_HIDDEN_FENCE_MARKS}
-_HIDDEN_BACKTICK = _HIDDEN_FENCE_MARKS["`"]  # a backtick hidden for any reason shows as one
-_HIDDEN_SPLIT_MARKS = {**_HIDDEN_MARKS, "[": _HIDDEN_BRACKETS["["]}  # a definition's `[`
 # What starts a tag, a comment or a declaration for Python's HTML parser.
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
 # Characters that parser may scan in one text looking for the ends of tags: 2 million take about 0.1 s.
@@ -132,7 +131,7 @@ def flooded_blocks(text: str) -> list[tuple[int, int]]:
     where Markdown's blocks begin (an indented line of code before a paragraph shifts every pair),
     and a guess that put the brackets inside spans let 2,500 of them through (10 s)."""
     fenced = mask_fences(text)
-    masked = mask_code(text)
+    masked = mask_spans(fenced)
     flooded, total = [], 0
     # Paragraphs as the block parser sees them: a code span across lines blanks them, but they stay
     # one paragraph (read apart, the span's two sides each looked small); a comment across a blank
@@ -170,14 +169,23 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
 def hide_bracket_floods(text: str) -> str:
     """`text` with every bracket of a flooded paragraph (outside fenced code) hidden from Markdown;
     in a code span too, where it shows as a bracket all the same."""
-    blocks = flooded_blocks(text)
-    if not blocks:
-        return text
+    return _hide_at(
+        text,
+        (
+            at
+            for start, end in flooded_blocks(text)
+            for at in range(start, end)
+            if text[at] in _HIDDEN_BRACKETS and not _escaped(text, at)  # `\\[` shows as `[` already
+        ),
+    )
+
+
+def _hide_at(text: str, offsets: Iterable[int]) -> str:
+    """`text` with the character at each offset replaced by the noncharacter that stands for it
+    (see `restore_hidden`); one already hidden stays as it is."""
     chars = list(text)
-    for start, end in blocks:
-        for at in range(start, end):
-            if text[at] in _HIDDEN_BRACKETS and not _escaped(text, at):  # `\\[` shows as `[` already
-                chars[at] = _HIDDEN_BRACKETS[text[at]]
+    for at in offsets:
+        chars[at] = _HIDDEN.get(text[at], chars[at])
     return "".join(chars)
 
 
@@ -200,11 +208,7 @@ def hide_split_floods(text: str) -> str:
     if not blocks:
         return text
     masked = mask_fences(text)
-    chars = list(text)
-    for start, end, _splits in blocks:
-        for at in _splitting_marks(masked, start, end):
-            chars[at] = _HIDDEN_SPLIT_MARKS.get(masked[at], chars[at])
-    return "".join(chars)
+    return _hide_at(text, (at for start, end, _ in blocks for at in _splitting_marks(masked, start, end)))
 
 
 def _splitting_marks(masked: str, start: int, end: int) -> list[int]:
@@ -257,14 +261,7 @@ def backtick_scan(block: str) -> int:
 def hide_backtick_floods(text: str) -> str:
     """`text` with every backtick of a backtick-flooded paragraph hidden: no code span opens there."""
     blocks = backtick_flooded_blocks(text)
-    if not blocks:
-        return text
-    chars = list(text)
-    for start, end in blocks:
-        for at in range(start, end):
-            if chars[at] == "`":
-                chars[at] = _HIDDEN_BACKTICK
-    return "".join(chars)
+    return _hide_at(text, (at for start, end in blocks for at in range(start, end) if text[at] == "`"))
 
 
 def unclosed_tags(text: str) -> list[int]:
@@ -285,13 +282,7 @@ def unclosed_tags(text: str) -> list[int]:
 
 def hide_open_tags(text: str) -> str:
     """`text` with the `<` of its unclosed tags hidden from Markdown when they would stall it."""
-    unclosed = unclosed_tags(text)
-    if not unclosed:
-        return text
-    chars = list(text)
-    for at in unclosed:
-        chars[at] = _HIDDEN_TAG_START
-    return "".join(chars)
+    return _hide_at(text, unclosed_tags(text))
 
 
 def unclosed_fences(text: str) -> list[int]:
@@ -308,16 +299,18 @@ def unclosed_fences(text: str) -> list[int]:
 
 def hide_unclosed_fences(text: str) -> str:
     """`text` with the marks of its unclosed code fences hidden when they would stall it."""
-    unclosed = unclosed_fences(text)
-    if not unclosed:
-        return text
-    chars = list(text)
-    for start in unclosed:
-        mark, at = text[start], start
-        while at < len(text) and text[at] == mark:  # the whole run: no code span forms of it either
-            chars[at] = _HIDDEN_FENCE_MARKS[mark]
-            at += 1
-    return "".join(chars)
+    # The whole run of marks: no code span forms of it either.
+    return _hide_at(
+        text, (at for start in unclosed_fences(text) for at in range(start, _run_end(text, start)))
+    )
+
+
+def _run_end(text: str, start: int) -> int:
+    """Where the run of the character at `start` ends."""
+    end = start
+    while end < len(text) and text[end] == text[start]:
+        end += 1
+    return end
 
 
 def _escaped(text: str, at: int) -> bool:

@@ -80,7 +80,12 @@ def mask_code(text: str) -> str:
     Spans and comments are read one paragraph at a time, as Markdown's inline patterns read them:
     a backtick, or a `<!--`, never hides the paragraphs after a blank line (that let one of them
     hide a flood of brackets from the guard)."""
-    pieces = _BLANK_LINE.split(mask_fences(text))
+    return mask_spans(mask_fences(text))
+
+
+def mask_spans(fenced: str) -> str:
+    """`mask_code` for a text whose fences `mask_fences` has already blanked."""
+    pieces = _BLANK_LINE.split(fenced)
     for index in range(0, len(pieces), 2):  # the separators, at odd indexes, stay as they are
         pieces[index] = fill_comments(_CODE_SPAN.sub(lambda m: _blank(m.group(0)), pieces[index]))
     return "".join(pieces)
