@@ -116,6 +116,7 @@ AXE_SOURCE = (Path(__file__).resolve().parent / "vendor" / "axe.min.js").read_te
 
 def axe_violations(page: Page) -> list[dict]:
     """Run axe-core 4.14 (vendored, MPL-2.0) on the page as it is now; returns its violations."""
+    page.wait_for_load_state("load")  # a page still arriving has no document for axe to read
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_SOURCE)  # through DevTools, so the page's CSP (script-src 'self') allows it
     result = page.evaluate("async () => await window.axe.run(document, {resultTypes: ['violations']})")
