@@ -27,7 +27,7 @@ from lms.content.guard import defuse, html_too_deep, overindented_lines, restore
 from lms.content.sanitize import Cleaner
 from lms.content.scan import LineIndex, mask_fences, target_offsets
 
-RENDERER_VERSION = "8"
+RENDERER_VERSION = "9"
 
 # Tables as Python-Markdown's extension makes them, decided from their first two rows (linear.py).
 TABLES = "lms.content.linear:TwoRowTableExtension"

@@ -338,6 +338,46 @@ def test_a_quote_of_block_ending_lines_is_shown_as_written(searched, line: str) 
     assert sum(searched) < (depth + 1) * len(flood)  # once for each level: 300 million before
 
 
+@pytest.mark.parametrize(
+    ("opening", "line"),
+    [
+        ("!!! note\n", "    # a"),
+        ("!!! note\n", "    *[A]: b"),
+        ("!!! note\n", "    > # a"),
+        ("!!! note\n    !!! tip\n", "        # a"),
+        ("!!! note\n", "\t# a"),
+        ("x[^1]\n\n[^1]: a\n", "    *[A]: b"),
+        ("a\n: b\n", "    # a"),
+    ],
+)
+def test_an_indented_body_of_block_ending_lines_is_shown_as_written(
+    searched, opening: str, line: str
+) -> None:
+    """A callout's, a footnote's or a definition's body is parsed again as blocks once its indent
+    is taken off, so its indented lines split it as a paragraph's do (6,000 `    *[A]: b` under
+    `!!! note`: 6 s)."""
+    flood = opening + f"{line}\n" * ((50_000 - len(opening)) // (len(line) + 1))
+    html = render_answer(flood)
+    shown = line.strip().removeprefix("> ")
+    assert html.count(shown) == flood.count(line)
+    assert "<h1" not in html and "<abbr" not in html and 'class="admonition' not in html
+    assert sum(searched) < 2 * len(flood)
+
+
+def test_callouts_footnotes_and_definitions_with_headings_inside_still_work(searched) -> None:
+    text = (
+        "Термин\n: Определение\n\n    # Внутри определения\n\n"
+        "!!! note\n    # Внутри заметки\n    текст\n\n"
+        "Код:\n\n    # код, а не заголовок\n\n"
+        "Сноска[^1].\n\n[^1]: Начало.\n    *[ЦИК]: Центральная избирательная комиссия\n    ЦИК\n\n"
+    ) * 5
+    html = render_markdown(text).html
+    assert html.count('class="admonition note"') == 5 and html.count("<dl>") == 5
+    assert html.count("Внутри заметки</h1>") == 5 and html.count("Внутри определения</h1>") == 5
+    assert html.count("<pre><code># код, а не заголовок") == 5
+    assert '<abbr title="Центральная избирательная комиссия">ЦИК</abbr>' in html
+
+
 def test_consecutive_link_definitions_are_read_in_one_pass_and_still_work() -> None:
     """Python-Markdown reads a run of link definitions at once, so a long list of them is no
     flood: its links keep working."""
