@@ -1,6 +1,6 @@
 """Markdown that would cost Python-Markdown minutes, or crash it, found and defused before rendering.
 
-Eight inputs, rare in real text and cheap to find in one pass, each reachable by a candidate's
+Ten inputs, rare in real text and cheap to find in one pass, each reachable by a candidate's
 answer (50,000 characters) as well as by a course file:
 
 - Brackets that never become links. Python-Markdown's link patterns walk from each `[` to its
@@ -36,6 +36,13 @@ answer (50,000 characters) as well as by a course file:
   Past a budget the paragraph's backticks are hidden too, and shown as written.
 - Raw HTML with thousands of tags open is shown as written before Markdown reads it (see
   `html_too_deep`): Python-Markdown's HTML reader searches the rest for each at each comment.
+- One footnote referenced thousands of times: Python-Markdown names each repeat (`fnref2`,
+  `fnref3`, ...) by counting up from the first, so n references to one footnote cost n²/2 steps
+  (6,000 `[^1]`: 18 s). Past a budget the references' `[` are hidden too, and shown as written.
+- An abbreviation or a reference link with a long title or address, used thousands of times:
+  Markdown copies the title or address into every use (a 5,000-character title over 20,000 `A`:
+  100 MB of HTML, 10 s). Past a budget of characters copied, the definition's first mark is hidden
+  too, so it shows as written and its uses stay text; `html_too_large` measures the output besides.
 - A numeric character reference of thousands of digits (`&#999…;`): Python's `html.unescape`
   refuses to convert it (int's digit limit) and raised out of the renderer. It names no character
   anyway, so it becomes U+FFFD, as a browser shows it, written at the same length (offsets stay).
@@ -108,13 +115,33 @@ _LINE_PREFIX_RE = re.compile(_LINE_PREFIX)
 # length: 8 million take 0.15 s for headings, 0.4 s for abbreviations (more tests search before
 # theirs). A paragraph of 50 headings in 20,000 characters, with no blank line: 1 million.
 SPLIT_SEARCH_PER_BLOCK = 8_000_000
+# A footnote reference, as Python-Markdown's inline pattern reads it, and the steps its numbering of
+# repeated references may take in one text (each costs as many as the references to its footnote
+# before it). 100,000 steps take about 0.1 s: 440 references to one footnote; real text has a few.
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]]*)\]")
+_WHITESPACE = re.compile(r"\s+")
+_DEFINITION_START = re.compile(r"(?:[ \t]*> ?)*[ \t]*$")
+FOOTNOTE_REF_STEPS_PER_TEXT = 20_000
+# Definitions whose title or address Markdown copies into each use: an abbreviation's (`*[A]: ...`)
+# and a reference link's or image's (`[a]: url "title"`, its title perhaps on the next line).
+_ABBREVIATION = re.compile(r"^[ \t>]*(\*)\[([^\\]*?)\][ ]?:[ ]*\n?[ ]*(.*)$", re.MULTILINE)
+_REFERENCE = re.compile(r"^[ \t>]*(\[)([^\[\]]*)\]:[ ]*\n?[ ]*(\S.*(?:\n[ \t]*[\"'(].*)?)$", re.MULTILINE)
+# Characters such copies may add to one text's HTML. A title or an address shorter than
+# SHORT_COPY adds no more than a tag does, and is not counted.
+COPIED_PER_TEXT = 1_000_000
+SHORT_COPY = 64
+# Markdown's output past this many times its text, plus HTML_GROWTH_EXTRA, is no page a person
+# wrote: text makes 2-5 times its length, a table 9, footnotes 14.
+HTML_GROWTH = 20
+HTML_GROWTH_EXTRA = 200_000
 
 
 def defuse(text: str) -> str:
     """`text` as Python-Markdown can render quickly, every offset kept: overlong character
     references neutralised and the brackets of paragraphs they would stall hidden (see the
     module's docstring). Pass Markdown's output through `restore_hidden`."""
-    hidden = hide_open_tags(hide_split_floods(hide_bracket_floods(defuse_charrefs(text))))
+    hidden = hide_copy_floods(hide_footnote_ref_floods(hide_bracket_floods(defuse_charrefs(text))))
+    hidden = hide_open_tags(hide_split_floods(hidden))
     return hide_backtick_floods(hide_unclosed_fences(hidden))
 
 
@@ -216,18 +243,86 @@ def hide_split_floods(text: str) -> str:
 
 def _splitting_marks(masked: str, start: int, end: int) -> list[int]:
     """Offsets of the first mark of each line between `start` and `end` that splits its block: a
-    link definition right after another is read in the same pass, and is left out."""
+    definition right after another of its kind (link or footnote), at the same indent and in the
+    same quote, is read in the same pass, and is left out."""
     marks: list[int] = []
-    previous_definition_end = -2  # none yet
+    previous_definition = (-2, "")  # (where its line ends, its prefix and kind): none yet
     for line in _SPLITTING_LINE.finditer(masked, start, end):
         at = _LINE_PREFIX_RE.match(masked, line.start()).end()  # type: ignore[union-attr]
-        definition = masked[at] == "["
-        if not (definition and previous_definition_end == line.start() - 1):
+        if masked[at] != "[":
             marks.append(at)
-        if definition:
-            line_end = masked.find("\n", at)
-            previous_definition_end = len(masked) if line_end == -1 else line_end
+            continue
+        prefix_and_kind = masked[line.start() : at] + ("^" if masked.startswith("[^", at) else "[")
+        if previous_definition != (line.start() - 1, prefix_and_kind):
+            marks.append(at)
+        line_end = masked.find("\n", at)
+        previous_definition = (len(masked) if line_end == -1 else line_end, prefix_and_kind)
     return marks
+
+
+def footnote_ref_floods(text: str) -> list[int]:
+    """Offsets of the `[` of each footnote reference past FOOTNOTE_REF_STEPS_PER_TEXT, in text
+    order; a footnote's definition (`[^1]:` starting a line) is no reference. Code is counted too:
+    a mark hidden there shows as written all the same."""
+    references: dict[str, int] = {}
+    steps, over = 0, []
+    for reference in _FOOTNOTE_REF.finditer(text):
+        at = reference.start()
+        if _escaped(text, at) or text[at] != "[":
+            continue
+        line_start = text.rfind("\n", 0, at) + 1
+        if text.startswith(":", reference.end()) and _DEFINITION_START.match(text, line_start, at):
+            continue
+        label = reference.group(1)
+        before = references.get(label, 0)
+        if steps + before > FOOTNOTE_REF_STEPS_PER_TEXT:
+            over.append(at)
+        else:
+            steps += before
+            references[label] = before + 1
+    return over
+
+
+def hide_footnote_ref_floods(text: str) -> str:
+    """`text` with the `[` of every footnote reference past the budget hidden from Markdown."""
+    over = footnote_ref_floods(text)
+    return _hide_at(text, over) if over else text
+
+
+def copy_floods(text: str) -> list[int]:
+    """Offsets of the first mark of each abbreviation or reference definition whose title or
+    address, times its uses, would take the characters copied past COPIED_PER_TEXT. Uses are
+    counted as the text's occurrences of the label (the definition's own line included), so
+    more rather than fewer; a reference's label as Markdown reads it, any case and whitespace."""
+    copied, over = 0, []
+    normalised: str | None = None
+    for pattern in (_ABBREVIATION, _REFERENCE):
+        for definition in pattern.finditer(text):
+            length, label = len(definition.group(3)), definition.group(2)
+            if length < SHORT_COPY or not label.strip():
+                continue
+            if pattern is _ABBREVIATION:
+                uses = text.count(label)
+            else:
+                normalised = normalised or _WHITESPACE.sub(" ", text.lower())
+                uses = normalised.count("[" + _WHITESPACE.sub(" ", label.strip().lower()) + "]")
+            if copied + length * uses > COPIED_PER_TEXT:
+                over.append(definition.start(1))
+            else:
+                copied += length * uses
+    return over
+
+
+def hide_copy_floods(text: str) -> str:
+    """`text` with the first mark of every definition copied past the budget hidden from Markdown."""
+    over = copy_floods(text)
+    return _hide_at(text, over) if over else text
+
+
+def html_too_large(text: str, html_text: str) -> bool:
+    """Whether Markdown's output of `text` is past HTML_GROWTH times its length (plus
+    HTML_GROWTH_EXTRA): copies the guard did not foresee, caught before the sanitiser reads them."""
+    return len(html_text) > HTML_GROWTH * len(text) + HTML_GROWTH_EXTRA
 
 
 def backtick_flooded_blocks(text: str) -> list[tuple[int, int]]:

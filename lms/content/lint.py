@@ -20,7 +20,9 @@ from lms.content.guard import (
     MAX_HTML_DEPTH,
     MAX_INDENT_COLUMNS,
     backtick_flooded_blocks,
+    copy_floods,
     flooded_blocks,
+    footnote_ref_floods,
     html_too_deep,
     overindented_lines,
     split_flooded_blocks,
@@ -149,6 +151,22 @@ def check_body(doc: Doc) -> None:
             "as written and its code spans do not work: close them, or write `\\``"
         )
         source.add_in_body(line, col, "W108", message, warning=True)
+    references = footnote_ref_floods(source.body)
+    if references:
+        line, col = index.line_col(references[0])
+        message = (
+            f"{len(references)} footnote references here and after repeat a footnote so often that "
+            "numbering them would take seconds: they are shown as written; refer to it less often"
+        )
+        source.add_in_body(line, col, "W109", message, warning=True)
+    for offset in copy_floods(source.body):
+        line, col = index.line_col(offset)
+        message = (
+            "this definition's title or address is long and used so often that copying it into "
+            "each use would make megabytes of HTML: it is shown as written and its uses stay text; "
+            "shorten it"
+        )
+        source.add_in_body(line, col, "W110", message, warning=True)
     fences = unclosed_fences(source.body)
     if fences:
         line, col = index.line_col(fences[0])

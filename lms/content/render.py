@@ -23,7 +23,7 @@ import markdown
 from bleach.html5lib_shim import Filter, convert_entities  # type: ignore[attr-defined]
 from markdown.extensions.toc import slugify_unicode
 
-from lms.content.guard import defuse, html_too_deep, overindented_lines, restore_hidden
+from lms.content.guard import defuse, html_too_deep, html_too_large, overindented_lines, restore_hidden
 from lms.content.sanitize import Cleaner
 from lms.content.scan import LineIndex, mask_fences, target_offsets
 
@@ -43,8 +43,10 @@ MARKDOWN_EXTENSIONS = [
 ]
 MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
     TABLES: {"use_align_attribute": True},
-    # Every heading gets an id; only h2/h3 make it into the returned toc.
-    "markdown.extensions.toc": {"slugify": slugify_unicode, "toc_depth": "2-3"},
+    # Every heading gets an id; only h2/h3 make it into the returned toc. No `[TOC]` marker: the page
+    # shows the contents itself, and each marker copied the whole table (600 headings and markers,
+    # 7,800 characters, made 11 MB of HTML and took 46 s to clean).
+    "markdown.extensions.toc": {"slugify": slugify_unicode, "toc_depth": "2-3", "marker": ""},
 }
 
 # Every id in content starts with this, and so does every #fragment pointing at one: a heading
@@ -308,7 +310,7 @@ def render_markdown(
         raw_html = restore_hidden(md.convert(text))
     except RecursionError:  # nesting deeper than `overindented_lines` knows how to see
         return Rendered(html=_as_written(restore_hidden(text, as_html=False)))
-    if html_too_deep(raw_html) is not None:  # lint refuses it in a course file (E112)
+    if html_too_large(text, raw_html) or html_too_deep(raw_html) is not None:  # lint: E112
         return Rendered(html=_as_written(restore_hidden(text, as_html=False)))
     links, images, files = _locate(text, raw_html)
     clean = _clean(raw_html, doc_dir, policy, id_prefix)

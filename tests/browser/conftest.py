@@ -151,5 +151,6 @@ def assert_fits(page: Page, width: int = 320) -> None:
     # Measured once the page has the new width: right after a resize from a wide viewport, a page
     # was once measured at its old layout (549 px at 320) under a loaded CI.
     page.wait_for_function("width => window.innerWidth === width", arg=width)
+    page.wait_for_load_state("load")
     scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
     assert scroll_width <= width, f"{page.url} is {scroll_width}px wide at {width}px"

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import markdown.blockprocessors
 import markdown.extensions.fenced_code
+import markdown.extensions.footnotes
 import markdown.inlinepatterns
 import pytest
 
+from lms.content import guard
 from lms.content.guard import (
+    FOOTNOTE_REF_STEPS_PER_TEXT,
     MAX_HTML_DEPTH,
     bracket_walk,
     defuse,
@@ -488,3 +491,121 @@ def test_lint_warns_of_block_ending_lines_and_tags_and_fences_never_closed(tmp_p
     assert "3000 HTML tags" in problems[1]
     assert "backticks that never close a code span" in problems[2]
     assert "1000 code fences here and after are never closed" in problems[3]
+
+
+def test_lint_warns_of_footnotes_referenced_too_often_and_of_definitions_copied_too_far(
+    tmp_path: Path,
+) -> None:
+    root = Path(shutil.copytree(GOOD, tmp_path / "courses"))
+    lesson = root / LESSON
+    references = "См.[^long] " * 400
+    abbreviation = "*[ЦИК]: " + "Центральная избирательная комиссия " * 10
+    uses = "ЦИК " * 3000
+    text = lesson.read_text(encoding="utf-8") + "\n" + references + "\n\n[^long]: Сноска.\n\n"
+    text += abbreviation + "\n\n" + uses + "\n"
+    lesson.write_text(text, encoding="utf-8")
+    lines = text.split("\n")
+    problems = [str(problem) for problem in load_tree(root, display_prefix="").problems]
+    assert [p.split(" ")[0:2] for p in problems] == [
+        [f"{LESSON}:{lines.index(references) + 1}:{len('См.[^long] ') * 200 + len('См.') + 1}:", "W109"],
+        [f"{LESSON}:{lines.index(abbreviation) + 1}:1:", "W110"],
+    ]
+    assert "200 footnote references here and after repeat a footnote" in problems[0]
+
+
+@pytest.fixture
+def numbering_steps(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Steps Python-Markdown takes numbering repeated footnote references: each repeat looks up
+    every number taken before it (a lookup in `used_refs` per step)."""
+    steps: list[int] = []
+
+    class CountingSet(set):
+        def __contains__(self, item: object) -> bool:
+            steps.append(1)
+            return super().__contains__(item)
+
+    original = markdown.extensions.footnotes.FootnoteExtension.reset
+
+    def reset(self) -> None:
+        original(self)
+        self.used_refs = CountingSet()
+
+    monkeypatch.setattr(markdown.extensions.footnotes.FootnoteExtension, "reset", reset)
+    return steps
+
+
+@pytest.mark.parametrize("unit", ["x[^1]\n\n", "[^1]: a\n_a_ ", "[^1]: a\n\t***"])
+def test_one_footnote_referenced_thousands_of_times_is_numbered_within_a_budget(
+    numbering_steps, unit: str
+) -> None:
+    """6,000 references to one footnote took 18 s: each repeat counted up from the first."""
+    text = "[^1]: Сноска.\n\n" + unit * ((50_000 - 15) // len(unit))
+    html = render_answer(text)
+    assert sum(numbering_steps) <= FOOTNOTE_REF_STEPS_PER_TEXT + 1_000  # 18 million before
+    shown = html.count('class="footnote-ref"')
+    assert shown == 200  # the references numbered within the budget: 0 + 1 + ... + 199 steps
+    assert html.count("[^1]") >= text.count("[^1]") - shown - 2  # the rest, as written
+
+
+def test_footnotes_referenced_a_few_times_each_still_work(numbering_steps) -> None:
+    text = "".join(f"Текст[^{n}] и снова[^{n}], и ещё[^{n}].\n\n" for n in range(50))
+    text += "".join(f"[^{n}]: Сноска {n}.\n" for n in range(50))
+    html = render_markdown(text).html
+    assert html.count('class="footnote-ref"') == 150 and "[^" not in html
+    assert html.count("Сноска 49.") == 1
+
+
+TITLE = "Центральная избирательная комиссия " * 150
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"*[A]: {TITLE}\n\n" + "A " * 20_000,
+        f"> *[A]: {TITLE}\n\n" + "A " * 20_000,
+        f"[a]: https://example.org/{'a' * 5000}\n\n" + "![a]\n\n" * 7000,
+        f'[a]: /x\n    "{TITLE}"\n\n' + "![a]\n\n" * 7000,
+        f"[A B]: https://example.org/{'a' * 5000}\n\n" + "![a\nb]\n\n" * 5000,
+    ],
+)
+def test_a_long_title_or_address_used_thousands_of_times_is_shown_as_written(text: str) -> None:
+    """Markdown copies an abbreviation's title, a reference's address and title, into every use:
+    a 5,000-character title over 20,000 `A` made 100 MB of HTML and took 10 s."""
+    html = render_answer(text)
+    assert len(html) < 3 * len(text)  # 100 MB before, for the first
+    assert "<abbr" not in html and "<img" not in html and html.count("]:") == 1
+
+
+def test_output_many_times_its_text_is_shown_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Copies the guard does not foresee are caught by the output's size, before the sanitiser."""
+    monkeypatch.setattr(guard, "COPIED_PER_TEXT", 10**12)
+    text = f"*[A]: {TITLE}\n\n" + "A " * 2_000
+    html = render_answer(text)
+    assert html.startswith("<pre>") and html.count("A ") >= 2_000 and "<abbr" not in html
+
+
+def test_abbreviations_and_reference_links_used_as_written_still_work() -> None:
+    text = (
+        "*[ЦИК]: Центральная избирательная комиссия Российской Федерации, высший орган системы\n"
+        f'[закон]: https://example.org/{"z" * 100} "Федеральный закон об основных гарантиях"\n\n'
+        + "ЦИК и [закон]. "
+        * 300
+    )
+    html = render_markdown(text).html
+    assert html.count("<abbr") == 300 and html.count(f'href="https://example.org/{"z" * 100}"') == 300
+
+
+def test_a_toc_marker_is_text() -> None:
+    """Each `[TOC]` copied the whole table of contents: 600 headings and markers, 7,800 characters,
+    made 11 MB of HTML and took 46 s to clean."""
+    html = render_markdown("## Раздел\n\n[TOC]\n\n" * 600).html
+    assert html.count("<p>[TOC]</p>") == 600 and 'class="toc"' not in html
+
+
+def test_definitions_of_two_kinds_or_two_indents_are_two_passes(searched) -> None:
+    """A footnote's definition after a link's, or one at another indent, is read in a pass of its
+    own: only a run of one kind at one indent is read at once."""
+    unit = '!!! tip "t"\n[^2]: c\n    [a]: b'
+    flood = unit * (50_000 // len(unit))
+    render_answer(flood)
+    assert sum(searched) < 2 * len(flood)
