@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import posixpath
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -100,8 +101,8 @@ def check_ids(docs: list[Doc]) -> None:
 
 def check_body(doc: Doc) -> None:
     """Body checks of every file that need only the source text: nesting too deep to render (lines
-    indented too far, HTML open too deep), paragraphs of unclosed brackets or of block-ending lines,
-    tags never closed (lms.content.guard), unknown callout kinds.
+    indented too far, HTML open too deep), what the renderer's guard would show as written
+    (lms.content.guard), unknown callout kinds.
 
     An item's kind adds its own checks (its `lint` hook: an empty lesson is worth a warning).
     """
@@ -122,68 +123,88 @@ def check_body(doc: Doc) -> None:
             "or never closed): the file's text would be shown as written; close the tags"
         )
         source.add_in_body(line, col, "E112", message)
-    for start, _end in flooded_blocks(source.body):
-        line, col = index.line_col(start)
-        message = (
-            "this paragraph has so many `[` that do not close into links that its brackets are "
-            "shown as written and its links do not work: close them, or write `\\[`"
-        )
-        source.add_in_body(line, col, "W103", message, warning=True)
-    for start, _end, splits in split_flooded_blocks(source.body):
-        line, col = index.line_col(start)
-        message = (
-            f"this paragraph has {splits} headings, rules, callouts or definitions with no blank line "
-            "between them: it is shown as written; put a blank line before each"
-        )
-        source.add_in_body(line, col, "W105", message, warning=True)
-    unclosed = unclosed_tags(source.body)
-    if unclosed:
-        line, col = index.line_col(unclosed[0])
-        message = (
-            f"{len(unclosed)} HTML tags here and after are never closed with `>`: they are shown as "
-            "written; close them, or write `&lt;` for a `<` that starts no tag"
-        )
-        source.add_in_body(line, col, "W106", message, warning=True)
-    for start, _end in backtick_flooded_blocks(source.body):
-        line, col = index.line_col(start)
-        message = (
-            "this paragraph has so many backticks that never close a code span that they are shown "
-            "as written and its code spans do not work: close them, or write `\\``"
-        )
-        source.add_in_body(line, col, "W108", message, warning=True)
-    references = footnote_ref_floods(source.body)
-    if references:
-        line, col = index.line_col(references[0])
-        message = (
-            f"{len(references)} footnote references here and after repeat a footnote so often that "
-            "numbering them would take seconds: they are shown as written; refer to it less often"
-        )
-        source.add_in_body(line, col, "W109", message, warning=True)
-    for offset in copy_floods(source.body):
+    for offset, code, message in _guard_warnings(source.body):
         line, col = index.line_col(offset)
-        message = (
-            "this definition's title or address is long and used so often that copying it into "
-            "each use would make megabytes of HTML: it is shown as written and its uses stay text; "
-            "shorten it"
-        )
-        source.add_in_body(line, col, "W110", message, warning=True)
-    fences = unclosed_fences(source.body)
-    if fences:
-        line, col = index.line_col(fences[0])
-        message = (
-            f"{len(fences)} code fences here and after are never closed: they are shown as written; "
-            "close each with a line of the same marks"
-        )
-        source.add_in_body(line, col, "W107", message, warning=True)
-    kinds = callout_kinds(source.body)
-    if not kinds:
-        return
-    for kind, offset in kinds:
+        source.add_in_body(line, col, code, message, warning=True)
+    for kind, offset in callout_kinds(source.body):
         if kind not in CALLOUT_KINDS:
             line, col = index.line_col(offset)
             known = ", ".join(sorted(CALLOUT_KINDS))
-            message = f"unknown callout kind '{kind}' (use one of: {known})"
-            source.add_in_body(line, col, "W102", message, warning=True)
+            source.add_in_body(
+                line, col, "W102", f"unknown callout kind '{kind}' (use one of: {known})", warning=True
+            )
+
+
+def _guard_warnings(body: str) -> Iterator[tuple[int, str, str]]:
+    """(offset, code, message) of each part of `body` the renderer's guard would show as written,
+    in the order authors fix them: paragraphs first, then what runs to the text's end."""
+    for start, _end in flooded_blocks(body):
+        yield (
+            start,
+            "W103",
+            (
+                "this paragraph has so many `[` that do not close into links that its brackets are "
+                "shown as written and its links do not work: close them, or write `\\[`"
+            ),
+        )
+    for start, _end, splits in split_flooded_blocks(body):
+        yield (
+            start,
+            "W105",
+            (
+                f"this paragraph has {splits} headings, rules, callouts or definitions with no blank line "
+                "between them: it is shown as written; put a blank line before each"
+            ),
+        )
+    unclosed = unclosed_tags(body)
+    if unclosed:
+        yield (
+            unclosed[0],
+            "W106",
+            (
+                f"{len(unclosed)} HTML tags here and after are never closed with `>`: they are shown as "
+                "written; close them, or write `&lt;` for a `<` that starts no tag"
+            ),
+        )
+    for start, _end in backtick_flooded_blocks(body):
+        yield (
+            start,
+            "W108",
+            (
+                "this paragraph has so many backticks that never close a code span that they are shown "
+                "as written and its code spans do not work: close them, or write `\\``"
+            ),
+        )
+    references = footnote_ref_floods(body)
+    if references:
+        yield (
+            references[0],
+            "W109",
+            (
+                f"{len(references)} footnote references here and after repeat a footnote so often that "
+                "numbering them would take seconds: they are shown as written; refer to it less often"
+            ),
+        )
+    for offset in copy_floods(body):
+        yield (
+            offset,
+            "W110",
+            (
+                "this definition's title or address is long and used so often that copying it into "
+                "each use would make megabytes of HTML: it is shown as written and its uses stay text; "
+                "shorten it"
+            ),
+        )
+    fences = unclosed_fences(body)
+    if fences:
+        yield (
+            fences[0],
+            "W107",
+            (
+                f"{len(fences)} code fences here and after are never closed: they are shown as written; "
+                "close each with a line of the same marks"
+            ),
+        )
 
 
 class _Files:
