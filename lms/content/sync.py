@@ -8,10 +8,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from lms.content import assets
+from lms.content.counts import refresh_counts
 from lms.content.loader import load_tree
 from lms.content.models import ContentMixin, Course, Lesson, Module
 from lms.content.problems import ContentError, Problem
-from lms.content.recount import refresh_counts
 from lms.content.references import known_keys
 from lms.content.registry import ITEM_KINDS
 from lms.content.render import Rendered

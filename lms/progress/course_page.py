@@ -233,7 +233,7 @@ def _statement() -> sa.Select:
     """Built once (per set of lms.progress.page_columns): it runs on every course page. The signed-in user,
     then the course's stamp and gates and the reader's enrolment and progress, as plain columns.
     The importer changes the course's updated_at whenever its outline changes
-    (lms.content.recount.refresh_counts)."""
+    (lms.content.counts.refresh_counts)."""
     statement = (
         session_user_select(*_COLUMNS)
         .outerjoin(Course, sa.and_(Course.key == sa.bindparam("course_key"), Course.archived_at.is_(None)))
