@@ -38,7 +38,7 @@ MARKDOWN_EXTENSIONS = [
     "markdown.extensions.admonition",
     "markdown.extensions.sane_lists",
     "markdown.extensions.def_list",
-    "markdown.extensions.abbr",
+    "lms.content.linear:PlacedAbbrExtension",
     "markdown.extensions.footnotes",
 ]
 MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {

@@ -7,6 +7,7 @@ import itertools
 import xml.etree.ElementTree as etree
 
 import markdown
+import markdown.extensions.abbr
 import pytest
 from bleach import html5lib_shim
 from markdown.extensions.tables import TableProcessor
@@ -107,3 +108,50 @@ def test_rendered_tables_and_lists_are_unchanged_in_shape() -> None:
     html = render_markdown("| a | b |\n|:--|--:|\n| 1 | **2** |\n\n|x|\n|-|\n|y|\n\na | b\n-\n").html
     assert html.count("<table>") == 2 and '<td align="right"><strong>2</strong></td>' in html
     assert "<h2" in html  # `a | b` over `-` is a heading, not a table: one column against two
+
+
+ABBREVIATION_PIECES = [
+    "ЦИК",
+    "ЦИК.",
+    "*ЦИК*",
+    "**ЦИК и ТИК**",
+    "`ЦИК`",
+    "[ЦИК](https://example.org)",
+    "ЦИКЛ",
+    "ТИК",
+    "- ЦИК",
+    "> ЦИК",
+    "<b>ЦИК</b> ЦИК",
+    "ЦИК\n\nТИК",
+    " ",
+    "\n",
+    "a",
+]
+ABBREVIATIONS = "\n\n*[ЦИК]: Центральная избирательная комиссия\n*[ТИК]: Территориальная\n*[Л]:\n"
+
+
+def test_abbreviations_are_wrapped_as_python_markdown_wraps_them() -> None:
+    texts = [
+        "".join(pieces)
+        for size in (1, 2, 3)
+        for pieces in itertools.product(ABBREVIATION_PIECES, repeat=size)
+    ]
+    assert len(texts) > 3000
+    for text in texts:
+        theirs = markdown.Markdown(extensions=["abbr"]).convert(text + ABBREVIATIONS)
+        ours = markdown.Markdown(extensions=["lms.content.linear:PlacedAbbrExtension"]).convert(
+            text + ABBREVIATIONS
+        )
+        assert ours == theirs, repr(text)
+
+
+def test_abbreviations_are_found_without_searching_each_element_s_siblings(monkeypatch) -> None:
+    """Python-Markdown's walk looked each element up among its siblings (`list(parent).index`):
+    12,000 `*a*` in one paragraph took 2.4 s once an abbreviation was defined."""
+
+    def stock_walk(*args, **kwargs):
+        raise AssertionError("the stock abbreviation walk searches each element's siblings")
+
+    monkeypatch.setattr(markdown.extensions.abbr.AbbrTreeprocessor, "iter_element", stock_walk)
+    html = render_markdown("*[ЦИК]: Центральная избирательная комиссия\n\n" + "*a* ЦИК " * 2000).html
+    assert html.count('<abbr title="Центральная избирательная комиссия">ЦИК</abbr>') == 2000
