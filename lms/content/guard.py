@@ -115,16 +115,19 @@ _LINE_PREFIX_RE = re.compile(_LINE_PREFIX)
 # length: 8 million take 0.15 s for headings, 0.4 s for abbreviations (more tests search before
 # theirs). A paragraph of 50 headings in 20,000 characters, with no blank line: 1 million.
 SPLIT_SEARCH_PER_BLOCK = 8_000_000
-# A footnote reference, as Python-Markdown's inline pattern reads it, and the steps its numbering of
-# repeated references may take in one text (each costs as many as the references to its footnote
-# before it). 100,000 steps take about 0.1 s: 440 references to one footnote; real text has a few.
-_FOOTNOTE_REF = re.compile(r"\[\^([^\]]*)\]")
+# Where a footnote reference opens, and the steps Python-Markdown's numbering of repeated references
+# may take in one text (each costs as many as the references to its footnote before it): 20,000
+# steps are about 200 references to one footnote, 0.05 s; real text has a few.
+_FOOTNOTE_OPEN = re.compile(r"\[\^")
 _WHITESPACE = re.compile(r"\s+")
-_DEFINITION_START = re.compile(r"(?:[ \t]*> ?)*[ \t]*$")
 FOOTNOTE_REF_STEPS_PER_TEXT = 20_000
 # Definitions whose title or address Markdown copies into each use: an abbreviation's (`*[A]: ...`)
 # and a reference link's or image's (`[a]: url "title"`, its title perhaps on the next line).
-_ABBREVIATION = re.compile(r"^[ \t>]*(\*)\[([^\\]*?)\][ ]?:[ ]*\n?[ ]*(.*)$", re.MULTILINE)
+# A label never runs past a blank line (Markdown reads one block at a time), so each search stays
+# in its paragraph, whose `*[` lines the split count bounds.
+_ABBREVIATION = re.compile(
+    r"^[ \t>]*(\*)\[((?:[^\\\n]|\n(?![ \t]*\n))*?)\][ ]?:[ ]*\n?[ ]*(.*)$", re.MULTILINE
+)
 _REFERENCE = re.compile(r"^[ \t>]*(\[)([^\[\]]*)\]:[ ]*\n?[ ]*(\S.*(?:\n[ \t]*[\"'(].*)?)$", re.MULTILINE)
 # Characters such copies may add to one text's HTML. A title or an address shorter than
 # SHORT_COPY adds no more than a tag does, and is not counted.
@@ -140,8 +143,8 @@ def defuse(text: str) -> str:
     """`text` as Python-Markdown can render quickly, every offset kept: overlong character
     references neutralised and the brackets of paragraphs they would stall hidden (see the
     module's docstring). Pass Markdown's output through `restore_hidden`."""
-    hidden = hide_copy_floods(hide_footnote_ref_floods(hide_bracket_floods(defuse_charrefs(text))))
-    hidden = hide_open_tags(hide_split_floods(hidden))
+    hidden = hide_footnote_ref_floods(hide_bracket_floods(defuse_charrefs(text)))
+    hidden = hide_copy_floods(hide_open_tags(hide_split_floods(hidden)))  # copies: after the splits
     return hide_backtick_floods(hide_unclosed_fences(hidden))
 
 
@@ -263,17 +266,30 @@ def _splitting_marks(masked: str, start: int, end: int) -> list[int]:
 def footnote_ref_floods(text: str) -> list[int]:
     """Offsets of the `[` of each footnote reference past FOOTNOTE_REF_STEPS_PER_TEXT, in text
     order; a footnote's definition (`[^1]:` starting a line) is no reference. Code is counted too:
-    a mark hidden there shows as written all the same."""
+    a mark hidden there shows as written all the same.
+
+    Read in one pass: a reference runs from its `[^` to the next `]` (Markdown's pattern), and the
+    next one starts after it; a `[^` with no `]` after it ends the search (a pattern search from
+    each of thousands of them would read the rest of the text each time)."""
     references: dict[str, int] = {}
     steps, over = 0, []
-    for reference in _FOOTNOTE_REF.finditer(text):
-        at = reference.start()
-        if _escaped(text, at) or text[at] != "[":
+    searched_to, newline_from, line_start, prefix_end = 0, 0, -1, 0
+    for opening in _FOOTNOTE_OPEN.finditer(text):
+        at = opening.start()
+        if at < searched_to or _escaped(text, at):
             continue
-        line_start = text.rfind("\n", 0, at) + 1
-        if text.startswith(":", reference.end()) and _DEFINITION_START.match(text, line_start, at):
+        close = text.find("]", at + 2)
+        if close == -1:
+            break
+        searched_to = close + 1
+        newline = text.rfind("\n", newline_from, at)
+        newline_from = at
+        if newline != -1 or line_start < 0:  # a new line: where its quotes and indent end, read once
+            line_start = newline + 1
+            prefix_end = _LINE_PREFIX_RE.match(text, line_start).end()  # type: ignore[union-attr]
+        if at == prefix_end and text.startswith(":", close + 1):
             continue
-        label = reference.group(1)
+        label = text[at + 2 : close]
         before = references.get(label, 0)
         if steps + before > FOOTNOTE_REF_STEPS_PER_TEXT:
             over.append(at)
@@ -296,15 +312,18 @@ def copy_floods(text: str) -> list[int]:
     more rather than fewer; a reference's label as Markdown reads it, any case and whitespace."""
     copied, over = 0, []
     normalised: str | None = None
+    # A paragraph of thousands of `*[` lines is shown as written anyway, and searching each of its
+    # labels to the paragraph's end would cost the square of its length.
+    searched = hide_split_floods(text)
     for pattern in (_ABBREVIATION, _REFERENCE):
-        for definition in pattern.finditer(text):
+        for definition in pattern.finditer(searched):
             length, label = len(definition.group(3)), definition.group(2)
             if length < SHORT_COPY or not label.strip():
                 continue
             if pattern is _ABBREVIATION:
-                uses = text.count(label)
+                uses = searched.count(label)
             else:
-                normalised = normalised or _WHITESPACE.sub(" ", text.lower())
+                normalised = normalised or _WHITESPACE.sub(" ", searched.lower())
                 uses = normalised.count("[" + _WHITESPACE.sub(" ", label.strip().lower()) + "]")
             if copied + length * uses > COPIED_PER_TEXT:
                 over.append(definition.start(1))
