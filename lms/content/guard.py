@@ -17,8 +17,8 @@ answer (50,000 characters) as well as by a course file:
   text), in a paragraph, a quote or an indented body (a callout's, a footnote's, a definition's),
   with no blank line between them: Python-Markdown splits the block at each and searches what
   follows again (12,500 `# a` lines, 50,000 characters: 11 s; 6,250 `*[A]: b`: 20 s; 5,000
-  `    *[A]: b` under `[^1]: a`: 6 s). Such a paragraph has the first mark of each of those lines hidden the
-  same way, so it shows as written. A code span does not protect them (blocks are split before
+  `    *[A]: b` under `[^1]: a`: 6 s). Such a paragraph has the first mark of each of those lines
+  hidden the same way, so it shows as written. A code span does not protect them (blocks are split before
   inline code is read), nor does a fence no line closes (Python-Markdown renders what follows it).
 - Tags left unclosed thousands of times (`<a href=` over and over): Python's HTML parser, which
   Python-Markdown runs over the whole text, looks for each one's `>` to the text's end (10,000
@@ -119,7 +119,6 @@ SPLIT_SEARCH_PER_BLOCK = 8_000_000
 # may take in one text (each costs as many as the references to its footnote before it): 20,000
 # steps are about 200 references to one footnote, 0.05 s; real text has a few.
 _FOOTNOTE_OPEN = re.compile(r"\[\^")
-_WHITESPACE = re.compile(r"\s+")
 FOOTNOTE_REF_STEPS_PER_TEXT = 20_000
 # Definitions whose title or address Markdown copies into each use: an abbreviation's (`*[A]: ...`)
 # and a reference link's or image's (`[a]: url "title"`, its title perhaps on the next line).
@@ -129,6 +128,7 @@ _ABBREVIATION = re.compile(
     r"^[ \t>]*(\*)\[((?:[^\\\n]|\n(?![ \t]*\n))*?)\][ ]?:[ ]*\n?[ ]*(.*)$", re.MULTILINE
 )
 _REFERENCE = re.compile(r"^[ \t>]*(\[)([^\[\]]*)\]:[ ]*\n?[ ]*(\S.*(?:\n[ \t]*[\"'(].*)?)$", re.MULTILINE)
+_WHITESPACE = re.compile(r"\s+")  # a reference's label matches in any case and whitespace
 # Characters such copies may add to one text's HTML. A title or an address shorter than
 # SHORT_COPY adds no more than a tag does, and is not counted.
 COPIED_PER_TEXT = 1_000_000
