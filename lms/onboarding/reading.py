@@ -17,9 +17,13 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 from lms.onboarding.columns import recognised_headings
 from lms.onboarding.problems import FileRefused, Problem
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader  # what csv.reader() returns; typeshed's name for it
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -217,22 +221,26 @@ def _read_csv(content: bytes) -> Table:
     table = Table("csv", header_row=0, headings=(), rows=[], notes=[], encoding=encoding, delimiter=delimiter)
     if encoding == "windows-1251":
         table.notes.append(Problem("read_as_cp1251"))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a stray quote is an error, not a cell that swallows the rows after it unnoticed.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    return _tabulate(_csv_records(reader), table, extra_values_are_wrong=True)
+
+
+def _csv_records(reader: CsvReader) -> Iterator[RawRow]:
+    """Cleaned records; a record the reader cannot parse refuses the file, naming its first line."""
+    line = 0  # where the last good record ended: the broken one starts on the next line
     try:
-        return _tabulate(_csv_records(reader), table, extra_values_are_wrong=True)
+        for number, record in enumerate(reader, start=1):
+            line = reader.line_num
+            values, problems = [], {}
+            for index, raw in enumerate(record[: MAX_COLUMNS * 2]):
+                value, problem = clean_cell(raw)
+                values.append(value)
+                if problem:
+                    problems[index] = problem
+            yield number, values, problems
     except csv.Error:
-        raise FileRefused("broken_csv", row=reader.line_num) from None
-
-
-def _csv_records(reader: Iterator[list[str]]) -> Iterator[RawRow]:
-    for number, record in enumerate(reader, start=1):
-        values, problems = [], {}
-        for index, raw in enumerate(record[: MAX_COLUMNS * 2]):
-            value, problem = clean_cell(raw)
-            values.append(value)
-            if problem:
-                problems[index] = problem
-        yield number, values, problems
+        raise FileRefused("broken_csv", row=line + 1) from None
 
 
 # --- XLSX ---------------------------------------------------------------------------------------

@@ -94,6 +94,18 @@ def test_quoted_fields_hold_delimiters_quotes_and_line_breaks():
     ]
 
 
+@pytest.mark.parametrize(
+    "broken",
+    [
+        '"Иванов Иван,i@example.ru,77',  # never closed: the rest of the file would be its name
+        '"Иванов Иван,i@example.ru,77\r\nB B,"b@example.ru",78',  # closed by the next row's quote
+    ],
+)
+def test_a_stray_quote_refuses_the_file_naming_the_line_its_row_starts_on(broken):
+    text = f"full_name,email,region\r\nA A,a@example.ru,77\r\n{broken}\r\nC C,c@example.ru,50\r\n"
+    assert refusal(text.encode("utf-8")) == Problem("broken_csv", row=3)
+
+
 def test_empty_rows_are_skipped_but_keep_the_numbering():
     content = csv_bytes(
         [HEADER_EN, ["A A", "a@example.ru", "77"], [], ["", "", ""], ["B B", "b@example.ru", "78"]]
@@ -225,7 +237,14 @@ def test_garbage_bytes_give_a_table_or_a_refusal_never_a_crash(content):
     try:
         table = read_table(content)
     except FileRefused as refused:
-        assert refused.problem.code in {"empty", "encoding", "not_a_table", "old_excel", "broken_xlsx"}
+        assert refused.problem.code in {
+            "empty",
+            "encoding",
+            "not_a_table",
+            "old_excel",
+            "broken_xlsx",
+            "broken_csv",
+        }
     else:
         assert table.kind == "csv"
 
