@@ -43,6 +43,10 @@ MESSAGES = {
     ),
     "too_many_rows": _l("The file has more than %(limit)s rows. Split it into smaller files."),
     "encoding": _l("The text encoding of the file is not recognised. Save it as “CSV UTF-8” or as .xlsx."),
+    "broken_utf8": _l(
+        "The file is UTF-8 text except on line %(line)s, which holds bytes that are not (a part pasted "
+        "from another file?). Type that line again, or save the file again as “CSV UTF-8”."
+    ),
     "broken_csv": _l("The CSV file cannot be read near line %(row)s (a quote that is never closed?)."),
     "duplicate_column": _l("The columns “%(first)s” and “%(second)s” mean the same thing. Keep one of them."),
     "missing_columns": _l(

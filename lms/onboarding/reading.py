@@ -190,12 +190,23 @@ def decode_text(content: bytes) -> tuple[str, str]:
                 raise FileRefused("encoding") from None
     try:
         return content.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        if _mostly_utf8(content):
+            raise FileRefused("broken_utf8", line=content.count(b"\n", 0, error.start) + 1) from None
     try:
         return content.decode("cp1251"), "windows-1251"
     except UnicodeDecodeError:
         raise FileRefused("encoding") from None
+
+
+def _mostly_utf8(content: bytes) -> bool:
+    """Most of the non-ASCII text is valid UTF-8: a UTF-8 file with a stray byte, which read as
+    Windows-1251 would turn every Cyrillic letter into two others. (Windows-1251 text is almost
+    never valid UTF-8: its letters are lead bytes followed by letters, not continuation bytes.)"""
+    text = content.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    return non_ascii - broken > broken
 
 
 def sniff_delimiter(text: str) -> str:

@@ -64,6 +64,15 @@ def test_windows_1251_csv_of_russian_excel():
     assert table.notes == [Problem("read_as_cp1251")]
 
 
+def test_a_utf8_file_with_a_stray_byte_is_refused_naming_its_line_not_read_as_windows_1251():
+    # Read as Windows-1251 every Cyrillic letter would become two others ("Петров" -> "РџРµС‚СЂРѕРІ").
+    content = csv_bytes(
+        [HEADER_EN, ["Петров Пётр", "p@example.ru", "77"], ["Сидорова Анна", "a@example.ru", "78"]]
+    )
+    content += b"\xd0 \xd0\xb5,e@example.ru,50\r\n"  # a letter cut in half, as a bad paste leaves it
+    assert refusal(content) == Problem("broken_utf8", line=4)
+
+
 def test_utf16_tab_separated_unicode_text_of_excel():
     content = codecs.BOM_UTF16_LE + csv_bytes(
         [HEADER_RU, ["Щукин Яков", "y@example.ru", "78"]], delimiter="\t"
@@ -244,6 +253,7 @@ def test_garbage_bytes_give_a_table_or_a_refusal_never_a_crash(content):
             "old_excel",
             "broken_xlsx",
             "broken_csv",
+            "broken_utf8",
         }
     else:
         assert table.kind == "csv"
