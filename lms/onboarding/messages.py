@@ -78,6 +78,10 @@ MESSAGES = {
     "full_name_missing": _l("The full name is empty."),
     "full_name_too_long": _l("The full name is longer than %(limit)s characters."),
     "email_invalid": _l("“%(value)s” is not an email address."),
+    "email_mixed_scripts": _l(
+        "“%(value)s” mixes Latin and Cyrillic letters that look alike. Type the address again with one "
+        "keyboard layout."
+    ),
     "email_missing": _l("Give an email address (or a username)."),
     "email_taken": _l("Another account (%(username)s) uses this address."),
     "username_invalid": _l(

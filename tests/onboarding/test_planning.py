@@ -160,6 +160,21 @@ def test_duplicates_in_the_file_name_each_other(admin):
     ]
 
 
+def test_an_address_mixing_latin_and_cyrillic_lookalikes_is_an_error_not_a_new_person(admin, make_user):
+    make_user("ivan", email="ivan@example.ru")
+    plan = plan_of(
+        admin,
+        ["Иван Иванов", "iv\u0430n@example.ru", "77", "", "", ""],  # a Cyrillic "а" among Latin letters
+        ["Иван Иванов", "ivan@ex\u0430mple.ru", "77", "", "", ""],
+        ["Пётр Петров", "пётр@пример.рф", "77", "", "", ""],  # all Cyrillic, all Latin: fine
+    )
+    assert problems(plan) == {
+        2: [("Эл. почта", "email_mixed_scripts")],
+        3: [("Эл. почта", "email_mixed_scripts")],
+    }
+    assert plan.rows[2].outcome == Outcome.NEW
+
+
 def test_cell_errors_name_their_column(admin):
     archived = create_cohort("Старая", region_code=None)
     archived.archived_at = utcnow()
