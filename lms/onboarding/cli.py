@@ -33,7 +33,11 @@ class SystemImport:
 
 @users_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--strict", is_flag=True, help="Write nothing if any row has an error.")
+@click.option(
+    "--strict/--skip-bad-rows",
+    default=True,
+    help="Write nothing if any row has an error (the default), or write the good rows and skip the bad.",
+)
 @click.option("--dry-run", is_flag=True, help="Check every row and print the problems; write nothing.")
 @click.option(
     "--invite/--no-invite", default=True, help="Queue invitations to new users with an address (default: on)."

@@ -17,5 +17,6 @@ class UploadForm(FlaskForm):
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         },
     )
-    strict = BooleanField(_l("Strict: import nothing if any row has an error"))
+    # On by default: a file with a bad row writes nothing unless the admin chooses to skip bad rows.
+    strict = BooleanField(_l("Strict: import nothing if any row has an error"), default=True)
     invite = BooleanField(_l("Send invitations to new users"), default=True)

@@ -43,11 +43,14 @@ def people_xlsx(*, broken: bool) -> bytes:
     return buffer.getvalue()
 
 
-def upload(page, live_server, name: str, content: bytes, mime: str = XLSX_TYPE) -> None:
+def upload(
+    page, live_server, name: str, content: bytes, mime: str = XLSX_TYPE, *, strict: bool = True
+) -> None:
     page.goto(f"{live_server}/admin/import/")
     page.get_by_label("Файл (.xlsx или .csv)").set_input_files(
         {"name": name, "mimeType": mime, "buffer": content}
     )
+    page.get_by_label("Строго: ничего не импортировать, если хоть в одной строке ошибка").set_checked(strict)
     page.get_by_role("button", name="Проверить файл").click()
     expect(page.get_by_role("heading", name="Предпросмотр импорта", level=1)).to_be_visible()
 
@@ -147,10 +150,15 @@ def test_regional_coordinator_cannot_import_another_regions_candidate(page, live
     make_user("pavel", role="coordinator", region="77", full_name="Павел Московский")
     login("pavel", PASSWORD)
     content = "ФИО;Эл. почта;Регион\r\nМосквич Иван;m@example.ru;77\r\nПетербуржец Пётр;p@example.ru;78\r\n"
+    # Strict by default: the bad row is named and nothing may be imported.
     upload(page, live_server, "люди.csv", content.encode("cp1251"), mime="text/csv")
     expect(page.locator('tr[data-row="3"]')).to_contain_text(
         "Регион: Вы управляете учётными записями только своего региона."
     )
+    expect(page.get_by_text("Строгий режим: пока в строках есть ошибки")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Импортировать"))).to_have_count(0)
+    # Strict unticked: the good row may be imported and the bad one skipped.
+    upload(page, live_server, "люди.csv", content.encode("cp1251"), mime="text/csv", strict=False)
     expect(page.locator('tr[data-row="2"]')).to_contain_text("Новая")
     expect(page.get_by_text("Файл прочитан в кодировке Windows-1251")).to_be_visible()
     page.get_by_role("button", name="Импортировать 1 строку").click()

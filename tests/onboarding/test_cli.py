@@ -59,7 +59,7 @@ def test_bad_rows_one_line_each_and_exit_status_1(runner, tmp_path):
             ["Дальний", "far@example.ru", "Атлантида", "царь"],
         ],
     )
-    result = runner.invoke(args=["users", "import", str(path), "--no-invite"])
+    result = runner.invoke(args=["users", "import", str(path), "--no-invite", "--skip-bad-rows"])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"{path}:3: Эл. почта: «nope» — не адрес электронной почты.",
@@ -74,11 +74,15 @@ def test_bad_rows_one_line_each_and_exit_status_1(runner, tmp_path):
     assert usernames() == ["ivanov.i"]  # the good row was written
 
 
-def test_strict_and_dry_run_write_nothing(runner, tmp_path):
+def test_strict_by_default_and_dry_run_write_nothing(runner, tmp_path):
     path = write(tmp_path, [["Иванов Иван", "ivan@example.ru", "77", ""], ["Без Адреса", "nope", "77", ""]])
-    strict = runner.invoke(args=["users", "import", str(path), "--strict"])
-    assert strict.exit_code == 1
-    assert strict.stdout.splitlines()[-1] == "Ничего не записано: импорт строгий, а в строках есть ошибки."
+    for flags in ([], ["--strict"]):
+        strict = runner.invoke(args=["users", "import", str(path), *flags])
+        assert strict.exit_code == 1
+        assert strict.stderr.splitlines() == [f"{path}:3: Эл. почта: «nope» — не адрес электронной почты."]
+        assert (
+            strict.stdout.splitlines()[-1] == "Ничего не записано: импорт строгий, а в строках есть ошибки."
+        )
     dry = runner.invoke(args=["users", "import", str(path), "--dry-run"])
     assert dry.exit_code == 1
     assert dry.stdout.splitlines()[-1] == "Пробный прогон: ничего не записано."
@@ -111,7 +115,9 @@ def test_acting_as_a_regional_coordinator(runner, tmp_path, make_user):
     make_user("coord77", role="coordinator", region="77")
     make_user("anna", region="77")
     path = write(tmp_path, [["Москвич", "m@example.ru", "77", ""], ["Петербуржец", "p@example.ru", "78", ""]])
-    result = runner.invoke(args=["users", "import", str(path), "--as", "coord77", "--no-invite"])
+    result = runner.invoke(
+        args=["users", "import", str(path), "--as", "coord77", "--no-invite", "--skip-bad-rows"]
+    )
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"{path}:3: Регион: Вы управляете учётными записями только своего региона."
