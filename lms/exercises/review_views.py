@@ -97,9 +97,13 @@ def grade(submission_id: int):
 @bp.route("/review/submissions/<int:submission_id>/claim", methods=["POST"])
 @role_required(*STAFF)
 def start_review(submission_id: int):
-    """Start grading a submission, or take it over from another reviewer (a button, never a link)."""
+    """Start grading a submission, or take it over from another reviewer (a button, never a link).
+
+    Only the course's staff, as on the grading page: a claim takes the work from its reviewer."""
     submission = db.session.get(Submission, submission_id)
     if submission is None or submission.status == "draft":
+        abort(404)
+    if not teaches(current_user, submission.item.course_id):
         abort(404)
     services.claim_submission(submission, current_user, take_over=request.form.get("take_over") == "1")
     return redirect(url_for("exercises.grade", submission_id=submission.id))

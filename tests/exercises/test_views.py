@@ -292,6 +292,35 @@ def test_a_second_instructor_is_told_and_stale_grades_are_refused(
     )
 
 
+def test_an_instructor_off_the_course_cannot_claim_or_take_over_its_work(
+    client, auth, assignment_item, make_user
+):
+    """Claiming is a write on the submission: only the course's staff may make it, as grading."""
+    make_user("anna")
+    make_user("igor", role="instructor")
+    make_user("ivan", role="instructor")  # teaches no course
+    teach("igor")
+    auth.login("anna")
+    submit_work(auth, text="Мой план")
+    auth.logout()
+    auth.login("igor")
+    fresh()
+    submission = db.session.scalar(sa.select(Submission))
+    claim(auth, submission.id)
+    fresh()
+    before = db.session.get(Submission, submission.id)
+    held = (before.reviewer_id, before.version, len(before.events))
+    auth.logout()
+
+    auth.login("ivan")
+    for data in ({}, {"take_over": "1"}):
+        response = auth.post(f"/review/submissions/{submission.id}/claim", data, page="/review")
+        assert response.status_code == 404
+    fresh()
+    after = db.session.get(Submission, submission.id)
+    assert (after.reviewer_id, after.version, len(after.events)) == held
+
+
 def test_bad_files_are_refused_and_nothing_is_saved(client, auth, assignment_item, make_user):
     make_user("anna")
     auth.login("anna")
