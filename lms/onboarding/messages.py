@@ -108,7 +108,7 @@ MESSAGES = {
     "duplicate_email": _l("The same address is also on row %(rows)s."),
     "duplicate_username": _l("The same username is also on row %(rows)s."),
     "duplicate_account": _l("Row %(rows)s is about the same account."),
-    "not_manageable": _l("You may not change the account %(username)s."),
+    "not_manageable": _l("You may not change this account."),
     "own_account": _l("This is your own account: change it on your profile page."),
     # Notes on rows
     "deactivated": _l("The account is deactivated; the import does not reactivate it."),

@@ -260,10 +260,19 @@ def _failed(row: PlannedRow) -> set[str | None]:
 def _match(row: PlannedRow, lookups: _Lookups) -> None:
     """Find the account a row is about: by username when given, else by email."""
     by_email = lookups.by_email.get(row.email) if row.email else None
+    by_username = lookups.by_username.get(row.username) if row.username else None
+    actor = lookups.actor
+    if any(
+        user is not None and user.id != actor.id and not may_manage(actor, user)
+        for user in (by_email, by_username)
+    ):
+        # Refused without naming the account, its role or its region: else a file of addresses
+        # would tell a regional coordinator whose each one is, in every region.
+        row.fail(None, "not_manageable")
+        return
     if not row.username:
         row.user = by_email
         return
-    by_username = lookups.by_username.get(row.username)
     if by_email is not None and by_email is not by_username:
         if by_username is not None:
             row.fail("email", "email_taken", username=by_email.username)
@@ -306,6 +315,8 @@ def _decide(row: PlannedRow, lookups: _Lookups, *, invite: bool) -> None:
     """Role, region, cohort and permissions; for an existing account, what would change."""
     actor = lookups.actor
     user = row.user
+    if any(issue.problem.code == "not_manageable" for issue in row.issues):
+        return  # an account the actor may not manage (_match): nothing more is said of it
     failed = _failed(row)
     if user is None:
         role = row.role or Role.CANDIDATE.value
@@ -324,12 +335,9 @@ def _decide(row: PlannedRow, lookups: _Lookups, *, invite: bool) -> None:
 
     if user is not None:
         row.changes = _changes(row, user, lookups)
-        if not may_manage(actor, user):
-            if user.id == getattr(actor, "id", None):
-                if row.changes:
-                    row.fail(None, "own_account")
-            else:
-                row.fail(None, "not_manageable", username=user.username)
+        if user.id == actor.id:  # any other account here is one the actor manages (_match)
+            if row.changes:
+                row.fail(None, "own_account")
             return
         if not user.is_active_account:
             row.notes.append(Problem("deactivated"))

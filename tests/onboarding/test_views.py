@@ -173,6 +173,31 @@ def test_only_the_uploader_or_an_admin_sees_an_import(client, auth, make_user, a
     assert "Недавние импорты" in client.get("/admin/import/").get_data(as_text=True)
 
 
+def test_the_preview_tells_nothing_of_accounts_the_uploader_may_not_manage(client, auth, make_user, admin):
+    """An address or username of another region's account (or an admin's) is refused without its
+    username, role or region: else a file of addresses would tell a coordinator whose each one is."""
+    make_user("coord77", role="coordinator", region="77")
+    make_user("far.secret", region="50", full_name="Дальний", email="far@example.ru")
+    make_user("root.secret", role="admin", email="root@example.ru")
+    make_user("near", region="77", full_name="Ближний", email="near@example.ru")
+    rows = [
+        [*HEADER, "Логин"],
+        ["Кто-то", "far@example.ru", "", ""],  # another region's address
+        ["Кто-то", "root@example.ru", "", ""],  # an admin's address
+        ["Кто-то", "new@example.ru", "77", "root.secret"],  # an admin's username
+        ["Кто-то", "far@example.ru", "77", "near"],  # their own candidate, another region's address
+    ]
+    auth.login("coord77")
+    preview = client.get(f"/admin/import/{import_id(send(client, csv_bytes(rows)))}").get_data(as_text=True)
+    assert preview.count("Вы не можете менять эту учётную запись.") == 4
+    assert "far.secret" not in preview and "Администратор" not in preview
+    assert not re.search(r"<td[^>]*>\s*50\s*</td>", preview)  # far's region
+    auth.logout()
+    auth.login("boss")  # an admin manages every one of them: the same file names them
+    preview = client.get(f"/admin/import/{import_id(send(client, csv_bytes(rows)))}").get_data(as_text=True)
+    assert "far.secret" in preview and "Администратор" in preview
+
+
 def test_names_are_shown_as_text(client, signed_in_admin):
     hostile = '<script>alert(1)</script>=HYPERLINK("http://x")'
     number = import_id(
