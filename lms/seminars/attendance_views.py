@@ -243,6 +243,8 @@ def checkin(key: str, session_key: str, token: str) -> ResponseReturnValue:
         service.verify_token(session, token)
     except CheckinRefused as refused:
         code = 404 if refused.problem in (CheckinProblem.INVALID, CheckinProblem.WRONG_SESSION) else 403
+        if code == 404 and not seminars.may_view(current_user, seminar):
+            abort(404)  # no code from this session's screen: its titles only for those who see it
         return _checkin_refusal(seminar, session, refused.problem, code)
     if not seminars.is_participant(current_user, seminar):
         return _checkin_refusal(seminar, session, "not_invited", 403)

@@ -250,6 +250,18 @@ def test_a_tampered_code_is_refused(app, auth, client, people, seminar):
     assert marks() == []
 
 
+@pytest.mark.parametrize("who", ["stranger", "idle"])
+def test_a_bad_code_tells_nobody_outside_the_seminar_that_it_exists(app, auth, client, people, seminar, who):
+    """A guessed address with a made-up or another session's code is the plain 404 page: no title,
+    session or room of a seminar the user may not see (a valid code is in the room, on the screen)."""
+    auth.login(who)
+    for token in ("made-up", token_for(app, session(seminar, "s2").id)):
+        page = client.get(f"/seminars/vybory/sessions/s1/check-in/{token}")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 404
+        assert "Семинар vybory" not in html and "Сессия 1" not in html
+
+
 def test_a_candidate_not_invited_cannot_check_in(app, auth, client, people, seminar):
     auth.login("stranger")
     url = f"/seminars/vybory/sessions/s1/check-in/{token_for(app, session(seminar, 's1').id)}"
