@@ -38,20 +38,19 @@ from lms.accounts.users import (
     update_user,
 )
 from lms.accounts.validation import (
-    EMAIL_RE,
     RUSSIAN_TIMEZONES,
     USERNAME_RE,
     check_email,
     check_region,
     check_timezone,
     check_username,
+    email_problem,
     normalise_email,
     normalise_username,
 )
 
 __all__ = [
     "EDITABLE_FIELDS",
-    "EMAIL_RE",
     "REGIONS_FILE",
     "RUSSIAN_TIMEZONES",
     "USERNAME_RE",
@@ -66,6 +65,7 @@ __all__ = [
     "create_accounts",
     "create_user",
     "deactivate_user",
+    "email_problem",
     "find_user",
     "find_user_by_login",
     "issue_set_password_link",

@@ -19,7 +19,6 @@ from lms.accounts.passwords import check_password_rules
 from lms.accounts.sessions import end_user_sessions
 from lms.accounts.signals import region_changed
 from lms.accounts.validation import (
-    EMAIL_RE,
     USERNAME_RE,
     check_email,
     check_region,
@@ -28,6 +27,7 @@ from lms.accounts.validation import (
     check_username,
     normalise_email,
     normalise_username,
+    raise_email_problem,
 )
 from lms.audit.models import AuditEvent
 from lms.audit.services import audit_row, record
@@ -121,8 +121,8 @@ def create_accounts(accounts: list[NewAccount], *, actor: object = None) -> list
         role = check_role(account.role)
         check_region(role, account.region_code)
         email = normalise_email(account.email)
-        if email is not None and (len(email) > 200 or not EMAIL_RE.match(email)):
-            raise ValidationError("email_invalid", _l("This is not an email address."), field="email")
+        if email is not None:
+            raise_email_problem(email)
         full_name = (account.full_name or "").strip()[:200]
         rows.append(
             {

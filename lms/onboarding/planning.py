@@ -8,7 +8,6 @@ carries it out, so what is written matches the database at that moment. Everythi
 from __future__ import annotations
 
 import enum
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ import sqlalchemy as sa
 
 from lms.accounts.models import Region, User
 from lms.accounts.permissions import check_assignment, may_manage, region_limit
-from lms.accounts.services import EMAIL_RE, USERNAME_RE, normalise_email
+from lms.accounts.services import USERNAME_RE, email_problem, normalise_email
 from lms.core.errors import ValidationError
 from lms.core.roles import Role
 from lms.extensions import db
@@ -30,10 +29,6 @@ from lms.onboarding.values import RegionIndex, parse_role, text_key
 from lms.progress.models import Cohort, CohortMember
 
 MAX_FULL_NAME = 200
-MAX_EMAIL = 200
-_LATIN = re.compile("[a-z]")
-_CYRILLIC = re.compile("[а-яё]")  # the address is lower-cased
-_EMAIL_PARTS = re.compile(r"[@.]")
 CHUNK = 500  # values per IN (...): well under every backend's limit on bound parameters
 
 
@@ -212,10 +207,9 @@ def _read_row(row: Row, columns: Columns, lookups: _Lookups) -> PlannedRow:
         planned.fail("full_name", "full_name_too_long", limit=MAX_FULL_NAME)
 
     email = normalise_email(cells["email"])
-    if email and (len(email) > MAX_EMAIL or not EMAIL_RE.match(email)):
-        planned.fail("email", "email_invalid", value=cells["email"])
-    elif email and _mixes_scripts(email):
-        planned.fail("email", "email_mixed_scripts", value=cells["email"])
+    problem = email_problem(email) if email else None
+    if problem is not None:
+        planned.fail("email", problem, value=cells["email"])
     else:
         planned.email = email
 
@@ -245,12 +239,6 @@ def _read_row(row: Row, columns: Columns, lookups: _Lookups) -> PlannedRow:
         elif planned.cohort.archived_at is not None:
             planned.fail("cohort", "cohort_archived", value=planned.cohort.name)
     return planned
-
-
-def _mixes_scripts(email: str) -> bool:
-    """A part of the address with both Latin and Cyrillic letters: a keyboard layout slip ("ivаn"
-    with a Russian "а") that reaches nobody and would not match the person's account."""
-    return any(_LATIN.search(part) and _CYRILLIC.search(part) for part in _EMAIL_PARTS.split(email))
 
 
 def _failed(row: PlannedRow) -> set[str | None]:

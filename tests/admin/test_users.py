@@ -239,6 +239,10 @@ def test_create_refuses_what_the_creator_may_not_give(people, signed_in):
         ({"username": "anna"}, "уже занято"),
         ({"email": "ANNA@example.org"}, "другая учётная запись"),
         ({"email": "not-an-address"}, "не адрес"),
+        ({"email": "a..b@example.org"}, "не адрес"),
+        ({"email": "new@example.org."}, "не адрес"),
+        ({"email": "iv\u0430n@example.org"}, "смешаны похожие латинские и русские буквы"),
+        ({"email": "\uff41\uff4e\uff4e\uff41@example.org"}, "другая учётная запись"),  # full-width "anna"
         ({"region": ""}, "нужен регион"),
         ({"full_name": ""}, "Введите полное имя"),
     ],

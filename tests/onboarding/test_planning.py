@@ -175,6 +175,23 @@ def test_an_address_mixing_latin_and_cyrillic_lookalikes_is_an_error_not_a_new_p
     assert plan.rows[2].outcome == Outcome.NEW
 
 
+def test_full_width_letters_are_the_same_address_and_empty_parts_are_no_address(admin, make_user):
+    make_user("ivan", email="ivan@example.ru", region="77")
+    plan = plan_of(
+        admin,
+        ["Иван Иванов", "\uff49\uff56\uff41\uff4e@example.ru", "77", "", "", ""],  # ｉｖａｎ
+        ["Анна Петрова", "anna..p@example.ru", "77", "", "", ""],
+        ["Анна Петрова", ".anna@example.ru", "77", "", "", ""],
+        ["Анна Петрова", "anna@example.ru.", "77", "", "", ""],
+    )
+    assert problems(plan) == {
+        3: [("Эл. почта", "email_invalid")],
+        4: [("Эл. почта", "email_invalid")],
+        5: [("Эл. почта", "email_invalid")],
+    }
+    assert plan.rows[0].user.username == "ivan"
+
+
 def test_cell_errors_name_their_column(admin):
     archived = create_cohort("Старая", region_code=None)
     archived.archived_at = utcnow()
