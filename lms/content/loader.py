@@ -11,6 +11,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from lms.content.frontmatter import (
     FRONT_MATTER_LINE,
     SourceFile,
@@ -209,10 +211,13 @@ class _TreeLoader:
         if source.parsed:
             kind_name = source.front_matter.get("type", "lesson")
             kind = ITEM_KINDS.get(kind_name) if isinstance(kind_name, str) else None
-            if kind is None:
+            type_node = source.nodes["type"][1] if kind is None else None
+            # A list or mapping is E108 from the field check. Its repr is not shown: YAML aliases
+            # let ten lines of `type:` stand for a list whose repr takes gigabytes.
+            if isinstance(type_node, yaml.ScalarNode):
                 known = ", ".join(sorted(ITEM_KINDS))
-                message = f"unknown item type {kind_name!r} (known: {known})"
-                source.add_at(source.nodes["type"][1], "E209", message)
+                message = f"unknown item type {type_node.value!r} (known: {known})"
+                source.add_at(type_node, "E209", message)
             values = check_fields(source, kind.all_fields() if kind else ITEM_FIELDS)
         # An item of an unknown type is still checked as far as it goes: as a lesson.
         key = self.render(doc, course.id, kind or LESSON, values)

@@ -435,3 +435,21 @@ def test_line_separators_in_front_matter_are_spaces_and_keep_positions(tree: Pat
         "c/tiny-course/01-one/02-second.md:3:14: W104",
         "c/tiny-course/01-one/02-second.md:5:1: E100",
     ]
+
+
+def test_an_item_type_that_is_not_text_is_reported_once_without_its_value(tree: Path) -> None:
+    # Each level of aliases repeats the one before nine times: this `type` reads as a list whose
+    # repr is 300,000 characters, and one more line per level multiplies that by nine.
+    levels = ["&a [x, x, x, x, x, x, x, x, x]"]
+    for before, name in zip("abcd", "bcde", strict=True):
+        levels.append(f"&{name} [" + ", ".join([f"*{before}"] * 9) + "]")
+    third = tree / "tiny-course" / "02-two" / "01-third.md"
+    write(third, f"---\nid: l-three\ntitle: T\ntype: [{', '.join(levels)}]\n---\n## Итоги\n")
+    assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
+        "c/tiny-course/02-two/01-third.md:4:7: E108 'type' must be text"
+    ]
+    write(third, "---\nid: l-three\ntitle: T\ntype: 12\n---\n## Итоги\n")
+    assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
+        "c/tiny-course/02-two/01-third.md:4:7: E209 unknown item type '12'"
+        " (known: assignment, lesson, quiz, scenario, survey)"
+    ]
