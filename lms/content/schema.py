@@ -13,6 +13,10 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+# The largest whole number a front matter may give: a SQL INTEGER holds no more (PostgreSQL's int4
+# stores `minutes`, a quiz's `attempts` is read as one) and a `time_limit` of it still ends before
+# year 9999.
+LARGEST_WHOLE = 2**31 - 1
 _NULL_TAG = "tag:yaml.org,2002:null"
 
 
@@ -92,6 +96,12 @@ def whole_number(key: str, node: yaml.Node, value: Any) -> int:
     """A non-negative integer, e.g. minutes."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise Invalid("E108", f"'{key}' must be a whole number of 0 or more", node)
+    return _not_too_large(key, node, value)
+
+
+def _not_too_large(key: str, node: yaml.Node, value: int) -> int:
+    if value > LARGEST_WHOLE:
+        raise Invalid("E108", f"'{key}' is too large: at most {LARGEST_WHOLE}", node)
     return value
 
 
@@ -110,7 +120,7 @@ def integer(minimum: int, maximum: int | None = None) -> Check:
         whole = isinstance(value, int) and not isinstance(value, bool)
         if not whole or value < minimum or (maximum is not None and value > maximum):
             raise Invalid("E108", f"'{key}' must be a whole number {bounds}", node)
-        return value
+        return _not_too_large(key, node, value)
 
     return check
 

@@ -453,3 +453,13 @@ def test_an_item_type_that_is_not_text_is_reported_once_without_its_value(tree: 
         "c/tiny-course/02-two/01-third.md:4:7: E209 unknown item type '12'"
         " (known: assignment, lesson, quiz, scenario, survey)"
     ]
+
+
+def test_minutes_fit_a_database_integer(tree: Path) -> None:
+    third = tree / "tiny-course" / "02-two" / "01-third.md"
+    write(third, "---\nid: l-three\ntitle: T\nminutes: 2147483648\n---\n## Итоги\n")
+    assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
+        "c/tiny-course/02-two/01-third.md:4:10: E108 'minutes' is too large: at most 2147483647"
+    ]
+    write(third, "---\nid: l-three\ntitle: T\nminutes: 2147483647\n---\n## Итоги\n")
+    assert load_tree(tree, display_prefix="c").problems == []

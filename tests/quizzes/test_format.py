@@ -269,6 +269,20 @@ def test_an_empty_quiz_is_an_error_not_an_empty_lesson(tmp_path: Path) -> None:
     assert problems_of(tmp_path, "Только введение.\n") == ["c/m/quiz.md:5:1: E401"]
 
 
+def test_attempts_and_time_limit_fit_a_database_integer(tmp_path: Path) -> None:
+    # Past it, PostgreSQL refused the quiz's page (attempts are read as an integer) and a start
+    # failed on a deadline after year 9999.
+    body = "## q [truefalse]\nВерно?\n\n= да\n"
+    front = "attempts: 2147483648\ntime_limit: 99999999999\n"
+    result = load_tree(quiz_tree(tmp_path, body, front), display_prefix="")
+    assert [str(p) for p in result.problems] == [
+        "c/m/quiz.md:5:11: E108 'attempts' is too large: at most 2147483647",
+        "c/m/quiz.md:6:13: E108 'time_limit' is too large: at most 2147483647",
+    ]
+    front = "attempts: 2147483647\ntime_limit: 2147483647\n"
+    assert payload_of(tmp_path, body, front)["policy"]["time_limit"] == 2147483647
+
+
 def test_feedback_required_is_met_by_feedback_and_explanations(tmp_path: Path) -> None:
     body = (
         "## q [single]\nВопрос\n\n- [x] a: Да\n  > Верно.\n- [ ] b: Нет\n  > Неверно.\n\n"
