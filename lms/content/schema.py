@@ -96,19 +96,20 @@ def whole_number(key: str, node: yaml.Node, value: Any) -> int:
     """A non-negative integer, e.g. minutes."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise Invalid("E108", f"'{key}' must be a whole number of 0 or more", node)
-    return _not_too_large(key, node, value)
-
-
-def _not_too_large(key: str, node: yaml.Node, value: int) -> int:
-    if value > LARGEST_WHOLE:
-        raise Invalid("E108", f"'{key}' is too large: at most {LARGEST_WHOLE}", node)
+    _not_too_large(key, node, value)
     return value
 
 
+def _not_too_large(key: str, node: yaml.Node, value: float) -> None:
+    if value > LARGEST_WHOLE:
+        raise Invalid("E108", f"'{key}' is too large: at most {LARGEST_WHOLE}", node)
+
+
 def number(key: str, node: yaml.Node, value: Any) -> float:
-    """A non-negative number, e.g. estimated_hours."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+    """A non-negative number, e.g. estimated_hours (YAML also reads `.nan` and `.inf` as numbers)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
         raise Invalid("E108", f"'{key}' must be a number of 0 or more", node)
+    _not_too_large(key, node, value)
     return float(value)
 
 
@@ -120,7 +121,8 @@ def integer(minimum: int, maximum: int | None = None) -> Check:
         whole = isinstance(value, int) and not isinstance(value, bool)
         if not whole or value < minimum or (maximum is not None and value > maximum):
             raise Invalid("E108", f"'{key}' must be a whole number {bounds}", node)
-        return _not_too_large(key, node, value)
+        _not_too_large(key, node, value)
+        return value
 
     return check
 

@@ -463,3 +463,23 @@ def test_minutes_fit_a_database_integer(tree: Path) -> None:
     ]
     write(third, "---\nid: l-three\ntitle: T\nminutes: 2147483647\n---\n## Итоги\n")
     assert load_tree(tree, display_prefix="c").problems == []
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        (".nan", "must be a number of 0 or more"),
+        (".inf", "is too large: at most 2147483647"),
+        # An int no float holds: float() of it raised out of the loader, a traceback for the author.
+        ("1" + "0" * 400, "is too large: at most 2147483647"),
+    ],
+)
+def test_estimated_hours_is_a_finite_number(tree: Path, written: str, message: str) -> None:
+    course = tree / "tiny-course" / "course.md"
+    write(
+        course,
+        course.read_text(encoding="utf-8").replace("estimated_hours: 1.5", f"estimated_hours: {written}"),
+    )
+    assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
+        f"c/tiny-course/course.md:6:18: E108 'estimated_hours' {message}"
+    ]
