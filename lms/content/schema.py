@@ -45,6 +45,10 @@ def text(key: str, node: yaml.Node, value: Any) -> str:
     """Any scalar, taken as the text the author typed (so `title: 1984` stays "1984")."""
     if not isinstance(node, yaml.ScalarNode):
         raise Invalid("E108", f"'{key}' must be text", node)
+    # YAML refuses a NUL typed into the file but reads the escape "\0"; PostgreSQL refuses it in
+    # any text column, so the import stopped with a traceback.
+    if "\0" in node.value:
+        raise Invalid("E108", f"'{key}' must not contain a NUL character (\\0)", node)
     return "" if node.tag == _NULL_TAG else node.value.strip()
 
 

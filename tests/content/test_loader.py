@@ -483,3 +483,13 @@ def test_estimated_hours_is_a_finite_number(tree: Path, written: str, message: s
     assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
         f"c/tiny-course/course.md:6:18: E108 'estimated_hours' {message}"
     ]
+
+
+def test_an_escaped_nul_in_front_matter_text_is_an_error(tree: Path) -> None:
+    # PostgreSQL refuses NUL in text: this title made the import stop with a traceback.
+    third = tree / "tiny-course" / "02-two" / "01-third.md"
+    write(third, '---\nid: l-three\ntitle: "Итоги\\0"\nsummary: "\\x00"\n---\n## Итоги\n')
+    assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
+        "c/tiny-course/02-two/01-third.md:3:8: E108 'title' must not contain a NUL character (\\0)",
+        "c/tiny-course/02-two/01-third.md:4:10: E108 'summary' must not contain a NUL character (\\0)",
+    ]
