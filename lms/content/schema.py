@@ -60,6 +60,23 @@ def required_text(key: str, node: yaml.Node, value: Any) -> str:
     return result
 
 
+def at_most(length: int, check: Check) -> Check:
+    """`check`, then no more than `length` characters: what the column the text is stored in holds
+    (PostgreSQL refuses a longer one, a traceback at import, where SQLite kept it whole)."""
+
+    def limited(key: str, node: yaml.Node, value: Any) -> str:
+        result = check(key, node, value)
+        if len(result) > length:
+            message = f"'{key}' is too long: at most {length} characters (this one has {len(result)})"
+            raise Invalid("E108", message, node)
+        return result
+
+    return limited
+
+
+TITLE_LENGTH = 300  # courses', modules', items' and certificates' title columns; a course's audience
+
+
 def _check_id(key: str, node: yaml.Node, value: str) -> str:
     if not ID_PATTERN.match(value):
         raise Invalid(
@@ -266,9 +283,9 @@ COMPLETION_MODES = ("button", "view")
 
 COURSE_FIELDS: dict[str, Field] = {
     "id": Field(identifier, required=True),
-    "title": Field(required_text, required=True),
+    "title": Field(at_most(TITLE_LENGTH, required_text), required=True),
     "summary": Field(text, required=True),
-    "audience": Field(text),
+    "audience": Field(at_most(TITLE_LENGTH, text)),
     "estimated_hours": Field(number),
     "modules": Field(name_list, required=True),
     "completion": Field(completion),
@@ -280,7 +297,7 @@ COURSE_FIELDS: dict[str, Field] = {
 
 MODULE_FIELDS: dict[str, Field] = {
     "id": Field(identifier, required=True),
-    "title": Field(required_text, required=True),
+    "title": Field(at_most(TITLE_LENGTH, required_text), required=True),
     "summary": Field(text),
     "items": Field(name_list, required=True),
     "requires": Field(requirements),
@@ -290,7 +307,7 @@ MODULE_FIELDS: dict[str, Field] = {
 
 ITEM_FIELDS: dict[str, Field] = {
     "id": Field(identifier, required=True),
-    "title": Field(required_text, required=True),
+    "title": Field(at_most(TITLE_LENGTH, required_text), required=True),
     "type": Field(text),
     "minutes": Field(whole_number),
     "complete": Field(choice(*COMPLETION_MODES)),

@@ -493,3 +493,21 @@ def test_an_escaped_nul_in_front_matter_text_is_an_error(tree: Path) -> None:
         "c/tiny-course/02-two/01-third.md:3:8: E108 'title' must not contain a NUL character (\\0)",
         "c/tiny-course/02-two/01-third.md:4:10: E108 'summary' must not contain a NUL character (\\0)",
     ]
+
+
+def test_titles_and_audience_fit_their_columns(tree: Path) -> None:
+    # Three hundred characters is what PostgreSQL stores; past it the import stopped with a traceback.
+    course = tree / "tiny-course" / "course.md"
+    text = course.read_text(encoding="utf-8")
+    write(course, text.replace("audience: Разработчики", "audience: " + "а" * 301))
+    third = tree / "tiny-course" / "02-two" / "01-third.md"
+    write(third, "---\nid: l-three\ntitle: " + "Я" * 301 + "\n---\n## Итоги\n")
+    assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
+        "c/tiny-course/02-two/01-third.md:3:8: E108 'title' is too long: at most 300 characters"
+        " (this one has 301)",
+        "c/tiny-course/course.md:5:11: E108 'audience' is too long: at most 300 characters"
+        " (this one has 301)",
+    ]
+    write(course, text.replace("audience: Разработчики", "audience: " + "а" * 300))
+    write(third, "---\nid: l-three\ntitle: " + "Я" * 300 + "\n---\n## Итоги\n")
+    assert load_tree(tree, display_prefix="c").problems == []
