@@ -264,6 +264,8 @@ def analysis(course_key: str, quiz_key: str):
         report=report,
         regions=regions,
         region_code=region_code,
+        # A regional coordinator's figures are always their region's: the filter only shows it.
+        region_locked=current_user.role == Role.COORDINATOR and bool(current_user.region_code),
         regrade_flags=regrade.open_flags(quiz),
         may_regrade=teaches(current_user, course.id),
     )

@@ -198,6 +198,19 @@ def test_item_analysis_is_for_staff_only(client, auth, quiz, make_user):
     assert "/analysis" in client.get(OVERVIEW).get_data(as_text=True)
 
 
+def test_a_regional_coordinators_analysis_filter_shows_only_their_region(client, auth, quiz, make_user):
+    make_user("pavel", role="coordinator", region="77")
+    auth.login("pavel")
+    html = client.get(OVERVIEW + "/analysis?region=50").get_data(as_text=True)
+    assert re.search(r'<select id="region" name="region" disabled>\s*<option value="77" selected>', html)
+    assert "Все регионы" not in html and "Применить" not in html
+    auth.logout()
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    html = client.get(OVERVIEW + "/analysis").get_data(as_text=True)
+    assert "Все регионы" in html and "Применить" in html
+
+
 def test_a_partly_ordered_answer_reopens_as_left(client, auth, quiz, make_user):
     make_user("anna")
     auth.login("anna")

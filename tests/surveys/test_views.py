@@ -111,6 +111,8 @@ def test_a_regional_coordinator_sees_their_region_only(client, auth, app, named,
     page = client.get(NAMED + "/results?region=69").get_data(as_text=True)
     assert '<dd id="stat-responses">2</dd>' in page  # Moscow's two, whatever was asked
     assert "Участник 77-0" in page and "Участник 69-2" not in page
+    # The filter shows the one region it is locked to: no "all regions", nothing to apply.
+    assert "Все регионы" not in page and "Применить" not in page
     export = client.get(NAMED + "/results.csv?region=69").get_data(as_text=True)
     assert "Участник 77-0" in export and "Участник 69" not in export
 
@@ -122,6 +124,7 @@ def test_a_national_coordinator_filters_by_region(client, auth, app, named, make
     assert '<dd id="stat-responses">3</dd>' in client.get(NAMED + "/results").get_data(as_text=True)
     page = client.get(NAMED + "/results?region=69").get_data(as_text=True)
     assert '<dd id="stat-responses">1</dd>' in page
+    assert "Все регионы" in page and "Применить" in page
     assert client.get(NAMED + "/results?region=zz").status_code == 404
 
 
