@@ -188,8 +188,12 @@ def add_members(cohort_id: int):
     if form.validate_on_submit():
         names = list(dict.fromkeys(line.strip().lower() for line in form.usernames.data.splitlines()))
         names = [name for name in names if name]
-        # Other regions' accounts are simply not found.
-        query = in_scope(sa.select(User).where(User.username.in_(names)), User.region_code, current_user)
+        # Accounts the manager does not see are simply not found: other regions' and, for
+        # coordinators, staff (saying "only candidates" would tell them the account exists).
+        accounts = sa.select(User).where(User.username.in_(names))
+        if current_user.role != Role.ADMIN:
+            accounts = accounts.where(User.role == Role.CANDIDATE)
+        query = in_scope(accounts, User.region_code, current_user)
         users = {user.username: user for user in db.session.scalars(query)}
         missing = [name for name in names if name not in users]
         try:

@@ -239,6 +239,21 @@ def test_a_regional_coordinator_cannot_add_other_regions_candidates(client, auth
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CohortMember)) == 3
 
 
+def test_adding_a_staff_account_tells_a_coordinator_nothing_of_it(client, auth, three_cohorts, make_user):
+    make_user("olga", role="coordinator")
+    make_user("root", role="admin")
+    url = f"/dashboard/cohorts/{three_cohorts['own']['id']}"
+    expected = {
+        "olga": "Не найдены: root",  # national: an admin's account is not one she sees
+        "root": "root: В группу можно добавить только кандидатов.",  # an admin sees every account
+    }
+    for who, message in expected.items():
+        auth.login(who)
+        response = auth.post(url + "/members", {"members-usernames": "root"}, page=url)
+        assert response.status_code == 400 and message in response.get_data(as_text=True), who
+        auth.logout()
+
+
 def test_instructors_and_candidates_cannot_create_cohorts(client, auth, imported, make_user):
     for who in ("instructor", "candidate"):
         make_user(who, **ROLES[who])
