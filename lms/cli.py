@@ -19,7 +19,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from lms.accounts.models import User
-from lms.accounts.services import check_region, create_user, find_user
+from lms.accounts.services import check_region, create_user, find_user, update_user
 from lms.accounts.sessions import delete_ended_sessions
 from lms.accounts.throttle import delete_old_failures
 from lms.audit.services import prune_expired
@@ -34,7 +34,7 @@ from lms.core.errors import ValidationError
 from lms.extensions import db
 from lms.onboarding.services import discard_stale_imports
 from lms.progress import rollups
-from lms.progress.services import change_region, enrol
+from lms.progress.services import enrol
 from lms.quizzes.services import refresh_stuck_on_quiz
 from lms.seminars.catalogue import TreeCatalogue, check_folder
 from lms.seminars.importer import import_folder
@@ -260,7 +260,9 @@ def set_region_command(username: str, region_code: str) -> None:
     except ValidationError as error:
         raise click.ClickException(str(error.message)) from None
     previous = user.region_code
-    change_region(user, code)
+    # As the browser's edit does: the region change is announced (enrolments, counts and cohorts
+    # follow) and recorded in the audit log.
+    update_user(user, region_code=code)
     db.session.commit()
     click.echo(f"{user.username}: region {previous or 'none'} → {code or 'none'}")
 

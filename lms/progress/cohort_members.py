@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager
 
 from lms.accounts.models import User
+from lms.accounts.signals import region_changed
 from lms.audit.services import record
 from lms.content.models import Course
 from lms.core.db import insert_many_or_ignore, insert_or_ignore
@@ -248,3 +249,25 @@ def remove_member(cohort: Cohort, user: User) -> int:
     )
     db.session.flush()
     return len(enrolments)
+
+
+@region_changed.connect
+def _leave_other_regions_cohorts(user: User, **_details) -> None:
+    """A candidate moved to another region leaves the open cohorts of other regions (their
+    progress stays): a regional cohort holds its region's candidates only, so its coordinator
+    would otherwise go on seeing someone now in another region. Archived cohorts keep them."""
+    if user.region_code is None:
+        return
+    cohorts = db.session.scalars(
+        sa.select(Cohort)
+        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .where(
+            CohortMember.user_id == user.id,
+            Cohort.region_code.is_not(None),
+            Cohort.region_code != user.region_code,
+            Cohort.archived_at.is_(None),
+        )
+        .order_by(Cohort.id)
+    ).all()
+    for cohort in cohorts:
+        remove_member(cohort, user)

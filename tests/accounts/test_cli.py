@@ -100,6 +100,11 @@ def test_users_set_region_moves_a_candidate_and_their_counts(runner, imported, m
         ).all()
     )
     assert counts.get("69") == 1 and counts.get("77", 0) == 0
+    # Recorded as the browser's edit is: who moved whom, from where to where.
+    from lms.audit.models import AuditEvent
+
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.update"))
+    assert (event.address, event.details["region_code"]) == ("cli", ["77", "69"])
 
 
 def test_users_set_region_refuses_unknown_users_and_regions(runner, make_user):

@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from lms.accounts.models import LoginSession, User
 from lms.audit.models import AuditEvent
 from lms.content.models import Course
+from lms.core.time import utcnow
 from lms.extensions import db
 from lms.mail.models import OutboxMessage
 from lms.progress import cohorts
 from lms.progress import services as progress
-from lms.progress.models import Enrolment, RegionCourseStats
+from lms.progress.models import Cohort, CohortCourseStats, CohortMember, Enrolment, RegionCourseStats
 
 
 def _user(username: str) -> User:
@@ -275,6 +276,35 @@ def test_editing_a_candidates_region_moves_their_enrolments_and_counts(people, s
     assert counts.get("50") == 1 and counts.get("77", 0) == 0
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.update"))
     assert event.actor_name == "olga" and event.details["region_code"] == ["77", "50"]
+
+
+def test_a_candidate_moved_to_another_region_leaves_that_regions_cohorts_only(people, signed_in, imported):
+    course = db.session.scalar(sa.select(Course))
+    moscow = cohorts.create_cohort("Москва-1", region_code="77")
+    national = cohorts.create_cohort("Вся страна", region_code=None)
+    old = cohorts.create_cohort("Москва-архив", region_code="77")
+    for cohort in (moscow, national, old):
+        cohorts.add_member(cohort, _user("anna"))
+    cohorts.set_course(moscow, course, None)
+    old.archived_at = utcnow()
+    db.session.commit()
+    _client, auth = signed_in("olga")
+    anna = people.anna.id
+    form = {"full_name": "Анна", "email": "anna@example.org", "role": "candidate", "region": "50"}
+    assert auth.post(f"/admin/users/{anna}", form, page=f"/admin/users/{anna}").status_code == 302
+    _fresh()
+    names = db.session.scalars(
+        sa.select(Cohort.name).join(CohortMember).where(CohortMember.user_id == anna).order_by(Cohort.name)
+    ).all()
+    assert names == ["Вся страна", "Москва-архив"]  # an archived cohort keeps its history
+    enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == anna))
+    assert (enrolment.region_code, enrolment.cohort_id) == ("50", None)  # progress kept, out of the cohort
+    stats = db.session.scalar(
+        sa.select(CohortCourseStats.total).where(CohortCourseStats.cohort_id == moscow.id)
+    )
+    assert stats == 0
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "cohort.member_remove"))
+    assert event.details["username"] == "anna"
 
 
 def test_a_regional_coordinator_cannot_move_a_candidate_out_of_their_region(people, signed_in):
