@@ -331,6 +331,9 @@ EXCEL_RU = CsvDialect(
 CSV_DIALECTS = {dialect.name: dialect for dialect in (STANDARD, EXCEL_RU)}
 
 
+XLSX_CELL_MAX = 32_767  # characters Excel holds in one cell
+
+
 def _xlsx_text(value: str) -> str:
     """Text as XlsxWriter must receive it: no lone surrogates, nothing it takes for rich-string XML.
 
@@ -340,7 +343,9 @@ def _xlsx_text(value: str) -> str:
     """
     value = SURROGATES.sub(REPLACEMENT, value)
     if value.startswith("<r>") and value.endswith("</r>"):
-        return "'" + value
+        value = "'" + value
+    if len(value) > XLSX_CELL_MAX:  # XlsxWriter would cut it silently: the reader sees where
+        value = value[: XLSX_CELL_MAX - 1] + "…"
     return value
 
 

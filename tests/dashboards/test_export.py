@@ -160,6 +160,13 @@ def test_xlsx_escapes_text_that_looks_like_rich_string_xml():
     assert book.cells()["A2"].value == "'" + smuggled
 
 
+def test_xlsx_text_over_a_cells_limit_ends_with_an_ellipsis_where_it_is_cut():
+    long = "Очень длинный ответ. " * 2000  # 42,000 characters; a cell holds 32,767
+    book = Workbook(to_xlsx([Column("name", "Имя")], [{"name": long}, {"name": long[:32767]}]))
+    assert book.cells()["A2"].value == long[:32766] + "…"
+    assert book.cells()["A3"].value == long[:32767]  # at the limit: whole
+
+
 def test_csv_has_bom_crlf_and_round_trips_cyrillic():
     name = 'Пётр Ёлкин, «Москва» "Север"\nвторая строка'
     data = to_csv(COLUMNS, [{"name": name}])
