@@ -153,7 +153,8 @@ def _save_assignment(course_key: str, item_key: str):
         uploads = _read_uploads(request.files.getlist(form.files.name))
         remove_ids = database_ids(request.form.getlist("remove"))
         submit = "submit" in request.form
-        version = bounded_int(form.version.data, low=0)
+        # No version: the page showed no work yet, so another tab's first save is a change too.
+        version = bounded_int(form.version.data, low=0) or 1
         try:
             services.save_submission(
                 current_user,

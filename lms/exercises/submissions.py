@@ -75,7 +75,11 @@ def save_submission(
     submit: bool,
     expected_version: int | None = None,
 ) -> Submission:
-    """Save a draft or submit. Every file is checked first: one bad file and nothing is saved."""
+    """Save a draft or submit. Every file is checked first: one bad file and nothing is saved.
+
+    `expected_version` is the version the candidate's form was built from (1: the page showed no
+    work yet, as a first save finds its new row); another one is refused, unless it is the same
+    draft again. None checks nothing."""
     if is_team_item(item):  # its work is the region's (lms/exercises/team.py), never one person's
         raise ValidationError(
             "team", _l("This is a team assignment: your region's team works on it together.")
@@ -102,6 +106,8 @@ def save_submission(
     db.session.refresh(submission)
     check_editable(submission)
     if expected_version is not None and expected_version != submission.version:
+        if not submit and not uploads and not remove_ids and text == submission.text_md:
+            return submission  # the same save again (a double click, a resent form): nothing to do
         raise ValidationError(
             "stale", _l("This work was changed in another tab. Reload the page and try again.")
         )

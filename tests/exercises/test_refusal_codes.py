@@ -16,8 +16,8 @@ ASSIGNMENT = "/courses/ex-course/assignments/as-plan"
 HIGH = {"structure": 4, "law": 3, "contact": 2}
 
 
-def save(auth, *, version: str, submit: bool = False):
-    data = {"text": "Мой план", "version": version, "submit" if submit else "save": "1"}
+def save(auth, *, version: str, submit: bool = False, text: str = "Мой план"):
+    data = {"text": text, "version": version, "submit" if submit else "save": "1"}
     return auth.post(ASSIGNMENT, data, page=ASSIGNMENT)
 
 
@@ -52,7 +52,7 @@ def test_the_assignment_page_says_stale_and_locked_apart(auth, assignment_item, 
     auth.login("anna")
     assert save(auth, version="").status_code == 302
     version = submission().version
-    response = save(auth, version=str(version - 1))
+    response = save(auth, version=str(version - 1), text="Мой план из старой вкладки")
     assert response.status_code == 400
     assert "Работа была изменена в другой вкладке." in response.get_data(as_text=True)
     assert save(auth, version=str(version), submit=True).status_code == 302

@@ -187,8 +187,11 @@ def test_submit_return_resubmit_accept(client, auth, assignment_item, make_user)
     auth.login("anna")
     assert submit_work(auth, text="Черновик плана", submit=False).status_code == 302
     fresh()
-    assert db.session.scalar(sa.select(Submission)).status == "draft"
-    response = submit_work(auth, text="## План\n\n1. Согласовать место", files=[("план.pdf", pdf())])
+    draft = db.session.scalar(sa.select(Submission))
+    assert draft.status == "draft"
+    response = submit_work(
+        auth, text="## План\n\n1. Согласовать место", files=[("план.pdf", pdf())], version=str(draft.version)
+    )
     assert response.status_code == 302
     fresh()
     submission = db.session.scalar(sa.select(Submission))
