@@ -19,6 +19,7 @@ from lms.extensions import db
 from lms.quizzes.display import decode_matching
 from lms.quizzes.finalise import finalise
 from lms.quizzes.models import Attempt, AttemptAnswer
+from lms.quizzes.regrade import flag_changed_keys
 from lms.quizzes.text import plain_text
 from lms.quizzes.types import QUESTION_TYPES
 from lms.quizzes.versions import attempt_questions, saved_responses
@@ -62,6 +63,7 @@ _SUBMISSION = (
             Lesson.key,
             Lesson.title,
             Lesson.version,  # a passed quiz's completion records it
+            Lesson.source_hash,  # changed since the start: an import may have changed a key
             Lesson.archived_at,  # and counts it in the module's rollup only while live
         )
     )
@@ -163,14 +165,14 @@ def submit_or_hold(
     if any(response is None for response in responses.values()):
         _store_answers(attempt, form, now)
         return unanswered_questions(attempt)
-    finalise(attempt, now, closed_by_deadline=False, responses=responses)
+    _grade(attempt, now, closed_by_deadline=False, responses=responses)
     return []
 
 
 def close_if_expired(attempt: Attempt, now: datetime) -> bool:
     """Close an attempt whose deadline passed, grading the answers saved by then."""
     if attempt.is_open and not _accepting(attempt, now):
-        finalise(attempt, attempt.deadline_at, closed_by_deadline=True)
+        _grade(attempt, attempt.deadline_at, closed_by_deadline=True)
         return True
     return False
 
@@ -195,8 +197,19 @@ def submit_attempt(
         close_if_expired(attempt, now)
         return attempt
     responses = None if form is None else _form_responses(attempt, form)
-    finalise(attempt, now, closed_by_deadline=False, responses=responses)
+    _grade(attempt, now, closed_by_deadline=False, responses=responses)
     return attempt
+
+
+def _grade(
+    attempt: Attempt, at: datetime, *, closed_by_deadline: bool, responses: dict[str, object] | None = None
+) -> None:
+    """`finalise`, then flag a changed answer key for staff when the quiz was re-imported while
+    the attempt was open: it is graded by the keys it was served, as the attempts submitted before
+    the import were, and those were flagged by the import (docs/authoring.md)."""
+    finalise(attempt, at, closed_by_deadline=closed_by_deadline, responses=responses)
+    if attempt.quiz_hash != attempt.quiz.source_hash:
+        flag_changed_keys([attempt.quiz])
 
 
 def _form_responses(attempt: Attempt, form: Mapping[str, list[str]]) -> dict[str, object]:

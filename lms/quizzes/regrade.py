@@ -14,8 +14,8 @@ from lms.content.models import Lesson
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.progress import services as progress
+from lms.quizzes.finalise import refresh_stuck_on_quiz
 from lms.quizzes.models import Attempt, AttemptAnswer, QuestionVersion, RegradeFlag
-from lms.quizzes.services import refresh_stuck_on_quiz
 from lms.quizzes.text import plain_text
 from lms.quizzes.types import QUESTION_TYPES
 

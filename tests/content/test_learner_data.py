@@ -176,6 +176,25 @@ def test_changed_answer_key_is_flagged_not_regraded(app, courses_dir, imported, 
     assert {a.question_key: a.credit for a in attempt.answers} == credit
 
 
+def test_an_attempt_open_when_the_key_changed_is_flagged_once_submitted(
+    app, courses_dir, imported, candidate
+):
+    """Graded by the key it was served, as before the import; staff are told as for earlier ones."""
+    attempt = quizzes.start_attempt(candidate, item("q-all"))
+    db.session.commit()
+    form = full_form(item("q-all"), attempt, right=True)  # the page the candidate has open
+    rewrite(courses_dir, QUIZ_FILE, "= неверно", "= верно")
+    reimport(courses_dir)
+    assert regrade.open_flags(item("q-all")) == []  # nothing was graded by the old key yet
+
+    attempt = db.session.get(Attempt, attempt.id)
+    quizzes.submit_attempt(attempt, form)
+    db.session.commit()
+    assert {a.question_key: a.credit for a in attempt.answers}["anonim"] == 1.0  # the served key
+    flags = regrade.open_flags(item("q-all"))
+    assert [(flag.question_key, flag.attempts) for flag in flags] == [("anonim", 1)]
+
+
 def test_wording_change_or_no_attempts_raise_no_flag(app, courses_dir, imported, candidate):
     rewrite(courses_dir, QUIZ_FILE, "= 27 ± 0,5", "= 26 ± 0,5")  # key changed, nobody answered yet
     reimport(courses_dir)
