@@ -326,12 +326,18 @@ def _one_stuck_update(stuck: sa.ColumnElement[bool]) -> sa.Update:
 def requirement_changed(user_id: int, kind: str, **names: str) -> int:
     """Tell the followers of `enrolment_progressed` about the user's enrolments on courses whose
     rule names this requirement (e.g. kind="attendance", seminar="vybory-2027"): its answer may
-    have changed. Returns how many enrolments were told."""
+    have changed. Returns how many enrolments were told.
+
+    The enrolments are locked, as a completion's UPDATE locks its one: of a requirement met and
+    the last item done at the same moment, the later sees the earlier, or neither finds the rule
+    met (PostgreSQL; SQLite runs one writer at a time)."""
     enrolments = db.session.scalars(
         sa.select(Enrolment)
         .join(Course, Course.id == Enrolment.course_id)
         .where(Enrolment.user_id == user_id, Course.archived_at.is_(None))
         .options(sa.orm.contains_eager(Enrolment.course))
+        .with_for_update(of=Enrolment)
+        .execution_options(populate_existing=True)
     ).all()
     told = 0
     for enrolment in enrolments:

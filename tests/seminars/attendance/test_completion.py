@@ -6,12 +6,14 @@ correction lowers it."""
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from lms.accounts.models import User
 from lms.certificates import services as certificates
 from lms.certificates.models import Certificate, CourseCompletion
 from lms.content.loader import load_tree
@@ -22,6 +24,7 @@ from lms.progress import services as progress
 from lms.progress.signals import requirement_holds
 from lms.seminars import attendance
 from lms.seminars.attendance_models import Attendance
+from lms.seminars.models import SeminarSession
 from tests.seminars.attendance.conftest import session
 
 COURSE_MD = """---
@@ -252,6 +255,59 @@ def test_a_qr_check_in_issues_the_certificate(auth, client, people, seminar, rul
     auth.login("anna")
     url = f"/seminars/vybory/sessions/s1/check-in/{token}"
     assert auth.post(url, page=url).status_code == 302
+    db.session.rollback()
+    assert certificate_of(people.anna) is not None
+
+
+def test_a_mark_and_the_last_lesson_at_the_same_moment_issue_the_certificate(app, people, seminar, ruled):
+    """The mark's transaction is open while the last lesson is completed: whichever commits second
+    must see the other's work, or neither would find the rule met."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time")
+    anna_id, igor_id, session_id = people.anna.id, people.igor.id, session(seminar, "s1").id
+    *first, last = db.session.scalars(
+        sa.select(Lesson).where(Lesson.archived_at.is_(None)).order_by(Lesson.id)
+    )
+    for lesson in first:
+        progress.complete_lesson(people.anna, lesson)
+    db.session.commit()
+    last_id = last.id
+    marked, completed = threading.Event(), threading.Event()
+    onlooker = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+
+    def completion_waits_for_a_lock() -> bool:
+        with onlooker.connect() as connection:
+            return bool(
+                connection.scalar(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                )
+            )
+
+    def mark_then_commit() -> None:
+        with app.app_context():
+            anna, igor = db.session.get(User, anna_id), db.session.get(User, igor_id)
+            attendance.mark(db.session.get(SeminarSession, session_id), anna, "present", by=igor)
+            marked.set()
+            while not completed.wait(0.05) and not completion_waits_for_a_lock():
+                pass  # the completion ran past this uncommitted mark, or waits for it
+            db.session.commit()
+
+    def complete_the_last_lesson() -> None:
+        marked.wait()
+        with app.app_context():
+            progress.complete_lesson(db.session.get(User, anna_id), db.session.get(Lesson, last_id))
+            db.session.commit()
+        completed.set()
+
+    threads = [threading.Thread(target=mark_then_commit), threading.Thread(target=complete_the_last_lesson)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    onlooker.dispose()
     db.session.rollback()
     assert certificate_of(people.anna) is not None
 
