@@ -336,6 +336,7 @@ def requirement_changed(user_id: int, kind: str, **names: str) -> int:
         .join(Course, Course.id == Enrolment.course_id)
         .where(Enrolment.user_id == user_id, Course.archived_at.is_(None))
         .options(sa.orm.contains_eager(Enrolment.course))
+        .order_by(Enrolment.id)  # locked in one order, so two such changes cannot deadlock
         .with_for_update(of=Enrolment)
         .execution_options(populate_existing=True)
     ).all()
