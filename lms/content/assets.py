@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -67,17 +68,26 @@ def versioned(page: str, course_key: str, hashes: dict[str, str]) -> str:
     return _url_pattern(course_key).sub(replace, page)
 
 
-def _file_in_course(course_dir: Path, path_in_course: str) -> Path | None:
-    candidate = (course_dir / path_in_course).resolve()
-    if not candidate.is_relative_to(course_dir) or not candidate.is_file():
-        return None  # outside the course or missing: the linter has reported it
+def _file_in_course(course_dir: Path, path_in_course: str, within: Path) -> Path | None:
+    written = Path(os.path.normpath(course_dir / path_in_course))
+    candidate = written.resolve()
+    # The path as written stays in the course; a symlink on it may lead anywhere in the courses
+    # folder (an image shared by two courses), never out of it.
+    if not written.is_relative_to(course_dir) or not candidate.is_relative_to(within):
+        return None  # the linter has reported it (E305, E215)
+    if not candidate.is_file():
+        return None  # missing: the linter has reported it
     if candidate.suffix.lower() not in ASSET_TYPES:
         return None  # the Markdown itself, a PDF...: never served from a course folder
     return candidate
 
 
-def store_course_assets(course: Course, course_dir: Path, paths: Iterable[str]) -> AssetReport:
+def store_course_assets(
+    course: Course, course_dir: Path, paths: Iterable[str], *, within: Path | None = None
+) -> AssetReport:
     """Store the course's referenced files and record them; forget rows no page references.
+
+    `within`: the courses folder, where a symlinked file may lead (default: the course folder).
 
     An object already in the store is not uploaded again (one existence check each), so
     re-importing unchanged images costs no upload, and a store that lost an object, or a node
@@ -86,12 +96,13 @@ def store_course_assets(course: Course, course_dir: Path, paths: Iterable[str]) 
     report = AssetReport()
     store = storage.assets()
     course_dir = course_dir.resolve()
+    within = course_dir if within is None else within.resolve()
     rows = {
         row.path_in_course: row
         for row in db.session.scalars(sa.select(CourseAsset).where(CourseAsset.course_id == course.id))
     }
     for path in sorted(set(paths)):
-        file = _file_in_course(course_dir, path)
+        file = _file_in_course(course_dir, path, within)
         if file is None:
             continue
         data = file.read_bytes()

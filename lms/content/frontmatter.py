@@ -102,8 +102,23 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
     return None
 
 
-def read_source(path: Path, rel_path: str, display: str) -> SourceFile:
-    """Read and parse one file; problems are collected on the returned object."""
+def resolves_outside(path: Path, root: Path) -> bool:
+    """Whether `path`, every symlink on the way followed, leads out of `root` (a resolved folder)."""
+    try:
+        return not path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a symlink loop: nothing there to read
+        return True
+
+
+def read_source(path: Path, rel_path: str, display: str, *, within: Path | None = None) -> SourceFile:
+    """Read and parse one file; problems are collected on the returned object.
+
+    `within` (resolved) is the folder being imported: a file that is, or lies in, a symlink leading
+    out of it is not read (E215), or a committed link to /etc/passwd would show a server file."""
+    if within is not None and resolves_outside(path, within):
+        source = SourceFile(display=display, rel_path=rel_path, source_hash="")
+        source.add("E215", "a symlink leading outside the folder being imported: not read (copy the file in)")
+        return source
     raw = path.read_bytes()
     source = SourceFile(display=display, rel_path=rel_path, source_hash=hashlib.sha256(raw).hexdigest())
     text, failure = decode(raw)

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from lms.content.frontmatter import FRONT_MATTER_LINE, SourceFile
+from lms.content.frontmatter import FRONT_MATTER_LINE, SourceFile, resolves_outside
 from lms.content.guard import (
     MAX_HTML_DEPTH,
     MAX_INDENT_COLUMNS,
@@ -58,6 +58,7 @@ class CourseDocs:
     """Everything the link and image checks need to know about one course."""
 
     folder: Path
+    within: Path  # the resolved courses folder: no symlink may lead out of it
     docs: list[Doc] = field(default_factory=list)
     # path in course of every listed item -> its doc (None when it could not be read)
     items: dict[str, Doc | None] = field(default_factory=dict)
@@ -210,9 +211,15 @@ def _guard_warnings(body: str) -> Iterator[tuple[int, str, str]]:
 class _Files:
     """Exact-case file lookup, so a link that only works on a case-insensitive disk is caught."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, within: Path) -> None:
         self.folder = folder
+        self.within = within
         self._listings: dict[str, set[str]] = {}
+
+    def outside(self, path: str) -> bool:
+        """Whether an existing file is a symlink leading out of the courses folder (the store left
+        such an image out with no word, a broken picture on the page)."""
+        return resolves_outside(self.folder / path, self.within)
 
     def exists(self, path: str) -> bool:
         parent, name = posixpath.split(path)
@@ -227,7 +234,7 @@ class _Files:
 
 def check_course_refs(course: CourseDocs) -> None:
     """Check every link and image of a course against the current tree."""
-    files = _Files(course.folder)
+    files = _Files(course.folder, course.within)
     for doc in course.docs:
         if doc.rendered is None:
             continue
@@ -239,6 +246,13 @@ def check_course_refs(course: CourseDocs) -> None:
                 _add(doc, ref, "E302", f"link '{ref.target}' points outside the course folder")
             elif not files.exists(resolved):
                 _add(doc, ref, "E303", f"linked file not found: {resolved}")
+            elif files.outside(resolved):
+                _add(
+                    doc,
+                    ref,
+                    "E215",
+                    f"linked file {resolved} is a symlink leading outside the courses folder",
+                )
         for ref in doc.rendered.images:
             _check_image(doc, files, ref)
 
@@ -290,5 +304,7 @@ def _check_image(doc: Doc, files: _Files, ref: LinkRef) -> None:
             _add(doc, ref, "E306", f"image type '.{extension}' is not allowed (use {allowed})")
         elif not files.exists(resolved):
             _add(doc, ref, "E304", f"image not found: {resolved}")
+        elif files.outside(resolved):
+            _add(doc, ref, "E215", f"image {resolved} is a symlink leading outside the courses folder")
     if ref.alt is not None and not ref.alt.strip():
         _add(doc, ref, "W302", "image has no alt text: describe it in ![...]", warning=True)

@@ -63,6 +63,7 @@ class _TreeLoader:
 
     def __init__(self, root: Path, prefix: str, cache: Mapping[str, Rendered]) -> None:
         self.root = root
+        self.within = root.resolve()  # what symlinks may lead to (lms.content.frontmatter.resolves_outside)
         self.prefix = prefix
         self.cache = cache
         self.rendered: dict[str, Rendered] = {}
@@ -77,7 +78,7 @@ class _TreeLoader:
 
     def read(self, rel_path: str, doc_dir: str) -> Doc:
         """Parse one file; documents are kept in tree order for the id checks."""
-        source = read_source(self.root / rel_path, rel_path, self.display(rel_path))
+        source = read_source(self.root / rel_path, rel_path, self.display(rel_path), within=self.within)
         doc = Doc(source, None, doc_dir)
         self.docs.append(doc)
         return doc
@@ -143,7 +144,7 @@ class _TreeLoader:
         self.tree.courses.add(course_id)
         self.named += named_in_completion(source, extra)
         self.gates.append(Gate("course", course_id, course_id, course.requires, course.opens, source))
-        docs = CourseDocs(folder=folder)
+        docs = CourseDocs(folder=folder, within=self.within)
         docs.docs.append(doc)
         if "modules" in values:
             listed = self._listed_names(source, "modules", values, is_dir=True, folder=folder)

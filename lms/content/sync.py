@@ -158,7 +158,7 @@ def _sync_assets(root: Path, course: Course, source: CourseSource, report: SyncR
     pages = [row.html for row in rows]
     pages += [text for lesson in lessons for text in assets.payload_strings(lesson.payload)]
     stored = assets.store_course_assets(
-        course, root / source.folder, assets.referenced_paths(course.key, pages)
+        course, root / source.folder, assets.referenced_paths(course.key, pages), within=root
     )
     report.assets_uploaded += stored.uploaded
     now = utcnow()

@@ -95,7 +95,7 @@ def check_folder(root: Path, catalogue: Catalogue, *, display_prefix: str | None
     problems: list[Problem] = []
     for path in programme_files(root):
         display = f"{prefix}/{path.name}" if prefix else path.name
-        programme, found = read_programme(path, path.name, display)
+        programme, found = read_programme(path, path.name, display, within=root.resolve())
         problems.extend(found)
         if programme is not None:
             problems.extend(check_links(programme, catalogue, display))

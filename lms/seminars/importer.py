@@ -112,7 +112,7 @@ def import_folder(root: Path, *, display_prefix: str | None = None) -> ImportRep
     programmes: list[tuple[ProgrammeSource, str]] = []
     for path in programme_files(root):
         display = f"{prefix}/{path.name}" if prefix else path.name
-        programme, found = read_programme(path, path.name, display)
+        programme, found = read_programme(path, path.name, display, within=root.resolve())
         problems.extend(found)
         if programme is None:
             continue

@@ -95,9 +95,12 @@ class _Reader:
         return {name: value for name, _key_node, value in entries}
 
 
-def read_programme(path: Path, rel_path: str, display: str) -> tuple[ProgrammeSource | None, list[Problem]]:
-    """Parse one programme file; the programme is None when it has errors."""
-    source = read_source(path, rel_path, display)
+def read_programme(
+    path: Path, rel_path: str, display: str, *, within: Path | None = None
+) -> tuple[ProgrammeSource | None, list[Problem]]:
+    """Parse one programme file; the programme is None when it has errors. `within`: the resolved
+    seminars folder, which a symlinked file may not lead out of (E215)."""
+    source = read_source(path, rel_path, display, within=within)
     if not source.parsed:
         return None, source.problems
     values = check_fields(source, SEMINAR_FIELDS)

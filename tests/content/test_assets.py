@@ -218,3 +218,17 @@ def test_storage_migrate_moves_local_assets_into_the_bucket(
     auth.login("anna")
     [url] = _image_urls(client)
     assert client.get(url).data == storage.local_assets(app).get(sha)
+
+
+def test_an_image_symlinked_within_the_courses_folder_is_stored(app, courses_dir, storage_backend):
+    # A picture shared by two courses through a symlink passed the check and then was left out of
+    # the store with no word: the page showed a broken image.
+    image = courses_dir / "tiny-course" / IMAGE
+    shared = courses_dir / "shared" / "dot.png"
+    shared.parent.mkdir()
+    image.rename(shared)
+    image.symlink_to(shared)
+    report = _import(courses_dir)
+    assert report.assets_uploaded == 1
+    row = db.session.scalar(sa.select(CourseAsset))
+    assert (row.path_in_course, row.sha256) == (IMAGE, hashlib.sha256(shared.read_bytes()).hexdigest())

@@ -118,3 +118,15 @@ def test_render_command_neutralises_xss(runner, tmp_path, payload):
     inspector.feed(result.output)
     assert inspector.findings == [], f"{payload!r} rendered as {result.output!r}"
     assert "Текст до." in result.output
+
+
+def test_check_reports_a_symlink_leading_out_of_the_tree(runner, courses_dir, tmp_path):
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\nid: l-three\ntitle: Секрет\n---\nroot:x:0:0\n", encoding="utf-8")
+    lesson = courses_dir / "tiny-course" / "02-two" / "01-third.md"
+    lesson.unlink()
+    lesson.symlink_to(secret)
+    result = runner.invoke(args=["lms", "check", str(courses_dir)])
+    assert result.exit_code == 1
+    assert "02-two/01-third.md:1:1: E215 a symlink leading outside the folder being imported" in result.output
+    assert "root:x" not in result.output

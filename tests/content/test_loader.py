@@ -511,3 +511,54 @@ def test_titles_and_audience_fit_their_columns(tree: Path) -> None:
     write(course, text.replace("audience: Разработчики", "audience: " + "а" * 300))
     write(third, "---\nid: l-three\ntitle: " + "Я" * 300 + "\n---\n## Итоги\n")
     assert load_tree(tree, display_prefix="c").problems == []
+
+
+def test_a_symlink_leading_outside_the_courses_folder_is_refused(tree: Path, tmp_path: Path) -> None:
+    # A committed symlink to a server file was read and imported as a lesson (or its picture left
+    # out with no word): every file, folder and image of the tree must lead inside it.
+    outside = tmp_path / "outside"
+    (outside / "m").mkdir(parents=True)
+    write(outside / "secret.md", "---\nid: l-three\ntitle: Секрет\n---\nroot:x:0:0\n")
+    write(outside / "m" / "module.md", "---\nid: m-two\ntitle: Модуль\nitems: [01-third.md]\n---\n")
+    write(outside / "m" / "01-third.md", "---\nid: l-three\ntitle: Секрет\n---\nroot:x:0:0\n")
+    (outside / "dot.png").write_bytes(b"\x89PNG")
+    third = tree / "tiny-course" / "02-two" / "01-third.md"
+    third.unlink()
+    third.symlink_to(outside / "secret.md")
+    image = tree / "tiny-course" / "01-one" / "img" / "dot.png"
+    image.unlink()
+    image.symlink_to(outside / "dot.png")
+    result = load_tree(tree, display_prefix="c")
+    assert [str(p) for p in result.problems if p.is_error] == [
+        "c/tiny-course/01-one/01-first.md:11:19: E215 image 01-one/img/dot.png is a symlink leading"
+        " outside the courses folder",
+        "c/tiny-course/02-two/01-third.md:1:1: E215 a symlink leading outside the folder being"
+        " imported: not read (copy the file in)",
+    ]
+    assert result.courses == []
+    # A whole module folder linked from outside: its files lead out too.
+    third.unlink()
+    image.unlink()
+    shutil.copy(GOOD / "tiny-course" / "01-one" / "img" / "dot.png", image)
+    shutil.rmtree(tree / "tiny-course" / "02-two")
+    (tree / "tiny-course" / "02-two").symlink_to(outside / "m", target_is_directory=True)
+    assert lines(load_tree(tree, display_prefix="c").errors) == [
+        "c/tiny-course/02-two/01-third.md:1:1: E215",
+        "c/tiny-course/02-two/module.md:1:1: E215",
+    ]
+
+
+def test_a_symlink_staying_inside_the_courses_folder_is_read(tree: Path) -> None:
+    shared = tree / "shared"
+    (tree / "tiny-course" / "02-two").rename(shared)
+    (tree / "tiny-course" / "02-two").symlink_to(shared, target_is_directory=True)
+    image = tree / "tiny-course" / "01-one" / "img" / "dot.png"
+    image.rename(tree / "dot.png")
+    image.symlink_to(tree / "dot.png")
+    result = load_tree(tree, display_prefix="c")
+    assert result.errors == []
+    assert [lesson.id for module in result.courses[0].modules for lesson in module.lessons] == [
+        "l-one",
+        "l-two",
+        "l-three",
+    ]

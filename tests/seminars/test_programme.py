@@ -203,3 +203,14 @@ def test_wrong_shapes_are_problems_not_crashes(write, replacement, expected):
     folder = write(replacement)
 
     assert lines(check_folder(folder, catalogue(), display_prefix="s")) == expected
+
+
+def test_a_programme_symlinked_from_outside_the_folder_is_not_read(tmp_path):
+    folder = tmp_path / "seminars"
+    folder.mkdir()
+    (folder / "tiny-seminar.md").symlink_to(GOOD)
+
+    assert [str(p) for p in check_folder(folder, catalogue(), display_prefix="s")] == [
+        "s/tiny-seminar.md:1:1: E215 a symlink leading outside the folder being imported: not read"
+        " (copy the file in)"
+    ]
