@@ -33,6 +33,7 @@ from lms.content.guard import (
 from lms.content.render import LinkRef, Rendered, html_ids, path_in_course
 from lms.content.sanitize import CALLOUT_KINDS
 from lms.content.scan import LineIndex, callout_kinds
+from lms.content.schema import PATH_LENGTH
 
 IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "svg"})
 
@@ -244,6 +245,8 @@ def check_course_refs(course: CourseDocs) -> None:
             resolved = path_in_course(doc.doc_dir, urlsplit(ref.target).path)
             if resolved is None:
                 _add(doc, ref, "E302", f"link '{ref.target}' points outside the course folder")
+            elif len(resolved) > PATH_LENGTH:
+                _add(doc, ref, "E216", _path_too_long(resolved))
             elif not files.exists(resolved):
                 _add(doc, ref, "E303", f"linked file not found: {resolved}")
             elif files.outside(resolved):
@@ -255,6 +258,12 @@ def check_course_refs(course: CourseDocs) -> None:
                 )
         for ref in doc.rendered.images:
             _check_image(doc, files, ref)
+
+
+def _path_too_long(resolved: str) -> str:
+    """A stored image's path in its course is a column of PATH_LENGTH characters."""
+    limit = f"at most {PATH_LENGTH} characters (this one has {len(resolved)})"
+    return f"the path {resolved} is too long: {limit}"
 
 
 def _add(doc: Doc, ref: LinkRef, code: str, message: str, *, warning: bool = False) -> None:
@@ -302,6 +311,8 @@ def _check_image(doc: Doc, files: _Files, ref: LinkRef) -> None:
         elif extension not in IMAGE_EXTENSIONS:
             allowed = ", ".join(sorted(IMAGE_EXTENSIONS))
             _add(doc, ref, "E306", f"image type '.{extension}' is not allowed (use {allowed})")
+        elif len(resolved) > PATH_LENGTH:
+            _add(doc, ref, "E216", _path_too_long(resolved))
         elif not files.exists(resolved):
             _add(doc, ref, "E304", f"image not found: {resolved}")
         elif files.outside(resolved):

@@ -28,7 +28,15 @@ from lms.content.problems import WARNING, ContentError, Problem
 from lms.content.references import NamedKey, check_named_keys, named_in_completion
 from lms.content.registry import ITEM_KINDS, ItemKind
 from lms.content.render import RENDERER_VERSION, CourseUrlPolicy, Rendered, render_markdown
-from lms.content.schema import COURSE_FIELDS, EVERY_KIND, ID_PATTERN, ITEM_FIELDS, MODULE_FIELDS
+from lms.content.schema import (
+    COURSE_FIELDS,
+    EVERY_KIND,
+    FOLDER_LENGTH,
+    ID_PATTERN,
+    ITEM_FIELDS,
+    MODULE_FIELDS,
+    PATH_LENGTH,
+)
 from lms.content.sources import CompletionRule, CourseSource, LessonSource, LoadResult, ModuleSource
 
 COURSE_FILE = "course.md"
@@ -56,6 +64,19 @@ def _is_item_file(path: Path) -> bool:
 
 def _is_plain_name(name: str) -> bool:
     return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")
+
+
+def _too_long(folder: Path, name: str, *, is_dir: bool) -> str:
+    """Why a listed module folder or item file would not fit its column, or "" (PostgreSQL refused
+    the row with a traceback at import; SQLite kept it whole)."""
+    if is_dir and len(name) > FOLDER_LENGTH:
+        limit = f"at most {FOLDER_LENGTH} characters (this one has {len(name)})"
+        return f"module folder name '{name}' is too long: {limit}"
+    path = f"{folder.parent.name}/{folder.name}/{name}"
+    if not is_dir and len(path) > PATH_LENGTH:
+        limit = f"at most {PATH_LENGTH} characters (this one has {len(path)})"
+        return f"'{name}' makes the path {path} too long: {limit}"
+    return ""
 
 
 class _TreeLoader:
@@ -118,6 +139,9 @@ class _TreeLoader:
         rel_path = f"{folder.name}/{COURSE_FILE}"
         doc = self.read(rel_path, "")
         source = doc.source
+        if len(folder.name) > FOLDER_LENGTH:  # no listing names it: said at the top of course.md
+            message = f"the course folder's name is too long: at most {FOLDER_LENGTH} characters"
+            source.add("E216", f"{message} (this one has {len(folder.name)})")
         values = check_fields(source, COURSE_FIELDS) if source.parsed else {}
         # Without a valid id the course is dropped anyway; the folder name keeps its links checkable.
         course_id = values.get("id") or folder.name
@@ -267,6 +291,8 @@ class _TreeLoader:
                 source.add_at(node, "E210", f"'{name}' in {key} must be {rule}")
             elif name in seen:
                 source.add_at(node, "E207", f"'{name}' is listed twice in {key} (first on line {seen[name]})")
+            elif too_long := _too_long(folder, name, is_dir=is_dir):
+                source.add_at(node, "E216", too_long)
             elif is_dir and not (folder / name).is_dir():
                 source.add_at(node, "E204", f"module folder '{name}' not found")
             elif is_dir and not (folder / name / MODULE_FILE).is_file():

@@ -75,6 +75,10 @@ def at_most(length: int, check: Check) -> Check:
 
 
 TITLE_LENGTH = 300  # courses', modules', items' and certificates' title columns; a course's audience
+# What the columns naming files hold: a course's and a module's folder, a file's path from the
+# courses folder (an item's `source_path`) and from its course folder (an image's `path_in_course`).
+FOLDER_LENGTH = 200
+PATH_LENGTH = 500
 
 
 def _check_id(key: str, node: yaml.Node, value: str) -> str:

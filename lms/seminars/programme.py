@@ -23,8 +23,10 @@ from lms.content.frontmatter import FRONT_MATTER_LINE, SourceFile, check_fields,
 from lms.content.problems import Problem
 from lms.content.render import piece_id_prefix, render_markdown
 from lms.content.schema import (
+    TITLE_LENGTH,
     Check,
     Invalid,
+    at_most,
     constructed,
     identifier,
     known_keys,
@@ -41,16 +43,21 @@ from lms.seminars.programme_schema import (
     LINK_KEYS,
     REGION_PATTERN,
     RELATIONS,
+    ROOM_LENGTH,
     SEMINAR_FIELDS,
     SESSION_KEYS,
     SPEAKER_KEYS,
     TIME_PATTERN,
+    URL_LENGTH,
     LinkSource,
     ProgrammeSource,
     SessionSource,
     Where,
     web_address,
 )
+
+SESSION_TITLE = at_most(TITLE_LENGTH, required_text)
+SESSION_URL = at_most(URL_LENGTH, web_address)
 
 
 class _Reader:
@@ -221,7 +228,7 @@ def _session(
         if required not in found:
             reader.source.add_at(node, "E105", f"session has no '{required}'")
     key = reader.value(identifier, "key", found["key"]) if "key" in found else None
-    title = reader.value(required_text, "title", found["title"]) if "title" in found else None
+    title = reader.value(SESSION_TITLE, "title", found["title"]) if "title" in found else None
     span = _time_span(reader, found["time"], on, zone) if "time" in found else None
     if key is None or title is None or span is None:
         _session_details(reader, found)  # still report the problems of the rest
@@ -254,9 +261,9 @@ def _session_details(
         ends_at=datetime.min.replace(tzinfo=UTC),
     )
     if "room" in found:
-        target.room = reader.value(text, "room", found["room"]) or ""
+        target.room = reader.value(at_most(ROOM_LENGTH, text), "room", found["room"]) or ""
     if "online_url" in found:
-        target.online_url = reader.value(web_address, "online_url", found["online_url"]) or None
+        target.online_url = reader.value(SESSION_URL, "online_url", found["online_url"]) or None
     if "topics" in found:
         topics = (
             reader.value(required_text, "topics", item) for item in reader.items("topics", found["topics"])

@@ -11,7 +11,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from lms.content.schema import Field, Invalid, identifier, integer, opening_date, required_text, text
+from lms.content.schema import (
+    TITLE_LENGTH,
+    Field,
+    Invalid,
+    at_most,
+    identifier,
+    integer,
+    opening_date,
+    required_text,
+    text,
+)
 
 RELATIONS = ("prepare", "follow_up", "survey")
 SESSION_KEYS = ("key", "time", "title", "room", "online_url", "speakers", "topics", "description", *RELATIONS)
@@ -22,6 +32,12 @@ INVITE_KEYS = ("regions", "cohorts")
 TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–—]\s*(\d{1,2}):(\d{2})$")
 REGION_PATTERN = re.compile(r"^\d{2,3}$")
 DEFAULT_TIMEZONE = "Europe/Moscow"
+# What the seminars' and sessions' columns hold (lms.seminars.models): a longer text made PostgreSQL
+# refuse the import with a traceback, where SQLite kept it whole.
+VENUE_LENGTH = TITLE_LENGTH
+ROOM_LENGTH = 200
+URL_LENGTH = 500
+TIMEZONE_LENGTH = 64
 
 
 def web_address(key: str, node: yaml.Node, value: Any) -> str:
@@ -52,12 +68,12 @@ def _nodes(key: str, node: yaml.Node, value: Any) -> yaml.Node:
 
 SEMINAR_FIELDS: dict[str, Field] = {
     "key": Field(identifier, required=True),
-    "title": Field(required_text, required=True),
+    "title": Field(at_most(TITLE_LENGTH, required_text), required=True),
     "starts_on": Field(opening_date, required=True),
     "ends_on": Field(opening_date, required=True),
-    "venue": Field(text),
-    "online_url": Field(web_address),
-    "timezone": Field(time_zone),
+    "venue": Field(at_most(VENUE_LENGTH, text)),
+    "online_url": Field(at_most(URL_LENGTH, web_address)),
+    "timezone": Field(at_most(TIMEZONE_LENGTH, time_zone)),
     # Attendance counts toward completing the seminar: the share of sessions to attend (0-100).
     "attendance_required_percent": Field(integer(0, 100)),
     "invite": Field(_nodes),

@@ -562,3 +562,50 @@ def test_a_symlink_staying_inside_the_courses_folder_is_read(tree: Path) -> None
         "l-two",
         "l-three",
     ]
+
+
+def _rename_module(tree: Path, old: str, new: str) -> None:
+    course = tree / "tiny-course"
+    (course / old).rename(course / new)
+    for path in (course / "course.md", course / "01-one" / "01-first.md"):
+        path.write_text(path.read_text("utf-8").replace(old, new), "utf-8")
+
+
+def test_folder_and_file_names_fit_their_columns(tree: Path) -> None:
+    # A module folder is stored in 200 characters, a file's path from the courses folder and an
+    # image's from its course folder in 500: past them PostgreSQL stopped the import with a traceback.
+    _rename_module(tree, "02-two", "m" * 201)
+    image = tree / "tiny-course" / "01-one" / ("i" * 250) / ("p" * 240 + ".png")
+    image.parent.mkdir()
+    shutil.copy(tree / "tiny-course" / "01-one" / "img" / "dot.png", image)
+    first = tree / "tiny-course" / "01-one" / "01-first.md"
+    write(first, first.read_text("utf-8").replace("img/dot.png", f"{'i' * 250}/{'p' * 240}.png"))
+    # (The link into the refused module is broken too.)
+    assert [str(p) for p in load_tree(tree, display_prefix="c").errors if p.code == "E216"] == [
+        f"c/tiny-course/01-one/01-first.md:11:19: E216 the path 01-one/{'i' * 250}/{'p' * 240}.png is too"
+        " long: at most 500 characters (this one has 502)",
+        f"c/tiny-course/course.md:9:5: E216 module folder name '{'m' * 201}' is too long: at most 200"
+        " characters (this one has 201)",
+    ]
+    _rename_module(tree, "m" * 201, "m" * 200)
+    shutil.rmtree(image.parent)
+    write(first, first.read_text("utf-8").replace(f"{'i' * 250}/{'p' * 240}.png", "img/dot.png"))
+    assert load_tree(tree).errors == []
+    (tree / "tiny-course").rename(tree / ("c" * 200))
+    module = tree / ("c" * 200) / ("m" * 200)
+    (module / "01-third.md").rename(module / ("l" * 96 + ".md"))
+    write(
+        module / "module.md",
+        (module / "module.md").read_text("utf-8").replace("01-third.md", "l" * 96 + ".md"),
+    )
+    first = tree / ("c" * 200) / "01-one" / "01-first.md"
+    write(first, first.read_text("utf-8").replace("01-third.md", "l" * 96 + ".md"))
+    assert [str(p) for p in load_tree(tree, display_prefix="c").errors if p.code == "E216"] == [
+        f"c/{'c' * 200}/{'m' * 200}/module.md:5:5: E216 '{'l' * 96}.md' makes the path"
+        f" {'c' * 200}/{'m' * 200}/{'l' * 96}.md too long: at most 500 characters (this one has 501)"
+    ]
+    (tree / ("c" * 200)).rename(tree / ("c" * 201))
+    assert (
+        f"c/{'c' * 201}/course.md:1:1: E216 the course folder's name is too long: at most 200 characters"
+        " (this one has 201)" in [str(p) for p in load_tree(tree, display_prefix="c").errors]
+    )

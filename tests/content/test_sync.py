@@ -197,3 +197,16 @@ def test_module_moves_keep_ids(app, courses_dir):
         second,
         first,
     ]
+
+
+def test_a_module_folder_name_longer_than_its_column_imports_nothing(app, courses_dir):
+    # Folders are stored in 200 characters: PostgreSQL stopped the import with a traceback, SQLite
+    # imported the name whole.
+    course = courses_dir / "tiny-course"
+    (course / "02-two").rename(course / ("m" * 201))
+    for path in (course / "course.md", course / "01-one" / "01-first.md"):
+        path.write_text(path.read_text("utf-8").replace("02-two", "m" * 201), "utf-8")
+    with pytest.raises(ContentError, match=r"course.md:9:5: E216 module folder name 'm+' is too long"):
+        sync_tree(courses_dir)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Course)) == 0

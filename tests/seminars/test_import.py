@@ -229,3 +229,12 @@ def test_cli_check_with_a_course_root_checks_seminars_only_when_asked(runner, co
     asked = runner.invoke(args=["lms", "check", str(courses_dir), "--seminars", str(seminars_dir)])
     assert asked.exit_code == 1
     assert "E922" in asked.output
+
+
+def test_a_room_longer_than_its_column_refuses_the_import(imported, seminars_dir):
+    # PostgreSQL refused the 201-character room with a traceback; SQLite stored it.
+    edit(seminars_dir, ("room: Зал 1", "room: " + "З" * 201))
+    with pytest.raises(ContentError, match=r"tiny-seminar.md:16:15: E108 'room' is too long"):
+        import_folder(seminars_dir)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Seminar)) == 0

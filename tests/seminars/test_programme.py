@@ -214,3 +214,29 @@ def test_a_programme_symlinked_from_outside_the_folder_is_not_read(tmp_path):
         "s/tiny-seminar.md:1:1: E215 a symlink leading outside the folder being imported: not read"
         " (copy the file in)"
     ]
+
+
+def test_texts_fit_the_seminar_columns(write):
+    # A title, venue, room or address longer than its column made PostgreSQL stop the import with a
+    # traceback (SQLite kept it whole).
+    url = "https://example.org/" + "x" * 481
+    folder = write(
+        ("title: Крошечный семинар", "title: " + "С" * 301),
+        ("venue: Москва, зал 1", f"venue: {'М' * 301}\nonline_url: {url}"),
+        ("title: Открытие", "title: " + "О" * 301),
+        ("room: Зал 1", "room: " + "З" * 201),
+    )
+    assert [str(p) for p in check_folder(folder, catalogue(), display_prefix="s")] == [
+        "s/tiny-seminar.md:3:8: E108 'title' is too long: at most 300 characters (this one has 301)",
+        "s/tiny-seminar.md:6:8: E108 'venue' is too long: at most 300 characters (this one has 301)",
+        "s/tiny-seminar.md:7:13: E108 'online_url' is too long: at most 500 characters (this one has 501)",
+        "s/tiny-seminar.md:16:16: E108 'title' is too long: at most 300 characters (this one has 301)",
+        "s/tiny-seminar.md:17:15: E108 'room' is too long: at most 200 characters (this one has 201)",
+    ]
+    folder = write(
+        ("title: Крошечный семинар", "title: " + "С" * 300),
+        ("venue: Москва, зал 1", f"venue: {'М' * 300}\nonline_url: {url[:-1]}"),
+        ("title: Открытие", "title: " + "О" * 300),
+        ("room: Зал 1", "room: " + "З" * 200),
+    )
+    assert check_folder(folder, catalogue(), display_prefix="s") == []
