@@ -18,6 +18,10 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 # year 9999.
 LARGEST_WHOLE = 2**31 - 1
 _NULL_TAG = "tag:yaml.org,2002:null"
+# Characters of no text: C0 controls but tab and new line, DEL, C1 controls, line and paragraph
+# separators. YAML refuses them typed into a file (or reads NEL, LS and PS as spaces, W104) but
+# makes them of escapes in double quotes.
+_CONTROL = re.compile(r"[\x01-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class Invalid(Exception):
@@ -49,6 +53,12 @@ def text(key: str, node: yaml.Node, value: Any) -> str:
     # any text column, so the import stopped with a traceback.
     if "\0" in node.value:
         raise Invalid("E108", f"'{key}' must not contain a NUL character (\\0)", node)
+    # Other escapes ("\e", "\x01", "\u2028") are no text either: a certificate prints nothing for
+    # them (the font has no glyph), a spreadsheet shows `_x001B_`, a page an invisible break.
+    control = _CONTROL.search(node.value)
+    if control:
+        name = f"U+{ord(control.group()):04X}"
+        raise Invalid("E108", f"'{key}' must not contain control characters ({name} here)", node)
     return "" if node.tag == _NULL_TAG else node.value.strip()
 
 

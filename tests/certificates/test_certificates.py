@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import zipfile
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from pypdf import PdfReader
 from lms.audit.models import AuditEvent
 from lms.certificates.models import Certificate, CourseCompletion
 from lms.certificates.services import recompute_all
+from lms.content.models import Course
 from lms.extensions import db
 from lms.notifications.models import Notification
 from tests.certificates.conftest import REVOKED_AT
@@ -275,3 +277,25 @@ def test_the_candidate_is_told_once_that_the_certificate_was_issued(client, auth
     auth.login("anna")
     page = client.get("/notifications/").get_data(as_text=True)
     assert f"Ваш сертификат по курсу «{finished.course_title}» готов." in page
+
+
+def test_control_characters_stored_before_the_check_still_print_and_export(client, auth, finished, make_user):
+    # The loader now refuses them in front matter (E108); a title imported before that, or a name
+    # from elsewhere, must still give the PDF and the spreadsheet rather than a 500.
+    make_user("nina", role="coordinator", region=None)
+    db.session.execute(
+        sa.update(Certificate).values(
+            course_title="Курс\x1b[31m\u2028конец\x7f", full_name="Анна\x01 Петрова"
+        )
+    )
+    db.session.execute(sa.update(Course).values(title="Курс\x1b[31m\u2028конец\x7f"))
+    db.session.commit()
+    auth.login("anna")
+    response = client.get(f"/certificates/{finished.code}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    auth.logout()
+    auth.login("nina")
+    assert client.get("/dashboard/certificates.csv").status_code == 200
+    response = client.get("/dashboard/regions/77/export.xlsx")
+    assert response.status_code == 200 and response.data.startswith(b"PK")
+    assert b"_x001B_" in zipfile.ZipFile(io.BytesIO(response.data)).read("xl/worksheets/sheet1.xml")

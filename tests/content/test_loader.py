@@ -609,3 +609,25 @@ def test_folder_and_file_names_fit_their_columns(tree: Path) -> None:
         f"c/{'c' * 201}/course.md:1:1: E216 the course folder's name is too long: at most 200 characters"
         " (this one has 201)" in [str(p) for p in load_tree(tree, display_prefix="c").errors]
     )
+
+
+def test_control_characters_in_front_matter_text_are_errors(tree: Path) -> None:
+    # YAML makes them of escapes in double quotes; a certificate printed nothing for them and a
+    # spreadsheet showed `_x001B_`. Tabs and new lines stay.
+    third = tree / "tiny-course" / "02-two" / "01-third.md"
+    write(
+        third,
+        '---\nid: l-three\ntitle: "\\e[31mИтоги"\nsummary: "строка\\u2028строка"\n---\n## Итоги\n',
+    )
+    course = tree / "tiny-course" / "course.md"
+    write(course, course.read_text("utf-8").replace("audience: Разработчики", 'audience: "а\\x85б\\x7f"'))
+    assert [str(p) for p in load_tree(tree, display_prefix="c").problems] == [
+        "c/tiny-course/02-two/01-third.md:3:8: E108 'title' must not contain control characters"
+        " (U+001B here)",
+        "c/tiny-course/02-two/01-third.md:4:10: E108 'summary' must not contain control characters"
+        " (U+2028 here)",
+        "c/tiny-course/course.md:5:11: E108 'audience' must not contain control characters (U+0085 here)",
+    ]
+    write(third, '---\nid: l-three\ntitle: "Итоги\\tи выводы"\nsummary: "строка\\nстрока"\n---\n## Итоги\n')
+    write(course, course.read_text("utf-8").replace('"а\\x85б\\x7f"', "Разработчики"))
+    assert load_tree(tree).problems == []
