@@ -87,7 +87,15 @@ def decode(raw: bytes) -> tuple[str | None, tuple[int, int, str] | None]:
         col = len(before[line_start:].decode("utf-8", "replace").lstrip("\ufeff")) + 1
         message = f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
         return None, (before.count(b"\n") + 1, col, message)
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.removeprefix("\ufeff")
+    if text.startswith("\ufeff"):  # the opening `---` would not be seen: "missing front matter"
+        marks = len(text) - len(text.lstrip("\ufeff")) + 1
+        return None, (
+            1,
+            1,
+            f"file starts with {marks} byte order marks (U+FEFF); save it as UTF-8 with one at most",
+        )
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, None
 
 

@@ -241,7 +241,10 @@ class _TreeLoader:
             # let ten lines of `type:` stand for a list whose repr takes gigabytes.
             if isinstance(type_node, yaml.ScalarNode):
                 known = ", ".join(sorted(ITEM_KINDS))
-                message = f"unknown item type {type_node.value!r} (known: {known})"
+                if type_node.value.strip():
+                    message = f"unknown item type {type_node.value!r} (known: {known})"
+                else:
+                    message = f"'type' is empty: leave it out for a lesson, or write one of: {known}"
                 source.add_at(type_node, "E209", message)
             values = check_fields(source, kind.all_fields() if kind else ITEM_FIELDS)
         # An item of an unknown type is still checked as far as it goes: as a lesson.
@@ -293,10 +296,14 @@ class _TreeLoader:
                 source.add_at(node, "E207", f"'{name}' is listed twice in {key} (first on line {seen[name]})")
             elif too_long := _too_long(folder, name, is_dir=is_dir):
                 source.add_at(node, "E216", too_long)
+            elif is_dir and (folder / name).is_file():
+                source.add_at(node, "E204", f"'{name}' is a file, not a module folder")
             elif is_dir and not (folder / name).is_dir():
                 source.add_at(node, "E204", f"module folder '{name}' not found")
             elif is_dir and not (folder / name / MODULE_FILE).is_file():
                 source.add_at(node, "E205", f"module folder '{name}' has no {MODULE_FILE}")
+            elif not is_dir and (folder / name).is_dir():
+                source.add_at(node, "E206", f"'{name}' is a folder, not an item file")
             elif not is_dir and not (folder / name).is_file():
                 source.add_at(node, "E206", f"item file '{name}' not found")
             else:

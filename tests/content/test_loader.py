@@ -631,3 +631,30 @@ def test_control_characters_in_front_matter_text_are_errors(tree: Path) -> None:
     write(third, '---\nid: l-three\ntitle: "Итоги\\tи выводы"\nsummary: "строка\\nстрока"\n---\n## Итоги\n')
     write(course, course.read_text("utf-8").replace('"а\\x85б\\x7f"', "Разработчики"))
     assert load_tree(tree).problems == []
+
+
+def test_messages_say_what_is_really_wrong(tree: Path) -> None:
+    # A second BOM was "missing front matter", an empty type "unknown item type ''", a folder
+    # listed in items (or a file in modules) "not found".
+    second = tree / "tiny-course" / "01-one" / "02-second.md"
+    second.write_bytes(b"\xef\xbb\xbf\xef\xbb\xbf" + second.read_bytes())
+    write(
+        tree / "tiny-course" / "02-two" / "01-third.md", "---\nid: l-three\ntitle: Итоги\ntype:\n---\nТекст\n"
+    )
+    (tree / "tiny-course" / "02-two" / "02-folder.md").mkdir()
+    module = tree / "tiny-course" / "02-two" / "module.md"
+    write(
+        module, module.read_text("utf-8").replace("  - 01-third.md\n", "  - 01-third.md\n  - 02-folder.md\n")
+    )
+    write(tree / "tiny-course" / "notes", "")
+    course = tree / "tiny-course" / "course.md"
+    write(course, course.read_text("utf-8").replace("  - 02-two\n", "  - 02-two\n  - notes\n"))
+    known = ", ".join(sorted(ITEM_KINDS))
+    assert [str(p) for p in load_tree(tree, display_prefix="c").errors] == [
+        "c/tiny-course/01-one/02-second.md:1:1: E104 file starts with 2 byte order marks (U+FEFF); save it"
+        " as UTF-8 with one at most",
+        f"c/tiny-course/02-two/01-third.md:4:6: E209 'type' is empty: leave it out for a lesson, or write"
+        f" one of: {known}",
+        "c/tiny-course/02-two/module.md:6:5: E206 '02-folder.md' is a folder, not an item file",
+        "c/tiny-course/course.md:10:5: E204 'notes' is a file, not a module folder",
+    ]
