@@ -96,7 +96,9 @@ def check_course(course_dir: str, rel: str | None = None, text: str | None = Non
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(normalise(text), encoding="utf-8")
         # The same keys publishing checks (a course's seminar: in the database or in SEMINARS_DIR).
-        result = load_tree(root, display_prefix="", cache=render_cache(), known=known_keys())
+        result = load_tree(
+            root, display_prefix="", cache=render_cache(), known=known_keys(), links_to=courses_root()
+        )
     problems = [problem for problem in result.problems if _in_course(problem, course_dir)]
     course = next((c for c in result.loaded if c.folder == course_dir), None)
     item = _find(course, rel) if course is not None and rel is not None else None

@@ -110,15 +110,21 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
     return None
 
 
-def resolves_outside(path: Path, root: Path) -> bool:
-    """Whether `path`, every symlink on the way followed, leads out of `root` (a resolved folder)."""
+Roots = Path | tuple[Path, ...]  # resolved folders a file may lie in
+
+
+def resolves_outside(path: Path, roots: Roots) -> bool:
+    """Whether `path`, every symlink on the way followed, leads out of `roots` (resolved folders)."""
     try:
-        return not path.resolve().is_relative_to(root)
+        resolved = path.resolve()
     except (OSError, RuntimeError):  # a symlink loop: nothing there to read
         return True
+    return not any(
+        resolved.is_relative_to(root) for root in (roots if isinstance(roots, tuple) else (roots,))
+    )
 
 
-def read_source(path: Path, rel_path: str, display: str, *, within: Path | None = None) -> SourceFile:
+def read_source(path: Path, rel_path: str, display: str, *, within: Roots | None = None) -> SourceFile:
     """Read and parse one file; problems are collected on the returned object.
 
     `within` (resolved) is the folder being imported: a file that is, or lies in, a symlink leading

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from lms.content.frontmatter import FRONT_MATTER_LINE, SourceFile, resolves_outside
+from lms.content.frontmatter import FRONT_MATTER_LINE, Roots, SourceFile, resolves_outside
 from lms.content.guard import (
     MAX_HTML_DEPTH,
     MAX_INDENT_COLUMNS,
@@ -59,7 +59,7 @@ class CourseDocs:
     """Everything the link and image checks need to know about one course."""
 
     folder: Path
-    within: Path  # the resolved courses folder: no symlink may lead out of it
+    within: Roots  # the resolved courses folder(s): no symlink may lead out of them
     docs: list[Doc] = field(default_factory=list)
     # path in course of every listed item -> its doc (None when it could not be read)
     items: dict[str, Doc | None] = field(default_factory=dict)
@@ -212,7 +212,7 @@ def _guard_warnings(body: str) -> Iterator[tuple[int, str, str]]:
 class _Files:
     """Exact-case file lookup, so a link that only works on a case-insensitive disk is caught."""
 
-    def __init__(self, folder: Path, within: Path) -> None:
+    def __init__(self, folder: Path, within: Roots) -> None:
         self.folder = folder
         self.within = within
         self._listings: dict[str, set[str]] = {}

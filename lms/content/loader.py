@@ -82,9 +82,13 @@ def _too_long(folder: Path, name: str, *, is_dir: bool) -> str:
 class _TreeLoader:
     """One load: keeps the cache, the renderings made and every parsed document."""
 
-    def __init__(self, root: Path, prefix: str, cache: Mapping[str, Rendered]) -> None:
+    def __init__(
+        self, root: Path, prefix: str, cache: Mapping[str, Rendered], links_to: Path | None = None
+    ) -> None:
         self.root = root
-        self.within = root.resolve()  # what symlinks may lead to (lms.content.frontmatter.resolves_outside)
+        # What symlinks may lead to (lms.content.frontmatter.resolves_outside): the tree, and the
+        # folder its links were made to stand for (authoring's effective tree links other courses).
+        self.within = (root.resolve(),) if links_to is None else (root.resolve(), links_to.resolve())
         self.prefix = prefix
         self.cache = cache
         self.rendered: dict[str, Rendered] = {}
@@ -333,14 +337,17 @@ def load_tree(
     display_prefix: str | None = None,
     cache: Mapping[str, Rendered] | None = None,
     known: Mapping[str, Collection[str]] | None = None,
+    links_to: Path | None = None,
 ) -> LoadResult:
     """Load every course under `root`, collecting all problems in one pass.
 
     `known`: kind -> the keys that exist of what courses name but other domains own (a seminar,
-    lms.content.references.known_keys()); a kind it does not list is not checked.
+    lms.content.references.known_keys()); a kind it does not list is not checked. `links_to`: a
+    folder symlinks in the tree may also lead into (the courses folder a temporary tree links to).
     """
     root = Path(root)
-    loader = _TreeLoader(root, root.as_posix() if display_prefix is None else display_prefix, cache or {})
+    prefix = root.as_posix() if display_prefix is None else display_prefix
+    loader = _TreeLoader(root, prefix, cache or {}, links_to)
     if not root.is_dir():
         loader.problems.append(Problem(loader.prefix or ".", 1, 1, "E200", "courses folder not found"))
         return LoadResult([], loader.problems)
@@ -365,9 +372,11 @@ def load_tree(
     return LoadResult(valid, problems, loader.rendered, courses)
 
 
-def check_tree(root: Path, display_prefix: str | None = None) -> list[Problem]:
-    """All problems of a tree, for `flask lms check` and editors."""
-    return load_tree(root, display_prefix=display_prefix).problems
+def check_tree(
+    root: Path, display_prefix: str | None = None, *, links_to: Path | None = None
+) -> list[Problem]:
+    """All problems of a tree, for `flask lms check` and editors (`links_to` as for load_tree)."""
+    return load_tree(root, display_prefix=display_prefix, links_to=links_to).problems
 
 
 def render_file(path: Path) -> str:

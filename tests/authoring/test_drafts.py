@@ -17,6 +17,7 @@ from lms.authoring.drafts import (
 )
 from lms.authoring.files import PathRefused
 from lms.authoring.models import Draft
+from lms.authoring.services import check_course
 from lms.core.errors import ValidationError
 from lms.extensions import db
 
@@ -164,3 +165,24 @@ def test_effective_tree_lays_drafts_over_a_copy(app, courses_dir, author):
     assert not root.exists()
     assert (courses_dir / LESSON).read_text() == disk
     assert not (courses_dir / "tiny-course/01-one/03-new.md").exists()
+
+
+def test_the_editors_check_reads_the_other_courses_but_no_symlink_out_of_the_courses_folder(
+    app, courses_dir, author, tmp_path_factory
+):
+    """The effective tree links the other courses in: their files are read (a course id taken by
+    one of them is found), while a lesson that is a symlink to a server file is E215."""
+    course_md = courses_dir / "tiny-course/course.md"
+    clean = course_md.read_text(encoding="utf-8")
+    course_md.write_text(clean.replace("id: tiny-course", "id: ex-course", 1), encoding="utf-8")
+    codes = [(p.path, p.code) for p in check_course("tiny-course").problems if p.is_error]
+    assert ("tiny-course/course.md", "E201") in codes, codes
+    course_md.write_text(clean, encoding="utf-8")
+
+    outside = tmp_path_factory.mktemp("server") / "secret.md"
+    outside.write_text("---\nid: secret\ntitle: Секрет\n---\nпароль\n", encoding="utf-8")
+    lesson = courses_dir / LESSON
+    lesson.unlink()
+    lesson.symlink_to(outside)
+    codes = [(p.path, p.code) for p in check_course("tiny-course").problems if p.is_error]
+    assert codes == [(LESSON, "E215")]

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from lms.audit.models import AuditEvent
 from lms.authoring import structure
 from lms.authoring.drafts import EditConflict, effective_tree, open_for_edit, save_draft
+from lms.authoring.files import courses_root
 from lms.authoring.frontmatter_edit import read_list, read_value
 from lms.authoring.models import Draft
 from lms.content.loader import check_tree
@@ -29,7 +30,8 @@ def text_of(rel: str) -> str:
 
 def errors_of(course_dir: str) -> list[str]:
     with effective_tree(course_dir) as root:
-        return [str(p) for p in check_tree(root) if p.is_error]
+        # Other courses are links to the courses folder, where symlinks may lead.
+        return [str(p) for p in check_tree(root, links_to=courses_root()) if p.is_error]
 
 
 def drafts() -> list[str]:
