@@ -104,6 +104,8 @@ def save_submission(
     ).scalar_one()
     lock_row(Submission, submission.id)
     db.session.refresh(submission)
+    if submit and _repeats_the_submit(submission, expected_version, text, uploads, remove_ids):
+        return submission  # a double click's second request: the work went in with the first
     check_editable(submission)
     if expected_version is not None and expected_version != submission.version:
         if not submit and not uploads and not remove_ids and text == submission.text_md:
@@ -114,6 +116,27 @@ def save_submission(
     return write_submission(
         submission, user, item, text=text, uploads=uploads, remove_ids=remove_ids, submit=submit
     )
+
+
+def _repeats_the_submit(
+    submission: Submission,
+    expected_version: int | None,
+    text: str,
+    uploads: list[Upload],
+    remove_ids: list[int],
+) -> bool:
+    """The form that submitted this work, sent again before anything else changed it: the same
+    page's version, text and files. Answering "under review, cannot be changed" would tell the
+    candidate, who sees the last reply of a double click, that their submit failed."""
+    if submission.status != "submitted" or expected_version != submission.version - 1:
+        return False
+    if text != submission.text_md:
+        return False
+    live = live_attachments(submission)
+    if any(attachment.id in remove_ids for attachment in live):
+        return False
+    added = sorted(a.sha256 for a in live if a.uploaded_at == submission.submitted_at)
+    return sorted(hashlib.sha256(upload.data).hexdigest() for upload in uploads) == added
 
 
 def check_editable(submission: Submission) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from lms.exercises.models import Submission
+from lms.exercises.models import ReviewEvent, Submission
 from lms.extensions import db
 from tests.security.browsers import ASSIGNMENT, page_token, signed_in_client
 
@@ -41,3 +41,24 @@ def test_the_same_first_save_sent_twice_is_saved_once_without_a_refusal(app, ass
     assert save_draft(browser, token, "Мой план").status_code == 302  # a double click's second request
     db.session.rollback()
     assert db.session.scalars(sa.select(Submission.version)).one() == 2
+
+
+def test_a_double_clicked_submit_is_one_submit_and_both_replies_say_so(app, assignment_item, make_user):
+    make_user("anna")
+    browser = signed_in_client(app, "anna")
+    token = page_token(browser, ASSIGNMENT)
+    for _click in range(2):  # the browser shows the second reply: it must not say the submit failed
+        response = save_draft(browser, token, "Мой план", submit=True)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    db.session.rollback()
+    submission = db.session.scalars(sa.select(Submission)).one()
+    assert (submission.status, submission.version) == ("submitted", 2)
+    events = db.session.scalars(
+        sa.select(ReviewEvent.action).where(ReviewEvent.submission_id == submission.id)
+    )
+    assert list(events) == ["submitted"]
+    # Another text from the same old page is a change, and work under review takes none.
+    response = save_draft(browser, token, "Другой план", submit=True)
+    assert response.status_code == 400
+    assert "Работа на проверке" in response.get_data(as_text=True)
+    assert stored_text() == "Мой план"

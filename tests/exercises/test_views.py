@@ -369,6 +369,21 @@ def test_attachments_are_private(app, client, auth, assignment_item, make_user):
     assert client.get(f"/submissions/{attachment.submission_id + 1}/files/{attachment.id}").status_code == 302
 
 
+def test_a_double_clicked_submit_with_a_file_stores_the_file_once(client, auth, assignment_item, make_user):
+    make_user("anna")
+    auth.login("anna")
+    for _click in range(2):  # the same form twice: the second reply is the first's success too
+        response = submit_work(auth, text="План", files=[("план.pdf", pdf())])
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    fresh()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 1
+    # Another file from the same old page is a change to work under review: refused.
+    response = submit_work(auth, text="План", files=[("другой.pdf", pdf() + b"\n%")])
+    assert response.status_code == 400
+    fresh()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 1
+
+
 def test_review_pages_are_for_instructors(client, auth, assignment_item, make_user):
     make_user("anna")
     auth.login("anna")
