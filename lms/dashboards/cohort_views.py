@@ -12,6 +12,7 @@ from flask_login import current_user
 from lms.accounts.models import User
 from lms.content.models import Course
 from lms.core.errors import ValidationError, apply_to_form
+from lms.core.i18n import select_locale
 from lms.core.roles import Role, role_required
 from lms.core.web import database_id, page_arg
 from lms.dashboards import candidate as candidate_service
@@ -34,7 +35,9 @@ MANAGERS = (Role.COORDINATOR, Role.ADMIN)
 
 def _region_choices() -> list[tuple[str, str]]:
     """Where a new cohort may be: anywhere (or national), or only a regional coordinator's region."""
-    regions = [(r.code, f"{r.code} · {r.name_ru}") for r in db.session.scalars(visible_regions(current_user))]
+    lang = select_locale()
+    visible = db.session.scalars(visible_regions(current_user))
+    regions = [(r.code, f"{r.code} · {r.display_name(lang)}") for r in visible]
     return regions if region_scope(current_user) is not None else [("", _("National")), *regions]
 
 

@@ -228,6 +228,17 @@ def test_a_regional_coordinator_creates_cohorts_in_their_region(client, auth, im
     assert db.session.scalar(sa.select(Cohort.region_code).where(Cohort.name == "Тверь от Павла")) == "77"
 
 
+def test_the_region_choices_speak_the_readers_language(client, auth, imported, make_user):
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    html = client.get("/dashboard/cohorts").get_data(as_text=True)
+    assert '<option value="77">77 · г. Москва</option>' in html
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    html = client.get("/dashboard/cohorts").get_data(as_text=True)
+    assert '<option value="77">77 · Moscow</option>' in html and "г. Москва" not in html
+
+
 def test_a_regional_coordinator_cannot_add_other_regions_candidates(client, auth, three_cohorts, make_user):
     make_user("pavel", role="coordinator", region="77")
     auth.login("pavel")
