@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -15,8 +16,10 @@ KEYWORDS = {
     "lazy_gettext": None,
     "_l": None,
     "lazy_ngettext": (1, 2),
+    "N_": None,  # marked for extraction, translated where shown (quiz question type labels)
 }
-METHODS = [("**.py", "python"), ("**.html", "jinja2")]
+# As babel.cfg: the plain-text mail templates are Jinja too.
+METHODS = [("**.py", "python"), ("**.html", "jinja2"), ("mail/**.txt", "jinja2")]
 
 
 def _source_messages() -> set[str]:
@@ -48,3 +51,53 @@ def test_pages_are_russian_by_default_and_english_on_request(client):
         session["lang"] = "en"
     html = client.get("/login").get_data(as_text=True)
     assert "Sign in" in html and '<html lang="en">' in html
+
+
+# Words a page may show as written, whatever the language: a language's own name on its switch,
+# file formats, and the import's Russian column headings (the import reads them as written).
+LITERAL_WORDS = {
+    "base.html": {"English", "Русский"},
+    "onboarding/preview.html": {"CSV"},
+    "onboarding/upload.html": {"ФИО", "Эл", "почта", "Регион", "Логин", "Роль", "Группа"},
+    "surveys/results.html": {"CSV", "XLSX"},
+}
+SHOWN_ATTRIBUTES = re.compile(r'\s(?:aria-label|title|placeholder|alt)\s*=\s*"([^"]*)"')
+
+
+def _blank(match: re.Match) -> str:
+    return re.sub(r"[^\n]", " ", match.group(0))
+
+
+def bare_words(source: str) -> list[tuple[int, str]]:
+    """Words a template shows outside gettext: in text or in the attributes a person reads or hears."""
+    for pattern in (
+        r"\{#.*?#\}",
+        r"\{%-?\s*trans\b.*?endtrans\s*-?%\}",
+        r"\{%.*?%\}",
+        r"\{\{.*?\}\}",
+        r"<(script|style|code)\b.*?</\1>",
+    ):
+        source = re.sub(pattern, _blank, source, flags=re.S)
+    shown = [(m.start(1), m.group(1)) for m in SHOWN_ATTRIBUTES.finditer(source)]
+    text = re.sub(r"<[^>]*>|&#?\w+;", _blank, source, flags=re.S)
+    shown += [(m.start(), m.group()) for m in re.finditer(r"[^\s]+", text)]
+    return [
+        (source.count("\n", 0, start) + 1, word)
+        for start, value in shown
+        for word in re.findall(r"[^\W\d_]{2,}", value)
+    ]
+
+
+def test_templates_show_no_words_outside_gettext():
+    found = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        name = path.relative_to(ROOT / "templates").as_posix()
+        allowed = LITERAL_WORDS.get(name, set())
+        words = bare_words(path.read_text(encoding="utf-8"))
+        found += [f"{name}:{line}: {word}" for line, word in words if word not in allowed]
+    assert not found, "wrap in _() (or add to LITERAL_WORDS with the reason):\n" + "\n".join(found)
+
+
+def test_the_template_check_sees_text_and_attributes():
+    source = '<p title="Hint">{{ _("Fine") }} Bare <code>kept</code> {% if x %}{{ y }} KB{% endif %}</p>'
+    assert [word for _line, word in bare_words(source)] == ["Hint", "Bare", "KB"]
