@@ -73,6 +73,16 @@ function labelIds(textarea) {
   return ids.join(" ");
 }
 
+// CodeMirror's own texts (the search panel, "Go to line", what it announces to screen readers),
+// translated by the page: <textarea data-phrases='{"Find": "Найти", ...}'>.
+function phrases(textarea) {
+  try {
+    return JSON.parse(textarea.dataset.phrases || "{}");
+  } catch (error) {
+    return {};
+  }
+}
+
 function enhance(textarea) {
   const content = { role: "textbox", "aria-multiline": "true" };
   const labelledby = labelIds(textarea) || textarea.getAttribute("aria-labelledby");
@@ -104,6 +114,7 @@ function enhance(textarea) {
         new LanguageSupport(courseMarkdown),
         EditorView.lineWrapping,
         EditorState.readOnly.of(textarea.readOnly),
+        EditorState.phrases.of(phrases(textarea)),
         keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap, indentWithTab]),
         EditorView.contentAttributes.of(content),
         theme,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -155,6 +156,22 @@ def test_editor_shows_the_text_preview_and_lint(client, auth, admin, imported, c
     assert 'href="#L4"' in page  # the lint error links to its line
     assert 'id="L4"' in page
     assert "<p>Текст.</p>" in page  # the preview of the effective (draft) text
+
+
+def test_the_code_editor_gets_its_own_texts_in_the_readers_language(client, auth, admin, imported):
+    """CodeMirror's search panel and announcements are English in the bundle: the page translates them."""
+    auth.login("admin1")
+
+    def phrases() -> dict[str, str]:
+        page = client.get(f"/author/edit/{LESSON}").get_data(as_text=True)
+        return json.loads(html.unescape(re.search(r"data-phrases='([^']*)'", page).group(1)))
+
+    russian = phrases()
+    assert russian["Find"] == "Найти" and russian["replaced $ matches"] == "заменено совпадений: $"
+    assert all(re.search("[а-я]", text) for text in russian.values())
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    assert all(key == text for key, text in phrases().items())
 
 
 def test_save_keeps_a_draft_and_leaves_the_disk(client, auth, admin, imported, courses_dir):
