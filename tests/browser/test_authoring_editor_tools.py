@@ -95,3 +95,15 @@ def test_an_image_uploaded_in_the_editor_is_inserted_at_the_caret(page: Page, si
     expect(page.locator("#image-status")).to_have_text("Изображение загружено и вставлено.")
     assert page.locator("textarea#source").input_value().endswith("![Карта района](img/karta.png)")
     assert (courses_dir / "ex-course/01-praktika/img/karta.png").read_bytes() == PNG
+
+
+def test_the_code_editors_search_panel_speaks_russian(page: Page, signed_in):
+    page.goto(f"{signed_in}/author/edit/ex-course/01-praktika/01-urok.md")
+    page.locator(".cm-editor").get_by_role("textbox", name="Текст в Markdown").click()
+    page.keyboard.press("Control+f")
+    panel = page.locator(".cm-search")
+    expect(panel.get_by_role("textbox", name="Найти")).to_be_focused()
+    expect(panel.get_by_role("textbox", name="Заменить")).to_be_visible()
+    for name in ("следующее", "предыдущее", "все", "заменить", "заменить все", "закрыть"):
+        expect(panel.get_by_role("button", name=name, exact=True)).to_be_visible()
+    expect(panel).not_to_contain_text("match case")
