@@ -141,3 +141,15 @@ class CourseAsset(db.Model):
     content_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int] = mapped_column(sa.BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ContentRename(db.Model):
+    """An id a course, module or item had before `renamed_from` gave it a new one. Addresses with
+    the old id (a bookmark, a page left open while the course was re-imported) are sent on to the
+    new one, a form's POST included, so an answer typed meanwhile is not lost to a 404."""
+
+    __tablename__ = "content_renames"
+
+    old_key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    new_key: Mapped[str] = mapped_column(sa.String(80))
+    renamed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import contains_eager
 
-from lms.content.models import Course, Lesson, Module
+from lms.content.models import ContentRename, Course, Lesson, Module
 from lms.extensions import db
 
 # Files a course folder may serve to the browser; anything else (the Markdown itself) is refused.
@@ -89,3 +89,11 @@ def lesson_by_path(course: Course, path_in_course: str) -> Lesson | None:
             Lesson.archived_at.is_(None),
         )
     )
+
+
+def renamed_keys(values: list[str]) -> dict[str, str]:
+    """Which of these ids are old ids of a renamed course, module or item, and the id each has now."""
+    if not values:
+        return {}
+    query = sa.select(ContentRename.old_key, ContentRename.new_key).where(ContentRename.old_key.in_(values))
+    return {old: new for old, new in db.session.execute(query)}

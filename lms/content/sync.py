@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from lms.content import assets
 from lms.content.counts import refresh_counts
 from lms.content.loader import load_tree
-from lms.content.models import ContentMixin, Course, Lesson, Module
+from lms.content.models import ContentMixin, ContentRename, Course, Lesson, Module
 from lms.content.problems import ContentError, Problem
 from lms.content.references import known_keys
 from lms.content.registry import ITEM_KINDS
@@ -146,8 +147,22 @@ def _finish(syncer: _Syncer, root: Path) -> SyncReport:
         kind.after_import([row for row in syncer.touched_lessons if row.kind == kind.name])
     for course in syncer.courses_to_refresh:
         refresh_counts(course, outline_changed=course in syncer.outlines_changed)
+    _record_renames(syncer.renames, syncer.now)
     db.session.flush()
     return syncer.report
+
+
+def _record_renames(renames: list[tuple[str, str]], now: datetime) -> None:
+    """Keep each old id's way to its row's id now: earlier names of a renamed row follow it (a → b
+    then b → c: a leads to c), and an old id that is live again leads nowhere but to itself."""
+    for old_key, new_key in renames:
+        db.session.execute(
+            sa.update(ContentRename).where(ContentRename.new_key == old_key).values(new_key=new_key)
+        )
+        db.session.merge(ContentRename(old_key=old_key, new_key=new_key, renamed_at=now))
+    db.session.flush()
+    live = sa.union_all(sa.select(Course.key), sa.select(Module.key), sa.select(Lesson.key))
+    db.session.execute(sa.delete(ContentRename).where(ContentRename.old_key.in_(live)))
 
 
 def _sync_assets(root: Path, course: Course, source: CourseSource, report: SyncReport) -> None:
@@ -187,6 +202,7 @@ class _Syncer:
         self.outlines_changed: set[Course] = set()  # a module or item of theirs changed, came or went
         self.imported: list[tuple[Course, CourseSource]] = []
         self.touched_lessons: list[Lesson] = []
+        self.renames: list[tuple[str, str]] = []  # (old id, new id) of this import's renames
         self.now = utcnow()
 
     def _apply(self, index: _Index, model: type, source, label: str, fields: dict) -> ContentMixin:
@@ -202,6 +218,7 @@ class _Syncer:
             if old_key is not None:
                 self.report.renamed.append(f"{label} {old_key} → {source.id}")
                 row.key = source.id
+                self.renames.append((old_key, source.id))
             if row.archived_at is not None:
                 row.archived_at = None
                 self.report.restored.append(name)

@@ -6,7 +6,8 @@ show a reader's progress, so they live in lms.progress.lesson_views.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import NotFound
 
 from lms.content import assets, services
 from lms.content.registry import page_of
@@ -68,3 +69,34 @@ def asset(course_key: str, path_in_course: str):
 
 
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
+
+
+@bp.app_errorhandler(404)
+def renamed_or_not_found(error: NotFound):
+    """A page not found under an id that `renamed_from` changed is sent on to the new id, with a
+    308 so a form's POST arrives with its body (the answer typed on a page open across the
+    re-import); anything else is the site's 404 page."""
+    moved = _renamed_location()
+    if moved is not None:
+        return redirect(moved, code=308)
+    if request.path.startswith("/static/"):
+        return error
+    return render_template("errors/error.html", code=404, reason=None), 404
+
+
+def _renamed_location() -> str | None:
+    """This request's address with each renamed id in it replaced, or None (no route matched, or no
+    id in it was renamed)."""
+    arguments = request.view_args or {}
+    if request.endpoint in (None, "static") or not arguments:
+        return None
+    renamed = services.renamed_keys([value for value in arguments.values() if isinstance(value, str)])
+    if not renamed:
+        return None
+    moved = {
+        name: renamed.get(value, value) if isinstance(value, str) else value
+        for name, value in arguments.items()
+    }
+    # The query string as it came (url_for's own _external, _anchor... are not taken from it).
+    query = {name: values for name, values in request.args.lists() if not name.startswith("_")}
+    return url_for(request.endpoint, **{**query, **moved})

@@ -191,3 +191,32 @@ def test_preview_by_the_server_when_the_script_cannot_fetch(page, live_server, l
     expect(page.get_by_label("Ваш ответ (Markdown)")).to_have_value("Мой *план*")
     expect(page.locator("#word-count")).to_have_text("Слов: 2")
     assert_accessible(page)
+
+
+def test_an_answer_typed_while_the_assignment_was_renamed_is_saved(
+    page, live_server, login, imported, courses_dir, make_user
+):
+    """The course is re-imported with the assignment's id changed (`renamed_from`) while the page
+    is open: the browser follows the 308 with its form, and the draft is on the renamed item."""
+    from lms.content.sync import sync_tree
+    from lms.exercises.models import Submission
+
+    make_user("anna")
+    login("anna", PASSWORD)
+    page.goto(f"{live_server}/courses/ex-course/assignments/as-plan")
+    page.get_by_label("Ваш ответ (Markdown)").fill("Набрано, пока курс обновляли")
+    plan = courses_dir / "ex-course/01-praktika/03-plan.md"
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace(
+            "\nid: as-plan\n", "\nid: as-plan-v2\nrenamed_from: [as-plan]\n", 1
+        ),
+        encoding="utf-8",
+    )
+    sync_tree(courses_dir)
+    db.session.commit()
+    page.get_by_role("button", name="Сохранить черновик").click()
+    expect(page).to_have_url(re.compile(r"/assignments/as-plan-v2$"))
+    expect(page.get_by_label("Ваш ответ (Markdown)")).to_have_value("Набрано, пока курс обновляли")
+    db.session.rollback()
+    submission = db.session.scalars(sa.select(Submission)).one()
+    assert (submission.item.key, submission.text_md) == ("as-plan-v2", "Набрано, пока курс обновляли")

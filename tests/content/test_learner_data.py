@@ -22,6 +22,7 @@ from lms.quizzes import regrade
 from lms.quizzes import services as quizzes
 from lms.quizzes.models import Attempt, AttemptAnswer, QuestionVersion
 from tests.quizzes.conftest import full_form
+from tests.security.browsers import ASSIGNMENT, page_token, signed_in_client
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "courses"
 QUIZ_FILE = "quiz-course/01-osnovy/02-proverka.md"
@@ -323,3 +324,62 @@ def test_a_second_regrade_finds_nothing_to_do(app, courses_dir, imported, candid
     db.session.commit()
     events = sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "quiz.regrade")
     assert db.session.scalar(events) == 1
+
+
+def test_a_page_open_across_a_rename_keeps_working_under_its_old_address(
+    app, courses_dir, imported, candidate
+):
+    """An assignment renamed (`renamed_from`) while its page is open: the draft saved from that page
+    lands on the renamed item (308 keeps the POST), and old links lead to the new address."""
+    browser = signed_in_client(app, "kandidat")
+    token = page_token(browser, ASSIGNMENT)  # the page as it was opened, before the re-import
+    rewrite(
+        courses_dir,
+        "ex-course/01-praktika/03-plan.md",
+        "\nid: as-plan\n",
+        "\nid: as-plan-2\nrenamed_from: [as-plan]\n",
+    )
+    reimport(courses_dir)
+
+    form = {"csrf_token": token, "text": "Написано до переименования", "version": "", "save": "1"}
+    moved = browser.post(ASSIGNMENT, data=form)
+    assert (moved.status_code, moved.headers["Location"]) == (308, ASSIGNMENT + "-2")
+    # What the browser does with a 308: the same request, body and all, to the new address.
+    landed = browser.post(moved.headers["Location"], data=form)
+    assert landed.status_code == 302, landed.status_code
+    db.session.rollback()
+    submission = db.session.scalars(sa.select(Submission)).one()
+    assert (submission.item.key, submission.text_md) == ("as-plan-2", "Написано до переименования")
+
+    # Renamed again: the first id leads to the newest; the query string comes along.
+    rewrite(
+        courses_dir,
+        "ex-course/01-praktika/03-plan.md",
+        "\nid: as-plan-2\nrenamed_from: [as-plan]\n",
+        "\nid: as-plan-3\nrenamed_from: [as-plan-2, as-plan]\n",
+    )
+    reimport(courses_dir)
+    response = browser.get(ASSIGNMENT + "?tab=files&_external=1")
+    assert (response.status_code, response.headers["Location"]) == (308, ASSIGNMENT + "-3?tab=files")
+    assert browser.get(ASSIGNMENT + "-2").headers["Location"] == ASSIGNMENT + "-3"
+    assert browser.get("/courses/ex-course/assignments/as-never").status_code == 404
+
+    # An old id taken by a new item again leads to that item, not to the renamed one.
+    rewrite(
+        courses_dir,
+        "ex-course/01-praktika/03-plan.md",
+        "\nid: as-plan-3\nrenamed_from: [as-plan-2, as-plan]\n",
+        "\nid: as-plan-3\n",
+    )
+    rewrite(
+        courses_dir,
+        "ex-course/01-praktika/02-dver.md",
+        "\nid: sc-door\n",
+        "\nid: as-plan\nrenamed_from: [sc-door]\n",
+    )
+    reimport(courses_dir)
+    assert browser.get("/courses/ex-course/scenarios/as-plan").status_code == 200
+    assert (
+        browser.get("/courses/ex-course/scenarios/sc-door").headers["Location"]
+        == "/courses/ex-course/scenarios/as-plan"
+    )
