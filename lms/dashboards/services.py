@@ -64,8 +64,9 @@ class Overview:
     totals: dict[int, Cell]
 
 
-def national_overview(viewer: User, *, sort: str = "region") -> Overview:
-    """Regions × courses from the region rollup: one small query whatever the number of candidates."""
+def national_overview(viewer: User, *, sort: str = "region", lang: str = "ru") -> Overview:
+    """Regions × courses from the region rollup: one small query whatever the number of candidates.
+    `lang`: the language whose region names the "name" order follows."""
     regions_query = visible_regions(viewer)
     stats_query = in_scope(sa.select(RegionCourseStats), RegionCourseStats.region_code, viewer)
     courses = live_courses()
@@ -87,7 +88,7 @@ def national_overview(viewer: User, *, sort: str = "region") -> Overview:
     elif sort == "behind":
         rows.sort(key=lambda row: (-(row.total.behind + row.total.overdue), row.region.code))
     elif sort == "name":
-        rows.sort(key=lambda row: row.region.name_ru)
+        rows.sort(key=lambda row: row.region.display_name(lang))
     return Overview(courses, rows, totals)
 
 

@@ -47,7 +47,7 @@ def overview():
     sort = request.args.get("sort", "region")
     return render_template(
         "dashboards/overview.html",
-        overview=services.national_overview(current_user, sort=sort),
+        overview=services.national_overview(current_user, sort=sort, lang=select_locale()),
         sort=sort,
         scope=region_scope(current_user),
     )

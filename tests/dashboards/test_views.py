@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from lms.accounts.models import User
+from lms.accounts.models import Region, User
 from lms.content.models import Lesson
 from lms.extensions import db
 from lms.progress import services as progress
@@ -44,6 +44,19 @@ def test_numbers_follow_the_language_decimal_comma_in_russian_point_in_english(
     html = client.get("/dashboard/").get_data(as_text=True)
     row = re.search(r'<tr data-region="77">(.*?)</tr>', html, re.S).group(1)
     assert "<strong>33.3%</strong>" in row and "not started 1" in row
+
+
+def test_the_name_order_follows_the_readers_language(client, auth, world, make_user):
+    make_user("olga", role="coordinator")
+    auth.login("olga")
+    regions = db.session.scalars(sa.select(Region)).all()
+    for lang in ("ru", "en"):
+        with client.session_transaction() as session:
+            session["lang"] = lang
+        html = client.get("/dashboard/?sort=name").get_data(as_text=True)
+        shown = re.findall(r'<tr data-region="([^"]+)">', html)
+        expected = [r.code for r in sorted(regions, key=lambda region: region.display_name(lang))]
+        assert shown == expected, lang
 
 
 def test_region_page_lists_candidates_with_filters(client, auth, world, make_user):
