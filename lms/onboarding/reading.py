@@ -296,9 +296,11 @@ def _read_workbook(content: bytes, archive: zipfile.ZipFile) -> Table:
 
     workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     try:
-        if not workbook.worksheets:
+        # The first sheet Excel shows: a hidden one (a list of codes, an old copy) is not the table.
+        shown = [ws for ws in workbook.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+        if not shown:
             raise FileRefused("no_sheet")
-        sheet = workbook.worksheets[0]
+        sheet = shown[0]
         table = Table(kind="xlsx", header_row=0, headings=(), rows=[], notes=[], sheet=sheet.title)
         if len(workbook.sheetnames) > 1:
             table.notes.append(Problem("first_sheet_only", sheet=sheet.title, count=len(workbook.sheetnames)))

@@ -27,6 +27,7 @@ def xlsx_bytes(
     text_cells: Sequence[str] = (),
     more_sheets: Sequence[str] = (),
     title: str = "Люди",
+    hidden_first: Sequence[Sequence[object]] | None = None,
 ) -> bytes:
     """A workbook whose first sheet holds `rows`; values starting with "=" are formulas, except in
     `text_cells` (coordinates), which hold that text as typed."""
@@ -41,6 +42,12 @@ def xlsx_bytes(
         sheet.merge_cells(cells)
     for name in more_sheets:
         workbook.create_sheet(name).append(["something else"])
+    if hidden_first is not None:  # a hidden sheet before it, holding these rows
+        hidden = workbook.create_sheet("Скрытый", 0)
+        hidden.sheet_state = "hidden"
+        for row in hidden_first:
+            hidden.append(list(row))
+        workbook.active = 1
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -357,6 +357,15 @@ def test_xlsx_only_the_first_sheet_is_read_and_said_so():
     assert table.notes == [Problem("first_sheet_only", sheet="Люди", count=2)]
 
 
+def test_xlsx_a_hidden_sheet_before_the_table_is_passed_over():
+    content = xlsx_bytes(
+        [HEADER_EN, ["A A", "a@example.ru", 77]], hidden_first=[["код", "регион"], ["77", "Москва"]]
+    )
+    table = read_table(content)
+    assert values(table) == [(2, ("A A", "a@example.ru", "77"))]
+    assert table.notes == [Problem("first_sheet_only", sheet="Люди", count=2)]
+
+
 def test_xlsx_with_a_wrong_stored_size_is_read_whole():
     content = xlsx_bytes([HEADER_EN, ["A A", "a@example.ru", 77], ["B B", "b@example.ru", 78]])
     content = patch_sheet(
